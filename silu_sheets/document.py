@@ -1,0 +1,115 @@
+"""A filled form as plain values, and the context a check runs in.
+
+The reader builds a ``Document`` from a workbook; checks and booking read it and never touch
+openpyxl. Problem locations come from the kind's layout, so a rule names a field, not a cell.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from silu_sheets.declare import Kind
+from silu_sheets.problems import Problem, Severity
+
+
+@dataclass
+class Line:
+    """One filled row of the line table; ``number`` is its 1-based place in the table."""
+
+    number: int
+    row: int
+    values: dict[str, Any]
+
+    def __getitem__(self, key: str) -> Any:
+        return self.values.get(key)
+
+
+@dataclass
+class Document:
+    kind: Kind
+    header: dict[str, Any]
+    lines: list[Line] = field(default_factory=list)
+
+    def __getitem__(self, key: str) -> Any:
+        return self.header.get(key)
+
+    @property
+    def docno(self) -> str | None:
+        return self.header.get("docno")
+
+    @property
+    def cancelling(self) -> bool:
+        return self.header.get("action") == "cancel"
+
+    def problem(
+        self,
+        code: str,
+        field_key: str | None = None,
+        line: Line | None = None,
+        severity: Severity = "error",
+        **values: object,
+    ) -> Problem:
+        """A problem placed at a header field, or at a column of ``line``."""
+        layout = self.kind.layout
+        cell = None
+        if field_key and line is not None:
+            cell = layout.line_cell(field_key, line.row)
+        elif field_key:
+            cell = layout.header_cells.get(field_key)
+        return Problem(
+            code,
+            values,
+            sheet=self.kind.sheet,
+            cell=cell,
+            field=field_key,
+            line=line.number if line else None,
+            severity=severity,
+        )
+
+
+@dataclass(frozen=True)
+class Staff:
+    """A person on the roster (``inbox_rules/``)."""
+
+    address: str
+    name: str
+    roles: tuple[str, ...]
+    language: str = "zh"
+    warehouses: tuple[str, ...] = ()
+
+    def has(self, *roles: str) -> bool:
+        return any(r in self.roles for r in roles)
+
+    @property
+    def manager(self) -> bool:
+        return self.has("sales_manager", "manager", "admin")
+
+
+@dataclass(frozen=True)
+class Firm:
+    """Settings from silu.toml that the rules need."""
+
+    name: str = "示例公司"
+    currency: str = "CNY"
+    timezone: str = "Asia/Shanghai"
+    mailbox: str = "forms@firm.test"
+
+
+@dataclass(frozen=True)
+class Context:
+    """Who sent the form, the firm's calendar day, its settings and its staff."""
+
+    sender: Staff
+    today: dt.date
+    firm: Firm = Firm()
+    staff: tuple[Staff, ...] = ()
+
+    def roster_addresses(self, *roles: str) -> set[str]:
+        return {s.address for s in self.staff if s.has(*roles)}
+
+
+def decimal_sum(values: list[Any]) -> Decimal:
+    return sum((Decimal(v) for v in values if v is not None), Decimal(0))

@@ -1,0 +1,64 @@
+"""Every document kind, declared once, in the order of the sales process.
+
+A kind's module holds its ``KIND`` declaration and, once its rules are enforced, ``check``
+(every problem at once), optionally ``book`` (effects beyond recording the document: masters,
+stock, money) and ``next_forms`` (what the confirmation pre-fills).
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from silu_sheets.declare import Kind
+from silu_sheets.kinds import (
+    contract,
+    customers,
+    follow_up,
+    inquiry,
+    issue_slip,
+    opening_stock,
+    order,
+    payment,
+    products,
+    quote,
+    return_inbound,
+    sales_return,
+    sample,
+    service,
+    shipment_notice,
+    warehouses,
+)
+
+MODULES: dict[str, ModuleType] = {
+    m.KIND.key: m
+    for m in (
+        customers,
+        products,
+        warehouses,
+        opening_stock,
+        inquiry,
+        follow_up,
+        quote,
+        sample,
+        order,
+        contract,
+        shipment_notice,
+        issue_slip,
+        payment,
+        sales_return,
+        return_inbound,
+        service,
+    )
+}
+KINDS: dict[str, Kind] = {key: m.KIND for key, m in MODULES.items()}
+MASTERS = tuple(k for k, kind in KINDS.items() if kind.master)
+DOCUMENTS = tuple(k for k, kind in KINDS.items() if not kind.master)
+
+
+def enforced(kind: str) -> bool:
+    """Whether the kind's rules are in place; forms of other kinds are refused, not recorded."""
+    return hasattr(MODULES[kind], "check")
+
+
+def by_prefix(prefix: str) -> Kind | None:
+    return next((k for k in KINDS.values() if k.prefix == prefix), None)

@@ -1,0 +1,163 @@
+"""Checks shared by several kinds: references to documents and master data, date order.
+
+Each returns a list of problems (empty when all is well), never raises for a person's mistake.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from silu_sheets.document import Document
+from silu_sheets.problems import Problem, problem_type
+
+if TYPE_CHECKING:
+    from silu_sheets.ledger.store import LedgerView
+
+DOC_UNKNOWN = problem_type(
+    "doc-unknown",
+    "单号 {docno} 在系统中不存在。请核对单号（可在确认邮件中找到）。",
+    "{docno} is not in the ledger. Check the number (it is in the confirmation mail).",
+)
+DOC_WRONG_KIND = problem_type(
+    "doc-wrong-kind",
+    "{docno} 是{actual}，这里需要{expected}的单号。",
+    "{docno} is a {actual}; this needs the number of a {expected}.",
+)
+DOC_CANCELLED = problem_type(
+    "doc-cancelled",
+    "{docno} 已作废，不能再引用或修改。",
+    "{docno} was cancelled; it can no longer be referred to or changed.",
+)
+CUSTOMER_UNKNOWN = problem_type(
+    "customer-unknown",
+    "客户编号 {code} 不存在。请核对，或先发送客户资料表登记该客户。",
+    "Customer code {code} does not exist. Check it, or send the customers workbook to add the customer first.",
+)
+CUSTOMER_MISMATCH = problem_type(
+    "customer-mismatch",
+    "{docno} 的客户是 {expected}，本单填写的是 {actual}。关联单据的客户必须一致。",
+    "{docno} belongs to customer {expected}, this form names {actual}. Linked documents must share the customer.",
+)
+PRODUCT_UNKNOWN = problem_type(
+    "product-unknown",
+    "产品编号 {code} 不存在。请核对，或先发送产品资料表登记该产品。",
+    "Product code {code} does not exist. Check it, or send the products workbook to add it first.",
+)
+WAREHOUSE_UNKNOWN = problem_type(
+    "warehouse-unknown",
+    "仓库 {code} 不存在。已有仓库：{known}。",
+    "Warehouse {code} does not exist. Known warehouses: {known}.",
+)
+DATE_BEFORE = problem_type(
+    "date-before",
+    "{later_label} {later} 早于{earlier_label} {earlier}，应不早于该日期。",
+    "{later_label} {later} is before {earlier_label} {earlier}; it must be on or after it.",
+)
+CURRENCY_MALFORMED = problem_type(
+    "currency-malformed",
+    "币种“{value}”不是三位字母代码，如 CNY、USD、EUR。",
+    "Currency “{value}” is not a three-letter code such as CNY, USD, EUR.",
+)
+CURRENCY_MISMATCH = problem_type(
+    "currency-mismatch",
+    "{docno} 的币种是 {expected}，本单是 {actual}。关联单据须使用同一币种。",
+    "{docno} is in {expected}, this form in {actual}. Linked documents share their currency.",
+)
+
+
+def referenced(
+    doc: Document, ledger: LedgerView, field_key: str, kind: str, language: str = "zh"
+) -> tuple[dict | None, list[Problem]]:
+    """The active document a ``docno`` field points to, or the problems why there is none."""
+    from silu_sheets.kinds import KINDS
+
+    number = doc[field_key]
+    if not number:
+        return None, []
+    found = ledger.document(number)
+    if found is None:
+        return None, [doc.problem(DOC_UNKNOWN, field_key, docno=number)]
+    if found["kind"] != kind:
+        actual, expected = KINDS[found["kind"]], KINDS[kind]
+        return None, [
+            doc.problem(
+                DOC_WRONG_KIND,
+                field_key,
+                docno=number,
+                actual=f"{actual.zh} {actual.en}",
+                expected=f"{expected.zh} {expected.en}",
+            )
+        ]
+    if found["status"] == "cancelled":
+        return None, [doc.problem(DOC_CANCELLED, field_key, docno=number)]
+    return found, []
+
+
+def customer_known(doc: Document, ledger: LedgerView, field_key: str = "customer_code") -> list[Problem]:
+    code = doc[field_key]
+    if code and ledger.customer(code) is None:
+        return [doc.problem(CUSTOMER_UNKNOWN, field_key, code=code)]
+    return []
+
+
+def same_customer(doc: Document, linked: dict | None, field_key: str) -> list[Problem]:
+    """A linked document must be of this form's customer."""
+    if linked is None or not doc["customer_code"]:
+        return []
+    if linked["customer_code"] != doc["customer_code"]:
+        return [
+            doc.problem(
+                CUSTOMER_MISMATCH,
+                field_key,
+                docno=linked["docno"],
+                expected=linked["customer_code"],
+                actual=doc["customer_code"],
+            )
+        ]
+    return []
+
+
+def products_known(doc: Document, ledger: LedgerView, column: str = "product_code") -> list[Problem]:
+    found = []
+    for line in doc.lines:
+        code = line[column]
+        if code and ledger.product(code) is None:
+            found.append(doc.problem(PRODUCT_UNKNOWN, column, line, code=code))
+    return found
+
+
+def not_before(doc: Document, later: str, earlier: str) -> list[Problem]:
+    """Header date ``later`` must be on or after header date ``earlier`` (both when filled)."""
+    a, b = doc[later], doc[earlier]
+    if a is None or b is None or a >= b:
+        return []
+    k = doc.kind
+    return [
+        doc.problem(
+            DATE_BEFORE,
+            later,
+            later=a,
+            earlier=b,
+            later_label=k.field(later).zh + "/" + k.field(later).en,
+            earlier_label=k.field(earlier).zh + "/" + k.field(earlier).en,
+        )
+    ]
+
+
+def currency_valid(doc: Document) -> list[Problem]:
+    value = doc["currency"]
+    if value and not (len(value) == 3 and value.isalpha()):
+        return [doc.problem(CURRENCY_MALFORMED, "currency", value=value)]
+    return []
+
+
+def same_currency(doc: Document, linked: dict | None, field_key: str, default: str) -> list[Problem]:
+    if linked is None:
+        return []
+    mine = (doc["currency"] or default).upper()
+    theirs = (linked["header"].get("currency") or default).upper()
+    if mine != theirs:
+        return [
+            doc.problem(CURRENCY_MISMATCH, "currency", docno=linked["docno"], expected=theirs, actual=mine)
+        ]
+    return []

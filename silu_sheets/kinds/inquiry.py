@@ -1,0 +1,170 @@
+"""Customer inquiry (客户咨询单): the hub of pre-sales work.
+
+Rules: an existing customer by code, or a new one by name (a likely duplicate — same name or
+same phone as a customer on file — is reported, so one customer keeps one history); the
+salesperson is on the roster; the next follow-up date is not before the inquiry date.
+Follow-ups, quotes and samples link to it; it closes through a follow-up marked won or lost.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from silu_sheets.declare import (
+    Kind,
+    LineTable,
+    choice,
+    date,
+    document_header,
+    email,
+    phone,
+    quantity,
+    text,
+)
+from silu_sheets.declare import Choice as C
+from silu_sheets.document import Context, Document
+from silu_sheets.kinds import common
+from silu_sheets.kinds.choices import CHANNELS
+from silu_sheets.problems import Problem, problem_type
+from silu_sheets.values import name_key, phone_digits
+
+if TYPE_CHECKING:
+    from silu_sheets.ledger.store import LedgerView, LedgerWriter
+
+KIND = Kind(
+    key="inquiry",
+    zh="客户咨询单",
+    en="Customer inquiry",
+    prefix="INQ",
+    version=1,
+    header=document_header(
+        date("inquiry_date", "咨询日期", "Inquiry date", required=True),
+        text("customer_code", "客户编号", "Customer code",
+             hint_zh="老客户填编号；新客户留空并填写客户名称。",
+             hint_en="Existing customer: its code. New customer: leave empty and write the name."),
+        text("customer_name", "客户名称", "Customer name"),
+        text("contact_person", "联系人", "Contact person"),
+        phone("phone", "电话", "Phone"),
+        email("email", "邮箱", "Email"),
+        choice("channel", "咨询渠道", "Channel", CHANNELS, required=True),
+        email("salesperson", "业务员邮箱", "Salesperson's email",
+              hint_zh="留空即为发件人本人。", hint_en="Empty means the sender."),
+        text("questions", "客户问题", "Customer's questions"),
+        choice("likelihood", "成交可能性", "Likelihood of a contract",
+               (C("high", "高", "high"), C("medium", "中", "medium"), C("low", "低", "low"))),
+        date("next_follow_up", "下次跟进日期", "Next follow-up date"),
+        text("note", "备注", "Note"),
+    ),
+    lines=LineTable(
+        "lines",
+        "关心的产品",
+        "Products of interest",
+        (
+            text("product_code", "产品编号", "Product code"),
+            text("product_name", "品名(无编号时)", "Name (if no code)"),
+            quantity("quantity", "数量", "Quantity"),
+            text("note", "备注", "Note"),
+        ),
+        key_columns=("product_code", "product_name"),
+        required=False,
+    ),
+)
+
+CUSTOMER_NEEDED = problem_type(
+    "customer-needed",
+    "请填写客户编号（老客户）或客户名称（新客户）。",
+    "Write the customer code (existing customer) or the customer name (new customer).",
+)
+LIKELY_DUPLICATE_NAME = problem_type(
+    "customer-likely-duplicate-name",
+    "已有同名客户 {code}（{name}）。如是同一客户，请在“客户编号”填写 {code}。",
+    "Customer {code} ({name}) has this name already. If it is the same customer, write {code} as the customer code.",
+)
+LIKELY_DUPLICATE_PHONE = problem_type(
+    "customer-likely-duplicate-phone",
+    "新客户的电话与已有客户 {code}（{name}）相同，可能是同一客户；本单已按新客户 {new_code} 登记。如是同一客户，请改单填写 {code}。",
+    "The new customer's phone matches customer {code} ({name}); it may be the same one. Recorded as new customer {new_code}; if it is the same, amend this form with code {code}.",
+)
+SALESPERSON_UNKNOWN = problem_type(
+    "salesperson-unknown",
+    "{address} 不是名单中的业务员。",
+    "{address} is not a salesperson on the roster.",
+)
+SALESPERSON_NOT_SELF = problem_type(
+    "salesperson-not-self",
+    "只有主管可以替其他业务员（{address}）登记。请留空或填写您自己的邮箱。",
+    "Only a manager may record for another salesperson ({address}). Leave it empty or write your own address.",
+)
+
+
+def salesperson_of(doc: Document, ctx: Context) -> str:
+    return doc["salesperson"] or ctx.sender.address
+
+
+def salesperson_allowed(doc: Document, ctx: Context, roster_sales: set[str]) -> list[Problem]:
+    """A salesperson records for themself; a manager may record for any salesperson."""
+    named = doc["salesperson"]
+    if not named or named == ctx.sender.address:
+        return []
+    if named not in roster_sales:
+        return [doc.problem(SALESPERSON_UNKNOWN, "salesperson", address=named)]
+    if not ctx.sender.manager:
+        return [doc.problem(SALESPERSON_NOT_SELF, "salesperson", address=named)]
+    return []
+
+
+def new_customer_duplicates(doc: Document, ledger: LedgerView) -> list[Problem]:
+    """Same name: refused (use the code). Same phone only: recorded, and said in the reply."""
+    if doc["customer_code"] or not doc["customer_name"]:
+        return []
+    same_name = ledger.customers_named(name_key(doc["customer_name"]))
+    if same_name:
+        c = same_name[0]
+        return [doc.problem(LIKELY_DUPLICATE_NAME, "customer_name", code=c["code"], name=c["name"])]
+    digits = phone_digits(doc["phone"])
+    if len(digits) >= 7:
+        for c in ledger.customers_with_phone(digits):
+            return [
+                doc.problem(
+                    LIKELY_DUPLICATE_PHONE, "phone", severity="warning",
+                    code=c["code"], name=c["name"], new_code=ledger.next_customer_code(),
+                )
+            ]
+    return []
+
+
+def check(doc: Document, ledger: LedgerView, ctx: Context) -> list[Problem]:
+    found = []
+    if not doc["customer_code"] and not doc["customer_name"]:
+        found.append(doc.problem(CUSTOMER_NEEDED, "customer_code"))
+    found += common.customer_known(doc, ledger)
+    found += new_customer_duplicates(doc, ledger)
+    found += salesperson_allowed(doc, ctx, ctx.roster_addresses("sales", "sales_manager"))
+    found += common.not_before(doc, "next_follow_up", "inquiry_date")
+    found += common.products_known(doc, ledger)
+    return found
+
+
+def book(doc: Document, docno: str, writer: LedgerWriter, ctx: Context) -> None:
+    """A new customer named on the inquiry is added to the customers master."""
+    if not doc["customer_code"]:
+        code = writer.view.next_customer_code()
+        writer.upsert_master(
+            "customers",
+            {
+                "code": code,
+                "name": doc["customer_name"],
+                "name_key": name_key(doc["customer_name"]),
+                "contact_person": doc["contact_person"],
+                "phone": doc["phone"],
+                "email": doc["email"],
+                "salesperson": salesperson_of(doc, ctx),
+            },
+            "code",
+        )
+        doc.header["customer_code"] = code
+    doc.header["salesperson"] = salesperson_of(doc, ctx)
+
+
+def next_forms(doc: Document, docno: str) -> list[tuple[str, dict]]:
+    return [("follow_up", {"inquiry_no": docno}), ("quote", {"inquiry_no": docno, "customer_code": doc["customer_code"]})]

@@ -1,0 +1,76 @@
+"""Sales quote (销售报价单): valid only until its validity end (有效期), that day included.
+
+Rules: validity end on or after the quote date; customer and products exist; a linked inquiry
+exists and is of the same customer. Orders citing a quote past its validity are refused.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from silu_sheets.declare import (
+    Kind,
+    LineTable,
+    currency_field,
+    date,
+    docno,
+    document_header,
+    email,
+    money,
+    quantity,
+    text,
+)
+from silu_sheets.document import Context, Document
+from silu_sheets.kinds import common
+from silu_sheets.kinds.inquiry import salesperson_allowed
+from silu_sheets.problems import Problem
+
+if TYPE_CHECKING:
+    from silu_sheets.ledger.store import LedgerView
+
+KIND = Kind(
+    key="quote",
+    zh="销售报价单",
+    en="Sales quote",
+    prefix="QUO",
+    version=1,
+    header=document_header(
+        date("quote_date", "报价日期", "Quote date", required=True),
+        date("valid_until", "有效期至", "Valid until", required=True,
+             hint_zh="含当天；过期的报价不能用于订单。", hint_en="That day included; an expired quote cannot back an order."),
+        text("customer_code", "客户编号", "Customer code", required=True),
+        docno("inquiry_no", "咨询单号", "Inquiry number", "inquiry"),
+        currency_field(),
+        email("salesperson", "业务员邮箱", "Salesperson's email", hint_zh="留空即为发件人本人。", hint_en="Empty means the sender."),
+        text("payment_terms", "付款条件", "Payment terms"),
+        text("delivery_terms", "交货条件", "Delivery terms"),
+        text("note", "备注", "Note"),
+    ),
+    lines=LineTable(
+        "lines",
+        "报价明细",
+        "Quote lines",
+        (
+            text("product_code", "产品编号", "Product code", required=True),
+            quantity("quantity", "数量", "Quantity", required=True),
+            money("unit_price", "单价", "Unit price", required=True),
+            text("note", "备注", "Note"),
+        ),
+        key_columns=("product_code", "quantity", "unit_price"),
+    ),
+)
+
+
+def check(doc: Document, ledger: LedgerView, ctx: Context) -> list[Problem]:
+    found = common.customer_known(doc, ledger)
+    found += common.not_before(doc, "valid_until", "quote_date")
+    inquiry, problems = common.referenced(doc, ledger, "inquiry_no", "inquiry")
+    found += problems + common.same_customer(doc, inquiry, "inquiry_no")
+    found += common.products_known(doc, ledger)
+    found += common.currency_valid(doc)
+    found += salesperson_allowed(doc, ctx, ctx.roster_addresses("sales", "sales_manager"))
+    return found
+
+
+def next_forms(doc: Document, docno: str) -> list[tuple[str, dict]]:
+    return [("order", {"quote_no": docno, "customer_code": doc["customer_code"], "currency": doc["currency"]})]

@@ -1,0 +1,53 @@
+"""Sample dispatch (样品寄送单): stands alone or links to an inquiry of the same customer."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from silu_sheets.declare import Kind, LineTable, date, docno, document_header, email, quantity, text
+from silu_sheets.document import Context, Document
+from silu_sheets.kinds import common
+from silu_sheets.kinds.inquiry import salesperson_allowed
+from silu_sheets.problems import Problem
+
+if TYPE_CHECKING:
+    from silu_sheets.ledger.store import LedgerView
+
+KIND = Kind(
+    key="sample",
+    zh="样品寄送单",
+    en="Sample dispatch",
+    prefix="SMP",
+    version=1,
+    header=document_header(
+        date("send_date", "寄送日期", "Date sent", required=True),
+        text("customer_code", "客户编号", "Customer code", required=True),
+        docno("inquiry_no", "咨询单号", "Inquiry number", "inquiry"),
+        email("salesperson", "业务员邮箱", "Salesperson's email", hint_zh="留空即为发件人本人。", hint_en="Empty means the sender."),
+        text("recipient", "收件人", "Recipient"),
+        text("address", "收件地址", "Address"),
+        text("carrier", "快递公司", "Carrier"),
+        text("tracking_no", "运单号", "Tracking number"),
+        text("note", "备注", "Note"),
+    ),
+    lines=LineTable(
+        "lines",
+        "样品明细",
+        "Samples",
+        (
+            text("product_code", "产品编号", "Product code", required=True),
+            quantity("quantity", "数量", "Quantity", required=True),
+            text("note", "备注", "Note"),
+        ),
+        key_columns=("product_code", "quantity"),
+    ),
+)
+
+
+def check(doc: Document, ledger: LedgerView, ctx: Context) -> list[Problem]:
+    found = common.customer_known(doc, ledger)
+    inquiry, problems = common.referenced(doc, ledger, "inquiry_no", "inquiry")
+    found += problems + common.same_customer(doc, inquiry, "inquiry_no")
+    found += common.products_known(doc, ledger)
+    found += salesperson_allowed(doc, ctx, ctx.roster_addresses("sales", "sales_manager"))
+    return found

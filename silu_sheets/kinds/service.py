@@ -1,0 +1,56 @@
+"""After-sales service record (售后服务单): the customer, optionally one of its contracts, the
+products, the request, what was done, the status and the next action date for reminders."""
+
+from __future__ import annotations
+
+from silu_sheets.declare import Choice as C
+from silu_sheets.declare import (
+    Kind,
+    LineTable,
+    choice,
+    date,
+    docno,
+    document_header,
+    quantity,
+    text,
+)
+from silu_sheets.kinds.choices import CHANNELS
+
+STATUSES = (
+    C("open", "处理中", "in progress"),
+    C("waiting", "等待客户", "waiting for the customer"),
+    C("closed", "已完成", "closed"),
+)
+
+KIND = Kind(
+    key="service",
+    zh="售后服务单",
+    en="Service record",
+    prefix="SRV",
+    version=1,
+    header=document_header(
+        date("service_date", "服务日期", "Service date", required=True),
+        text("customer_code", "客户编号", "Customer code", required=True),
+        docno("contract_no", "合同号", "Contract number", "contract"),
+        text("contact_person", "联系人", "Contact person"),
+        choice("channel", "联系方式", "Channel", CHANNELS),
+        text("request", "客户要求", "Customer's request", required=True),
+        text("action_taken", "处理情况", "What was done"),
+        choice("status", "状态", "Status", STATUSES, required=True),
+        date("next_action", "下次处理日期", "Next action date"),
+        text("note", "备注", "Note"),
+    ),
+    lines=LineTable(
+        "lines",
+        "涉及产品",
+        "Products concerned",
+        (
+            text("product_code", "产品编号", "Product code", required=True),
+            text("lot", "批号", "Lot"),
+            quantity("quantity", "数量", "Quantity"),
+            text("problem", "问题描述", "Problem"),
+        ),
+        key_columns=("product_code",),
+        required=False,
+    ),
+)

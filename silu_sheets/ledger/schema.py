@@ -1,0 +1,216 @@
+"""The ledger's tables: numbered migrations for the fixed tables, and one table (plus a lines
+table) per document kind, made from the kind's declaration.
+
+Names are the business's words so a manager can open ``silu.db`` in any SQLite browser:
+``documents``, ``revisions``, ``inquiry``, ``inquiry_lines``, ``stock_movements``… Money and
+quantities are stored as exact decimal text ("12.50"), never as binary floats.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlite_utils
+
+from silu_sheets.declare import Field, Kind
+
+MIGRATIONS: list[tuple[int, str, str]] = [
+    (
+        1,
+        "core tables",
+        """
+        CREATE TABLE sources (
+            id INTEGER PRIMARY KEY,
+            channel TEXT NOT NULL,            -- file, mail, drop folder
+            sender TEXT NOT NULL,
+            message_id TEXT,
+            attachment_name TEXT,
+            attachment_sha256 TEXT NOT NULL,
+            received_at TEXT NOT NULL
+        );
+        CREATE INDEX sources_by_message ON sources (message_id, attachment_sha256);
+
+        CREATE TABLE documents (              -- one row per document: its current state
+            docno TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            status TEXT NOT NULL,             -- active, cancelled
+            revision INTEGER NOT NULL,
+            customer_code TEXT,
+            owner TEXT NOT NULL,              -- the responsible person's address
+            first_recorded_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX documents_by_kind ON documents (kind, status);
+        CREATE INDEX documents_by_customer ON documents (customer_code);
+
+        CREATE TABLE revisions (              -- every version ever recorded; never updated
+            id INTEGER PRIMARY KEY,
+            docno TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            revision INTEGER NOT NULL,
+            action TEXT NOT NULL,             -- record, amend, cancel
+            data TEXT NOT NULL,               -- the form's values as JSON
+            source_id INTEGER NOT NULL REFERENCES sources(id),
+            sender TEXT NOT NULL,
+            recorded_at TEXT NOT NULL,
+            UNIQUE (docno, revision)
+        );
+
+        CREATE TABLE links (                  -- which document refers to which (current revisions)
+            docno TEXT NOT NULL,
+            field TEXT NOT NULL,
+            target TEXT NOT NULL
+        );
+        CREATE INDEX links_by_target ON links (target);
+        CREATE INDEX links_by_docno ON links (docno);
+
+        CREATE TABLE numbers (prefix TEXT, year INTEGER, last INTEGER, PRIMARY KEY (prefix, year));
+
+        CREATE TABLE customers (
+            code TEXT PRIMARY KEY, name TEXT, name_key TEXT, contact_person TEXT, phone TEXT,
+            phone_digits TEXT, email TEXT, address TEXT, salesperson TEXT, currency TEXT,
+            payment_days INTEGER, note TEXT, updated_by TEXT
+        );
+        CREATE INDEX customers_by_name ON customers (name_key);
+        CREATE INDEX customers_by_phone ON customers (phone_digits);
+        CREATE TABLE products (
+            code TEXT PRIMARY KEY, name TEXT, spec TEXT, unit TEXT, list_price TEXT,
+            lot_tracked INTEGER, shelf_life_days INTEGER, note TEXT, updated_by TEXT
+        );
+        CREATE TABLE warehouses (
+            code TEXT PRIMARY KEY, name TEXT, address TEXT, note TEXT, updated_by TEXT
+        );
+        CREATE TABLE lots (
+            product_code TEXT NOT NULL, lot TEXT NOT NULL, production_date TEXT, expiry_date TEXT,
+            PRIMARY KEY (product_code, lot)
+        );
+
+        CREATE TABLE stock_movements (        -- append-only; on-hand stock is their sum
+            id INTEGER PRIMARY KEY,
+            warehouse TEXT NOT NULL,
+            product_code TEXT NOT NULL,
+            lot TEXT NOT NULL DEFAULT '',
+            quantity TEXT NOT NULL,           -- signed decimal
+            movement TEXT NOT NULL,           -- opening, issue, return_inbound, reversal
+            docno TEXT NOT NULL,
+            line_no INTEGER,
+            moved_at TEXT NOT NULL
+        );
+        CREATE INDEX stock_by_place ON stock_movements (warehouse, product_code, lot);
+        CREATE INDEX stock_by_docno ON stock_movements (docno);
+
+        CREATE TABLE rejections (             -- forms refused: nothing recorded, kept for the record
+            id INTEGER PRIMARY KEY,
+            source_id INTEGER NOT NULL REFERENCES sources(id),
+            kind TEXT,
+            docno TEXT,
+            problems TEXT NOT NULL,           -- JSON list of problem codes and cells
+            rejected_at TEXT NOT NULL
+        );
+
+        CREATE TABLE outbox (                 -- replies, queued in the same transaction as the form
+            id INTEGER PRIMARY KEY,
+            created_at TEXT NOT NULL,
+            recipient TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            purpose TEXT NOT NULL,            -- confirmation, rejection, warehouse_copy, …
+            docno TEXT,
+            message BLOB NOT NULL,            -- the whole RFC 5322 message
+            status TEXT NOT NULL DEFAULT 'queued',   -- queued, sent, failed
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT,
+            last_error TEXT,
+            sent_at TEXT
+        );
+        CREATE INDEX outbox_by_status ON outbox (status, next_attempt_at);
+        """,
+    ),
+]
+
+#: SQLite column type per field type; decimals as text so they stay exact.
+COLUMN_TYPES = {
+    "text": str,
+    "date": str,
+    "quantity": str,
+    "money": str,
+    "cost": str,
+    "integer": int,
+    "choice": str,
+    "docno": str,
+    "email": str,
+    "phone": str,
+    "bool": int,
+}
+#: fields every document form has that are not stored as columns of the kind's table
+CONTROL_FIELDS = ("docno", "action", "cancel_reason")
+
+
+def header_columns(kind: Kind) -> dict[str, type]:
+    columns: dict[str, type] = {"docno": str, "revision": int, "status": str}
+    for f in kind.header:
+        if f.key not in CONTROL_FIELDS:
+            columns[f.key] = COLUMN_TYPES[f.type]
+    columns.setdefault("customer_code", str)
+    columns.setdefault("salesperson", str)
+    columns["recorded_by"] = str
+    return columns
+
+
+def line_columns(kind: Kind) -> dict[str, type]:
+    assert kind.lines is not None
+    columns: dict[str, type] = {"docno": str, "line_no": int}
+    columns.update({c.key: COLUMN_TYPES[c.type] for c in kind.lines.columns})
+    return columns
+
+
+def migrate(db: sqlite_utils.Database, kinds: list[Kind]) -> list[str]:
+    """Bring the file up to date: numbered migrations, then each kind's tables and columns.
+
+    A new field in a declaration becomes a new column; nothing is ever dropped.
+    """
+    done: list[str] = []
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT, applied_at TEXT)"
+    )
+    applied = {row[0] for row in db.execute("SELECT version FROM schema_migrations").fetchall()}
+    for version, name, sql in MIGRATIONS:
+        if version in applied:
+            continue
+        with db.atomic():
+            for statement in sql.split(";"):
+                if statement.strip():
+                    db.execute(statement)
+            db.execute(
+                "INSERT INTO schema_migrations VALUES (?, ?, ?)",
+                [version, name, dt.datetime.now(dt.UTC).isoformat(timespec="seconds")],
+            )
+        done.append(name)
+    for kind in kinds:
+        if kind.master:
+            continue
+        done += ensure_table(db, kind.key, header_columns(kind), pk="docno")
+        if kind.lines:
+            done += ensure_table(db, f"{kind.key}_lines", line_columns(kind), pk=("docno", "line_no"))
+    return done
+
+
+def ensure_table(
+    db: sqlite_utils.Database, name: str, columns: dict[str, type], pk: str | tuple[str, ...]
+) -> list[str]:
+    table = db.table(name)
+    if not table.exists():
+        table.create(columns, pk=pk)
+        if name.endswith("_lines"):
+            table.create_index(["docno"], if_not_exists=True)
+        return [f"table {name}"]
+    present = set(table.columns_dict)
+    added = []
+    for column, kind in columns.items():
+        if column not in present:
+            table.add_column(column, kind)
+            added.append(f"column {name}.{column}")
+    return added
+
+
+def is_reference(f: Field) -> bool:
+    return f.type == "docno" and f.key != "docno"

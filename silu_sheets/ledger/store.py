@@ -1,0 +1,361 @@
+"""Reading and writing the ledger (one SQLite file, WAL, through sqlite-utils).
+
+``LedgerView`` is the read side the rules see; ``LedgerWriter`` records one form inside one
+transaction (``Ledger.transaction``): its revision, the kind's table rows, the links, stock
+movements and the queued replies commit together or not at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from silu_sheets.declare import Kind
+from silu_sheets.document import Document
+from silu_sheets.ledger import schema
+from silu_sheets.values import phone_digits
+
+
+def to_json_value(value: Any) -> Any:
+    """Decimals as exact text, dates as ISO text: what JSON and SQLite keep without loss."""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+def now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a form came from: who sent it, which message and which attachment."""
+
+    channel: str
+    sender: str
+    attachment_sha256: str
+    attachment_name: str | None = None
+    message_id: str | None = None
+    received_at: str | None = None
+
+
+class Ledger:
+    """The ledger file. Open it once per process; ``transaction()`` for each form."""
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite_utils.Database(self.path)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute("PRAGMA busy_timeout=10000")
+        self.db.execute("PRAGMA foreign_keys=ON")
+        from silu_sheets.kinds import KINDS
+
+        schema.migrate(self.db, list(KINDS.values()))
+        self.view = LedgerView(self.db)
+
+    @contextmanager
+    def transaction(self) -> Iterator[LedgerWriter]:
+        with self.db.atomic():
+            yield LedgerWriter(self.db, self.view)
+
+    def close(self) -> None:
+        self.db.close()
+
+
+class LedgerView:
+    """What the rules may ask of the ledger. Every query uses an index; none scans a table."""
+
+    def __init__(self, db: sqlite_utils.Database):
+        self.db = db
+
+    def _one(self, sql: str, params: list | tuple = ()) -> dict | None:
+        cursor = self.db.execute(sql, params)
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        return dict(zip([d[0] for d in cursor.description], row, strict=True))
+
+    def _all(self, sql: str, params: list | tuple = ()) -> list[dict]:
+        cursor = self.db.execute(sql, params)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    # documents ---------------------------------------------------------------------------
+    def document(self, docno: str) -> dict | None:
+        """A document's current state, with the values of its latest revision."""
+        found = self._one("SELECT * FROM documents WHERE docno = ?", [docno])
+        if found is None:
+            return None
+        data = self._one(
+            "SELECT data FROM revisions WHERE docno = ? AND revision = ?", [docno, found["revision"]]
+        )
+        values = json.loads(data["data"]) if data else {"header": {}, "lines": []}
+        found["header"] = values["header"]
+        found["lines"] = values["lines"]
+        return found
+
+    def dependents(self, docno: str) -> list[dict]:
+        """Active documents that refer to ``docno`` (they block its cancellation)."""
+        return self._all(
+            "SELECT DISTINCT d.docno, d.kind FROM links l JOIN documents d ON d.docno = l.docno "
+            "WHERE l.target = ? AND d.status = 'active' AND d.docno != ? ORDER BY d.docno",
+            [docno, docno],
+        )
+
+    def revisions(self, docno: str) -> list[dict]:
+        return self._all(
+            "SELECT r.revision, r.action, r.sender, r.recorded_at, s.channel, s.message_id, "
+            "s.attachment_name, s.attachment_sha256 FROM revisions r JOIN sources s ON s.id = r.source_id "
+            "WHERE r.docno = ? ORDER BY r.revision",
+            [docno],
+        )
+
+    def inquiry_state(self, docno: str) -> dict | None:
+        """Open, won or lost, derived from the inquiry's active follow-ups (never stored)."""
+        inquiry = self._one("SELECT * FROM inquiry WHERE docno = ?", [docno])
+        if inquiry is None:
+            return None
+        follow_ups = self._all(
+            "SELECT f.docno, f.follow_up_date, f.result, f.next_follow_up FROM follow_up f "
+            "JOIN documents d ON d.docno = f.docno WHERE f.inquiry_no = ? AND d.status = 'active' "
+            "ORDER BY f.follow_up_date, f.docno",
+            [docno],
+        )
+        closing = next((f for f in follow_ups if f["result"] in ("won", "lost")), None)
+        last = follow_ups[-1] if follow_ups else None
+        return {
+            "docno": docno,
+            "status": closing["result"] if closing else "open",
+            "closed_by": closing["docno"] if closing else None,
+            "closed_on": closing["follow_up_date"] if closing else None,
+            "follow_ups": len(follow_ups),
+            "last_follow_up": last["follow_up_date"] if last else None,
+            "next_follow_up": (last["next_follow_up"] if last else inquiry["next_follow_up"])
+            if not closing
+            else None,
+        }
+
+    # master data -------------------------------------------------------------------------
+    def customer(self, code: str) -> dict | None:
+        return self._one("SELECT * FROM customers WHERE code = ?", [code])
+
+    def customers_named(self, name_key: str) -> list[dict]:
+        return self._all("SELECT * FROM customers WHERE name_key = ? ORDER BY code", [name_key])
+
+    def customers_with_phone(self, digits: str) -> list[dict]:
+        return self._all("SELECT * FROM customers WHERE phone_digits = ? ORDER BY code", [digits])
+
+    def next_customer_code(self) -> str:
+        """New customers from inquiries are numbered C00001, C00002, … skipping codes in use."""
+        row = self._one(
+            "SELECT MAX(CAST(SUBSTR(code, 2) AS INTEGER)) AS n FROM customers "
+            "WHERE code GLOB 'C[0-9][0-9][0-9][0-9][0-9]'"
+        )
+        return f"C{(row['n'] if row and row['n'] else 0) + 1:05d}"
+
+    def product(self, code: str) -> dict | None:
+        return self._one("SELECT * FROM products WHERE code = ?", [code])
+
+    def warehouse(self, code: str) -> dict | None:
+        return self._one("SELECT * FROM warehouses WHERE code = ?", [code])
+
+    def warehouses(self) -> list[dict]:
+        return self._all("SELECT * FROM warehouses ORDER BY code")
+
+    def lot(self, product_code: str, lot: str) -> dict | None:
+        return self._one("SELECT * FROM lots WHERE product_code = ? AND lot = ?", [product_code, lot])
+
+    # stock -------------------------------------------------------------------------------
+    def _stock_sum(self, where: str, params: list) -> Decimal:
+        rows = self.db.execute(f"SELECT quantity FROM stock_movements WHERE {where}", params).fetchall()
+        return sum((Decimal(r[0]) for r in rows), Decimal(0))
+
+    def on_hand(self, warehouse: str, product_code: str, lot: str | None) -> Decimal:
+        return self._stock_sum(
+            "warehouse = ? AND product_code = ? AND lot = ?", [warehouse, product_code, lot or ""]
+        )
+
+    def opening_quantity(self, warehouse: str, product_code: str, lot: str | None) -> Decimal:
+        return self._stock_sum(
+            "warehouse = ? AND product_code = ? AND lot = ? AND movement = 'opening'",
+            [warehouse, product_code, lot or ""],
+        )
+
+
+class LedgerWriter:
+    """Writes inside one open transaction; reads through ``view`` see its own writes."""
+
+    def __init__(self, db: sqlite_utils.Database, view: LedgerView):
+        self.db = db
+        self.view = view
+
+    def add_source(self, source: Source) -> int:
+        row = {
+            "channel": source.channel,
+            "sender": source.sender,
+            "message_id": source.message_id,
+            "attachment_name": source.attachment_name,
+            "attachment_sha256": source.attachment_sha256,
+            "received_at": source.received_at or now(),
+        }
+        return int(self.db.table("sources").insert(row).last_pk)  # type: ignore[arg-type]
+
+    def next_number(self, kind: Kind, year: int) -> str:
+        """``INQ-2026-00042``: per prefix and year, never reused."""
+        row = self.view._one("SELECT last FROM numbers WHERE prefix = ? AND year = ?", [kind.prefix, year])
+        last = (row["last"] if row else 0) + 1
+        self.db.execute(
+            "INSERT INTO numbers (prefix, year, last) VALUES (?, ?, ?) "
+            "ON CONFLICT (prefix, year) DO UPDATE SET last = excluded.last",
+            [kind.prefix, year, last],
+        )
+        return f"{kind.prefix}-{year}-{last:05d}"
+
+    def record(self, doc: Document, docno: str, action: str, source_id: int, sender: str) -> int:
+        """Record a revision of ``doc`` and make it the document's current state."""
+        kind = doc.kind
+        existing = self.view._one("SELECT * FROM documents WHERE docno = ?", [docno])
+        revision = (existing["revision"] + 1) if existing else 1
+        header = {k: to_json_value(v) for k, v in doc.header.items()}
+        header["docno"] = docno
+        lines = [
+            {"line_no": line.number, **{k: to_json_value(v) for k, v in line.values.items()}}
+            for line in doc.lines
+        ]
+        stamp = now()
+        self.db.table("revisions").insert(
+            {
+                "docno": docno,
+                "kind": kind.key,
+                "revision": revision,
+                "action": action,
+                "data": json.dumps({"header": header, "lines": lines}, ensure_ascii=False),
+                "source_id": source_id,
+                "sender": sender,
+                "recorded_at": stamp,
+            }
+        )
+        status = "cancelled" if action == "cancel" else "active"
+        owner = header.get("salesperson") or (existing["owner"] if existing else sender)
+        customer = header.get("customer_code") or (existing["customer_code"] if existing else None)
+        self.db.table("documents").upsert(
+            {
+                "docno": docno,
+                "kind": kind.key,
+                "status": status,
+                "revision": revision,
+                "customer_code": customer,
+                "owner": owner,
+                "first_recorded_at": existing["first_recorded_at"] if existing else stamp,
+                "updated_at": stamp,
+            },
+            pk="docno",
+        )
+        if kind.master:
+            return revision
+        columns = schema.header_columns(kind)
+        row = {k: header.get(k) for k in columns}
+        row.update(docno=docno, revision=revision, status=status, recorded_by=sender)
+        row["customer_code"], row["salesperson"] = customer, owner
+        self.db.table(kind.key).upsert(row, pk="docno")
+        self.db.execute("DELETE FROM links WHERE docno = ?", [docno])
+        if status == "active":
+            self.db.table("links").insert_all(self._links(kind, header, lines, docno))
+        if kind.lines:
+            table = f"{kind.key}_lines"
+            self.db.execute(f"DELETE FROM [{table}] WHERE docno = ?", [docno])
+            keep = schema.line_columns(kind)
+            self.db.table(table).insert_all(
+                [{k: line.get(k) for k in keep} | {"docno": docno} for line in lines]
+            )
+        return revision
+
+    @staticmethod
+    def _links(kind: Kind, header: dict, lines: list[dict], docno: str) -> list[dict]:
+        found = set()
+        for f in kind.header:
+            if schema.is_reference(f) and header.get(f.key):
+                found.add((f.key, header[f.key]))
+        for c in kind.lines.columns if kind.lines else ():
+            if schema.is_reference(c):
+                found.update((c.key, line[c.key]) for line in lines if line.get(c.key))
+        return [{"docno": docno, "field": f, "target": t} for f, t in sorted(found)]
+
+    def upsert_master(self, table: str, values: dict, key: str, sender: str = "") -> None:
+        row = {k: to_json_value(v) for k, v in values.items()}
+        if table == "customers":
+            row["phone_digits"] = phone_digits(row.get("phone")) or None
+        if sender:
+            row["updated_by"] = sender
+        self.db.table(table).upsert(row, pk=key, alter=True)
+
+    def upsert_lot(self, product_code: str, lot: str, produced: Any, expiry: Any) -> None:
+        self.db.table("lots").upsert(
+            {
+                "product_code": product_code,
+                "lot": lot,
+                "production_date": to_json_value(produced),
+                "expiry_date": to_json_value(expiry),
+            },
+            pk=("product_code", "lot"),
+        )
+
+    def move_stock(
+        self, warehouse: str, product_code: str, lot: str | None, quantity: Decimal, movement: str,
+        docno: str, line_no: int | None,
+    ) -> None:
+        self.db.table("stock_movements").insert(
+            {
+                "warehouse": warehouse,
+                "product_code": product_code,
+                "lot": lot or "",
+                "quantity": format(quantity, "f"),
+                "movement": movement,
+                "docno": docno,
+                "line_no": line_no,
+                "moved_at": now(),
+            }
+        )
+
+    def reject(self, source_id: int, kind: str | None, docno: str | None, problems: list[dict]) -> None:
+        self.db.table("rejections").insert(
+            {
+                "source_id": source_id,
+                "kind": kind,
+                "docno": docno,
+                "problems": json.dumps(problems, ensure_ascii=False),
+                "rejected_at": now(),
+            }
+        )
+
+    def queue_mail(self, recipient: str, subject: str, purpose: str, message: bytes, docno: str | None) -> int:
+        return int(
+            self.db.table("outbox")
+            .insert(
+                {
+                    "created_at": now(),
+                    "recipient": recipient,
+                    "subject": subject,
+                    "purpose": purpose,
+                    "docno": docno,
+                    "message": message,
+                    "status": "queued",
+                    "attempts": 0,
+                }
+            )
+            .last_pk  # type: ignore[arg-type]
+        )

@@ -1,0 +1,225 @@
+"""Turning what a cell holds into a value of its field's type, whatever office suite saved it.
+
+Excel stores numbers as binary floats, WPS and LibreOffice sometimes as text; people type
+full-width digits (``１２``), thousands separators, stray spaces, dates as ``2026/11/26`` or
+``2026年11月26日`` or leave Excel serial numbers without a date format. Everything lands as an
+exact ``Decimal`` or a ``datetime.date``; what cannot be read comes back as a problem code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from silu_sheets import problems as P
+from silu_sheets.declare import Field
+
+#: Excel's (and WPS's) day zero for the 1900 date system, Lotus leap-year bug included.
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+DOCNO_PATTERN = re.compile(r"^[A-Z]{2,4}-\d{4}-\d{5}$")
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+DECIMAL_PLACES = {"quantity": 3, "money": 4, "cost": 2}
+TRUE_WORDS = {"是", "yes", "y", "true", "1", "对", "√", "有"}
+FALSE_WORDS = {"否", "no", "n", "false", "0", "无", "×"}
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """Why a cell's content is not a value of its field's type."""
+
+    code: str
+    values: dict[str, object]
+
+
+def clean_text(raw: object) -> str:
+    """Cell content as text without stray spaces (the full-width space U+3000 included)."""
+    if raw is None:
+        return ""
+    text = str(raw).replace("\u3000", " ").replace("\u00a0", " ").replace("\u200b", "")
+    return " ".join(text.split())
+
+
+def normal_width(text: str) -> str:
+    """Full-width digits, letters and punctuation as their ASCII forms (NFKC)."""
+    return unicodedata.normalize("NFKC", text)
+
+
+def is_blank(raw: object) -> bool:
+    return raw is None or (isinstance(raw, str) and clean_text(raw) == "")
+
+
+def read_value(f: Field, raw: object) -> object | Unreadable | None:
+    """The value of ``raw`` for field ``f``; ``None`` when blank; ``Unreadable`` when wrong."""
+    if is_blank(raw):
+        return None
+    reader = _READERS[f.type]
+    return reader(f, raw)
+
+
+def _text(f: Field, raw: object) -> object:
+    if isinstance(raw, float) and raw.is_integer():
+        # a code typed into a number-formatted cell ("10023") comes back as 10023.0
+        return str(int(raw))
+    if isinstance(raw, dt.datetime):
+        return raw.date().isoformat()
+    if isinstance(raw, dt.date):
+        return raw.isoformat()
+    return clean_text(raw)
+
+
+def to_decimal(raw: object) -> Decimal | None:
+    """An exact decimal from a cell, or ``None``; floats are read at 15 significant digits,
+    as Excel shows them, so ``0.1`` stays 0.1 and never 0.1000000000000000055."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return Decimal(raw)
+    if isinstance(raw, float):
+        return Decimal(f"{raw:.15g}")
+    if isinstance(raw, Decimal):
+        return raw
+    text = normal_width(clean_text(raw))
+    text = text.replace(",", "").replace(" ", "").replace("¥", "").replace("$", "")
+    text = text.removesuffix("元")
+    if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", text):
+        return None
+    try:
+        return Decimal(text)
+    except InvalidOperation:  # pragma: no cover - the pattern above admits only decimals
+        return None
+
+
+def _number(f: Field, raw: object) -> object:
+    value = to_decimal(raw)
+    if value is None:
+        return Unreadable(P.NOT_A_NUMBER, {"value": clean_text(raw)})
+    places = DECIMAL_PLACES.get(f.type)
+    exponent = value.normalize().as_tuple().exponent
+    if places is not None and isinstance(exponent, int) and -exponent > places:
+        return Unreadable(P.TOO_MANY_DECIMALS, {"value": value, "places": places})
+    if f.minimum is not None and value < f.minimum:
+        return Unreadable(P.BELOW_MINIMUM, {"value": value, "minimum": f.minimum})
+    if f.type == "integer":
+        if value != value.to_integral_value():
+            return Unreadable(P.NOT_AN_INTEGER, {"value": clean_text(raw)})
+        return int(value)
+    return value
+
+
+_DATE_YMD = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+_DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_DATE_OTHER = re.compile(r"^(\d{1,2})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{4})$")
+
+
+def _date(f: Field, raw: object) -> object:
+    if isinstance(raw, dt.datetime):
+        return raw.date()
+    if isinstance(raw, dt.date):
+        return raw
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        # a serial number: the cell lost its date format (seen from WPS and from pasted values)
+        if 1 <= raw < 2958466:
+            return EXCEL_EPOCH + dt.timedelta(days=int(raw))
+        return Unreadable(P.NOT_A_DATE, {"value": raw})
+    text = normal_width(clean_text(raw))
+    text = text.split(" ")[0] if re.match(r"^\d{4}-\d{1,2}-\d{1,2} \d", text) else text
+    match = _DATE_YMD.match(text) or _DATE_COMPACT.match(text)
+    if match:
+        year, month, day = (int(g) for g in match.groups())
+        try:
+            return dt.date(year, month, day)
+        except ValueError:
+            return Unreadable(P.NOT_A_DATE, {"value": text})
+    other = _DATE_OTHER.match(text)
+    if other:
+        first, second, year = (int(g) for g in other.groups())
+        if first > 12 and second <= 12:
+            try:
+                return dt.date(year, second, first)
+            except ValueError:
+                pass
+        elif second > 12 and first <= 12:
+            try:
+                return dt.date(year, first, second)
+            except ValueError:
+                pass
+        elif first == second:
+            try:
+                return dt.date(year, first, second)
+            except ValueError:
+                pass
+        else:
+            return Unreadable(P.DATE_AMBIGUOUS, {"value": text})
+    if re.fullmatch(r"\d{5}(\.0+)?", text):
+        return _date(f, float(text))
+    return Unreadable(P.NOT_A_DATE, {"value": text})
+
+
+def _choice(f: Field, raw: object) -> object:
+    text = normal_width(clean_text(raw)).casefold()
+    for c in f.choices:
+        names = {c.key, c.zh, c.en, c.shown, f"{c.zh}{c.en}", f"{c.zh}/{c.en}", f"{c.zh} / {c.en}"}
+        if text in {n.casefold() for n in names}:
+            return c.key
+    allowed = "、".join(c.shown for c in f.choices)
+    return Unreadable(P.CHOICE_UNKNOWN, {"value": clean_text(raw), "allowed": allowed})
+
+
+def _docno(f: Field, raw: object) -> object:
+    text = normal_width(clean_text(raw)).upper().replace(" ", "").replace("_", "-")
+    if DOCNO_PATTERN.match(text):
+        return text
+    return Unreadable(P.DOCNO_MALFORMED, {"value": clean_text(raw), "example": "INQ-2026-00042"})
+
+
+def _email(f: Field, raw: object) -> object:
+    text = normal_width(clean_text(raw)).lower()
+    if EMAIL_PATTERN.match(text):
+        return text
+    return Unreadable(P.EMAIL_MALFORMED, {"value": clean_text(raw)})
+
+
+def _phone(f: Field, raw: object) -> object:
+    if isinstance(raw, float) and raw.is_integer():
+        return str(int(raw))
+    return normal_width(clean_text(raw))
+
+
+def _bool(f: Field, raw: object) -> object:
+    if isinstance(raw, bool):
+        return raw
+    text = normal_width(clean_text(raw)).casefold()
+    if text in TRUE_WORDS:
+        return True
+    if text in FALSE_WORDS:
+        return False
+    return Unreadable(P.CHOICE_UNKNOWN, {"value": clean_text(raw), "allowed": "是 yes、否 no"})
+
+
+_READERS = {
+    "text": _text,
+    "date": _date,
+    "quantity": _number,
+    "money": _number,
+    "cost": _number,
+    "integer": _number,
+    "choice": _choice,
+    "docno": _docno,
+    "email": _email,
+    "phone": _phone,
+    "bool": _bool,
+}
+
+
+def phone_digits(phone: str | None) -> str:
+    """Digits only, without a leading country code 86, for duplicate detection."""
+    digits = re.sub(r"\D", "", phone or "")
+    return digits[2:] if digits.startswith("86") and len(digits) == 13 else digits
+
+
+def name_key(name: str | None) -> str:
+    """A customer name compared without width, case and spaces."""
+    return re.sub(r"\s+", "", normal_width(name or "")).casefold()

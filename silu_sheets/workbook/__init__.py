@@ -1,0 +1,1 @@
+"""Everything that touches .xlsx files (openpyxl lives here and nowhere else)."""

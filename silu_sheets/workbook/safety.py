@@ -1,0 +1,72 @@
+"""Refuse a file before any parsing work: not xlsx, old .xls, macros, a password, size caps.
+
+An .xlsx is a zip; a zip bomb (tiny file, huge content) or one with thousands of parts is
+refused from the zip directory alone, before openpyxl reads a byte of XML.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass
+
+from silu_sheets import problems as P
+from silu_sheets.problems import Problem
+
+OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_SIGNATURE = b"PK\x03\x04"
+#: an encrypted .xlsx is an OLE container holding this stream (MS-OFFCRYPTO)
+ENCRYPTION_STREAM = "EncryptionInfo".encode("utf-16-le")
+
+
+@dataclass(frozen=True)
+class Caps:
+    file_bytes: int = 5 * 1024 * 1024
+    unpacked_bytes: int = 60 * 1024 * 1024
+    parts: int = 400
+    ratio: int = 200
+
+
+def megabytes(n: int) -> str:
+    return f"{n / 1024 / 1024:.1f} MB"
+
+
+def refuse(data: bytes, filename: str = "", caps: Caps = Caps()) -> list[Problem]:
+    """Why this file is not read at all; an empty list means it may be opened."""
+    name = filename.lower()
+    if len(data) > caps.file_bytes:
+        return [Problem(P.FILE_TOO_LARGE, {"size": megabytes(len(data)), "limit": megabytes(caps.file_bytes)})]
+    if data.startswith(OLE_SIGNATURE):
+        if ENCRYPTION_STREAM in data:
+            return [Problem(P.FILE_ENCRYPTED)]
+        return [Problem(P.FILE_OLD_XLS)]
+    if not data.startswith(ZIP_SIGNATURE):
+        if name.endswith(".xls"):
+            return [Problem(P.FILE_OLD_XLS)]
+        return [Problem(P.FILE_NOT_XLSX)]
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        return [Problem(P.FILE_DAMAGED, {"detail": str(exc)[:80]})]
+    names = {m.filename for m in members}
+    if len(members) > caps.parts:
+        return [Problem(P.FILE_TOO_MANY_PARTS, {"count": len(members), "limit": caps.parts})]
+    unpacked = sum(m.file_size for m in members)
+    if unpacked > caps.unpacked_bytes or any(
+        m.file_size > 1024 * 1024 and m.file_size > caps.ratio * max(m.compress_size, 1) for m in members
+    ):
+        return [Problem(P.FILE_ZIP_BOMB, {"size": megabytes(unpacked), "limit": megabytes(caps.unpacked_bytes)})]
+    if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
+        return [Problem(P.FILE_NOT_XLSX)]
+    try:
+        content_types = archive.read("[Content_Types].xml")
+    except (zipfile.BadZipFile, OSError, RuntimeError) as exc:
+        return [Problem(P.FILE_DAMAGED, {"detail": str(exc)[:80]})]
+    if (
+        name.endswith((".xlsm", ".xltm"))
+        or any(n.lower().endswith("vbaproject.bin") for n in names)
+        or b"macroEnabled" in content_types
+    ):
+        return [Problem(P.FILE_MACRO)]
+    return []

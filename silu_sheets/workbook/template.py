@@ -1,0 +1,269 @@
+"""Blank (or pre-filled) forms made from a kind's declaration.
+
+Each form: bilingual labels, dropdowns for choices, date and number formats, an input hint on
+every input cell, required cells marked (* and yellow), labels protected and input cells open,
+a line table with room for ``max_rows`` lines, the header frozen, A4 fitted to width, and the
+kind and template version in a hidden sheet plus a defined name (both survive re-saving by
+LibreOffice and WPS, which drop custom document properties now and then).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from silu_sheets.declare import (
+    FIRST_HEADER_ROW,
+    HINT_ROW,
+    LABEL_COLUMN,
+    TITLE_ROW,
+    VALUE_COLUMN,
+    Field,
+    Kind,
+)
+
+ID_SHEET = "_silu"
+ID_NAME = "SILU_FORM"
+MARK = "silu-sheets"
+
+REQUIRED_FILL = PatternFill("solid", fgColor="FFF2CC")
+OPTIONAL_FILL = PatternFill("solid", fgColor="FFFFFF")
+LABEL_FILL = PatternFill("solid", fgColor="DDEBF7")
+THIN = Side(style="thin", color="A6A6A6")
+BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+FORMATS = {
+    "date": "yyyy-mm-dd",
+    "quantity": "#,##0.###",
+    "money": "#,##0.00##",
+    "cost": "#,##0.00",
+    "integer": "0",
+    "text": "@",
+    "docno": "@",
+    "phone": "@",
+    "email": "@",
+}
+FILL_HINT = (
+    "黄色格子必填（标 *），白色格子选填；下拉格子请从列表选择。填好后保存为 .xlsx，发送到公司表单邮箱。"
+    "  Yellow cells (*) are required, white ones optional; pick dropdown cells from the list. "
+    "Save as .xlsx and mail it to the firm's forms address."
+)
+
+
+def label(f: Field) -> str:
+    star = " *" if f.required else ""
+    return f"{f.zh}{star} {f.en}"
+
+
+def hint(f: Field) -> str:
+    parts = [p for p in (f.hint_zh, f.hint_en) if p]
+    if f.choices:
+        parts.append("可选 Choices: " + "；".join(c.shown for c in f.choices))
+    if f.type == "date":
+        parts.append("日期格式 2026-11-26 / date as 2026-11-26")
+    if f.type in ("quantity", "money", "cost", "integer"):
+        parts.append("只填数字 / numbers only")
+    return "\n".join(parts)
+
+
+def validation(f: Field) -> DataValidation | None:
+    """A dropdown for choices; type checks as warnings (the system, not Excel, has the last word)."""
+    prompt = hint(f)[:250]
+    common: dict[str, Any] = {
+        "showInputMessage": bool(prompt),
+        "promptTitle": f.zh[:32],
+        "prompt": prompt or None,
+        "allow_blank": True,
+    }
+    if f.type == "choice":
+        items = ",".join(c.shown for c in f.choices)
+        return DataValidation(type="list", formula1=f'"{items}"', showErrorMessage=True, **common)
+    if f.type == "bool":
+        return DataValidation(type="list", formula1='"是 yes,否 no"', showErrorMessage=True, **common)
+    if f.type == "date":
+        return DataValidation(
+            type="date", operator="greaterThan", formula1="1", showErrorMessage=True,
+            errorStyle="warning", error="请填写日期，如 2026-11-26 / Write a date such as 2026-11-26",
+            **common,
+        )
+    if f.type in ("quantity", "money", "cost", "integer"):
+        return DataValidation(
+            type="whole" if f.type == "integer" else "decimal", operator="greaterThanOrEqual",
+            formula1=str(f.minimum or 0), showErrorMessage=True, errorStyle="warning",
+            error="请只填数字 / Numbers only", **common,
+        )
+    return DataValidation(type=None, **common) if prompt else None
+
+
+def style_input(cell: Any, f: Field) -> None:
+    cell.protection = Protection(locked=False)
+    cell.fill = REQUIRED_FILL if f.required else OPTIONAL_FILL
+    cell.border = BOX
+    cell.number_format = FORMATS.get(f.type, "General")
+
+
+def as_cell_value(value: Any) -> Any:
+    """What openpyxl should store: exact decimals as numbers Excel shows exactly."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
+
+
+def build(
+    kind: Kind,
+    header: Mapping[str, Any] | None = None,
+    lines: Sequence[Mapping[str, Any]] = (),
+    notes: Mapping[str, str] | None = None,
+) -> Workbook:
+    """The form as a workbook; ``header`` and ``lines`` pre-fill it (next form, warehouse copy)."""
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = kind.sheet
+    layout = kind.layout
+    width = max(3, len(kind.lines.columns) if kind.lines else 3)
+
+    ws[f"A{TITLE_ROW}"] = f"{kind.zh}  {kind.en}"
+    ws[f"A{TITLE_ROW}"].font = Font(size=16, bold=True)
+    ws.row_dimensions[TITLE_ROW].height = 26
+    ws[f"A{HINT_ROW}"] = FILL_HINT
+    ws[f"A{HINT_ROW}"].font = Font(size=9, color="595959")
+    ws[f"A{HINT_ROW}"].alignment = Alignment(wrap_text=True, vertical="top")
+    ws.merge_cells(start_row=HINT_ROW, start_column=1, end_row=HINT_ROW, end_column=width)
+    ws.row_dimensions[HINT_ROW].height = 30
+
+    validations: dict[str, DataValidation] = {}
+
+    def validate(f: Field, where: str, key: str) -> None:
+        dv = validations.get(key)
+        if dv is None:
+            made = validation(f)
+            if made is None:
+                return
+            validations[key] = dv = made
+            ws.add_data_validation(dv)
+        dv.add(where)
+
+    for i, f in enumerate(kind.header):
+        row = FIRST_HEADER_ROW + i
+        cell = ws[f"{LABEL_COLUMN}{row}"]
+        cell.value = label(f)
+        cell.font = Font(bold=f.required)
+        cell.fill = LABEL_FILL
+        cell.border = BOX
+        target = ws[layout.header_cells[f.key]]
+        style_input(target, f)
+        validate(f, target.coordinate, f"h:{f.key}")
+        tip = ws[f"C{row}"]
+        tip.value = " / ".join(p for p in (f.hint_zh, f.hint_en) if p) or None
+        tip.font = Font(size=9, italic=True, color="7F7F7F")
+
+    if kind.lines and layout.line_header_row and layout.first_line_row and layout.last_line_row:
+        for c in kind.lines.columns:
+            letter = layout.line_columns[c.key]
+            head = ws[f"{letter}{layout.line_header_row}"]
+            head.value = f"{c.zh}{' *' if c.required else ''}\n{c.en}"
+            head.font = Font(bold=True)
+            head.fill = LABEL_FILL
+            head.border = BOX
+            head.alignment = Alignment(wrap_text=True, horizontal="center", vertical="center")
+            area = f"{letter}{layout.first_line_row}:{letter}{layout.last_line_row}"
+            validate(c, area, f"l:{c.key}")
+            for row in range(layout.first_line_row, layout.last_line_row + 1):
+                style_input(ws[f"{letter}{row}"], c)
+        ws.row_dimensions[layout.line_header_row].height = 32
+        ws.freeze_panes = f"A{layout.first_line_row}"
+        ws.print_title_rows = f"{layout.line_header_row}:{layout.line_header_row}"
+    else:
+        ws.freeze_panes = f"A{FIRST_HEADER_ROW}"
+
+    ws.column_dimensions[LABEL_COLUMN].width = 30
+    ws.column_dimensions[VALUE_COLUMN].width = 26
+    ws.column_dimensions["C"].width = 26
+    for i in range(4, width + 1):
+        ws.column_dimensions[chr(64 + i)].width = 16
+
+    fill_values(ws, kind, header or {}, lines)
+    for key, text in (notes or {}).items():
+        cell = ws[layout.header_cells[key]]
+        cell.comment = Comment(text, MARK, width=300, height=120)
+
+    ws.protection.sheet = True
+    ws.protection.formatColumns = False
+    ws.protection.formatRows = False
+    ws.protection.formatCells = False
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if width > 6 else "portrait"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+    mark(wb, kind)
+    return wb
+
+
+def fill_values(
+    ws: Worksheet, kind: Kind, header: Mapping[str, Any], lines: Sequence[Mapping[str, Any]]
+) -> None:
+    layout = kind.layout
+    for key, value in header.items():
+        if key in layout.header_cells and value is not None:
+            ws[layout.header_cells[key]] = as_cell_value(value)
+    if not lines or layout.first_line_row is None:
+        return
+    for offset, line in enumerate(lines):
+        row = layout.first_line_row + offset
+        for key, value in line.items():
+            if key in layout.line_columns and value is not None:
+                ws[layout.line_cell(key, row)] = as_cell_value(value)
+
+
+def mark(wb: Workbook, kind: Kind) -> None:
+    """The hidden identification: kind and template version."""
+    ident = wb.create_sheet(ID_SHEET)
+    ident["A1"], ident["B1"] = MARK, "do not edit / 请勿修改"
+    ident["A2"], ident["B2"] = "kind", kind.key
+    ident["A3"], ident["B3"] = "version", kind.version
+    ident.sheet_state = "hidden"
+    ident.protection.sheet = True
+    wb.defined_names[ID_NAME] = DefinedName(ID_NAME, attr_text=f'"{kind.key}@{kind.version}"')
+    wb.properties.creator = MARK
+    wb.properties.title = f"{kind.zh} {kind.en}"
+    fixed = dt.datetime(2026, 1, 1)
+    wb.properties.created = fixed
+    wb.properties.modified = fixed
+
+
+def to_bytes(wb: Workbook) -> bytes:
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def template_filename(kind: Kind) -> str:
+    return f"{kind.key}-{kind.zh}.xlsx"
+
+
+def write_templates(out: Path, kinds: Sequence[Kind]) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for kind in kinds:
+        path = out / template_filename(kind)
+        path.write_bytes(to_bytes(build(kind)))
+        written.append(path)
+    return written
