@@ -46,7 +46,7 @@ class Document:
 
     def problem(
         self,
-        code: str,
+        problem_code: str,
         field_key: str | None = None,
         line: Line | None = None,
         severity: Severity = "error",
@@ -60,7 +60,7 @@ class Document:
         elif field_key:
             cell = layout.header_cells.get(field_key)
         return Problem(
-            code,
+            problem_code,
             values,
             sheet=self.kind.sheet,
             cell=cell,

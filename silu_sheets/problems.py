@@ -53,22 +53,30 @@ class Problem:
         """The rule in words, in ``language``, with the values filled in."""
         kind = PROBLEM_TYPES[self.code]
         template = kind.zh if language == "zh" else kind.en
-        return template.format(**{k: show(v) for k, v in self.values.items()})
+        return template.format(**{k: show(v, language) for k, v in self.values.items()})
 
     def flat(self) -> tuple[str | None, str]:
         """``(cell, code)``: the compact form tests assert on."""
         return (self.cell, self.code)
 
 
-def show(value: object) -> str:
-    """A value as a person should read it: exact decimals without exponent, ISO dates."""
+def words(zh: str, en: str) -> dict[str, str]:
+    """A value that reads differently per language (a field's label, a choice)."""
+    return {"zh": zh, "en": en}
+
+
+def show(value: object, language: str = "zh") -> str:
+    """A value as a person should read it: exact decimals without exponent, ISO dates, and
+    ``words`` in the reader's language."""
+    if isinstance(value, dict) and set(value) == {"zh", "en"}:
+        return value[language]
     if isinstance(value, Decimal):
         text = format(value.normalize(), "f")
         return text
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, (list, tuple)):
-        return "、".join(show(v) for v in value)
+        return ("、" if language == "zh" else ", ").join(show(v, language) for v in value)
     return "" if value is None else str(value)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from silu_sheets.document import Document
-from silu_sheets.problems import Problem, problem_type
+from silu_sheets.problems import Problem, problem_type, words
 
 if TYPE_CHECKING:
     from silu_sheets.ledger.store import LedgerView
@@ -84,8 +84,8 @@ def referenced(
                 DOC_WRONG_KIND,
                 field_key,
                 docno=number,
-                actual=f"{actual.zh} {actual.en}",
-                expected=f"{expected.zh} {expected.en}",
+                actual=words(actual.zh, actual.en),
+                expected=words(expected.zh, expected.en),
             )
         ]
     if found["status"] == "cancelled":
@@ -138,8 +138,8 @@ def not_before(doc: Document, later: str, earlier: str) -> list[Problem]:
             later,
             later=a,
             earlier=b,
-            later_label=k.field(later).zh + "/" + k.field(later).en,
-            earlier_label=k.field(earlier).zh + "/" + k.field(earlier).en,
+            later_label=words(k.field(later).zh, k.field(later).en),
+            earlier_label=words(k.field(earlier).zh, k.field(earlier).en),
         )
     ]
 
@@ -151,7 +151,8 @@ def currency_valid(doc: Document) -> list[Problem]:
     return []
 
 
-def same_currency(doc: Document, linked: dict | None, field_key: str, default: str) -> list[Problem]:
+def same_currency(doc: Document, linked: dict | None, default: str) -> list[Problem]:
+    """Linked priced documents share their currency (the firm's default when left empty)."""
     if linked is None:
         return []
     mine = (doc["currency"] or default).upper()

@@ -98,7 +98,8 @@ def book(doc: Document, docno: str, writer: LedgerWriter, ctx: Context) -> None:
         doc.header["salesperson"] = inquiry["owner"]
 
 
-def next_forms(doc: Document, docno: str) -> list[tuple[str, dict]]:
+def next_forms(doc: Document, docno: str, ledger: LedgerView) -> list[tuple]:
+    """The forms the confirmation carries pre-filled: (kind, header values[, lines])."""
     if doc["result"] == "continue":
         return [("follow_up", {"inquiry_no": doc["inquiry_no"]})]
     return []

@@ -166,5 +166,6 @@ def book(doc: Document, docno: str, writer: LedgerWriter, ctx: Context) -> None:
     doc.header["salesperson"] = salesperson_of(doc, ctx)
 
 
-def next_forms(doc: Document, docno: str) -> list[tuple[str, dict]]:
+def next_forms(doc: Document, docno: str, ledger: LedgerView) -> list[tuple]:
+    """The forms the confirmation carries pre-filled: (kind, header values[, lines])."""
     return [("follow_up", {"inquiry_no": docno}), ("quote", {"inquiry_no": docno, "customer_code": doc["customer_code"]})]

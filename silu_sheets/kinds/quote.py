@@ -72,5 +72,6 @@ def check(doc: Document, ledger: LedgerView, ctx: Context) -> list[Problem]:
     return found
 
 
-def next_forms(doc: Document, docno: str) -> list[tuple[str, dict]]:
+def next_forms(doc: Document, docno: str, ledger: LedgerView) -> list[tuple]:
+    """The forms the confirmation carries pre-filled: (kind, header values[, lines])."""
     return [("order", {"quote_no": docno, "customer_code": doc["customer_code"], "currency": doc["currency"]})]

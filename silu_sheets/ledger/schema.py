@@ -92,12 +92,15 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             lot TEXT NOT NULL DEFAULT '',
             quantity TEXT NOT NULL,           -- signed decimal
             movement TEXT NOT NULL,           -- opening, issue, return_inbound, reversal
-            docno TEXT NOT NULL,
+            docno TEXT NOT NULL,              -- the document that moved the goods (a slip)
             line_no INTEGER,
+            against TEXT,                     -- what it was written against (notice, return)
+            against_line INTEGER,
             moved_at TEXT NOT NULL
         );
         CREATE INDEX stock_by_place ON stock_movements (warehouse, product_code, lot);
         CREATE INDEX stock_by_docno ON stock_movements (docno);
+        CREATE INDEX stock_by_against ON stock_movements (against, against_line);
 
         CREATE TABLE rejections (             -- forms refused: nothing recorded, kept for the record
             id INTEGER PRIMARY KEY,
@@ -176,14 +179,11 @@ def migrate(db: sqlite_utils.Database, kinds: list[Kind]) -> list[str]:
     for version, name, sql in MIGRATIONS:
         if version in applied:
             continue
-        with db.atomic():
-            for statement in sql.split(";"):
-                if statement.strip():
-                    db.execute(statement)
-            db.execute(
-                "INSERT INTO schema_migrations VALUES (?, ?, ?)",
-                [version, name, dt.datetime.now(dt.UTC).isoformat(timespec="seconds")],
-            )
+        stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        # one script, one transaction: a migration applies whole or not at all
+        db.conn.executescript(
+            f"BEGIN;\n{sql}\nINSERT INTO schema_migrations VALUES ({version}, '{name}', '{stamp}');\nCOMMIT;"
+        )
         done.append(name)
     for kind in kinds:
         if kind.master:

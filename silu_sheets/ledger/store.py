@@ -316,7 +316,7 @@ class LedgerWriter:
 
     def move_stock(
         self, warehouse: str, product_code: str, lot: str | None, quantity: Decimal, movement: str,
-        docno: str, line_no: int | None,
+        docno: str, line_no: int | None, against: str | None = None, against_line: int | None = None,
     ) -> None:
         self.db.table("stock_movements").insert(
             {
@@ -327,6 +327,8 @@ class LedgerWriter:
                 "movement": movement,
                 "docno": docno,
                 "line_no": line_no,
+                "against": against,
+                "against_line": against_line,
                 "moved_at": now(),
             }
         )

@@ -1,0 +1,130 @@
+"""The ``silu`` command: a thin layer over the Python API that prints what it returns."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from silu_sheets import firm as firm_folder
+from silu_sheets.describe import describe as describe_kind
+from silu_sheets.kinds import KINDS
+from silu_sheets.roster import RosterError
+from silu_sheets.workbook import template
+
+
+def _open(ctx: click.Context) -> firm_folder.FirmFolder:
+    try:
+        return firm_folder.open_firm(ctx.obj.get("firm"))
+    except firm_folder.FirmError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--firm",
+    "firm_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="SILU_FIRM",
+    help="The firm's working folder (default: the current directory).",
+)
+@click.pass_context
+def main(ctx: click.Context, firm_dir: Path | None) -> None:
+    """silu-sheets: a small firm's sales process on Excel forms and email."""
+    ctx.ensure_object(dict)
+    ctx.obj["firm"] = firm_dir
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def init(directory: Path) -> None:
+    """Create a firm's working folder: silu.toml, inbox_rules/, ledger/, mail/."""
+    folder = firm_folder.init(directory)
+    click.echo(f"Firm folder ready: {folder.root}")
+    click.echo("  edit inbox_rules/staff.toml (who may send forms) and silu.toml (firm settings)")
+
+
+@main.command()
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("templates/xlsx"),
+              show_default=True, help="Folder to write the blank forms into.")
+def templates(out: Path) -> None:
+    """Write one blank .xlsx form per document kind."""
+    for path in template.write_templates(out, list(KINDS.values())):
+        click.echo(str(path))
+
+
+@main.command()
+@click.argument("kind", type=click.Choice(list(KINDS)))
+@click.option("--json", "as_json", is_flag=True, help="Print the machine-readable spec.")
+def describe(kind: str, as_json: bool) -> None:
+    """Show a form's fields, cells and line table."""
+    spec = describe_kind(KINDS[kind])
+    if as_json:
+        click.echo(json.dumps(spec, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{spec['titles']['zh']} {spec['titles']['en']} ({kind}, version {spec['version']})")
+    for f in spec["fields"]:
+        star = "*" if f["required"] else " "
+        click.echo(f"  {f['cell']:>5} {star} {f['labels']['zh']} / {f['labels']['en']} [{f['type']}]")
+    for table in spec["line_tables"]:
+        click.echo(f"  lines from row {table['first_data_row']} (up to {table['max_rows']}):")
+        for c in table["columns"]:
+            star = "*" if c["required"] else " "
+            click.echo(f"  {c['column']:>5} {star} {c['labels']['zh']} / {c['labels']['en']} [{c['type']}]")
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--from", "sender", required=True, help="The sender's address, as on the roster.")
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome of each file as JSON.")
+@click.pass_context
+def ingest(ctx: click.Context, files: tuple[Path, ...], sender: str, as_json: bool) -> None:
+    """Check and record forms from files, as if SENDER had mailed them. Exit 1 if any is refused."""
+    from silu_sheets.api import ingest_files
+
+    folder = _open(ctx)
+    try:
+        outcomes = ingest_files(folder, list(files), sender)
+    except RosterError as exc:
+        raise click.ClickException("inbox_rules is wrong:\n" + "\n".join(exc.problems)) from exc
+    roster = folder.roster()
+    person = roster.find(sender)
+    language = person.language if person else folder.language
+    if as_json:
+        click.echo(json.dumps([o.as_dict(language) for o in outcomes], ensure_ascii=False, indent=2))
+    else:
+        for o in outcomes:
+            click.echo(render_outcome(o.as_dict(language), language))
+    sys.exit(0 if all(o.accepted for o in outcomes) else 1)
+
+
+def render_outcome(o: dict, language: str) -> str:
+    zh = language == "zh"
+    if o["accepted"]:
+        word = {"record": "已登记", "amend": "已修改", "cancel": "已作废"}[o["action"]] if zh else o["action"] + "ed"
+        if not zh:
+            word = {"record": "recorded", "amend": "amended", "cancel": "cancelled"}[o["action"]]
+        lines = [f"✔ {o['file']}: {word} {o['docno']}"]
+    else:
+        count = len(o["problems"])
+        lines = [f"✘ {o['file']}: " + (f"未登记，{count} 处需要修改" if zh else f"not recorded, {count} problem(s)")]
+    for p in o["problems"]:
+        mark = "!" if p["severity"] == "warning" else "-"
+        lines.append(f"   {mark} [{p['code']}] {p['message']}")
+    return "\n".join(lines)
+
+
+@main.command()
+@click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path), default=Path("demo-firm"),
+              show_default=True, help="Where to build the sample firm (made anew each run).")
+def demo(directory: Path) -> None:
+    """Run a day at a sample firm on the embedded default: no servers needed."""
+    from silu_sheets.demo import run
+
+    run(directory, echo=click.echo)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

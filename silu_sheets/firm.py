@@ -1,0 +1,112 @@
+"""A firm's working folder: silu.toml, inbox_rules/, ledger/ and the local mail folders.
+
+``silu init DIR`` makes one; every command finds it through ``--firm``, ``SILU_FIRM`` or the
+current directory. Passwords never live here: they come from the environment.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from silu_sheets import resources
+from silu_sheets.document import Firm
+from silu_sheets.roster import Roster, load
+
+SETTINGS = "silu.toml"
+
+DEFAULT_TOML = """\
+# silu-sheets settings for this firm. Passwords never go here: set them in the environment.
+
+[firm]
+name = "示例贸易有限公司"
+currency = "CNY"              # default currency of priced documents
+timezone = "Asia/Shanghai"    # the firm's calendar: what "today" and "valid until" mean
+mailbox = "forms@firm.test"   # the shared address staff send forms to
+language = "zh"               # language of mail to people not on the roster (the administrator)
+administrator = "admin@firm.test"
+
+[ledger]
+path = "ledger/silu.db"
+
+[mail]
+# With no [mail.imap] section, forms are read from the local Maildir mail/inbox and replies
+# are written to mail/outbox as .eml files: nothing leaves this folder.
+local = "mail"
+"""
+
+
+class FirmError(Exception):
+    """The folder is not a firm folder, or its settings are wrong."""
+
+
+@dataclass
+class FirmFolder:
+    root: Path
+    settings: dict
+    firm: Firm
+    language: str
+    administrator: str
+
+    @property
+    def ledger_path(self) -> Path:
+        return self.root / self.settings.get("ledger", {}).get("path", "ledger/silu.db")
+
+    @property
+    def mail_dir(self) -> Path:
+        return self.root / self.settings.get("mail", {}).get("local", "mail")
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.mail_dir / "outbox"
+
+    def roster(self) -> Roster:
+        return load(self.root / "inbox_rules")
+
+    def today(self) -> dt.date:
+        return dt.datetime.now(ZoneInfo(self.firm.timezone)).date()
+
+
+def open_firm(root: Path | str | None = None) -> FirmFolder:
+    folder = Path(root or os.environ.get("SILU_FIRM") or ".").resolve()
+    path = folder / SETTINGS
+    if not path.exists():
+        raise FirmError(f"{folder} has no {SETTINGS}; make one with `silu init {folder}`")
+    try:
+        settings = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise FirmError(f"{path}: {exc}") from exc
+    f = settings.get("firm", {})
+    firm = Firm(
+        name=f.get("name", Firm.name),
+        currency=f.get("currency", Firm.currency),
+        timezone=f.get("timezone", Firm.timezone),
+        mailbox=f.get("mailbox", Firm.mailbox).lower(),
+    )
+    try:
+        ZoneInfo(firm.timezone)
+    except Exception as exc:  # noqa: BLE001 - zoneinfo raises several kinds for a bad key
+        raise FirmError(f"{path}: unknown time zone {firm.timezone!r}") from exc
+    return FirmFolder(folder, settings, firm, f.get("language", "zh"), f.get("administrator", ""))
+
+
+def init(root: Path | str) -> FirmFolder:
+    """Create a firm folder with example settings and roster; existing files are kept."""
+    folder = Path(root)
+    folder.mkdir(parents=True, exist_ok=True)
+    if not (folder / SETTINGS).exists():
+        (folder / SETTINGS).write_text(DEFAULT_TOML, encoding="utf-8")
+    rules = folder / "inbox_rules"
+    rules.mkdir(exist_ok=True)
+    for name in ("staff.toml", "roles.toml"):
+        if not (rules / name).exists():
+            shutil.copyfile(resources.path("inbox_rules") / name, rules / name)
+    (folder / "ledger").mkdir(exist_ok=True)
+    for sub in ("inbox/cur", "inbox/new", "inbox/tmp", "outbox", "sent", "drop"):
+        (folder / "mail" / sub).mkdir(parents=True, exist_ok=True)
+    return open_firm(folder)

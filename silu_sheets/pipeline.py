@@ -1,0 +1,366 @@
+"""One form in, one answer out: refuse early, read, check everything, record whole or not at all.
+
+    bytes ─▶ safety ─▶ reader ─▶ who may send it ─▶ amendment/cancellation ─▶ kind rules
+          ─▶ one transaction: source, revision, kind tables, links, movements, queued replies
+
+Every problem is collected before deciding; a refused form records only the refusal and its
+reply. The same function serves ``silu ingest``, the mail gateway and the tests.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import traceback
+from dataclasses import dataclass, field
+
+from silu_sheets import problems as P
+from silu_sheets.declare import Kind
+from silu_sheets.document import Context, Document, Staff
+from silu_sheets.firm import FirmFolder
+from silu_sheets.kinds import KINDS, MODULES, common, enforced
+from silu_sheets.ledger.store import Ledger, LedgerView, LedgerWriter, Source
+from silu_sheets.problems import Problem, errors, problem_type, warnings
+from silu_sheets.replies import Attachment, Reply, describe, render, to_message
+from silu_sheets.roster import Roster
+from silu_sheets.workbook import marking, reader, safety, template
+
+log = logging.getLogger(__name__)
+
+KIND_NOT_OPEN = problem_type(
+    "kind-not-open-yet",
+    "系统暂不受理{kind}（规则尚未启用），本表未登记。请按原流程办理，或联系管理员。",
+    "{kind} forms are not accepted yet (their rules are not switched on); nothing was recorded. Ask the administrator.",
+)
+NOT_OWNER = problem_type(
+    "amend-not-owner",
+    "{docno} 由 {owner} 负责，只有本人或主管可以修改或作废。",
+    "{docno} belongs to {owner}; only that person or a manager may amend or cancel it.",
+)
+CANCEL_NEEDS_NUMBER = problem_type(
+    "cancel-needs-number",
+    "作废需要填写要作废的单号。",
+    "To cancel, write the number of the document to cancel.",
+)
+CANCEL_NEEDS_REASON = problem_type(
+    "cancel-needs-reason",
+    "作废必须填写作废原因。",
+    "A cancellation needs a reason.",
+)
+CANCEL_HAS_DEPENDENTS = problem_type(
+    "cancel-has-dependents",
+    "{docno} 已有后续单据 {dependents}，不能作废。请先作废或修改这些单据。",
+    "{docno} has later documents {dependents}; it cannot be cancelled. Cancel or amend those first.",
+)
+CUSTOMER_CHANGE_HAS_DEPENDENTS = problem_type(
+    "amend-customer-has-dependents",
+    "{docno} 已有后续单据 {dependents}，不能更换客户（原客户 {was}）。",
+    "{docno} has later documents {dependents}; its customer ({was}) cannot be changed.",
+)
+INTERNAL_FAULT = problem_type(
+    "internal-fault",
+    "系统处理本表时出错，本表未登记。管理员已收到通知，请稍后再发送一次。",
+    "The system failed while handling this form; nothing was recorded. The administrator has been told; please send it again later.",
+)
+
+ACTION_WORDS = {
+    "record": {"zh": "登记", "en": "recorded"},
+    "amend": {"zh": "修改", "en": "amended"},
+    "cancel": {"zh": "作废", "en": "cancelled"},
+}
+
+
+@dataclass
+class Outcome:
+    """What happened to one file: recorded as ``docno``, or refused with ``problems``."""
+
+    filename: str
+    sender: str
+    accepted: bool = False
+    kind: str | None = None
+    docno: str | None = None
+    action: str | None = None
+    problems: list[Problem] = field(default_factory=list)
+    outbox_ids: list[int] = field(default_factory=list)
+
+    def as_dict(self, language: str) -> dict:
+        kind = KINDS.get(self.kind or "")
+        return {
+            "file": self.filename,
+            "accepted": self.accepted,
+            "kind": self.kind,
+            "docno": self.docno,
+            "action": self.action,
+            "problems": [
+                {
+                    "code": p.code,
+                    "severity": p.severity,
+                    "sheet": p.sheet,
+                    "cell": p.cell,
+                    "field": p.field,
+                    "line": p.line,
+                    "values": {k: P.show(v) for k, v in p.values.items()},
+                    "message": describe(p, kind, language),
+                }
+                for p in self.problems
+            ],
+        }
+
+
+@dataclass
+class Gateway:
+    """What a pipeline run needs around it: the firm folder, its roster and its ledger."""
+
+    firm: FirmFolder
+    roster: Roster
+    ledger: Ledger
+
+    @classmethod
+    def open(cls, firm: FirmFolder) -> Gateway:
+        return cls(firm, firm.roster(), Ledger(firm.ledger_path))
+
+
+def ingest(
+    gw: Gateway,
+    data: bytes,
+    filename: str,
+    sender_address: str,
+    channel: str = "file",
+    message_id: str | None = None,
+) -> Outcome:
+    """Check and record one form, or refuse it; queue the replies in the same transaction."""
+    sender_address = sender_address.strip().lower()
+    outcome = Outcome(filename, sender_address)
+    source = Source(channel, sender_address, hashlib.sha256(data).hexdigest(), filename, message_id)
+    person = gw.roster.find(sender_address)
+    if person is None:
+        # no reply to strangers (no backscatter): the outcome says why, the log keeps it
+        outcome.problems = [Problem(P.SENDER_UNKNOWN, {"sender": sender_address})]
+        log.warning("form %s from unknown sender %s ignored", filename, sender_address)
+        return outcome
+    try:
+        return _ingest(gw, data, person, source, outcome)
+    except Exception:  # noqa: BLE001 - the person gets a plain answer; the trace goes to the log
+        log.error("internal fault on %s from %s:\n%s", filename, sender_address, traceback.format_exc())
+        outcome = Outcome(filename, sender_address, kind=outcome.kind)
+        ctx = Context(person, gw.firm.today(), gw.firm.firm, tuple(gw.roster.staff.values()))
+        try:
+            return _refuse(gw, ctx, source, outcome, None, [Problem(INTERNAL_FAULT)], data, marked=False)
+        except Exception:  # noqa: BLE001 - the ledger itself is failing; say so without a reply
+            log.error("could not even record the refusal:\n%s", traceback.format_exc())
+            outcome.problems = [Problem(INTERNAL_FAULT)]
+            return outcome
+
+
+def _ingest(gw: Gateway, data: bytes, person: Staff, source: Source, outcome: Outcome) -> Outcome:
+    ctx = Context(person, gw.firm.today(), gw.firm.firm, tuple(gw.roster.staff.values()))
+    refused = safety.refuse(data, source.attachment_name or "")
+    if refused:
+        return _refuse(gw, ctx, source, outcome, None, refused, data, marked=False)
+    reading = reader.read(data)
+    kind = reading.kind
+    outcome.kind = kind.key if kind else None
+    if reading.document is None or kind is None:
+        return _refuse(gw, ctx, source, outcome, kind, reading.problems, data, marked=False)
+    if not gw.roster.may_send(person, kind.key):
+        allowed = "、".join(f"{KINDS[k].zh} {KINDS[k].en}" for k in gw.roster.allowed_kinds(person)) or "-"
+        problem = Problem(
+            P.SENDER_NOT_ALLOWED,
+            {"roles": ", ".join(person.roles), "kind": f"{kind.zh} {kind.en}", "allowed": allowed},
+        )
+        return _refuse(gw, ctx, source, outcome, kind, [problem], data, marked=False)
+    if not enforced(kind.key):
+        problem = Problem(KIND_NOT_OPEN, {"kind": f"{kind.zh} {kind.en}"})
+        return _refuse(gw, ctx, source, outcome, kind, [problem], data, marked=False)
+
+    doc = reading.document
+    view = gw.ledger.view
+    found = list(reading.problems)
+    found += revision_checks(doc, view, ctx)
+    if not doc.cancelling:
+        found += MODULES[kind.key].check(doc, view, ctx)
+    if errors(found):
+        return _refuse(gw, ctx, source, outcome, kind, found, data, marked=True)
+    return _record(gw, ctx, source, outcome, doc, found, data)
+
+
+def revision_checks(doc: Document, view: LedgerView, ctx: Context) -> list[Problem]:
+    """Amendment and cancellation: the document exists, is of this kind, is still active,
+    belongs to the sender (or a manager sends it), and nothing recorded later depends on what
+    would change."""
+    if doc.kind.master:
+        return []
+    number = doc.docno
+    if number is None:
+        return [doc.problem(CANCEL_NEEDS_NUMBER, "docno")] if doc.cancelling else []
+    recorded, found = common.referenced(doc, view, "docno", doc.kind.key)
+    if recorded is None:
+        return found
+    if recorded["owner"] != ctx.sender.address and not ctx.sender.manager:
+        found.append(doc.problem(NOT_OWNER, "docno", docno=number, owner=recorded["owner"]))
+    dependents = [d["docno"] for d in view.dependents(number)]
+    if doc.cancelling:
+        if not doc["cancel_reason"]:
+            found.append(doc.problem(CANCEL_NEEDS_REASON, "cancel_reason"))
+        if dependents:
+            found.append(doc.problem(CANCEL_HAS_DEPENDENTS, "action", docno=number, dependents=dependents))
+    elif (
+        dependents
+        and "customer_code" in doc.header
+        and doc["customer_code"]
+        and recorded["customer_code"]
+        and doc["customer_code"] != recorded["customer_code"]
+    ):
+        found.append(
+            doc.problem(
+                CUSTOMER_CHANGE_HAS_DEPENDENTS, "customer_code", docno=number, dependents=dependents,
+                was=recorded["customer_code"],
+            )
+        )
+    return found
+
+
+def _record(
+    gw: Gateway, ctx: Context, source: Source, outcome: Outcome, doc: Document, found: list[Problem], data: bytes
+) -> Outcome:
+    kind = doc.kind
+    module = MODULES[kind.key]
+    action = "cancel" if doc.cancelling else ("amend" if doc.docno else "record")
+    with gw.ledger.transaction() as writer:
+        source_id = writer.add_source(source)
+        docno = doc.docno or writer.next_number(kind, ctx.today.year)
+        if action != "cancel" and hasattr(module, "book"):
+            module.book(doc, docno, writer, ctx)
+        if hasattr(module, "on_cancel") and action == "cancel":
+            module.on_cancel(doc, docno, writer, ctx)
+        writer.record(doc, docno, action, source_id, ctx.sender.address)
+        outcome.accepted, outcome.docno, outcome.action = True, docno, action
+        outcome.problems = warnings(found)
+        replies = [confirmation(gw, ctx, outcome, doc, writer)]
+        if hasattr(module, "more_replies"):
+            replies += module.more_replies(doc, docno, action, writer, ctx, gw.roster)
+        outcome.outbox_ids = [_queue(gw, writer, r, source) for r in replies]
+    return outcome
+
+
+def _refuse(
+    gw: Gateway,
+    ctx: Context,
+    source: Source,
+    outcome: Outcome,
+    kind: Kind | None,
+    found: list[Problem],
+    data: bytes,
+    marked: bool,
+) -> Outcome:
+    outcome.accepted = False
+    outcome.problems = found
+    with gw.ledger.transaction() as writer:
+        source_id = writer.add_source(source)
+        writer.reject(
+            source_id,
+            kind.key if kind else None,
+            None,
+            [{"code": p.code, "cell": p.cell, "severity": p.severity} for p in found],
+        )
+        reply = rejection(gw, ctx, outcome, kind, data if marked else None)
+        outcome.outbox_ids = [_queue(gw, writer, reply, source)]
+    return outcome
+
+
+def _queue(gw: Gateway, writer: LedgerWriter, reply: Reply, source: Source) -> int:
+    msg = to_message(reply, gw.firm.firm.mailbox, gw.firm.firm.name, in_reply_to=source.message_id)
+    return writer.queue_mail(reply.recipient, reply.subject, reply.purpose, msg.as_bytes(), reply.docno)
+
+
+def _base_context(gw: Gateway, ctx: Context, outcome: Outcome, kind: Kind | None) -> dict:
+    language = ctx.sender.language
+    return {
+        "person": ctx.sender.name,
+        "filename": outcome.filename,
+        "kind_title": kind.title(language) if kind else None,
+        "administrator": gw.firm.administrator or gw.firm.firm.mailbox,
+    }
+
+
+def rejection(gw: Gateway, ctx: Context, outcome: Outcome, kind: Kind | None, data: bytes | None) -> Reply:
+    language = ctx.sender.language
+    problems = [describe(p, kind, language) for p in outcome.problems]
+    attachments = []
+    marked = marking.mark_problems(data, outcome.problems, language) if data else None
+    if marked:
+        attachments.append(Attachment(_marked_name(outcome.filename, language), marked))
+        step = {
+            "zh": "附件是您发来的表格，有问题的单元格已标红并加了批注；改好后直接回复本邮件即可。",
+            "en": "Your workbook is attached with each problem cell marked red and commented; fix them and reply to this mail with it.",
+        }
+    elif kind is not None:
+        attachments.append(Attachment(template.template_filename(kind), template.to_bytes(template.build(kind))))
+        step = {
+            "zh": f"附件是空白的{kind.zh}模板，请用它重新填写后发回本邮箱。",
+            "en": f"A blank {kind.en} template is attached; fill it in and send it back to this address.",
+        }
+    else:
+        step = {
+            "zh": "请用公司的表单模板填写并保存为 .xlsx 后再发送；发送主题为 HELP 的邮件可获取全部空白模板。",
+            "en": "Fill one of the firm's form templates, save it as .xlsx and send it again; mail the subject HELP to get all blank templates.",
+        }
+    context = _base_context(gw, ctx, outcome, kind) | {"problems": problems, "next_step": step[language]}
+    subject, text, html = render("rejection", language, context)
+    return Reply(ctx.sender.address, subject, text, html, "rejection", None, attachments)
+
+
+def confirmation(gw: Gateway, ctx: Context, outcome: Outcome, doc: Document, writer: LedgerWriter) -> Reply:
+    language = ctx.sender.language
+    kind = doc.kind
+    module = MODULES[kind.key]
+    docno = outcome.docno or ""
+    links = []
+    for f in kind.header:
+        if f.type == "docno" and f.key != "docno" and doc[f.key]:
+            links.append(f"{f.label(language)}: {doc[f.key]}")
+    customer_code = doc.header.get("customer_code")
+    facts = []
+    if customer_code:
+        customer = writer.view.customer(customer_code)
+        name = customer["name"] if customer else ""
+        facts.append(("客户" if language == "zh" else "Customer") + f": {customer_code} {name}")
+    if doc.lines:
+        facts.append(f"明细 {len(doc.lines)} 行" if language == "zh" else f"{len(doc.lines)} line(s)")
+    attachments = []
+    nexts = []
+    if hasattr(module, "next_forms") and outcome.action != "cancel":
+        nexts = [n for n in module.next_forms(doc, docno, writer.view) if gw.roster.may_send(ctx.sender, n[0])]
+    for next_kind, values, *lines in nexts:
+        k = KINDS[next_kind]
+        built = template.build(k, header=values, lines=lines[0] if lines else ())
+        attachments.append(Attachment(f"{next_kind}-{k.zh}-{docno}.xlsx", template.to_bytes(built)))
+    if outcome.action == "cancel":
+        step = {"zh": "该单已作废，无需其他操作。", "en": "The document is cancelled; nothing else to do."}
+    elif attachments:
+        names = "、".join(KINDS[n[0]].title(language) for n in nexts)
+        step = {
+            "zh": f"附件是已预填的下一张表（{names}），需要时填写后发回本邮箱即可。要修改本单，在原表“单号”填写 {docno} 后再次发送。",
+            "en": f"The next form ({names}) is attached, pre-filled; fill it in and send it back when needed. To amend this document, write {docno} in its Number cell and send it again.",
+        }
+    else:
+        step = {
+            "zh": f"无需其他操作。要修改本单，在原表“单号”填写 {docno} 后再次发送。",
+            "en": f"Nothing else to do. To amend this document, write {docno} in its Number cell and send it again.",
+        }
+    context = _base_context(gw, ctx, outcome, kind) | {
+        "docno": docno,
+        "action_word": ACTION_WORDS[outcome.action or "record"][language],
+        "facts": facts,
+        "links": links,
+        "warnings": [describe(p, kind, language) for p in outcome.problems],
+        "next_step": step[language],
+    }
+    subject, text, html = render("confirmation", language, context)
+    return Reply(ctx.sender.address, subject, text, html, "confirmation", docno, attachments)
+
+
+def _marked_name(filename: str, language: str) -> str:
+    stem = filename.rsplit(".", 1)[0] if filename else "form"
+    stem = stem.replace("/", "_").replace("\\", "_")
+    return f"{stem}-{'待修改' if language == 'zh' else 'to-fix'}.xlsx"

@@ -1,0 +1,106 @@
+"""The roster in ``inbox_rules/``: staff (address, name, roles, warehouses, language) and what
+each role may send. Validated on load: every mistake in the files is reported at once, with
+the file and the entry, because a wrong roster silently misroutes mail."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from silu_sheets.document import Staff
+from silu_sheets.kinds import KINDS
+from silu_sheets.values import EMAIL_PATTERN
+
+LANGUAGES = ("zh", "en")
+
+
+@dataclass(frozen=True)
+class Role:
+    key: str
+    may_send: frozenset[str]
+    sees_prices: bool = True
+    manager: bool = False
+
+
+@dataclass
+class Roster:
+    staff: dict[str, Staff]
+    roles: dict[str, Role]
+    problems: list[str] = field(default_factory=list)
+
+    def find(self, address: str) -> Staff | None:
+        return self.staff.get(address.strip().lower())
+
+    def may_send(self, person: Staff, kind: str) -> bool:
+        return any(kind in self.roles[r].may_send for r in person.roles if r in self.roles)
+
+    def allowed_kinds(self, person: Staff) -> list[str]:
+        return [k for k in KINDS if self.may_send(person, k)]
+
+    def sees_prices(self, person: Staff) -> bool:
+        """Only when every role of the person may see prices: a warehouse keeper who also sells
+        is still sent warehouse copies without prices."""
+        return all(self.roles[r].sees_prices for r in person.roles if r in self.roles)
+
+    def warehouse_staff(self, warehouse: str) -> list[Staff]:
+        return [s for s in self.staff.values() if warehouse in s.warehouses]
+
+    def with_role(self, *roles: str) -> list[Staff]:
+        return [s for s in self.staff.values() if s.has(*roles)]
+
+
+class RosterError(Exception):
+    """The roster files are wrong; ``problems`` says where and how."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def load(folder: Path) -> Roster:
+    problems: list[str] = []
+    roles_file, staff_file = folder / "roles.toml", folder / "staff.toml"
+    roles: dict[str, Role] = {}
+    try:
+        raw_roles = tomllib.loads(roles_file.read_text(encoding="utf-8")).get("roles", {})
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise RosterError([f"{roles_file}: {exc}"]) from exc
+    for key, spec in raw_roles.items():
+        kinds = spec.get("may_send", [])
+        unknown = [k for k in kinds if k not in KINDS]
+        if unknown:
+            problems.append(f"{roles_file.name} [roles.{key}]: unknown kinds {unknown}; known: {list(KINDS)}")
+        roles[key] = Role(key, frozenset(kinds), bool(spec.get("sees_prices", True)), bool(spec.get("manager", False)))
+    try:
+        raw_staff = tomllib.loads(staff_file.read_text(encoding="utf-8")).get("staff", [])
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise RosterError([f"{staff_file}: {exc}"]) from exc
+    staff: dict[str, Staff] = {}
+    for i, entry in enumerate(raw_staff, start=1):
+        where = f"{staff_file.name} staff #{i}"
+        address = str(entry.get("address", "")).strip().lower()
+        if not EMAIL_PATTERN.match(address):
+            problems.append(f"{where}: address {address!r} is not an email address")
+            continue
+        if address in staff:
+            problems.append(f"{where}: {address} is listed twice")
+        person_roles = tuple(entry.get("roles", []))
+        missing = [r for r in person_roles if r not in roles]
+        if missing or not person_roles:
+            problems.append(f"{where} ({address}): roles {list(person_roles)} must be among {list(roles)}")
+        language = entry.get("language", "zh")
+        if language not in LANGUAGES:
+            problems.append(f"{where} ({address}): language {language!r} must be one of {LANGUAGES}")
+        if "manager" not in person_roles and any(roles.get(r, Role(r, frozenset())).manager for r in person_roles):
+            person_roles = (*person_roles, "manager")
+        staff[address] = Staff(
+            address=address,
+            name=str(entry.get("name", address)),
+            roles=person_roles,
+            language=language,
+            warehouses=tuple(entry.get("warehouses", [])),
+        )
+    if problems:
+        raise RosterError(problems)
+    return Roster(staff, roles)
