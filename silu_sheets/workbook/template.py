@@ -19,6 +19,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
@@ -172,6 +173,7 @@ def build(
         tip = ws[f"C{row}"]
         tip.value = " / ".join(p for p in (f.hint_zh, f.hint_en) if p) or None
         tip.font = Font(size=9, italic=True, color="7F7F7F")
+        tip.alignment = Alignment(wrap_text=True, vertical="top")
 
     if kind.lines and layout.line_header_row and layout.first_line_row and layout.last_line_row:
         for c in kind.lines.columns:
@@ -194,9 +196,9 @@ def build(
 
     ws.column_dimensions[LABEL_COLUMN].width = 30
     ws.column_dimensions[VALUE_COLUMN].width = 26
-    ws.column_dimensions["C"].width = 26
+    ws.column_dimensions["C"].width = 44
     for i in range(4, width + 1):
-        ws.column_dimensions[chr(64 + i)].width = 16
+        ws.column_dimensions[get_column_letter(i)].width = 16
 
     fill_values(ws, kind, header or {}, lines)
     for key, text in (notes or {}).items():
@@ -212,6 +214,8 @@ def build(
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
+    last_row = layout.last_line_row or (FIRST_HEADER_ROW + len(kind.header))
+    ws.print_area = f"A1:{get_column_letter(width)}{last_row}"
 
     mark(wb, kind)
     return wb
