@@ -1,0 +1,227 @@
+"""Template drift and the shape of every blank form.
+
+The committed blanks in templates/xlsx/ are what staff copy and fill; they must be exactly what
+the declarations generate (else a person fills a form the reader no longer understands), and
+each must carry what the issue asks of a form: bilingual labels, dropdowns, formats, prompts,
+required marks, protection, room for 200 lines, frozen header, A4 fit to width, and the hidden
+identification. ``silu describe`` must point at the very cells the template has.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from openpyxl.worksheet.worksheet import Worksheet
+
+from silu_sheets.declare import LABEL_COLUMN, Field, Kind
+from silu_sheets.kinds import KINDS
+from silu_sheets.workbook.template import (
+    FORMATS,
+    ID_NAME,
+    ID_SHEET,
+    MARK,
+    REQUIRED_FILL,
+    template_filename,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+COMMITTED = ROOT / "templates" / "xlsx"
+SILU = str(Path(sys.executable).with_name("silu"))
+#: the only part allowed to differ: openpyxl stamps the save time into dcterms:modified
+VOLATILE_PARTS = {"docProps/core.xml"}
+NUMBER_TYPES = ("quantity", "money", "cost", "integer")
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """All blanks written by the real command, as a person (or make templates) would."""
+    out = tmp_path_factory.mktemp("generated")
+    done = subprocess.run(
+        [SILU, "templates", "--out", str(out)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    return out
+
+
+@pytest.fixture(scope="module")
+def described() -> dict[str, dict]:
+    """``silu describe KIND --json`` for every kind, run as separate processes at once."""
+    running = {
+        key: subprocess.Popen(
+            [SILU, "describe", key, "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        for key in KINDS
+    }
+    specs = {}
+    for key, proc in running.items():
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err.decode()
+        specs[key] = json.loads(out)
+    return specs
+
+
+def parts(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as archive:
+        return {
+            name: archive.read(name) for name in archive.namelist() if name not in VOLATILE_PARTS
+        }
+
+
+@functools.cache
+def form(path: Path) -> tuple[Worksheet, object]:
+    wb = load_workbook(path)
+    return wb[KINDS[path.name.split("-")[0]].sheet], wb
+
+
+def validations_at(ws: Worksheet, coordinate: str) -> list:
+    return [dv for dv in ws.data_validations.dataValidation if coordinate in dv.sqref]
+
+
+def inputs(kind: Kind) -> list[tuple[Field, str]]:
+    """Every input cell of the form: header cells and the first and last line-table rows."""
+    layout = kind.layout
+    cells = [(f, layout.header_cells[f.key]) for f in kind.header]
+    if kind.lines:
+        for c in kind.lines.columns:
+            cells.append((c, layout.line_cell(c.key, layout.first_line_row)))
+            cells.append((c, layout.line_cell(c.key, layout.last_line_row)))
+    return cells
+
+
+def test_every_kind_has_a_committed_template():
+    assert sorted(p.name for p in COMMITTED.glob("*.xlsx")) == sorted(
+        template_filename(k) for k in KINDS.values()
+    )
+
+
+def test_generated_templates_equal_the_committed_ones(generated: Path):
+    """Drift: every part of every generated blank is byte-equal to the committed copy.
+    Regenerate with ``make templates`` (``silu templates --out templates/xlsx``) and commit."""
+    generated_names = sorted(p.name for p in generated.glob("*.xlsx"))
+    assert generated_names == sorted(p.name for p in COMMITTED.glob("*.xlsx"))
+    drifted = []
+    for name in generated_names:
+        new, old = parts(generated / name), parts(COMMITTED / name)
+        if new.keys() != old.keys():
+            drifted.append(f"{name}: parts {sorted(new.keys() ^ old.keys())}")
+            continue
+        drifted += [f"{name}: {part}" for part in sorted(new) if new[part] != old[part]]
+    assert drifted == [], "templates/xlsx drifted from the declarations; run `make templates`"
+
+
+def test_drift_check_notices_a_changed_label(generated: Path, tmp_path: Path):
+    """The comparison above can fail: a label edited in a committed copy shows as a drifted part."""
+    name = template_filename(KINDS["quote"])
+    wb = load_workbook(COMMITTED / name)
+    wb[KINDS["quote"].sheet]["A4"] = "单号 No."
+    wb.save(tmp_path / name)
+    changed = parts(tmp_path / name)
+    assert any(changed.get(p) != b for p, b in parts(generated / name).items())
+
+
+@pytest.mark.parametrize("key", list(KINDS))
+def test_template_shape(key: str):
+    kind = KINDS[key]
+    layout = kind.layout
+    ws, wb = form(COMMITTED / template_filename(kind))
+
+    # the title and each label in both languages; required labels starred, their cells yellow
+    assert kind.zh in ws["A1"].value and kind.en in ws["A1"].value
+    for i, f in enumerate(kind.header):
+        label = ws[f"{LABEL_COLUMN}{4 + i}"]
+        assert f.zh in label.value and f.en in label.value, (key, f.key)
+        assert ("*" in label.value) == f.required, (key, f.key)
+        assert label.protection.locked, (key, f.key)
+    if kind.lines:
+        for c in kind.lines.columns:
+            head = ws[f"{layout.line_columns[c.key]}{layout.line_header_row}"]
+            assert c.zh in head.value and c.en in head.value, (key, c.key)
+            assert ("*" in head.value) == c.required, (key, c.key)
+            assert head.protection.locked
+
+    for f, coordinate in inputs(kind):
+        cell = ws[coordinate]
+        where = (key, f.key, coordinate)
+        assert cell.value is None, where
+        assert cell.protection.locked is False, where
+        assert (cell.fill.fgColor.rgb == REQUIRED_FILL.fgColor.rgb) == f.required, where
+        if f.type in FORMATS:
+            assert cell.number_format == FORMATS[f.type], where
+        found = validations_at(ws, coordinate)
+        if f.type in ("choice", "bool"):
+            assert [dv.type for dv in found] == ["list"], where
+            shown = [c.shown for c in f.choices] if f.type == "choice" else ["是 yes", "否 no"]
+            assert found[0].formula1 == '"' + ",".join(shown) + '"', where
+        if f.type == "date":
+            assert [dv.type for dv in found] == ["date"], where
+        if f.type in NUMBER_TYPES:
+            assert [dv.type for dv in found] == ["whole" if f.type == "integer" else "decimal"], (
+                where
+            )
+        if f.choices or f.type in ("date", *NUMBER_TYPES) or f.hint_zh:
+            assert found and found[0].showInputMessage and found[0].prompt, where
+            if f.hint_zh:
+                assert f.hint_zh in found[0].prompt, where
+
+    # a cell outside the inputs stays locked: labels and titles cannot be typed over
+    assert ws["A1"].protection.locked
+    assert ws.protection.sheet is True
+
+    if kind.lines:
+        assert kind.lines.max_rows >= 200
+        assert layout.last_line_row - layout.first_line_row + 1 == kind.lines.max_rows
+        assert ws.freeze_panes == f"A{layout.first_line_row}"
+        below = ws[f"A{layout.last_line_row + 1}"]
+        assert below.protection.locked, "the row after the table is not an input row"
+    else:
+        assert ws.freeze_panes == "A4"
+
+    assert int(ws.page_setup.paperSize) == 9  # A4 in the OOXML paper size table
+    assert int(ws.page_setup.fitToWidth) == 1 and int(ws.page_setup.fitToHeight) == 0
+    assert ws.sheet_properties.pageSetUpPr.fitToPage is True
+
+    ident = wb[ID_SHEET]
+    assert ident.sheet_state == "hidden"
+    assert (ident["A1"].value, ident["B2"].value, ident["B3"].value) == (MARK, key, kind.version)
+    assert wb.defined_names[ID_NAME].attr_text == f'"{key}@{kind.version}"'
+
+
+@pytest.mark.parametrize("key", list(KINDS))
+def test_describe_matches_the_template(key: str, described: dict[str, dict]):
+    """Programs fill forms from ``describe``: each field's cell is an empty open input whose row
+    label names the field, and each line column's header holds the column's label."""
+    spec = described[key]
+    kind = KINDS[key]
+    ws, _ = form(COMMITTED / template_filename(kind))
+    assert (spec["kind"], spec["version"], spec["titles"]) == (
+        key,
+        kind.version,
+        {"zh": kind.zh, "en": kind.en},
+    )
+    assert spec["sheet"] == ws.title
+    assert [f["key"] for f in spec["fields"]] == [f.key for f in kind.header]
+    for f in spec["fields"]:
+        cell = ws[f["cell"]]
+        assert cell.value is None and cell.protection.locked is False, (key, f["key"])
+        assert f["labels"]["zh"] in ws[f"A{cell.row}"].value, (key, f["key"])
+        assert f["type"] == kind.field(f["key"]).type
+        if f["type"] == "choice":
+            assert [c["key"] for c in f["choices"]] == [c.key for c in kind.field(f["key"]).choices]
+    if not kind.lines:
+        assert spec["line_tables"] == []
+        return
+    (table,) = spec["line_tables"]
+    assert table["max_rows"] >= 200
+    assert table["first_data_row"] == table["header_row"] + 1
+    assert [c["key"] for c in table["columns"]] == [c.key for c in kind.lines.columns]
+    for c in table["columns"]:
+        assert c["labels"]["zh"] in ws[f"{c['column']}{table['header_row']}"].value, (key, c["key"])
+        for row in (table["first_data_row"], table["first_data_row"] + table["max_rows"] - 1):
+            assert ws[f"{c['column']}{row}"].protection.locked is False, (key, c["key"], row)
