@@ -174,6 +174,10 @@ def build(
         tip.value = " / ".join(p for p in (f.hint_zh, f.hint_en) if p) or None
         tip.font = Font(size=9, italic=True, color="7F7F7F")
         tip.alignment = Alignment(wrap_text=True, vertical="top")
+        if tip.value:
+            # openpyxl cannot autofit; CJK characters take two widths of a Latin one
+            units = sum(2 if ord(ch) > 0x2E80 else 1 for ch in str(tip.value))
+            ws.row_dimensions[row].height = max(15, 12 * -(-units // 52))
 
     if kind.lines and layout.line_header_row and layout.first_line_row and layout.last_line_row:
         for c in kind.lines.columns:
