@@ -114,6 +114,9 @@ class Gateway:
     firm: FirmFolder
     roster: Roster
     ledger: Ledger
+    #: the mail gateway sets a message key here: replies are then queued as ``held`` for that
+    #: message and sent as one reply once all its forms are done (silu_sheets/mail/gateway.py)
+    held_for: str | None = None
 
     @classmethod
     def open(cls, firm: FirmFolder) -> Gateway:
@@ -270,7 +273,10 @@ def _refuse(
 
 def _queue(gw: Gateway, writer: LedgerWriter, reply: Reply, source: Source) -> int:
     msg = to_message(reply, gw.firm.firm.mailbox, gw.firm.firm.name, in_reply_to=source.message_id)
-    return writer.queue_mail(reply.recipient, reply.subject, reply.purpose, msg.as_bytes(), reply.docno)
+    outbox_id = writer.queue_mail(reply.recipient, reply.subject, reply.purpose, msg.as_bytes(), reply.docno)
+    if gw.held_for:  # same transaction as the form: a crash can neither lose nor double it
+        writer.db.execute("UPDATE outbox SET status = 'held', held_for = ? WHERE id = ?", [gw.held_for, outbox_id])
+    return outbox_id
 
 
 def _base_context(gw: Gateway, ctx: Context, outcome: Outcome, kind: Kind | None) -> dict:

@@ -128,6 +128,29 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         CREATE INDEX outbox_by_status ON outbox (status, next_attempt_at);
         """,
     ),
+    (
+        4,
+        "mail gateway",
+        """
+        CREATE TABLE handled_messages (       -- each mail (or dropped file) handled once, and how
+            id INTEGER PRIMARY KEY,
+            mailbox TEXT NOT NULL,            -- imap:user@host/INBOX, maildir:inbox, drop
+            uidvalidity TEXT NOT NULL,        -- IMAP UIDVALIDITY; for a dropped file its sha256
+            uid TEXT NOT NULL,                -- IMAP UID, Maildir key, or the dropped file's path
+            message_id TEXT NOT NULL,         -- Message-ID (or a stable stand-in when missing)
+            sender TEXT NOT NULL,
+            outcome TEXT NOT NULL,            -- processed, rejected, ignored, rate-limited
+            forms INTEGER NOT NULL DEFAULT 0,
+            handled_at TEXT NOT NULL,
+            UNIQUE (mailbox, uidvalidity, uid)
+        );
+        CREATE INDEX handled_by_message ON handled_messages (message_id);
+        CREATE INDEX handled_by_sender ON handled_messages (sender, handled_at);
+        -- replies of one mail are held until all its forms are done, then sent as one
+        ALTER TABLE outbox ADD COLUMN held_for TEXT;
+        CREATE INDEX outbox_by_held ON outbox (held_for);
+        """,
+    ),
 ]
 
 #: SQLite column type per field type; decimals as text so they stay exact.
