@@ -12,6 +12,7 @@ import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 from decimal import Decimal, InvalidOperation
 
 from silu_sheets import problems as P
@@ -31,7 +32,7 @@ class Unreadable:
     """Why a cell's content is not a value of its field's type."""
 
     code: str
-    values: dict[str, object]
+    values: dict[str, Any]
 
 
 def clean_text(raw: object) -> str:
@@ -136,23 +137,14 @@ def _date(f: Field, raw: object) -> object:
     other = _DATE_OTHER.match(text)
     if other:
         first, second, year = (int(g) for g in other.groups())
-        if first > 12 and second <= 12:
-            try:
-                return dt.date(year, second, first)
-            except ValueError:
-                pass
-        elif second > 12 and first <= 12:
-            try:
-                return dt.date(year, first, second)
-            except ValueError:
-                pass
-        elif first == second:
-            try:
-                return dt.date(year, first, second)
-            except ValueError:
-                pass
-        else:
+        if first <= 12 and second <= 12 and first != second:
             return Unreadable(P.DATE_AMBIGUOUS, {"value": text})
+        # only one order makes a real date (26/11/2026 or 11/26/2026), or both agree (05/05)
+        month, day = (second, first) if first > 12 else (first, second)
+        try:
+            return dt.date(year, month, day)
+        except ValueError:
+            return Unreadable(P.NOT_A_DATE, {"value": text})
     if re.fullmatch(r"\d{5}(\.0+)?", text):
         return _date(f, float(text))
     return Unreadable(P.NOT_A_DATE, {"value": text})

@@ -70,8 +70,8 @@ BEFORE_INQUIRY = problem_type(
 def check(doc: Document, ledger: LedgerView, ctx: Context) -> list[Problem]:
     inquiry, found = common.referenced(doc, ledger, "inquiry_no", "inquiry")
     if inquiry:
-        state = ledger.inquiry_state(inquiry["docno"])
-        closing_follow_up = state and state["closed_by"]
+        state = ledger.inquiry_state(inquiry["docno"]) or {}
+        closing_follow_up = state.get("closed_by")
         if closing_follow_up and closing_follow_up != doc.docno:
             result = KIND.field("result").choice(state["status"])
             found.append(

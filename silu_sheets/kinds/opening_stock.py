@@ -125,7 +125,8 @@ def book(doc: Document, docno: str, writer: LedgerWriter, ctx: Context) -> None:
         wh, code, lot = line["warehouse"], line["product_code"], line["lot"] or ""
         product = writer.view.product(code)
         if lot:
-            writer.upsert_lot(code, lot, line["production_date"], expiry_of(line.values, product and product["shelf_life_days"]))
+            shelf_life = product["shelf_life_days"] if product else None
+            writer.upsert_lot(code, lot, line["production_date"], expiry_of(line.values, shelf_life))
         delta = Decimal(line["quantity"]) - writer.view.opening_quantity(wh, code, lot)
         if delta:
             writer.move_stock(wh, code, lot, delta, "opening", docno, line.number)
