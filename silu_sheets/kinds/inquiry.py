@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from silu_sheets.declare import Choice as C
 from silu_sheets.declare import (
     Kind,
     LineTable,
@@ -21,7 +22,6 @@ from silu_sheets.declare import (
     quantity,
     text,
 )
-from silu_sheets.declare import Choice as C
 from silu_sheets.document import Context, Document
 from silu_sheets.kinds import common
 from silu_sheets.kinds.choices import CHANNELS
