@@ -10,6 +10,7 @@ import click
 
 from silu_sheets import firm as firm_folder
 from silu_sheets.describe import describe as describe_kind
+from silu_sheets.describe import markdown as forms_markdown
 from silu_sheets.kinds import KINDS
 from silu_sheets.roster import RosterError
 from silu_sheets.workbook import template
@@ -56,10 +57,16 @@ def templates(out: Path) -> None:
 
 
 @main.command()
-@click.argument("kind", type=click.Choice(list(KINDS)))
+@click.argument("kind", type=click.Choice(list(KINDS)), required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print the machine-readable spec.")
-def describe(kind: str, as_json: bool) -> None:
+@click.option("--markdown", is_flag=True, help="Print every form's fields as Markdown (docs/FORMS.md).")
+def describe(kind: str | None, as_json: bool, markdown: bool) -> None:
     """Show a form's fields, cells and line table."""
+    if markdown:
+        click.echo(forms_markdown([KINDS[kind]] if kind else list(KINDS.values())))
+        return
+    if kind is None:
+        raise click.UsageError("name a kind: " + ", ".join(KINDS))
     spec = describe_kind(KINDS[kind])
     if as_json:
         click.echo(json.dumps(spec, ensure_ascii=False, indent=2))
