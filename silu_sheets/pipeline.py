@@ -177,14 +177,18 @@ def _ingest(gw: Gateway, data: bytes, person: Staff, source: Source, outcome: Ou
         return _refuse(gw, ctx, source, outcome, kind, [problem], data, marked=False)
 
     doc = reading.document
-    view = gw.ledger.view
-    found = list(reading.problems)
-    found += revision_checks(doc, view, ctx)
-    if not doc.cancelling:
-        found += MODULES[kind.key].check(doc, view, ctx)
-    if errors(found):
-        return _refuse(gw, ctx, source, outcome, kind, found, data, marked=True)
-    return _record(gw, ctx, source, outcome, doc, found, data)
+    # Check and record under one write lock: two slips racing for the last 40 pieces cannot
+    # both pass their checks. _refuse/_record nest inside it (savepoints).
+    with gw.ledger.transaction() as writer:
+        found = list(reading.problems)
+        found += revision_checks(doc, writer.view, ctx)
+        if not doc.cancelling:
+            found += MODULES[kind.key].check(doc, writer.view, ctx)
+        elif hasattr(MODULES[kind.key], "check_cancel"):  # kind rules a cancellation must keep
+            found += MODULES[kind.key].check_cancel(doc, writer.view, ctx)
+        if errors(found):
+            return _refuse(gw, ctx, source, outcome, kind, found, data, marked=True)
+        return _record(gw, ctx, source, outcome, doc, found, data)
 
 
 def revision_checks(doc: Document, view: LedgerView, ctx: Context) -> list[Problem]:
@@ -237,6 +241,10 @@ def _record(
         if hasattr(module, "on_cancel") and action == "cancel":
             module.on_cancel(doc, docno, writer, ctx)
         writer.record(doc, docno, action, source_id, ctx.sender.address)
+        if kind.key == "issue_slip":  # goods issued: apply balances where silu.toml says so
+            from silu_sheets.money_hooks import after_issue
+
+            after_issue(gw, ctx, doc, docno, writer)
         outcome.accepted, outcome.docno, outcome.action = True, docno, action
         outcome.problems = warnings(found)
         replies = [confirmation(gw, ctx, outcome, doc, writer)]
@@ -333,6 +341,8 @@ def confirmation(gw: Gateway, ctx: Context, outcome: Outcome, doc: Document, wri
         facts.append(("客户" if language == "zh" else "Customer") + f": {customer_code} {name}")
     if doc.lines:
         facts.append(f"明细 {len(doc.lines)} 行" if language == "zh" else f"{len(doc.lines)} line(s)")
+    if hasattr(module, "confirmation_facts") and outcome.action != "cancel":
+        facts += module.confirmation_facts(doc, docno, writer.view, ctx)
     attachments = []
     nexts = []
     if hasattr(module, "next_forms") and outcome.action != "cancel":

@@ -69,8 +69,20 @@ class Ledger:
 
     @contextmanager
     def transaction(self) -> Iterator[LedgerWriter]:
-        with self.db.atomic():
+        """All or nothing. The outermost one takes the write lock at once (BEGIN IMMEDIATE), so
+        what a check read cannot change before its booking commits; inner ones are savepoints."""
+        if self.db.conn.in_transaction:
+            with self.db.atomic():
+                yield LedgerWriter(self.db, self.view)
+            return
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
             yield LedgerWriter(self.db, self.view)
+        except BaseException:
+            if self.db.conn.in_transaction:
+                self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
 
     def close(self) -> None:
         self.db.close()
