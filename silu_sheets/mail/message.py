@@ -1,0 +1,259 @@
+"""One mail as the gateway sees it: who sent it, which forms it carries, what else it carries
+(ignored and said so), and whether it is automatic mail that must never be answered.
+
+Parsing is pure: bytes in, an ``Incoming`` out. Attachment names are decoded the ways real
+clients write them and are only ever *shown* (and used to pick the form reader); they never
+become a path on disk.
+"""
+
+from __future__ import annotations
+
+import email
+import hashlib
+import re
+from dataclasses import dataclass, field
+from email.header import decode_header, make_header
+from email.message import Message
+from email.utils import collapse_rfc2231_value, getaddresses, parseaddr
+
+FORM_EXTENSIONS = (".xlsx", ".xlsm", ".xls")
+FORM_CONTENT_TYPES = (
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.ms-excel.sheet.macroenabled.12",
+    "application/vnd.ms-excel",
+)
+#: how deep forwarded messages (message/rfc822 inside message/rfc822 …) are opened
+MAX_NESTING = 5
+#: charsets mail clients label their Chinese names with; GB18030 decodes all of GB2312 and GBK
+#: (Foxmail and older Outlook label GBK bytes as "gb2312")
+CHARSET_ALIASES = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "cp936": "gb18030"}
+
+
+@dataclass(frozen=True)
+class FormFile:
+    """A form attached to a mail: its name as the sender's client wrote it, and its bytes."""
+
+    name: str
+    data: bytes
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+@dataclass
+class Incoming:
+    """A parsed mail. ``automatic`` says why it must never be answered (None: a person wrote it)."""
+
+    raw: bytes
+    message_id: str
+    has_message_id: bool
+    sender: str
+    sender_name: str
+    subject: str
+    forms: list[FormFile] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+    automatic: str | None = None
+    authentication: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+
+    def authenticated(self, authserv_id: str | None) -> bool | None:
+        """Whether our own receiving server vouched for the sender.
+
+        Only ``Authentication-Results`` stamped with the configured authserv-id count: anyone can
+        write such a header before sending, so results from other hosts are ignored. None when no
+        authserv-id is configured (nothing to check). DMARC decides when present; otherwise a
+        pass of SPF, DKIM or SMTP AUTH (mail submitted by a logged-in staff member).
+        """
+        if not authserv_id:
+            return None
+        ours = [results for server, results in self.authentication if server == authserv_id.lower()]
+        if not ours:
+            return False
+        for results in ours:
+            if "dmarc" in results:
+                if results["dmarc"] == "pass":
+                    return True
+                continue
+            if any(results.get(m) == "pass" for m in ("spf", "dkim", "auth", "smtp.auth")):
+                return True
+        return False
+
+
+def decode_words(value: str | None) -> str:
+    """A header value as text: RFC 2047 words in any charset (GB18030/GBK/UTF-8), or raw 8-bit
+    bytes (some Chinese clients send unencoded GBK or UTF-8), all become readable text."""
+    if value is None:
+        return ""
+    value = str(value)
+    if any(0xDC80 <= ord(c) <= 0xDCFF for c in value):
+        # compat32 keeps raw 8-bit header bytes as surrogate escapes
+        return _raw_bytes(value.encode("utf-8", "surrogateescape"))
+    if "=?" not in value:
+        return value
+    try:
+        parts = []
+        for chunk, charset in decode_header(value):
+            if isinstance(chunk, bytes):
+                charset = CHARSET_ALIASES.get((charset or "").lower(), charset or "ascii")
+                try:
+                    parts.append(chunk.decode(charset))
+                except (LookupError, UnicodeDecodeError):
+                    parts.append(_raw_bytes(chunk))
+            else:
+                parts.append(chunk)
+        return "".join(parts)
+    except Exception:  # noqa: BLE001 - a malformed encoded word is shown as written
+        try:
+            return str(make_header(decode_header(value)))
+        except Exception:  # noqa: BLE001
+            return value
+
+
+def _raw_bytes(data: bytes) -> str:
+    for charset in ("utf-8", "gb18030"):
+        try:
+            return data.decode(charset)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1")
+
+
+def attachment_name(part: Message) -> str:
+    """The file name of a part: RFC 2231 (``filename*=``), RFC 2047 words inside the quoted
+    parameter (Outlook, Foxmail), raw 8-bit; ``name=`` of Content-Type when the disposition
+    has none (older Outlook)."""
+    for header, param in (("content-disposition", "filename"), ("content-type", "name")):
+        raw_header = next((str(v) for k, v in part.raw_items() if k.lower() == header), "")
+        if any(0xDC80 <= ord(c) <= 0xDCFF for c in raw_header):
+            # raw 8-bit: get_param would replace the bytes, so read the quoted value itself
+            m = re.search(
+                param + r'\s*=\s*"([^"]*)"|' + param + r"\s*=\s*([^;\s]+)", raw_header, re.I
+            )
+            if m:
+                return " ".join(decode_words(m.group(1) or m.group(2)).split())
+        value = part.get_param(param, None, header=header)
+        if value is None:
+            continue
+        if isinstance(value, tuple):  # RFC 2231 with a charset
+            charset = CHARSET_ALIASES.get((value[0] or "").lower(), value[0] or "us-ascii")
+            try:
+                text = collapse_rfc2231_value((charset, value[1], value[2]), errors="strict")
+            except (LookupError, UnicodeDecodeError):
+                text = _raw_bytes(value[2].encode("latin-1", "surrogateescape"))
+        else:
+            text = email.utils.unquote(value)
+        return " ".join(decode_words(text).split())
+    return ""
+
+
+def is_form(name: str, content_type: str) -> bool:
+    return name.lower().endswith(FORM_EXTENSIONS) or (
+        not name and content_type.lower() in FORM_CONTENT_TYPES
+    )
+
+
+def _collect(part: Message, forms: list[FormFile], ignored: list[str], depth: int) -> None:
+    ctype = part.get_content_type()
+    if ctype == "message/rfc822":
+        # a forwarded mail (Outlook "forward as attachment"): its forms count
+        if depth + 1 >= MAX_NESTING:
+            ignored.append("message/rfc822")
+            return
+        for sub in part.get_payload() or []:
+            if isinstance(sub, Message):
+                _collect(sub, forms, ignored, depth + 1)
+        return
+    if part.is_multipart():
+        for sub in part.get_payload() or []:
+            if isinstance(sub, Message):
+                _collect(sub, forms, ignored, depth)
+        return
+    name = attachment_name(part)
+    if is_form(name, ctype):
+        forms.append(FormFile(name or "form.xlsx", part.get_payload(decode=True) or b""))
+    elif name or part.get_content_disposition() == "attachment" or not ctype.startswith("text/"):
+        # signature images, PDFs, Word files…: ignored, and the reply says so
+        ignored.append(name or ctype)
+
+
+def automatic_reason(msg: Message, sender: str, own_addresses: tuple[str, ...] = ()) -> str | None:
+    """Why this mail must get no answer: answering a bounce or an auto-reply starts mail loops,
+    answering our own mail too (RFC 3834)."""
+    if msg.get_content_type() == "multipart/report":
+        return "bounce"
+    local = sender.split("@")[0]
+    if local in ("mailer-daemon", "postmaster") or not sender:
+        return "bounce"
+    return_path = msg.get("Return-Path")
+    if (
+        return_path is not None
+        and parseaddr(str(return_path))[1] == ""
+        and str(return_path).strip() in ("<>", "")
+    ):
+        return "bounce"
+    auto = str(msg.get("Auto-Submitted", "")).strip().lower()
+    if auto and auto.split(";")[0].strip() != "no":
+        return "auto-reply"
+    if str(msg.get("Precedence", "")).strip().lower() in ("bulk", "list", "junk"):
+        return "bulk"
+    for header in ("X-Autoreply", "X-Autorespond", "X-Auto-Reply"):
+        if msg.get(header) is not None:
+            return "auto-reply"
+    if sender in own_addresses:
+        return "own-address"
+    return None
+
+
+_RESULT = re.compile(r"([a-z0-9._-]+)\s*=\s*([a-z]+)", re.I)
+
+
+def authentication_results(msg: Message) -> list[tuple[str, dict[str, str]]]:
+    """``Authentication-Results: mx.firm.test; spf=pass …; dmarc=fail …`` as
+    ``[("mx.firm.test", {"spf": "pass", "dmarc": "fail"})]`` (RFC 8601)."""
+    found = []
+    for value in msg.get_all("Authentication-Results") or []:
+        text = " ".join(str(value).split())
+        server, _, rest = text.partition(";")
+        server = server.strip().split()[0].lower() if server.strip() else ""
+        results: dict[str, str] = {}
+        for clause in rest.split(";"):
+            m = _RESULT.match(clause.strip())
+            if m:
+                results.setdefault(m.group(1).lower(), m.group(2).lower())
+        found.append((server, results))
+    return found
+
+
+def header_text(msg: Message, name: str) -> str:
+    """A header as sent (raw 8-bit bytes kept as surrogate escapes), then decoded to text."""
+    value = next((v for k, v in msg.raw_items() if k.lower() == name.lower()), None)
+    return decode_words(value if isinstance(value, str) or value is None else str(value))
+
+
+def parse(raw: bytes, own_addresses: tuple[str, ...] = ()) -> Incoming:
+    """Read one mail. Never raises for a malformed mail: what cannot be read is left out."""
+    msg = email.message_from_bytes(raw)
+    name, address = parseaddr(header_text(msg, "From"))
+    if not address:
+        addresses = getaddresses([str(msg.get("From", ""))])
+        address = addresses[0][1] if addresses else ""
+    sender = address.strip().lower()
+    raw_id = str(msg.get("Message-ID", "")).strip()
+    message_id = (
+        raw_id if raw_id else f"<sha256-{hashlib.sha256(raw).hexdigest()[:40]}@silu-sheets.invalid>"
+    )
+    forms: list[FormFile] = []
+    ignored: list[str] = []
+    _collect(msg, forms, ignored, 0)
+    return Incoming(
+        raw=raw,
+        message_id=message_id,
+        has_message_id=bool(raw_id),
+        sender=sender,
+        sender_name=name,
+        subject=" ".join(header_text(msg, "Subject").split()),
+        forms=forms,
+        ignored=ignored,
+        automatic=automatic_reason(msg, sender, tuple(a.lower() for a in own_addresses)),
+        authentication=authentication_results(msg),
+    )

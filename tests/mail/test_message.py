@@ -1,0 +1,197 @@
+"""Parsing mail the way real clients write it: every name encoding, forwarded forms, files that
+are not forms, automatic mail that must never be answered, and whose authentication counts."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from silu_sheets.api import fill_form
+from silu_sheets.mail import message
+from tests.mail import eml
+
+SALES = "li.na@firm.test"
+FORMS = "forms@firm.test"
+NAME = "报价单-华东机电（第2版）.xlsx"
+
+
+@pytest.fixture(scope="module")
+def form_bytes() -> bytes:
+    return fill_form("inquiry", {"customer_name": "华东机电有限公司"})
+
+
+@pytest.mark.parametrize(
+    "param",
+    [
+        pytest.param(eml.name_rfc2231(NAME), id="rfc2231-utf8"),
+        pytest.param(eml.name_rfc2231(NAME, "gb18030"), id="rfc2231-gb18030"),
+        pytest.param(eml.name_rfc2231_continued(NAME * 2), id="rfc2231-continued"),
+        pytest.param(eml.name_rfc2047(NAME, "gb18030"), id="rfc2047-gb18030"),
+        pytest.param(
+            eml.name_rfc2047(NAME, "gbk", label="gb2312"), id="rfc2047-gbk-labelled-gb2312"
+        ),
+        pytest.param(eml.name_rfc2047(NAME, "utf-8"), id="rfc2047-utf8"),
+        pytest.param(eml.name_raw(NAME, "utf-8"), id="raw-8bit-utf8"),
+        pytest.param(eml.name_raw(NAME, "gb18030"), id="raw-8bit-gbk"),
+    ],
+)
+def test_attachment_names_in_every_encoding(param: bytes, form_bytes: bytes) -> None:
+    raw = eml.mail(SALES, FORMS, "询价", [eml.part(form_bytes, param)])
+    incoming = message.parse(raw)
+    expected = NAME * 2 if b"filename*0*" in param else NAME
+    assert [f.name for f in incoming.forms] == [expected]
+    assert incoming.forms[0].sha256 == hashlib.sha256(form_bytes).hexdigest()
+    assert incoming.ignored == []
+    assert incoming.sender == SALES
+    assert incoming.automatic is None
+
+
+def test_subject_in_rfc2047_gbk_and_sender_name(form_bytes: bytes) -> None:
+    raw = eml.with_form(f"李娜 <{SALES}>", FORMS, form_bytes, "a.xlsx", subject="请登记 询价单")
+    incoming = message.parse(raw)
+    assert incoming.subject == "请登记 询价单"
+    assert incoming.sender_name == "李娜"
+    assert incoming.has_message_id and incoming.message_id.endswith("@firm.test>")
+
+
+def test_forwarded_form_counts_and_other_files_are_ignored(form_bytes: bytes) -> None:
+    inner = eml.mail(
+        "customer@example.com",
+        SALES,
+        "our inquiry",
+        [
+            eml.part(form_bytes, eml.name_rfc2231("客户询价.xlsx")),
+            eml.part(b"%PDF-1.4 fake", eml.name_rfc2231("catalogue.pdf"), "application/pdf"),
+        ],
+    )
+    raw = eml.forwarded(SALES, FORMS, inner)
+    raw = raw.replace(b"--\r\n", b"--\r\n", 1)
+    outer = eml.mail(
+        SALES,
+        FORMS,
+        "Fwd",
+        [
+            b"Content-Type: message/rfc822\r\n\r\n" + inner,
+            eml.part(b"\x89PNG fake", eml.name_raw("signature.png"), "image/png"),
+        ],
+    )
+    for mail_bytes, ignored in (
+        (raw, ["catalogue.pdf"]),
+        (outer, ["catalogue.pdf", "signature.png"]),
+    ):
+        incoming = message.parse(mail_bytes)
+        assert [f.name for f in incoming.forms] == ["客户询价.xlsx"]
+        assert incoming.forms[0].data == form_bytes
+        assert incoming.ignored == ignored
+        assert incoming.sender == SALES  # the forwarder, not the customer
+
+
+def test_xlsx_without_a_name_is_still_a_form(form_bytes: bytes) -> None:
+    raw = eml.mail(SALES, FORMS, "x", [eml.part(form_bytes, b"size=1")])
+    assert [f.name for f in message.parse(raw).forms] == ["form.xlsx"]
+
+
+def test_xls_and_xlsm_are_forms_by_name(form_bytes: bytes) -> None:
+    raw = eml.mail(
+        SALES,
+        FORMS,
+        "x",
+        [
+            eml.part(b"old", eml.name_raw("old.xls"), "application/octet-stream"),
+            eml.part(b"macro", eml.name_raw("macro.XLSM"), "application/octet-stream"),
+            eml.part(b"doc", eml.name_raw("note.docx"), "application/octet-stream"),
+        ],
+    )
+    incoming = message.parse(raw)
+    assert [f.name for f in incoming.forms] == ["old.xls", "macro.XLSM"]
+    assert incoming.ignored == ["note.docx"]
+
+
+def test_a_person_writing_is_not_automatic(form_bytes: bytes) -> None:
+    raw = eml.with_form(SALES, FORMS, form_bytes, "a.xlsx", headers={"Auto-Submitted": "no"})
+    assert message.parse(raw, own_addresses=(FORMS,)).automatic is None
+
+
+@pytest.mark.parametrize(
+    ("headers", "reason"),
+    [
+        ({"Auto-Submitted": "auto-replied"}, "auto-reply"),
+        ({"Auto-Submitted": "auto-generated; owner-email=x@firm.test"}, "auto-reply"),
+        ({"Precedence": "bulk"}, "bulk"),
+        ({"Precedence": "junk"}, "bulk"),
+        ({"Precedence": "list"}, "bulk"),
+        ({"X-Autoreply": "yes"}, "auto-reply"),
+        ({"Return-Path": "<>"}, "bounce"),
+    ],
+)
+def test_automatic_mail_is_recognised(headers: dict, reason: str, form_bytes: bytes) -> None:
+    raw = eml.with_form(SALES, FORMS, form_bytes, "a.xlsx", headers=headers)
+    assert message.parse(raw).automatic == reason
+
+
+def test_bounces_and_our_own_mail(form_bytes: bytes) -> None:
+    original = eml.with_form(FORMS, "gone@example.com", form_bytes, "a.xlsx")
+    assert message.parse(eml.bounce(FORMS, original)).automatic == "bounce"
+    assert (
+        message.parse(eml.with_form("postmaster@firm.test", FORMS, form_bytes, "a.xlsx")).automatic
+        == "bounce"
+    )
+    assert message.parse(
+        eml.with_form(FORMS, FORMS, form_bytes, "a.xlsx"), own_addresses=(FORMS,)
+    ).automatic == ("own-address")
+
+
+def test_only_our_servers_authentication_results_count(form_bytes: bytes) -> None:
+    def parsed(*results: str) -> message.Incoming:
+        raw = eml.with_form(SALES, FORMS, form_bytes, "a.xlsx")
+        head = b"".join(f"Authentication-Results: {r}\r\n".encode() for r in results)
+        return message.parse(head + raw)
+
+    ours = "mx.firm.test"
+    assert parsed(
+        f"{ours}; spf=pass smtp.mailfrom=firm.test; dmarc=pass header.from=firm.test"
+    ).authenticated(ours)
+    assert parsed(f"{ours}; auth=pass smtp.auth=li.na").authenticated(ours)
+    assert not parsed(
+        f"{ours}; spf=fail smtp.mailfrom=firm.test; dmarc=fail header.from=firm.test"
+    ).authenticated(ours)
+    # DMARC decides even when SPF passed for another domain
+    assert not parsed(
+        f"{ours}; spf=pass smtp.mailfrom=evil.test; dmarc=fail header.from=firm.test"
+    ).authenticated(ours)
+    # a header the sender wrote himself, claiming another server's pass, counts for nothing
+    forged = parsed("mx.evil.test; spf=pass; dmarc=pass", f"{ours}; dmarc=fail")
+    assert forged.authenticated(ours) is False
+    assert parsed("mx.evil.test; dmarc=pass").authenticated(ours) is False
+    # nothing to check when no authserv-id is configured
+    assert parsed("mx.evil.test; dmarc=fail").authenticated(None) is None
+    # server ids compare without case
+    assert parsed("MX.Firm.Test; dmarc=pass").authenticated(ours)
+
+
+def test_missing_message_id_gets_a_stable_stand_in(form_bytes: bytes) -> None:
+    raw = eml.with_form(SALES, FORMS, form_bytes, "a.xlsx")
+    raw = b"\r\n".join(
+        line for line in raw.split(b"\n") if not line.lower().startswith(b"message-id")
+    )
+    a, b = message.parse(raw), message.parse(raw)
+    assert not a.has_message_id
+    assert a.message_id == b.message_id and a.message_id.endswith("@silu-sheets.invalid>")
+
+
+def test_malformed_mail_never_raises() -> None:
+    incoming = message.parse(
+        b"From: =?bogus?Q?x?= <li.na@firm.test>\r\nSubject: =?gb2312?B?!!!?=\r\n\r\nbody"
+    )
+    assert incoming.sender == "li.na@firm.test"
+    assert incoming.forms == []
+
+
+def test_raw_8bit_subject_and_sender_name(form_bytes: bytes) -> None:
+    raw = eml.with_form(SALES, FORMS, form_bytes, "a.xlsx", subject="x")
+    raw = raw.replace(b"Subject: x", "Subject: 模板 报价单".encode("gb18030"))
+    raw = raw.replace(f"From: {SALES}".encode(), f"From: 李娜 <{SALES}>".encode())
+    incoming = message.parse(raw)
+    assert incoming.subject == "模板 报价单"
+    assert (incoming.sender_name, incoming.sender) == ("李娜", SALES)
