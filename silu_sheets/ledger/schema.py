@@ -14,6 +14,15 @@ import sqlite_utils
 
 from silu_sheets.declare import Field, Kind
 
+def _milli(q: str) -> str:
+    """SQL for a signed decimal text (``-12.5``) as integer thousandths (``-12500``), without floats."""
+    digits = f"ltrim({q}, '-+')"
+    point = f"instr({digits}, '.')"
+    whole = f"CAST(CASE WHEN {point} > 0 THEN substr({digits}, 1, {point} - 1) ELSE {digits} END AS INTEGER)"
+    part = f"CASE WHEN {point} > 0 THEN CAST(substr(substr({digits}, {point} + 1) || '000', 1, 3) AS INTEGER) ELSE 0 END"
+    return f"((CASE WHEN substr({q}, 1, 1) = '-' THEN -1 ELSE 1 END) * ({whole} * 1000 + {part}))"
+
+
 MIGRATIONS: list[tuple[int, str, str]] = [
     (
         1,
@@ -129,6 +138,32 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         """,
     ),
     (
+        2,
+        "fulfilment: on-hand stock per place, notice lines by lot",
+        # On-hand stock per warehouse/product/lot, kept by a trigger on every movement: checking a
+        # slip reads one row instead of summing a place's whole history. Exact, no floats: the
+        # decimal text is split into integer thousandths (quantities have at most 3 places).
+        """
+        CREATE TABLE stock_on_hand (
+            warehouse TEXT NOT NULL,
+            product_code TEXT NOT NULL,
+            lot TEXT NOT NULL DEFAULT '',
+            on_hand_milli INTEGER NOT NULL,   -- on-hand quantity in thousandths (exact)
+            PRIMARY KEY (warehouse, product_code, lot)
+        );
+        INSERT INTO stock_on_hand (warehouse, product_code, lot, on_hand_milli)
+            SELECT warehouse, product_code, lot, SUM({q}) FROM stock_movements
+            GROUP BY warehouse, product_code, lot;
+        CREATE TRIGGER stock_on_hand_after_move AFTER INSERT ON stock_movements BEGIN
+            INSERT INTO stock_on_hand (warehouse, product_code, lot, on_hand_milli)
+            VALUES (NEW.warehouse, NEW.product_code, NEW.lot, {new_q})
+            ON CONFLICT (warehouse, product_code, lot)
+            DO UPDATE SET on_hand_milli = on_hand_milli + excluded.on_hand_milli;
+        END;
+        CREATE INDEX shipment_notice_lines_by_lot ON shipment_notice_lines (product_code, lot, warehouse);
+        """.format(q=_milli("quantity"), new_q=_milli("NEW.quantity")),
+    ),
+    (
         4,
         "mail gateway",
         """
@@ -190,7 +225,7 @@ def line_columns(kind: Kind) -> dict[str, type]:
 
 
 def migrate(db: sqlite_utils.Database, kinds: list[Kind]) -> list[str]:
-    """Bring the file up to date: numbered migrations, then each kind's tables and columns.
+    """Bring the file up to date: each kind's tables and columns, then numbered migrations.
 
     A new field in a declaration becomes a new column; nothing is ever dropped.
     """
@@ -199,6 +234,13 @@ def migrate(db: sqlite_utils.Database, kinds: list[Kind]) -> list[str]:
         "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT, applied_at TEXT)"
     )
     applied = {row[0] for row in db.execute("SELECT version FROM schema_migrations").fetchall()}
+    # kind tables first, so that a numbered migration may index them (version 2 does)
+    for kind in kinds:
+        if kind.master:
+            continue
+        done += ensure_table(db, kind.key, header_columns(kind), pk="docno")
+        if kind.lines:
+            done += ensure_table(db, f"{kind.key}_lines", line_columns(kind), pk=("docno", "line_no"))
     for version, name, sql in MIGRATIONS:
         if version in applied:
             continue
@@ -208,12 +250,6 @@ def migrate(db: sqlite_utils.Database, kinds: list[Kind]) -> list[str]:
             f"BEGIN;\n{sql}\nINSERT INTO schema_migrations VALUES ({version}, '{name}', '{stamp}');\nCOMMIT;"
         )
         done.append(name)
-    for kind in kinds:
-        if kind.master:
-            continue
-        done += ensure_table(db, kind.key, header_columns(kind), pk="docno")
-        if kind.lines:
-            done += ensure_table(db, f"{kind.key}_lines", line_columns(kind), pk=("docno", "line_no"))
     return done
 
 
