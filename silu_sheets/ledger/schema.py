@@ -14,6 +14,7 @@ import sqlite_utils
 
 from silu_sheets.declare import Field, Kind
 
+
 def _milli(q: str) -> str:
     """SQL for a signed decimal text (``-12.5``) as integer thousandths (``-12500``), without floats."""
     digits = f"ltrim({q}, '-+')"
@@ -162,6 +163,38 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         END;
         CREATE INDEX shipment_notice_lines_by_lot ON shipment_notice_lines (product_code, lot, warehouse);
         """.format(q=_milli("quantity"), new_q=_milli("NEW.quantity")),
+    ),
+    (
+        3,
+        "money movements and personal notes",
+        """
+        CREATE TABLE money_movements (        -- append-only; balances and what a notice owes are sums
+            id INTEGER PRIMARY KEY,
+            customer_code TEXT NOT NULL,
+            currency TEXT NOT NULL,
+            account TEXT NOT NULL,            -- balance (结余款), notice (paid/credited), refundable
+            movement TEXT NOT NULL,           -- receipt_applied, receipt_to_balance, advance, …, reversal
+            amount TEXT NOT NULL,             -- signed decimal
+            docno TEXT NOT NULL,              -- the document that moved the money
+            line_no INTEGER,
+            notice_no TEXT,                   -- the shipment notice it applies to
+            return_no TEXT,                   -- the sales return it comes from
+            moved_on TEXT,                    -- the business date (payment date, return date, …)
+            moved_at TEXT NOT NULL
+        );
+        CREATE INDEX money_by_customer ON money_movements (customer_code, currency, account);
+        CREATE INDEX money_by_notice ON money_movements (notice_no, account);
+        CREATE INDEX money_by_docno ON money_movements (docno);
+        CREATE INDEX money_by_return ON money_movements (return_no, account);
+
+        CREATE TABLE notes (                  -- personal notepad (个人记事本), one person's own lines
+            id INTEGER PRIMARY KEY,
+            owner TEXT NOT NULL,
+            text TEXT NOT NULL,
+            written_at TEXT NOT NULL
+        );
+        CREATE INDEX notes_by_owner ON notes (owner, id);
+        """,
     ),
     (
         4,

@@ -1,0 +1,75 @@
+"""Shipment notices with goods issued, for the money and returns tests.
+
+Until the fulfilment kinds (order → contract → shipment notice → issue slip) are enforced, a
+notice is recorded directly through ``LedgerWriter`` exactly as the agreed data contract says:
+``shipment_notice`` / ``shipment_notice_lines`` rows via ``writer.record`` and ``issue`` stock
+movements (negative, against the notice and its line). Once the fulfilment rules land, the
+same helper drives real forms through ``send``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from conftest import SALES, WAREHOUSE_A, WAREHOUSE_B
+
+from silu_sheets.document import Document, Line
+from silu_sheets.kinds import KINDS, enforced
+from silu_sheets.ledger.store import Source
+from silu_sheets.pipeline import Gateway
+
+KEEPERS = {"WH-A": WAREHOUSE_A, "WH-B": WAREHOUSE_B}
+
+
+def fulfilment_open() -> bool:
+    """Whether the fulfilment engineer's rules are in place (then real forms are used)."""
+    return all(enforced(k) for k in ("order", "contract", "shipment_notice", "issue_slip"))
+
+
+def seed_notice(
+    gw: Gateway,
+    customer: str,
+    lines: Sequence[Mapping[str, Any]],
+    issued: Sequence[Any] | None = None,
+    currency: str | None = None,
+    notice_date: str = "2026-11-20",
+    salesperson: str = SALES,
+    replaces_return: str | None = None,
+) -> str:
+    """Record a shipment notice for ``customer`` with ``lines`` (product_code, quantity,
+    unit_price, warehouse, lot) and issue ``issued[i]`` of line i+1 (default: all of it) from
+    the line's warehouse (WH-A when none) and lot. Returns the notice number."""
+    issued = list(issued) if issued is not None else [line["quantity"] for line in lines]
+    kind = KINDS["shipment_notice"]
+    header = {
+        "notice_date": dt.date.fromisoformat(notice_date), "contract_no": None, "customer_code": customer,
+        "salesperson": salesperson, "currency": currency, "replaces_return": replaces_return,
+    }
+    doc = Document(kind, header, [
+        Line(i + 1, 0, {k: (Decimal(str(v)) if k in ("quantity", "unit_price") else v) for k, v in line.items()})
+        for i, line in enumerate(lines)
+    ])
+    with gw.ledger.transaction() as writer:
+        source = writer.add_source(Source("test", salesperson, "seed"))
+        docno = writer.next_number(kind, 2026)
+        writer.record(doc, docno, "record", source, salesperson)
+        slip = writer.next_number(KINDS["issue_slip"], 2026)
+        for i, (line, qty) in enumerate(zip(lines, issued, strict=True)):
+            if qty:
+                writer.move_stock(
+                    line.get("warehouse") or "WH-A", line["product_code"], line.get("lot"), -Decimal(str(qty)),
+                    "issue", slip, i + 1, against=docno, against_line=i + 1,
+                )
+    return docno
+
+
+def issue_more(gw: Gateway, notice_no: str, line_no: int, quantity: Any, warehouse: str = "WH-A", lot: str | None = None) -> None:
+    """Goods issued later against a notice line (a second issue slip)."""
+    with gw.ledger.transaction() as writer:
+        slip = writer.next_number(KINDS["issue_slip"], 2026)
+        line = writer.view._one("SELECT * FROM shipment_notice_lines WHERE docno = ? AND line_no = ?", [notice_no, line_no])
+        writer.move_stock(warehouse, line["product_code"], lot if lot is not None else line["lot"],
+                          -Decimal(str(quantity)), "issue", slip, 1, against=notice_no, against_line=line_no)

@@ -1,0 +1,227 @@
+"""Payments: receivables applied to notices, advances into the balance, the balance applied,
+automatic application as goods are issued. Every rule from both sides, with exact amounts."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from decimal import Decimal
+
+import pytest
+from conftest import FINANCE, SALES, codes
+from money_seed import seed_notice
+
+from silu_sheets import money
+from silu_sheets.document import Document
+from silu_sheets.kinds import KINDS
+from silu_sheets.money_hooks import after_issue
+from silu_sheets.problems import show
+
+D = Decimal
+
+
+@pytest.fixture
+def notices(gw, masters):
+    """C001: SN-1 issued 100 × 1.20 = 120 of 100; SN-2 issued 40 of 50 P-W10 × 0.50 = 20.
+    C002: SN-3 in USD, issued 10 × 2 = 20."""
+    one = seed_notice(gw, "C001", [{"product_code": "P-M8", "quantity": 100, "unit_price": "1.20", "warehouse": "WH-A", "lot": "L2026-007"}],
+                      notice_date="2026-11-10")
+    two = seed_notice(gw, "C001", [{"product_code": "P-W10", "quantity": 50, "unit_price": "0.50"}], issued=[40],
+                      notice_date="2026-11-12")
+    three = seed_notice(gw, "C002", [{"product_code": "P-W10", "quantity": 10, "unit_price": "2"}], currency="USD")
+    return one, two, three
+
+
+def pay(send, kind, amount=None, lines=(), customer="C001", **more):
+    header = {"payment_date": "2026-11-25", "customer_code": customer, "payment_type": kind, "amount": amount, **more}
+    return send("payment", header, [{"notice_no": n, "applied": a} for n, a in lines], sender=FINANCE)
+
+
+def confirmation_text(gw, outcome) -> str:
+    raw = gw.ledger.view._one("SELECT message FROM outbox WHERE id = ?", [outcome.outbox_ids[0]])["message"]
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    return msg.get_body(("plain",)).get_content()
+
+
+def test_notice_owes_issued_times_price(gw, notices):
+    one, two, _ = notices
+    assert money.notice_owed(gw.ledger.view, one) == D("120.00")
+    assert money.notice_owed(gw.ledger.view, two) == D("20.00")  # 40 issued of 50, not 50
+
+
+def test_receivable_applied_and_rest_to_balance(gw, send, notices):
+    one, two, _ = notices
+    outcome = pay(send, "receivable", "150", [(one, "120"), (two, "15")])
+    assert outcome.accepted, outcome.as_dict("en")
+    view = gw.ledger.view
+    assert money.notice_owed(view, one) == 0
+    assert money.notice_owed(view, two) == D("5.00")
+    assert money.balance(view, "C001", "CNY") == D("15")
+    text = confirmation_text(gw, outcome)
+    assert "15 CNY 已转入客户 C001 的结余款" in text
+    assert f"发货单 {two}：本次核销 15，尚欠 5 CNY" in text
+
+
+def test_receivable_refused_above_what_notice_owes(gw, send, notices):
+    one, _, _ = notices
+    assert pay(send, "receivable", "100", [(one, "100")]).accepted
+    outcome = pay(send, "receivable", "30", [(one, "30")])
+    assert codes(outcome) == [("B18", "notice-paid-above-owed")]
+    assert outcome.problems[0].values["owed"] == D("20.00")
+    assert "还欠" not in outcome.as_dict("zh")["problems"][0]["message"]
+    assert "目前只欠 20" in outcome.as_dict("zh")["problems"][0]["message"]
+    assert money.notice_owed(gw.ledger.view, one) == D("20.00")
+
+
+def test_same_notice_twice_counts_both_lines(send, notices):
+    one, _, _ = notices
+    outcome = pay(send, "receivable", "130", [(one, "100"), (one, "30")])
+    assert codes(outcome) == [("B19", "notice-paid-above-owed")]
+    assert outcome.problems[0].values["owed"] == D("20.00")
+
+
+def test_applied_above_amount_refused(send, notices):
+    one, _, _ = notices
+    outcome = pay(send, "receivable", "50", [(one, "60")])
+    assert codes(outcome) == [("B10", "applied-above-amount")]
+    assert outcome.problems[0].values["excess"] == D("10")
+
+
+def test_receivable_needs_lines_and_amount(send, notices):
+    outcome = pay(send, "receivable", None, [])
+    assert sorted(codes(outcome)) == sorted([("B10", "payment-amount-needed"), ("A18", "payment-lines-needed")])
+
+
+def test_advance_goes_to_balance_and_names_only_customer(gw, send, notices):
+    one, _, _ = notices
+    refused = pay(send, "advance", "500", [(one, "10")])
+    assert codes(refused) == [("A18", "advance-has-lines")]
+    outcome = pay(send, "advance", "500")
+    assert outcome.accepted
+    assert money.balance(gw.ledger.view, "C001", "CNY") == D("500")
+    assert "500 CNY 已转入客户 C001 的结余款" in confirmation_text(gw, outcome)
+
+
+def test_apply_balance_never_above_balance(gw, send, notices):
+    one, two, _ = notices
+    assert pay(send, "advance", "100").accepted
+    outcome = pay(send, "apply_balance", None, [(one, "90"), (two, "20")])
+    assert codes(outcome) == [("B19", "balance-insufficient")]
+    assert outcome.problems[0].values["left"] == D("10")
+    assert money.balance(gw.ledger.view, "C001", "CNY") == D("100")
+    ok = pay(send, "apply_balance", None, [(one, "90"), (two, "10")])
+    assert ok.accepted, ok.as_dict("en")
+    view = gw.ledger.view
+    assert money.balance(view, "C001", "CNY") == 0
+    assert money.notice_owed(view, one) == D("30.00")
+    assert money.notice_owed(view, two) == D("10.00")
+
+
+def test_apply_balance_also_bounded_by_notice(send, notices):
+    one, _, _ = notices
+    assert pay(send, "advance", "500").accepted
+    outcome = pay(send, "apply_balance", None, [(one, "121")])
+    assert codes(outcome) == [("B18", "notice-paid-above-owed")]
+    assert outcome.problems[0].values["owed"] == D("120.00")
+
+
+def test_notice_of_other_customer_or_currency_refused(send, notices):
+    one, _, three = notices
+    outcome = pay(send, "receivable", "20", [(three, "20")])
+    assert codes(outcome) == [("A18", "customer-mismatch")]
+    outcome = pay(send, "receivable", "20", [(three, "20")], customer="C002")
+    assert codes(outcome) == [("A18", "currency-mismatch")]
+    outcome = pay(send, "receivable", "20", [(three, "20")], customer="C002", currency="USD")
+    assert outcome.accepted, outcome.as_dict("en")
+    outcome = pay(send, "receivable", "20", [(one, "20")], currency="USD")
+    assert codes(outcome) == [("A18", "currency-mismatch")]
+
+
+def test_unknown_or_wrong_kind_notice_refused(send, notices):
+    outcome = pay(send, "receivable", "20", [("SN-2026-09999", "20")])
+    assert codes(outcome) == [("A18", "doc-unknown")]
+    advance = pay(send, "advance", "5")
+    outcome = pay(send, "receivable", "20", [(advance.docno, "20")])
+    assert codes(outcome) == [("A18", "doc-wrong-kind")]
+
+
+def test_amend_or_cancel_advance_once_used_refused(gw, send, notices):
+    one, _, _ = notices
+    advance = pay(send, "advance", "100")
+    assert pay(send, "apply_balance", None, [(one, "80")]).accepted
+    lower = pay(send, "advance", "50", docno=advance.docno)
+    assert codes(lower) == [("B10", "balance-would-go-negative")]
+    assert lower.problems[0].values["left"] == D("-30")
+    cancel = pay(send, "advance", "100", docno=advance.docno, action="cancel", cancel_reason="wrong customer")
+    assert codes(cancel) == [("B5", "balance-would-go-negative")]
+    assert money.balance(gw.ledger.view, "C001", "CNY") == D("20")
+    higher = pay(send, "advance", "130", docno=advance.docno)
+    assert higher.accepted
+    assert money.balance(gw.ledger.view, "C001", "CNY") == D("50")
+
+
+def test_cancel_unused_advance_reverses_it(gw, send, notices):
+    advance = pay(send, "advance", "100")
+    cancel = pay(send, "advance", "100", docno=advance.docno, action="cancel", cancel_reason="entered twice")
+    assert cancel.accepted, cancel.as_dict("en")
+    view = gw.ledger.view
+    assert money.balance(view, "C001", "CNY") == 0
+    rows = view._all("SELECT movement, amount FROM money_movements WHERE docno = ? ORDER BY id", [advance.docno])
+    assert [(r["movement"], r["amount"]) for r in rows] == [("advance", "100"), ("reversal", "-100")]
+
+
+def test_amend_receivable_replaces_its_effects(gw, send, notices):
+    one, _, _ = notices
+    first = pay(send, "receivable", "120", [(one, "120")])
+    again = pay(send, "receivable", "120", [(one, "100")], docno=first.docno)
+    assert again.accepted, again.as_dict("en")
+    view = gw.ledger.view
+    assert money.notice_owed(view, one) == D("20.00")
+    assert money.balance(view, "C001", "CNY") == D("20")
+
+
+def test_auto_apply_oldest_first_and_mails_sales_and_finance(gw, send, notices):
+    one, two, _ = notices
+    assert pay(send, "advance", "130").accepted
+    (gw.firm.root / "silu.toml").write_text(
+        (gw.firm.root / "silu.toml").read_text(encoding="utf-8") + "\n[payments]\nauto_apply_balance = true\n",
+        encoding="utf-8")
+    from silu_sheets import firm as firm_folder
+
+    gw.firm = firm_folder.open_firm(gw.firm.root)
+    from silu_sheets.document import Context
+
+    ctx = Context(gw.roster.find(FINANCE), gw.firm.today(), gw.firm.firm, tuple(gw.roster.staff.values()))
+    slip = Document(KINDS["issue_slip"], {"notice_no": two, "warehouse": "WH-A"}, [])
+    with gw.ledger.transaction() as writer:
+        applied = after_issue(gw, ctx, slip, "ISS-2026-00077", writer)
+    assert [(a["notice_no"], a["amount"]) for a in applied] == [(one, D("120.00")), (two, D("10"))]
+    view = gw.ledger.view
+    assert money.balance(view, "C001", "CNY") == 0
+    assert money.notice_owed(view, two) == D("10.00")
+    mails = view._all("SELECT recipient, message FROM outbox WHERE purpose = 'balance_applied' ORDER BY recipient")
+    assert [m["recipient"] for m in mails] == sorted([SALES, FINANCE])
+    body = email.message_from_bytes(mails[0]["message"], policy=email.policy.default).get_body(("plain",)).get_content()
+    assert f"{two}" in body and show(D("10")) in body
+
+
+def test_auto_apply_off_by_default(gw, send, notices):
+    _, two, _ = notices
+    assert pay(send, "advance", "50").accepted
+    from silu_sheets.document import Context
+
+    ctx = Context(gw.roster.find(FINANCE), gw.firm.today(), gw.firm.firm, tuple(gw.roster.staff.values()))
+    slip = Document(KINDS["issue_slip"], {"notice_no": two, "warehouse": "WH-A"}, [])
+    with gw.ledger.transaction() as writer:
+        assert after_issue(gw, ctx, slip, "ISS-2026-00078", writer) == []
+    assert money.balance(gw.ledger.view, "C001", "CNY") == D("50")
+
+
+def test_balances_listing(gw, send, notices):
+    one, _, three = notices
+    assert pay(send, "receivable", "200", [(one, "120")]).accepted
+    rows = money.balances(gw.ledger.view)
+    assert rows == [
+        {"customer_code": "C001", "currency": "CNY", "balance": D("80"), "owed": D("20.00"), "refund_due": D(0)},
+        {"customer_code": "C002", "currency": "USD", "balance": D(0), "owed": D("20"), "refund_due": D(0)},
+    ]
