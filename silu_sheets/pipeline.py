@@ -16,13 +16,14 @@ from dataclasses import dataclass, field
 
 from silu_sheets import problems as P
 from silu_sheets.declare import Kind
-from silu_sheets.document import Context, Document, Staff
+from silu_sheets.document import Context, Document, Line, Staff
 from silu_sheets.firm import FirmFolder
 from silu_sheets.kinds import KINDS, MODULES, common, enforced
 from silu_sheets.ledger.store import Ledger, LedgerView, LedgerWriter, Source
 from silu_sheets.problems import Problem, errors, problem_type, warnings
 from silu_sheets.replies import Attachment, Reply, describe, render, to_message
 from silu_sheets.roster import Roster
+from silu_sheets.values import read_value
 from silu_sheets.workbook import marking, reader, safety, template
 
 log = logging.getLogger(__name__)
@@ -181,6 +182,8 @@ def _ingest(gw: Gateway, data: bytes, person: Staff, source: Source, outcome: Ou
     # both pass their checks. _refuse/_record nest inside it (savepoints).
     with gw.ledger.transaction() as writer:
         found = list(reading.problems)
+        if doc.cancelling:  # a cancellation needs only the number and a reason
+            found = [p for p in found if p.code not in (P.REQUIRED_MISSING, P.NO_LINES)]
         found += revision_checks(doc, writer.view, ctx)
         if not doc.cancelling:
             found += MODULES[kind.key].check(doc, writer.view, ctx)
@@ -236,6 +239,8 @@ def _record(
     with gw.ledger.transaction() as writer:
         source_id = writer.add_source(source)
         docno = doc.docno or writer.next_number(kind, ctx.today.year)
+        if action == "cancel":
+            keep_recorded_values(doc, writer.view.document(docno))
         if action != "cancel" and hasattr(module, "book"):
             module.book(doc, docno, writer, ctx)
         if hasattr(module, "on_cancel") and action == "cancel":
@@ -254,6 +259,35 @@ def _record(
     return outcome
 
 
+def sheet_order(p: Problem) -> tuple[int, int]:
+    """Problems in the order a person reads the sheet: row, then column; whole-file ones first."""
+    if not p.cell:
+        return (0, 0)
+    letters = p.cell.rstrip("0123456789")
+    column = 0
+    for ch in letters.upper():
+        column = column * 26 + ord(ch) - 64
+    return (int(p.cell[len(letters):] or 0), column)
+
+
+def keep_recorded_values(doc: Document, recorded: dict | None) -> None:
+    """A cancellation needs only the number and a reason; what it leaves empty keeps the
+    recorded values, so the cancelled document still reads as it was."""
+    if recorded is None:
+        return
+    for f in doc.kind.header:
+        if doc.header.get(f.key) is None and recorded["header"].get(f.key) is not None:
+            doc.header[f.key] = read_value(f, recorded["header"][f.key])
+    if doc.kind.lines and not doc.lines and doc.kind.layout.first_line_row:
+        for values in recorded["lines"]:
+            number = int(values["line_no"])
+            line = Line(number, doc.kind.layout.first_line_row + number - 1, {})
+            for c in doc.kind.lines.columns:
+                raw = values.get(c.key)
+                line.values[c.key] = None if raw is None else read_value(c, raw)
+            doc.lines.append(line)
+
+
 def _refuse(
     gw: Gateway,
     ctx: Context,
@@ -265,7 +299,7 @@ def _refuse(
     marked: bool,
 ) -> Outcome:
     outcome.accepted = False
-    outcome.problems = found
+    outcome.problems = found = sorted(found, key=sheet_order)
     with gw.ledger.transaction() as writer:
         source_id = writer.add_source(source)
         writer.reject(

@@ -97,8 +97,28 @@ SALESPERSON_NOT_SELF = problem_type(
 )
 
 
-def salesperson_of(doc: Document, ctx: Context) -> str:
-    return doc["salesperson"] or ctx.sender.address
+def salesperson_of(doc: Document, ctx: Context, recorded: dict | None = None) -> str:
+    """The named salesperson; else, on an amendment, the inquiry's own; else the sender (a
+    manager amending a salesperson's inquiry does not take it over)."""
+    return doc["salesperson"] or (recorded["owner"] if recorded else ctx.sender.address)
+
+
+def recorded_inquiry(doc: Document, ledger: LedgerView) -> dict | None:
+    """The inquiry this form amends, when it does."""
+    found = ledger.document(doc.docno) if doc.docno else None
+    return found if found and found["kind"] == KIND.key else None
+
+
+def kept_customer(doc: Document, ledger: LedgerView) -> str | None:
+    """An amendment sent with the code still empty and the same customer name is the customer
+    its first revision created, not a second one (nor a duplicate of itself)."""
+    recorded = recorded_inquiry(doc, ledger)
+    if doc["customer_code"] or not doc["customer_name"] or not recorded or not recorded["customer_code"]:
+        return None
+    customer = ledger.customer(recorded["customer_code"])
+    if customer and customer["name_key"] == name_key(doc["customer_name"]):
+        return str(customer["code"])
+    return None
 
 
 def salesperson_allowed(doc: Document, ctx: Context, roster_sales: set[str]) -> list[Problem]:
@@ -115,7 +135,7 @@ def salesperson_allowed(doc: Document, ctx: Context, roster_sales: set[str]) -> 
 
 def new_customer_duplicates(doc: Document, ledger: LedgerView) -> list[Problem]:
     """Same name: refused (use the code). Same phone only: recorded, and said in the reply."""
-    if doc["customer_code"] or not doc["customer_name"]:
+    if doc["customer_code"] or not doc["customer_name"] or kept_customer(doc, ledger):
         return []
     same_name = ledger.customers_named(name_key(doc["customer_name"]))
     if same_name:
@@ -147,7 +167,11 @@ def check(doc: Document, ledger: LedgerView, ctx: Context) -> list[Problem]:
 
 def book(doc: Document, docno: str, writer: LedgerWriter, ctx: Context) -> None:
     """A new customer named on the inquiry is added to the customers master."""
-    if not doc["customer_code"]:
+    recorded = recorded_inquiry(doc, writer.view)
+    kept = kept_customer(doc, writer.view)
+    if kept:
+        doc.header["customer_code"] = kept
+    elif not doc["customer_code"]:
         code = writer.view.next_customer_code()
         writer.upsert_master(
             "customers",
@@ -158,12 +182,12 @@ def book(doc: Document, docno: str, writer: LedgerWriter, ctx: Context) -> None:
                 "contact_person": doc["contact_person"],
                 "phone": doc["phone"],
                 "email": doc["email"],
-                "salesperson": salesperson_of(doc, ctx),
+                "salesperson": salesperson_of(doc, ctx, recorded),
             },
             "code",
         )
         doc.header["customer_code"] = code
-    doc.header["salesperson"] = salesperson_of(doc, ctx)
+    doc.header["salesperson"] = salesperson_of(doc, ctx, recorded)
 
 
 def next_forms(doc: Document, docno: str, ledger: LedgerView) -> list[tuple]:
