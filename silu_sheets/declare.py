@@ -237,8 +237,9 @@ def document_header(*fields: Field) -> tuple[Field, ...]:
     )
 
 
-def line_no(key: str, zh: str, en: str) -> Field:
-    return Field(key, zh, en, "integer", minimum=1)
+def line_no(key: str, zh: str, en: str, **kw: object) -> Field:
+    """The number of a line on the document this one is written against (pre-filled)."""
+    return Field(key, zh, en, "integer", minimum=1, **kw)  # type: ignore[arg-type]
 
 
 def currency_field() -> Field:
