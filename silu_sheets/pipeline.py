@@ -24,7 +24,7 @@ from silu_sheets.problems import Problem, errors, problem_type, warnings
 from silu_sheets.replies import Attachment, Reply, describe, render, to_message
 from silu_sheets.roster import Roster
 from silu_sheets.values import read_value
-from silu_sheets.workbook import marking, reader, safety, template
+from silu_sheets.workbook import fill, marking, reader, safety, template
 
 log = logging.getLogger(__name__)
 
@@ -343,7 +343,7 @@ def rejection(gw: Gateway, ctx: Context, outcome: Outcome, kind: Kind | None, da
             "en": "Your workbook is attached with each problem cell marked red and commented; fix them and reply to this mail with it.",
         }
     elif kind is not None:
-        attachments.append(Attachment(template.template_filename(kind), template.to_bytes(template.build(kind))))
+        attachments.append(Attachment(template.template_filename(kind), fill.blank(kind)))
         step = {
             "zh": f"附件是空白的{kind.zh}模板，请用它重新填写后发回本邮箱。",
             "en": f"A blank {kind.en} template is attached; fill it in and send it back to this address.",
@@ -383,8 +383,8 @@ def confirmation(gw: Gateway, ctx: Context, outcome: Outcome, doc: Document, wri
         nexts = [n for n in module.next_forms(doc, docno, writer.view) if gw.roster.may_send(ctx.sender, n[0])]
     for next_kind, values, *lines in nexts:
         k = KINDS[next_kind]
-        built = template.build(k, header=values, lines=lines[0] if lines else ())
-        attachments.append(Attachment(f"{next_kind}-{k.zh}-{docno}.xlsx", template.to_bytes(built)))
+        built = fill.filled(k, values, lines[0] if lines else ())
+        attachments.append(Attachment(f"{next_kind}-{k.zh}-{docno}.xlsx", built))
     if outcome.action == "cancel":
         step = {"zh": "该单已作废，无需其他操作。", "en": "The document is cancelled; nothing else to do."}
     elif attachments:
