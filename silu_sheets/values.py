@@ -9,11 +9,12 @@ exact ``Decimal`` or a ``datetime.date``; what cannot be read comes back as a pr
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Any
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from silu_sheets import problems as P
 from silu_sheets.declare import Field
@@ -23,6 +24,7 @@ EXCEL_EPOCH = dt.date(1899, 12, 30)
 DOCNO_PATTERN = re.compile(r"^[A-Z]{2,4}-\d{4}-\d{5}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 DECIMAL_PLACES = {"quantity": 3, "money": 4, "cost": 2}
+CURRENCY_SIGNS = ("¥", "$", "€", "£")
 TRUE_WORDS = {"是", "yes", "y", "true", "1", "对", "√", "有"}
 FALSE_WORDS = {"否", "no", "n", "false", "0", "无", "×"}
 
@@ -79,11 +81,14 @@ def to_decimal(raw: object) -> Decimal | None:
     if isinstance(raw, int):
         return Decimal(raw)
     if isinstance(raw, float):
-        return Decimal(f"{raw:.15g}")
+        # NaN and infinity have no place in a form (and would make every comparison raise)
+        return Decimal(f"{raw:.15g}") if math.isfinite(raw) else None
     if isinstance(raw, Decimal):
         return raw
     text = normal_width(clean_text(raw))
-    text = text.replace(",", "").replace(" ", "").replace("¥", "").replace("$", "")
+    text = text.replace(",", "").replace(" ", "")
+    for sign in CURRENCY_SIGNS:
+        text = text.replace(sign, "")
     text = text.removesuffix("元")
     if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", text):
         return None
@@ -183,10 +188,15 @@ def _phone(f: Field, raw: object) -> object:
 def _bool(f: Field, raw: object) -> object:
     if isinstance(raw, bool):
         return raw
+    if isinstance(raw, (int, float)) and raw in (0, 1):
+        # 1 and 0 come back as floats from some readers (calamine, LibreOffice re-saves)
+        return raw == 1
     text = normal_width(clean_text(raw)).casefold()
-    if text in TRUE_WORDS:
+    # the template's dropdown offers "是 yes" / "否 no": both words must agree
+    words = set(text.split()) or {text}
+    if words <= TRUE_WORDS:
         return True
-    if text in FALSE_WORDS:
+    if words <= FALSE_WORDS:
         return False
     return Unreadable(P.CHOICE_UNKNOWN, {"value": clean_text(raw), "allowed": "是 yes、否 no"})
 
