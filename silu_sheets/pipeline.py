@@ -64,6 +64,7 @@ INTERNAL_FAULT = problem_type(
     "The system failed while handling this form; nothing was recorded. The administrator has been told; please send it again later.",
 )
 
+COLON = {"zh": "：", "en": ": "}
 ACTION_WORDS = {
     "record": {"zh": "登记", "en": "recorded"},
     "amend": {"zh": "修改", "en": "amended"},
@@ -366,13 +367,13 @@ def confirmation(gw: Gateway, ctx: Context, outcome: Outcome, doc: Document, wri
     links = []
     for f in kind.header:
         if f.type == "docno" and f.key != "docno" and doc[f.key]:
-            links.append(f"{f.label(language)}: {doc[f.key]}")
+            links.append(f"{f.label(language)}{COLON[language]}{doc[f.key]}")
     customer_code = doc.header.get("customer_code")
     facts = []
     if customer_code:
         customer = writer.view.customer(customer_code)
         name = customer["name"] if customer else ""
-        facts.append(("客户" if language == "zh" else "Customer") + f": {customer_code} {name}")
+        facts.append(("客户" if language == "zh" else "Customer") + f"{COLON[language]}{customer_code} {name}")
     if doc.lines:
         facts.append(f"明细 {len(doc.lines)} 行" if language == "zh" else f"{len(doc.lines)} line(s)")
     if hasattr(module, "confirmation_facts") and outcome.action != "cancel":
@@ -388,7 +389,7 @@ def confirmation(gw: Gateway, ctx: Context, outcome: Outcome, doc: Document, wri
     if outcome.action == "cancel":
         step = {"zh": "该单已作废，无需其他操作。", "en": "The document is cancelled; nothing else to do."}
     elif attachments:
-        names = "、".join(KINDS[n[0]].title(language) for n in nexts)
+        names = ("、" if language == "zh" else ", ").join(KINDS[n[0]].title(language) for n in nexts)
         step = {
             "zh": f"附件是已预填的下一张表（{names}），需要时填写后发回本邮箱即可。要修改本单，在原表“单号”填写 {docno} 后再次发送。",
             "en": f"The next form ({names}) is attached, pre-filled; fill it in and send it back when needed. To amend this document, write {docno} in its Number cell and send it again.",
