@@ -133,5 +133,11 @@ def demo(directory: Path) -> None:
     run(directory, echo=click.echo)
 
 
+from silu_sheets import cli_mail  # noqa: E402 - the mail gateway's commands live in their own module
+
+main.add_command(cli_mail.poll)
+main.add_command(cli_mail.serve)
+main.add_command(cli_mail.send)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -16,8 +16,9 @@ from typing import Any
 
 from silu_sheets import firm as firm_folder
 from silu_sheets.api import fill_form
-from silu_sheets.outbox import deliver_local
-from silu_sheets.pipeline import Gateway, Outcome, ingest
+from silu_sheets.mail.maildir import demo_settings, mail_form_locally
+from silu_sheets.mail.smtp import send_queued
+from silu_sheets.pipeline import Gateway, Outcome
 from silu_sheets.replies import describe
 
 Echo = Callable[[str], None]
@@ -48,7 +49,8 @@ class Demo:
         name = filename or f"{len(self.outcomes) + 1:02d}-{kind}.xlsx"
         path = self.forms_dir / name
         path.write_bytes(fill_form(kind, header, lines))
-        outcome = ingest(self.gateway, path.read_bytes(), name, who)
+        # mailed into the firm's local Maildir inbox and answered by one gateway pass
+        outcome = mail_form_locally(self.gateway, demo_settings(self.folder), who, path.read_bytes(), name)
         self.outcomes.append(outcome)
         self._print(outcome, note)
         return outcome
@@ -86,12 +88,12 @@ def run(directory: Path, echo: Echo = print) -> Demo:
         echo("")
         echo(f"== {title}")
         scene(demo)
-    written = deliver_local(gateway.ledger, folder.outbox_dir)
+    written = send_queued(gateway, demo_settings(folder)).sent
     accepted = sum(o.accepted for o in demo.outcomes)
     refused = len(demo.outcomes) - accepted
     echo("")
     echo(f"Summary: {len(demo.outcomes)} forms, {accepted} recorded, {refused} refused (each sender told why, cell by cell).")
-    echo(f"  {len(written)} replies written to {folder.outbox_dir} (open the .eml files in any mail client)")
+    echo(f"  {len(written)} replies in {folder.mail_dir / 'sent'} (a Maildir: one mail per file in new/, open with any mail client)")
     echo(f"  ledger: {folder.ledger_path}   forms sent: {demo.forms_dir}")
     gateway.ledger.close()
     return demo

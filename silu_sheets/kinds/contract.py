@@ -4,6 +4,11 @@ It is the hub for every shipment notice after it."""
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from silu_sheets import fulfilment as F
 from silu_sheets.declare import Choice as C
 from silu_sheets.declare import (
     Kind,
@@ -19,6 +24,13 @@ from silu_sheets.declare import (
     quantity,
     text,
 )
+from silu_sheets.document import Context, Document
+from silu_sheets.kinds import common
+from silu_sheets.kinds.inquiry import salesperson_allowed
+from silu_sheets.problems import Problem, problem_type, words
+
+if TYPE_CHECKING:
+    from silu_sheets.ledger.store import LedgerView
 
 TRADE = (
     C("domestic", "内贸", "domestic"),
@@ -62,3 +74,147 @@ KIND = Kind(
         key_columns=("product_code", "quantity", "unit_price"),
     ),
 )
+
+ORDER_NOT_ACCEPTED = problem_type(
+    "contract-order-not-accepted",
+    "订单 {docno} 的处理结果是“{decision}”，只有已接受的订单才能签合同。请先在订单上选择“接受”并再次发送订单。",
+    "Order {docno} is “{decision}”; only an accepted order becomes a contract. Send the order again marked accepted first.",
+)
+ORDER_HAS_CONTRACT = problem_type(
+    "contract-order-has-contract",
+    "订单 {docno} 已有合同 {contract}，一张订单只能签一份合同。要改合同请在合同 {contract} 上修改。",
+    "Order {docno} already has contract {contract}; an order becomes at most one contract. Amend {contract} instead.",
+)
+NOT_ON_ORDER = problem_type(
+    "contract-product-not-on-order",
+    "产品 {code} 不在订单 {docno} 上（订单产品：{ordered}）。",
+    "Product {code} is not on order {docno} (ordered: {ordered}).",
+)
+EXCEEDS_ORDER = problem_type(
+    "contract-exceeds-order",
+    "订单 {docno} 产品 {code} 的数量是 {ordered}，本合同填写 {given}。请改为不超过 {ordered}。",
+    "Order {docno} has {ordered} of product {code}; this contract says {given}. Write at most {ordered}.",
+)
+PRODUCT_REPEATED = problem_type(
+    "contract-product-repeated",
+    "产品 {code} 在本合同中已有一行（第 {first} 行）。每个产品只写一行，请合并。",
+    "Product {code} already has a line in this contract (line {first}). One line per product: merge them.",
+)
+BELOW_NOTICED = problem_type(
+    "contract-below-noticed",
+    "产品 {code} 已开发货单 {noticed}（{notices}），合同数量不能少于 {noticed}（本单填写 {given}）。",
+    "Shipment notices ({notices}) already ask for {noticed} of product {code}; the contract cannot go below {noticed} (this says {given}).",
+)
+BEFORE_ORDER = problem_type(
+    "contract-before-order",
+    "合同日期 {date} 早于订单 {docno} 的日期 {order_date}。",
+    "Contract date {date} is before the date of order {docno}, {order_date}.",
+)
+AFTER_FIRM_OFFER = problem_type(
+    "contract-after-firm-offer",
+    "订单 {docno} 是实盘，有效期至 {valid_until}；合同日期 {date} 已过有效期，客户已不受该报盘约束，请与客户确认。",
+    "Order {docno} was a firm offer valid until {valid_until}; the contract date {date} is past it, so the customer is no longer bound. Confirm with them.",
+)
+
+
+def check(doc: Document, ledger: LedgerView, ctx: Context) -> list[Problem]:
+    """Only from an accepted order, at most one active contract per order, same customer and
+    currency, each product once and within the order's quantity; delivery not before the
+    contract date; an amendment keeps every product at least at what notices already ask."""
+    found = common.customer_known(doc, ledger) + common.products_known(doc, ledger) + common.currency_valid(doc)
+    found += salesperson_allowed(doc, ctx, ctx.roster_addresses("sales", "sales_manager"))
+    found += common.not_before(doc, "delivery_date", "contract_date")
+    first: dict[str, int] = {}
+    for line in doc.lines:
+        code = line["product_code"]
+        if code in first:
+            found.append(doc.problem(PRODUCT_REPEATED, "product_code", line, code=code, first=first[code]))
+        elif code:
+            first[code] = line.number
+    order, problems = common.referenced(doc, ledger, "order_no", "order")
+    found += problems
+    if order:
+        found += _from_order(doc, order, ledger, ctx)
+    if doc.docno:
+        found += _keeps_notices(doc, ledger)
+    return found
+
+
+def _from_order(doc: Document, order: dict, ledger: LedgerView, ctx: Context) -> list[Problem]:
+    from silu_sheets.kinds.order import KIND as ORDER
+
+    found = common.same_customer(doc, order, "order_no") + common.same_currency(doc, order, ctx.firm.currency)
+    header = order["header"]
+    if header.get("decision") != "accepted":
+        c = ORDER.field("decision").choice(header.get("decision") or "pending")
+        found.append(
+            doc.problem(ORDER_NOT_ACCEPTED, "order_no", docno=order["docno"],
+                        decision=words(c.zh, c.en) if c else "-")
+        )
+    other = F.contract_of_order(ledger, order["docno"], excluding=doc.docno)
+    if other:
+        found.append(doc.problem(ORDER_HAS_CONTRACT, "order_no", docno=order["docno"], contract=other))
+    date = doc["contract_date"]
+    if date and header.get("order_date") and date < dt.date.fromisoformat(header["order_date"]):
+        found.append(doc.problem(BEFORE_ORDER, "contract_date", date=date, docno=order["docno"],
+                                 order_date=header["order_date"]))
+    if (
+        date and header.get("offer_type") == "firm" and header.get("valid_until")
+        and date > dt.date.fromisoformat(header["valid_until"])
+    ):
+        found.append(doc.problem(AFTER_FIRM_OFFER, "contract_date", severity="warning", docno=order["docno"],
+                                 valid_until=header["valid_until"], date=date))
+    ordered = F.contract_quantities(order)
+    for line in doc.lines:
+        code, quantity = line["product_code"], line["quantity"]
+        if not code:
+            continue
+        if code not in ordered:
+            found.append(doc.problem(NOT_ON_ORDER, "product_code", line, code=code, docno=order["docno"],
+                                     ordered=list(ordered) or "-"))
+        elif quantity is not None and quantity > ordered[code]:
+            found.append(doc.problem(EXCEEDS_ORDER, "quantity", line, docno=order["docno"], code=code,
+                                     ordered=ordered[code], given=quantity))
+    return found
+
+
+def _keeps_notices(doc: Document, ledger: LedgerView) -> list[Problem]:
+    noticed = F.noticed_by_product(ledger, doc.docno or "")
+    if not noticed:
+        return []
+    notices = F.notices_of_contract(ledger, doc.docno or "")
+    found = []
+    for code, asked in sorted(noticed.items()):
+        if asked <= 0:
+            continue
+        line = next((x for x in doc.lines if x["product_code"] == code), None)
+        given = line["quantity"] if line and line["quantity"] is not None else Decimal(0)
+        if given < asked:
+            found.append(doc.problem(BELOW_NOTICED, "quantity" if line else "docno", line, code=code,
+                                     noticed=asked, notices=notices, given=given))
+    return found
+
+
+def remaining_lines(ledger: LedgerView, contract_no: str) -> list[dict]:
+    """Per contract line, what is left to notice, with the contract's price: the next notice."""
+    contract = ledger.document(contract_no)
+    if contract is None:
+        return []
+    noticed = F.noticed_by_product(ledger, contract_no)
+    lines = []
+    for line in contract["lines"]:
+        code = line.get("product_code")
+        left = F.dec(line.get("quantity")) - noticed.get(code, Decimal(0))
+        if code and left > 0:
+            lines.append({"product_code": code, "quantity": left, "unit_price": F.dec(line.get("unit_price"))})
+    return lines
+
+
+def next_forms(doc: Document, docno: str, ledger: LedgerView) -> list[tuple]:
+    """The first shipment notice, pre-filled with what is left to ship of each line."""
+    lines = remaining_lines(ledger, docno)
+    if not lines:
+        return []
+    header = {"contract_no": docno, "customer_code": doc["customer_code"], "currency": doc["currency"],
+              "salesperson": doc["salesperson"]}
+    return [("shipment_notice", header, lines)]

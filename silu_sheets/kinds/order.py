@@ -4,6 +4,12 @@ Only an accepted order becomes a contract, and at most one."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from silu_sheets import fulfilment as F
 from silu_sheets.declare import Choice as C
 from silu_sheets.declare import (
     Kind,
@@ -18,6 +24,13 @@ from silu_sheets.declare import (
     quantity,
     text,
 )
+from silu_sheets.document import Context, Document
+from silu_sheets.kinds import common
+from silu_sheets.kinds.inquiry import salesperson_allowed
+from silu_sheets.problems import Problem, problem_type, words
+
+if TYPE_CHECKING:
+    from silu_sheets.ledger.store import LedgerView
 
 OFFER_TYPES = (C("firm", "实盘", "firm offer"), C("non_firm", "虚盘", "non-firm offer"))
 DECISIONS = (
@@ -61,3 +74,145 @@ KIND = Kind(
         key_columns=("product_code", "quantity", "unit_price"),
     ),
 )
+
+FIRM_NEEDS_VALIDITY = problem_type(
+    "firm-offer-needs-validity",
+    "实盘必须填写有效期（含当天）；不约束的报盘请选“虚盘”。",
+    "A firm offer needs its validity date (that day included); choose non-firm for an offer that does not bind.",
+)
+QUOTE_EXPIRED = problem_type(
+    "order-quote-expired",
+    "报价单 {docno} 有效期至 {valid_until}，订单日期 {order_date} 已过期。请重新报价后引用新报价单，或不引用报价。",
+    "Quote {docno} was valid until {valid_until}; the order date {order_date} is past it. Quote again and cite the new quote, or cite none.",
+)
+PRICE_DIFFERS = problem_type(
+    "order-price-differs-from-quote",
+    "产品 {code} 报价单 {docno} 的单价是 {quoted}，本订单是 {given}。",
+    "Product {code} is quoted at {quoted} in {docno}; this order says {given}.",
+)
+NOT_ON_QUOTE = problem_type(
+    "order-product-not-on-quote",
+    "产品 {code} 不在报价单 {docno} 上（报价产品：{quoted}）。",
+    "Product {code} is not on quote {docno} (quoted: {quoted}).",
+)
+DECLINE_NEEDS_REASON = problem_type(
+    "order-decline-needs-reason",
+    "拒绝订单必须填写拒绝原因。",
+    "Declining an order needs a reason.",
+)
+HAS_CONTRACT = problem_type(
+    "order-has-contract",
+    "订单 {docno} 已签合同 {contract}，处理结果不能再改为“{decision}”。如确需改变，请先作废合同 {contract}。",
+    "Order {docno} already has contract {contract}; its decision cannot become “{decision}”. Cancel contract {contract} first if you must.",
+)
+BELOW_CONTRACT = problem_type(
+    "order-below-contract",
+    "合同 {contract} 已约定产品 {code} 数量 {contracted}，订单数量不能少于 {contracted}（本单填写 {given}）。",
+    "Contract {contract} already holds {contracted} of product {code}; the order cannot go below {contracted} (this says {given}).",
+)
+
+
+def check(doc: Document, ledger: LedgerView, ctx: Context) -> list[Problem]:
+    """Customer, products and currency known; a firm offer has its validity; a cited quote is of
+    this customer and currency and not expired on the order date (different prices are listed as
+    notes, not refused); a decline gives its reason; an order with a contract stays accepted and
+    keeps at least the contract's quantities."""
+    found = common.customer_known(doc, ledger) + common.products_known(doc, ledger) + common.currency_valid(doc)
+    found += salesperson_allowed(doc, ctx, ctx.roster_addresses("sales", "sales_manager"))
+    if doc["offer_type"] == "firm" and doc["valid_until"] is None:
+        found.append(doc.problem(FIRM_NEEDS_VALIDITY, "valid_until"))
+    found += common.not_before(doc, "valid_until", "order_date")
+    found += common.not_before(doc, "delivery_date", "order_date")
+    if doc["decision"] == "declined" and not doc["decline_reason"]:
+        found.append(doc.problem(DECLINE_NEEDS_REASON, "decline_reason"))
+    quote, problems = common.referenced(doc, ledger, "quote_no", "quote")
+    found += problems
+    if quote:
+        found += common.same_customer(doc, quote, "quote_no")
+        found += common.same_currency(doc, quote, ctx.firm.currency)
+        found += _against_quote(doc, quote)
+    if doc.docno:
+        found += _keeps_contract(doc, ledger)
+    return found
+
+
+def _against_quote(doc: Document, quote: dict) -> list[Problem]:
+    found = []
+    valid_until = quote["header"].get("valid_until")
+    if valid_until and doc["order_date"] and doc["order_date"] > dt.date.fromisoformat(valid_until):
+        found.append(
+            doc.problem(QUOTE_EXPIRED, "quote_no", docno=quote["docno"], valid_until=valid_until, order_date=doc["order_date"])
+        )
+    prices: dict[str, list[Decimal]] = defaultdict(list)
+    for line in quote["lines"]:
+        if line.get("product_code"):
+            prices[line["product_code"]].append(F.dec(line.get("unit_price")))
+    for line in doc.lines:
+        code, price = line["product_code"], line["unit_price"]
+        if not code:
+            continue
+        if code not in prices:
+            found.append(
+                doc.problem(NOT_ON_QUOTE, "product_code", line, severity="warning", code=code, docno=quote["docno"],
+                            quoted=list(prices) or "-")
+            )
+        elif price is not None and price not in prices[code]:
+            found.append(
+                doc.problem(PRICE_DIFFERS, "unit_price", line, severity="warning", code=code, docno=quote["docno"],
+                            quoted=prices[code][0], given=price)
+            )
+    return found
+
+
+def _keeps_contract(doc: Document, ledger: LedgerView) -> list[Problem]:
+    contract_no = F.contract_of_order(ledger, doc.docno or "")
+    if not contract_no:
+        return []
+    found = []
+    if doc["decision"] != "accepted":
+        choice_ = KIND.field("decision").choice(doc["decision"] or "pending")
+        found.append(
+            doc.problem(HAS_CONTRACT, "decision", docno=doc.docno, contract=contract_no,
+                        decision=words(choice_.zh, choice_.en) if choice_ else "-")
+        )
+    contract = ledger.document(contract_no)
+    ordered = quantities(doc)
+    for code, contracted in F.contract_quantities(contract).items() if contract else ():
+        if ordered.get(code, Decimal(0)) < contracted:
+            line = next((x for x in doc.lines if x["product_code"] == code), None)
+            found.append(
+                doc.problem(BELOW_CONTRACT, "quantity" if line else "docno", line, contract=contract_no, code=code,
+                            contracted=contracted, given=ordered.get(code, Decimal(0)))
+            )
+    return found
+
+
+def quantities(doc: Document) -> dict[str, Decimal]:
+    """Per product, the order's quantity (lines of one product add up)."""
+    found: dict[str, Decimal] = defaultdict(Decimal)
+    for line in doc.lines:
+        if line["product_code"] and line["quantity"] is not None:
+            found[line["product_code"]] += line["quantity"]
+    return dict(found)
+
+
+def next_forms(doc: Document, docno: str, ledger: LedgerView) -> list[tuple]:
+    """An accepted order without a contract: the contract, pre-filled with the order's lines."""
+    if doc["decision"] != "accepted" or F.contract_of_order(ledger, docno):
+        return []
+    header = {
+        "order_no": docno,
+        "customer_code": doc["customer_code"],
+        "currency": doc["currency"],
+        "salesperson": doc["salesperson"],
+        "delivery_date": doc["delivery_date"],
+    }
+    lines: list[dict] = []
+    for line in doc.lines:
+        same = next((x for x in lines if x["product_code"] == line["product_code"]), None)
+        if same:
+            same["quantity"] += line["quantity"] or Decimal(0)
+        else:
+            lines.append({"product_code": line["product_code"], "quantity": line["quantity"] or Decimal(0),
+                          "unit_price": line["unit_price"]})
+    return [("contract", header, lines)]

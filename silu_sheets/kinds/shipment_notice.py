@@ -4,6 +4,12 @@ quantity; a named warehouse and lot must be followed by the warehouse and reserv
 
 from __future__ import annotations
 
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from silu_sheets import fulfilment as F
 from silu_sheets.declare import (
     Kind,
     LineTable,
@@ -16,6 +22,15 @@ from silu_sheets.declare import (
     quantity,
     text,
 )
+from silu_sheets.document import Context, Document, Line
+from silu_sheets.kinds import common
+from silu_sheets.kinds.inquiry import salesperson_allowed
+from silu_sheets.problems import Problem, problem_type
+
+if TYPE_CHECKING:
+    from silu_sheets.ledger.store import LedgerView, LedgerWriter
+    from silu_sheets.replies import Reply
+    from silu_sheets.roster import Roster
 
 KIND = Kind(
     key="shipment_notice",
@@ -33,7 +48,8 @@ KIND = Kind(
               hint_zh="为换货而发货时填写退货单号。", hint_en="For a replacement shipment, the sales return it replaces."),
         text("ship_to", "收货地址", "Ship to"),
         date("ship_by", "要求出库日期", "Ship by"),
-        text("note", "备注", "Note"),
+        text("note", "备注", "Note", hint_zh="会转给仓库，请勿写价格或金额。",
+             hint_en="Goes to the warehouse: no prices or amounts here."),
     ),
     lines=LineTable(
         "lines",
@@ -50,3 +66,236 @@ KIND = Kind(
         key_columns=("product_code", "quantity"),
     ),
 )
+
+NOT_ON_CONTRACT = problem_type(
+    "notice-product-not-on-contract",
+    "产品 {code} 不在合同 {docno} 上（合同产品：{contracted}）。",
+    "Product {code} is not on contract {docno} (contracted: {contracted}).",
+)
+EXCEEDS_CONTRACT = problem_type(
+    "notice-exceeds-contract",
+    "合同 {docno} 产品 {code} 还可发货 {left}（合同 {contracted}，其他发货单已开 {noticed}），本单填写 {given}。请改为不超过 {left}。",
+    "Contract {docno} has {left} of product {code} left to ship (contract {contracted}, other notices {noticed}); this notice asks {given}. Write at most {left}.",
+)
+BEFORE_CONTRACT = problem_type(
+    "notice-before-contract",
+    "发货日期 {date} 早于合同 {docno} 的日期 {contract_date}。",
+    "Notice date {date} is before the date of contract {docno}, {contract_date}.",
+)
+LOT_NEEDS_WAREHOUSE = problem_type(
+    "notice-lot-needs-warehouse",
+    "指定批号 {lot} 时须同时指定仓库。该批号所在仓库：{places}。",
+    "A named lot needs its warehouse too. Lot {lot} is held in: {places}.",
+)
+LOT_UNKNOWN = problem_type(
+    "lot-unknown",
+    "产品 {code} 没有批号 {lot}。{warehouse} 现有该产品批号：{held}。",
+    "Product {code} has no lot {lot}. Lots of it in {warehouse}: {held}.",
+)
+LOT_NOT_IN_WAREHOUSE = problem_type(
+    "lot-not-in-warehouse",
+    "批号 {lot} 在仓库 {warehouse} 没有库存。{warehouse} 现有该产品批号：{held}。",
+    "Lot {lot} has no stock in warehouse {warehouse}. Lots of this product there: {held}.",
+)
+LOT_OVER_RESERVED = problem_type(
+    "notice-lot-over-reserved",
+    "仓库 {warehouse} 批号 {lot} 库存 {on_hand}，其他发货单已预留 {reserved}（{notices}），本单最多还可指定 {left}，本单需要 {given}。请改为不超过 {left}，或改指定其他批号。",
+    "Lot {lot} in {warehouse} has {on_hand} on hand, {reserved} already reserved by other notices ({notices}); this notice may name at most {left} of it and needs {given}. Write at most {left}, or name another lot.",
+)
+LOT_EXPIRED_NAMED = problem_type(
+    "notice-lot-expired",
+    "指定批号 {lot} 已于 {expiry} 到期；仓库会按指定出库，请确认客户接受。",
+    "The named lot {lot} expired on {expiry}; the warehouse will issue it as named. Make sure the customer accepts it.",
+)
+STOCK_SHORT = problem_type(
+    "notice-stock-short",
+    "产品 {code} 目前{where}可发 {available}，本行 {given}；仓库会先出有货的部分。",
+    "Only {available} of product {code} is available {where} now, this line asks {given}; the warehouse will issue what there is first.",
+)
+PRICE_DIFFERS = problem_type(
+    "notice-price-differs",
+    "产品 {code} 合同 {docno} 单价 {contracted}，本单 {given}。",
+    "Product {code} costs {contracted} in contract {docno}; this notice says {given}.",
+)
+BELOW_ISSUED = problem_type(
+    "notice-below-issued",
+    "第 {number} 行已出库 {issued}（{slips}），数量不能少于 {issued}（本单填写 {given}）。",
+    "Line {number} has {issued} issued already ({slips}); it cannot go below {issued} (this says {given}).",
+)
+ISSUED_LINE_CHANGED = problem_type(
+    "notice-issued-line-changed",
+    "第 {number} 行（产品 {code}）已出库 {issued}（{slips}），不能删除该行或改成其他产品。新产品请加在新行。",
+    "Line {number} (product {code}) has {issued} issued already ({slips}); it cannot be removed or changed to another product. Add new products on new lines.",
+)
+
+
+def check(doc: Document, ledger: LedgerView, ctx: Context) -> list[Problem]:
+    """Against an active contract of the same customer and currency; per contract product all
+    notices together within the contract quantity; a named warehouse exists, a named lot exists,
+    is of that product, has stock in that warehouse and is not reserved beyond its stock by other
+    open notices; an amendment keeps every line at least at what was issued from it."""
+    found = common.customer_known(doc, ledger) + common.products_known(doc, ledger) + common.currency_valid(doc)
+    found += salesperson_allowed(doc, ctx, ctx.roster_addresses("sales", "sales_manager"))
+    contract, problems = common.referenced(doc, ledger, "contract_no", "contract")
+    found += problems
+    if doc["replaces_return"]:
+        found += common.referenced(doc, ledger, "replaces_return", "sales_return")[1]
+    if contract:
+        found += common.same_customer(doc, contract, "contract_no")
+        found += common.same_currency(doc, contract, ctx.firm.currency)
+        found += _within_contract(doc, contract, ledger)
+    found += _places(doc, ledger)
+    if doc.docno:
+        found += _keeps_issued(doc, ledger)
+    return found
+
+
+def _within_contract(doc: Document, contract: dict, ledger: LedgerView) -> list[Problem]:
+    found = []
+    started = contract["header"].get("contract_date")
+    if doc["notice_date"] and started and doc["notice_date"] < dt.date.fromisoformat(started):
+        found.append(doc.problem(BEFORE_CONTRACT, "notice_date", date=doc["notice_date"], docno=contract["docno"],
+                                 contract_date=started))
+    contracted = F.contract_quantities(contract)
+    prices = {x["product_code"]: F.dec(x.get("unit_price")) for x in contract["lines"] if x.get("product_code")}
+    noticed = F.noticed_by_product(ledger, contract["docno"], excluding=doc.docno)
+    so_far: dict[str, Decimal] = defaultdict(Decimal)
+    for line in doc.lines:
+        code, quantity = line["product_code"], line["quantity"]
+        if not code:
+            continue
+        if code not in contracted:
+            found.append(doc.problem(NOT_ON_CONTRACT, "product_code", line, code=code, docno=contract["docno"],
+                                     contracted=list(contracted) or "-"))
+            continue
+        if quantity is None:
+            continue
+        left = contracted[code] - noticed.get(code, Decimal(0)) - so_far[code]
+        if quantity > left:
+            found.append(doc.problem(EXCEEDS_CONTRACT, "quantity", line, docno=contract["docno"], code=code,
+                                     left=max(left, Decimal(0)), contracted=contracted[code],
+                                     noticed=noticed.get(code, Decimal(0)) + so_far[code], given=quantity))
+        so_far[code] += quantity
+        if line["unit_price"] is not None and line["unit_price"] != prices[code]:
+            found.append(doc.problem(PRICE_DIFFERS, "unit_price", line, severity="warning", code=code,
+                                     docno=contract["docno"], contracted=prices[code], given=line["unit_price"]))
+    return found
+
+
+def _places(doc: Document, ledger: LedgerView) -> list[Problem]:
+    """Named warehouses and lots exist and hold the goods; named lots are not over-reserved."""
+    found: list[Problem] = []
+    known = ", ".join(w["code"] for w in ledger.warehouses()) or "-"
+    issued = F.issued_by_line(ledger, doc.docno) if doc.docno else {}
+    needs: dict[tuple[str, str, str], list[tuple[Line, Decimal]]] = defaultdict(list)
+    unnamed: dict[str, list[Line]] = defaultdict(list)
+    for line in doc.lines:
+        code, wh, lot = line["product_code"], line["warehouse"], line["lot"]
+        if not code or ledger.product(code) is None:
+            continue
+        if wh and ledger.warehouse(wh) is None:
+            found.append(doc.problem(common.WAREHOUSE_UNKNOWN, "warehouse", line, code=wh, known=known))
+            continue
+        if lot and not wh:
+            places = [f"{w['code']} {F.text(F.on_hand(ledger, w['code'], code, lot))}" for w in ledger.warehouses()
+                      if F.on_hand(ledger, w["code"], code, lot) > 0]
+            found.append(doc.problem(LOT_NEEDS_WAREHOUSE, "warehouse", line, lot=lot, places=places or "-"))
+            continue
+        if not lot:
+            if not wh or ledger.warehouse(wh) is not None:
+                unnamed[code].append(line)
+            continue
+        held = F.lots_held(ledger, wh, code)
+        if ledger.lot(code, lot) is None:
+            found.append(doc.problem(LOT_UNKNOWN, "lot", line, code=code, lot=lot, warehouse=wh, held=F.held_words(held)))
+            continue
+        if F.on_hand(ledger, wh, code, lot) <= 0:
+            found.append(doc.problem(LOT_NOT_IN_WAREHOUSE, "lot", line, lot=lot, warehouse=wh, held=F.held_words(held)))
+            continue
+        expiry = F.expiry(ledger, code, lot)
+        if expiry and doc["notice_date"] and expiry < doc["notice_date"]:
+            found.append(doc.problem(LOT_EXPIRED_NAMED, "lot", line, severity="warning", lot=lot, expiry=expiry))
+        if line["quantity"] is not None:
+            need = max(line["quantity"] - issued.get(line.number, Decimal(0)), Decimal(0))
+            needs[(wh, code, lot)].append((line, need))
+    for (wh, code, lot), wanted in needs.items():
+        on_hand = F.on_hand(ledger, wh, code, lot)
+        others = F.reservations(ledger, wh, code, lot, excluding=doc.docno)
+        reserved = sum((r["open"] for r in others), Decimal(0))
+        left = on_hand - reserved
+        for line, need in wanted:
+            if need > left:
+                found.append(doc.problem(
+                    LOT_OVER_RESERVED, "quantity", line, warehouse=wh, lot=lot, on_hand=on_hand, reserved=reserved,
+                    notices=sorted({r["docno"] for r in others}) or "-", left=max(left, Decimal(0)), given=need,
+                ))
+            left -= need
+    for code, lines in unnamed.items():
+        for line in lines:
+            if line["quantity"] is None:
+                continue
+            wh = line["warehouse"]
+            held = F.lots_held(ledger, wh, code) if wh else [
+                h for w in ledger.warehouses() for h in F.lots_held(ledger, w["code"], code)
+            ]
+            free = sum((h["on_hand"] - F.reserved(ledger, h["warehouse"], code, h["lot"], excluding=doc.docno)
+                        for h in held), Decimal(0))
+            need = line["quantity"] - issued.get(line.number, Decimal(0))
+            if need > max(free, Decimal(0)):
+                where = {"zh": f"在仓库 {wh} ", "en": f"in {wh}"} if wh else {"zh": "各仓合计", "en": "in all warehouses"}
+                found.append(doc.problem(STOCK_SHORT, "quantity", line, severity="warning", code=code,
+                                         where=where, available=max(free, Decimal(0)), given=need))
+    return found
+
+
+def _keeps_issued(doc: Document, ledger: LedgerView) -> list[Problem]:
+    issued = F.issued_by_line(ledger, doc.docno or "")
+    if not any(issued.values()):
+        return []
+    recorded = ledger.document(doc.docno or "")
+    before = {int(x["line_no"]): x for x in recorded["lines"]} if recorded else {}
+    slips = F.slips_of_notice(ledger, doc.docno or "")
+    found = []
+    for number, done in sorted(issued.items()):
+        if done <= 0:
+            continue
+        line = next((x for x in doc.lines if x.number == number), None)
+        code = before.get(number, {}).get("product_code")
+        if line is None or line["product_code"] != code:
+            found.append(doc.problem(ISSUED_LINE_CHANGED, "product_code" if line else "docno", line, number=number,
+                                     code=code or "-", issued=done, slips=slips or "-"))
+        elif line["quantity"] is not None and line["quantity"] < done:
+            found.append(doc.problem(BELOW_ISSUED, "quantity", line, number=number, issued=done,
+                                     slips=slips or "-", given=line["quantity"]))
+    return found
+
+
+def book(doc: Document, docno: str, writer: LedgerWriter, ctx: Context) -> None:
+    """The customer comes from the contract when left empty."""
+    if not doc["customer_code"] and doc["contract_no"]:
+        contract = writer.view.document(doc["contract_no"])
+        if contract:
+            doc.header["customer_code"] = contract["customer_code"]
+
+
+def next_forms(doc: Document, docno: str, ledger: LedgerView) -> list[tuple]:
+    """The next notice of the same contract, pre-filled with what is left to ship."""
+    from silu_sheets.kinds.contract import remaining_lines
+
+    if not doc["contract_no"]:
+        return []
+    lines = remaining_lines(ledger, doc["contract_no"])
+    if not lines:
+        return []
+    header = {"contract_no": doc["contract_no"], "customer_code": doc["customer_code"], "currency": doc["currency"],
+              "salesperson": doc["salesperson"]}
+    return [("shipment_notice", header, lines)]
+
+
+def more_replies(
+    doc: Document, docno: str, action: str, writer: LedgerWriter, ctx: Context, roster: Roster
+) -> list[Reply]:
+    """Each warehouse involved gets its copy: a price-free issue slip, pre-filled."""
+    from silu_sheets import warehouse_copy
+
+    return warehouse_copy.notice_copies(doc, docno, action, writer.view, ctx, roster)

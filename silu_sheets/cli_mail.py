@@ -1,0 +1,119 @@
+"""``silu poll``, ``silu serve``, ``silu send``: the mail gateway from the command line.
+
+With no ``[mail.imap]`` in silu.toml they read the local Maildir ``mail/inbox`` of the firm
+folder; with no ``[mail.smtp]`` replies are written to the local Maildir ``mail/sent`` (one file
+per reply under sent/new; open it with any Maildir-capable client or read the files as .eml).
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import threading
+
+import click
+
+from silu_sheets import firm as firm_folder
+from silu_sheets.roster import RosterError
+
+
+def _setup(ctx: click.Context, verbose: bool):
+    from silu_sheets.mail import settings as mail_settings
+    from silu_sheets.pipeline import Gateway
+
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        folder = firm_folder.open_firm(ctx.obj.get("firm") if ctx.obj else None)
+        settings = mail_settings.load(folder)
+        gw = Gateway.open(folder)
+    except firm_folder.FirmError as exc:
+        raise click.ClickException(str(exc)) from exc
+    except RosterError as exc:
+        raise click.ClickException("inbox_rules is wrong:\n" + "\n".join(exc.problems)) from exc
+    return folder, settings, gw
+
+
+def _print_report(report) -> None:
+    for h in report.handled:
+        if h.outcomes:
+            for o in h.outcomes:
+                word = (
+                    f"recorded {o.docno}"
+                    if o.accepted
+                    else f"refused ({len(o.problems)} problem(s))"
+                )
+                click.echo(f"  {h.sender}: {o.filename} → {word}")
+        else:
+            click.echo(f"  {h.sender or '<>'}: {h.reason} → {h.folder}")
+    s = report.sent
+    click.echo(
+        f"{len(report.handled)} mail(s) handled, {len(report.outcomes)} form(s); "
+        f"{len(s.sent)} reply(ies) sent, {len(s.retrying)} to retry, {len(s.failed)} failed"
+    )
+
+
+@click.command()
+@click.option("-v", "--verbose", is_flag=True, help="Log each step to stderr.")
+@click.pass_context
+def poll(ctx: click.Context, verbose: bool) -> None:
+    """Handle the shared mailbox once (IMAP, or the local Maildir), then send queued replies."""
+    from silu_sheets.mail.idle import CONNECTION_ERRORS
+    from silu_sheets.mail.idle import poll as poll_once
+
+    folder, settings, gw = _setup(ctx, verbose)
+    if verbose:
+        click.echo(settings.describe(), err=True)
+    try:
+        report = poll_once(gw, settings)
+    except CONNECTION_ERRORS as exc:
+        raise click.ClickException(
+            f"mail server: {exc!r}; nothing handled twice, run silu poll again"
+        ) from exc
+    finally:
+        gw.ledger.close()
+    _print_report(report)
+
+
+@click.command()
+@click.option("-v", "--verbose", is_flag=True, help="Log each step to stderr.")
+@click.pass_context
+def serve(ctx: click.Context, verbose: bool) -> None:
+    """Keep answering: IMAP IDLE (or polling), reconnecting on drops, until stopped (Ctrl-C, SIGTERM)."""
+    from silu_sheets.mail.idle import serve as serve_forever
+
+    folder, settings, gw = _setup(ctx, verbose)
+    click.echo(settings.describe(), err=True)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+
+    def on_cycle(report) -> None:
+        if report.handled or report.sent.sent or report.sent.failed:
+            _print_report(report)
+
+    try:
+        serve_forever(gw, settings, stop=stop, on_cycle=on_cycle)
+    finally:
+        gw.ledger.close()
+
+
+@click.command()
+@click.option("-v", "--verbose", is_flag=True, help="Log each step to stderr.")
+@click.pass_context
+def send(ctx: click.Context, verbose: bool) -> None:
+    """Send the replies queued in the outbox once (SMTP, or the local sent folder)."""
+    from silu_sheets.mail.smtp import send_queued
+
+    folder, settings, gw = _setup(ctx, verbose)
+    try:
+        report = send_queued(gw, settings)
+    finally:
+        gw.ledger.close()
+    click.echo(
+        f"{len(report.sent)} sent, {len(report.retrying)} to retry later, {len(report.failed)} failed"
+    )

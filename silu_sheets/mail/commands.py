@@ -1,0 +1,363 @@
+"""Subject commands: a mail with no form whose subject is a command is answered by mail, in the
+sender's language and within the sender's role.
+
+    HELP               how it works, with the blank templates of the kinds the sender may send
+    TEMPLATE kind      one blank template (报价单, quote, …)
+    STATUS number      where a document stands
+    PRODUCT text       product quick lookup (产品快速查找)
+    CONTRACT text      contract quick lookup (合同速查)
+    MEMO topic         the company memo's standard answer (备忘录)
+    NOTE text / NOTES  write to / read one's own notepad (个人记事本)
+
+Chinese words work too (帮助, 模板, 状态, 产品, 合同, 备忘, 记事, 记事本). STATUS … NOTES call into
+modules other parts of the product provide; where one is not installed the answer says so
+politely. Staff who may not see prices (the warehouse) never get one here either: every value
+under a price-like name is dropped before the answer is written.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import re
+from collections.abc import Callable
+from typing import Any
+
+from silu_sheets.document import Staff
+from silu_sheets.kinds import KINDS
+from silu_sheets.pipeline import Gateway
+from silu_sheets.replies import Attachment, Reply, render
+from silu_sheets.workbook import template
+
+log = logging.getLogger(__name__)
+
+COMMANDS = ("HELP", "TEMPLATE", "STATUS", "PRODUCT", "CONTRACT", "MEMO", "NOTE", "NOTES")
+ALIASES = {
+    "帮助": "HELP",
+    "说明": "HELP",
+    "模板": "TEMPLATE",
+    "状态": "STATUS",
+    "查询": "STATUS",
+    "产品": "PRODUCT",
+    "合同": "CONTRACT",
+    "备忘": "MEMO",
+    "备忘录": "MEMO",
+    "记事": "NOTE",
+    "记事本": "NOTES",
+}
+_REPLY_PREFIX = re.compile(r"^\s*((re|fw|fwd|aw|wg|回复|答复|转发)\s*[:：]\s*)+", re.I)
+#: value names that carry a selling price, an amount or a balance (never to the warehouse)
+PRICE_WORDS = (
+    "price",
+    "amount",
+    "balance",
+    "total",
+    "paid",
+    "owed",
+    "money",
+    "value",
+    "价",
+    "金额",
+    "余额",
+    "款",
+)
+
+
+def parse_command(subject: str) -> tuple[str, str] | None:
+    """``("TEMPLATE", "quote")`` from ``"Re: template quote"``; None when it is no command."""
+    text = _REPLY_PREFIX.sub("", subject or "").strip()
+    if not text:
+        return None
+    m = re.match(r"(\S+?)(?:\s*[:：]\s*|\s+|$)(.*)", text, re.S)
+    if m is None:
+        return None
+    word, rest = m.group(1), m.group(2)
+    key = word.upper()
+    key = ALIASES.get(word, key)
+    if key not in COMMANDS:
+        return None
+    return key, rest.strip()
+
+
+def find_kind(text: str) -> str | None:
+    t = text.strip().lower().removesuffix(".xlsx")
+    for key, kind in KINDS.items():
+        if t in (
+            key,
+            kind.zh.lower(),
+            kind.en.lower(),
+            template.template_filename(kind).lower().removesuffix(".xlsx"),
+        ):
+            return key
+    return None
+
+
+def answer(gw: Gateway, person: Staff, command: str, argument: str) -> Reply:
+    """The reply to one command; never raises for a user's mistake."""
+    zh = person.language == "zh"
+    handler = _HANDLERS[command]
+    try:
+        title, paragraphs, items, attachments = handler(gw, person, argument)
+    except Exception:  # noqa: BLE001 - the person gets a plain answer; the trace goes to the log
+        log.exception("command %s %r from %s failed", command, argument, person.address)
+        title = "查询出错" if zh else "The lookup failed"
+        paragraphs = [
+            "系统处理这条命令时出错，管理员已收到通知，请稍后再试。"
+            if zh
+            else "The system failed while answering this command; the administrator has been told. Please try again later."
+        ]
+        items, attachments = [], []
+    return notice(
+        gw, person, title, paragraphs, items, attachments, purpose=f"command:{command.lower()}"
+    )
+
+
+def notice(
+    gw: Gateway,
+    person: Staff,
+    title: str,
+    paragraphs: list[str],
+    items: list[str] = (),  # type: ignore[assignment]
+    attachments: list[Attachment] = (),  # type: ignore[assignment]
+    purpose: str = "notice",
+    next_step: str = "",
+) -> Reply:
+    context = {
+        "title": title,
+        "person": person.name,
+        "paragraphs": paragraphs,
+        "items": list(items),
+        "next_step": next_step,
+        "administrator": gw.firm.administrator or gw.firm.firm.mailbox,
+    }
+    subject, text, html = render("notice", person.language, context)
+    return Reply(person.address, subject, text, html, purpose, None, list(attachments))
+
+
+def _blank(kind_key: str) -> Attachment:
+    kind = KINDS[kind_key]
+    return Attachment(template.template_filename(kind), template.to_bytes(template.build(kind)))
+
+
+def _help(gw: Gateway, person: Staff, argument: str) -> tuple:
+    zh = person.language == "zh"
+    kinds = gw.roster.allowed_kinds(person)
+    mailbox = gw.firm.firm.mailbox
+    if zh:
+        title = "使用说明和空白模板"
+        paragraphs = [
+            f"把填好的表格（.xlsx）作为附件发到 {mailbox} 即可，一封邮件可以带多张表。每张表都会单独检查："
+            "没问题就登记并回复单号，附上下一张已预填的表；有问题就原样退回，出错的单元格标红并写明原因。",
+            "要修改已登记的单据，在原表“单号”填写单号后再次发送；要作废，在“操作”选“作废”并写明原因。",
+            "邮件主题也可以是命令：HELP（本说明）、TEMPLATE 表名（空白模板）、STATUS 单号、PRODUCT 关键词、"
+            "CONTRACT 关键词、MEMO 主题、NOTE 内容、NOTES。",
+            "附件是您可以发送的全部空白表：",
+        ]
+    else:
+        title = "How it works, with blank templates"
+        paragraphs = [
+            f"Attach filled forms (.xlsx) to a mail to {mailbox}; one mail may carry several forms. Each is checked "
+            "on its own: if it is right it is recorded and you get its number with the next form pre-filled; if not, "
+            "it comes back with the wrong cells marked red and explained.",
+            "To amend a recorded document, write its number in the form's Number cell and send it again; to cancel, "
+            "choose Cancel as the action and give a reason.",
+            "The subject may also be a command: HELP (this), TEMPLATE kind (a blank form), STATUS number, "
+            "PRODUCT words, CONTRACT words, MEMO topic, NOTE text, NOTES.",
+            "Attached are the blank forms you may send:",
+        ]
+    items = [f"{KINDS[k].zh} {KINDS[k].en} — {template.template_filename(KINDS[k])}" for k in kinds]
+    return title, paragraphs, items, [_blank(k) for k in kinds]
+
+
+def _template(gw: Gateway, person: Staff, argument: str) -> tuple:
+    zh = person.language == "zh"
+    allowed = gw.roster.allowed_kinds(person)
+    key = find_kind(argument) if argument else None
+    names = [f"{KINDS[k].zh} ({k})" if zh else f"{KINDS[k].en} ({k})" for k in allowed]
+    if key is None or key not in allowed:
+        if zh:
+            what = f"“{argument}”不是您可以发送的表。" if argument else "请在 TEMPLATE 后写表名。"
+            return "未找到模板", [what, "您可以发送的表："], names, []
+        what = (
+            f'"{argument}" is not a form you may send.'
+            if argument
+            else "Write the form's name after TEMPLATE."
+        )
+        return "No such template", [what, "Forms you may send:"], names, []
+    kind = KINDS[key]
+    if zh:
+        return (
+            f"空白模板：{kind.zh}",
+            [f"附件是空白的{kind.zh}，填好后发回 {gw.firm.firm.mailbox}。"],
+            [],
+            [_blank(key)],
+        )
+    return (
+        f"Blank template: {kind.en}",
+        [
+            f"The blank {kind.en} form is attached; fill it in and send it to {gw.firm.firm.mailbox}."
+        ],
+        [],
+        [_blank(key)],
+    )
+
+
+def _optional(module: str, *names: str) -> Callable[..., Any] | None:
+    """A function another part of the product provides, if it is installed."""
+    try:
+        mod = importlib.import_module(f"silu_sheets.{module}")
+    except ImportError:
+        return None
+    for name in names:
+        fn = getattr(mod, name, None)
+        if callable(fn):
+            return fn
+    return None
+
+
+def _not_yet(person: Staff, what_zh: str, what_en: str) -> tuple:
+    if person.language == "zh":
+        return (
+            f"{what_zh}暂未开通",
+            [f"{what_zh}功能还没有开通，敬请谅解。需要时请联系管理员。"],
+            [],
+            [],
+        )
+    return (
+        f"{what_en} is not available yet",
+        [f"Sorry, {what_en} is not available yet. Ask the administrator if you need it."],
+        [],
+        [],
+    )
+
+
+def price_free(value: Any) -> Any:
+    """``value`` without anything under a price-like name, however deeply nested."""
+    if isinstance(value, dict):
+        return {
+            k: price_free(v)
+            for k, v in value.items()
+            if not any(w in str(k).lower() for w in PRICE_WORDS)
+        }
+    if isinstance(value, (list, tuple)):
+        return [price_free(v) for v in value]
+    return value
+
+
+def _lines(value: Any) -> list[str]:
+    """A lookup's answer as lines a person reads."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [f"{k}: {v}" for k, v in value.items() if not isinstance(v, (dict, list))] + [
+            line for v in value.values() if isinstance(v, (dict, list)) for line in _lines(v)
+        ]
+    if isinstance(value, (list, tuple)):
+        return [", ".join(_lines(v)) if isinstance(v, dict) else str(v) for v in value]
+    return [str(value)]
+
+
+def _lookup(
+    module: str, names: tuple[str, ...], what_zh: str, what_en: str, needs_argument: bool = True
+):
+    def handler(gw: Gateway, person: Staff, argument: str) -> tuple:
+        fn = _optional(module, *names)
+        if fn is None:
+            return _not_yet(person, what_zh, what_en)
+        zh = person.language == "zh"
+        if needs_argument and not argument:
+            return (
+                (what_zh if zh else what_en),
+                ["请在命令后写要查的内容。" if zh else "Write what to look up after the command."],
+                [],
+                [],
+            )
+        sees_prices = gw.roster.sees_prices(person)
+        result = _call(fn, gw, person, argument)
+        if not sees_prices:
+            if isinstance(result, str):
+                # free text cannot be checked for prices: the warehouse gets structured answers only
+                result = (
+                    "（此查询结果包含价格信息，不向仓库发送。）"
+                    if zh
+                    else "(This answer may contain prices; it is not sent to warehouse staff.)"
+                )
+            else:
+                result = price_free(result)
+        lines = _lines(result)
+        if not lines:
+            lines = ["没有找到。" if zh else "Nothing found."]
+        title = f"{what_zh}：{argument}" if zh else f"{what_en}: {argument}"
+        return title.rstrip("：: "), [], lines, []
+
+    return handler
+
+
+def _call(fn: Callable[..., Any], gw: Gateway, person: Staff, argument: str) -> Any:
+    """Call a provided lookup with what it asks for (by parameter name)."""
+    import inspect
+
+    params = inspect.signature(fn).parameters
+    available = {
+        "view": gw.ledger.view,
+        "ledger": gw.ledger,
+        "gw": gw,
+        "gateway": gw,
+        "roster": gw.roster,
+        "person": person,
+        "sender": person,
+        "staff": person,
+        "owner": person.address,
+        "address": person.address,
+        "language": person.language,
+        "sees_prices": gw.roster.sees_prices(person),
+    }
+    args: list[Any] = []
+    kwargs: dict[str, Any] = {}
+    text_given = False
+    for name, p in params.items():
+        if name in available:
+            value = available[name]
+        elif not text_given:
+            value, text_given = argument, True
+        elif p.default is not inspect.Parameter.empty:
+            continue
+        else:
+            value = None
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+            args.append(value)
+        else:
+            kwargs[name] = value
+    return fn(*args, **kwargs)
+
+
+_HANDLERS: dict[str, Callable[[Gateway, Staff, str], tuple]] = {
+    "HELP": _help,
+    "TEMPLATE": _template,
+    "STATUS": _lookup("status", ("document_status",), "单据状态", "Document status"),
+    "PRODUCT": _lookup(
+        "lookup",
+        ("product_lookup", "find_products", "lookup_product", "products"),
+        "产品查找",
+        "Product lookup",
+    ),
+    "CONTRACT": _lookup(
+        "lookup",
+        ("contract_lookup", "find_contracts", "lookup_contract", "contracts"),
+        "合同速查",
+        "Contract lookup",
+    ),
+    "MEMO": _lookup(
+        "memo",
+        ("memo_answer", "answer", "lookup", "find", "memo"),
+        "备忘录",
+        "Company memo",
+        needs_argument=False,
+    ),
+    "NOTE": _lookup("notes", ("add_note", "write_note", "note"), "记事本", "Notepad"),
+    "NOTES": _lookup(
+        "notes", ("list_notes", "read_notes", "notes"), "记事本", "Notepad", needs_argument=False
+    ),
+}

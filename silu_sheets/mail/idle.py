@@ -1,0 +1,191 @@
+"""``silu poll`` (one pass) and ``silu serve`` (long-running): read, answer, send, wait.
+
+``serve`` waits in IMAP IDLE (RFC 2177) so a form is answered seconds after it arrives. IDLE is
+left and re-entered every ``idle_seconds`` (default 4 min), well before servers cut it (RFC 2177
+allows 29 min; NAT boxes often drop silent connections after 5), and sooner when a queued reply
+is due for another attempt. A dropped connection, a timeout or a server error closes the
+session and reconnects with backoff (1 s doubling to 60 s). A server without IDLE is polled every
+``poll_seconds``; the local Maildir every second. Each cycle also checks the drop folder and
+sends what the outbox holds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import imaplib
+import logging
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from imap_tools.errors import MailboxLoginError, MailboxTaggedResponseError
+
+from silu_sheets.mail import drop, gateway, smtp
+from silu_sheets.mail.gateway import Handled
+from silu_sheets.mail.mailbox import ImapError, ImapMailbox
+from silu_sheets.mail.maildir import MaildirInbox
+from silu_sheets.mail.settings import MailSettings
+from silu_sheets.pipeline import Gateway
+
+log = logging.getLogger(__name__)
+
+#: what a lost or broken IMAP session raises
+CONNECTION_ERRORS = (
+    imaplib.IMAP4.abort,
+    imaplib.IMAP4.error,
+    OSError,
+    socket.timeout,
+    ImapError,
+    MailboxTaggedResponseError,
+)
+
+
+@dataclass
+class CycleReport:
+    handled: list[Handled] = field(default_factory=list)
+    sent: smtp.SendReport = field(default_factory=smtp.SendReport)
+
+    @property
+    def outcomes(self):
+        return [o for h in self.handled for o in h.outcomes]
+
+
+def open_mailbox(settings: MailSettings) -> ImapMailbox | MaildirInbox:
+    if settings.imap is None:
+        return MaildirInbox(settings.inbox_dir)
+    return ImapMailbox(settings.imap)
+
+
+def cycle(
+    gw: Gateway,
+    settings: MailSettings,
+    mailbox: ImapMailbox | MaildirInbox,
+    settle_seconds: float = 1.0,
+    on_handled: Callable[[Handled], None] | None = None,
+) -> CycleReport:
+    """One pass over the mailbox and the drop folder, then send what is due."""
+    report = CycleReport()
+    report.handled += gateway.run_pass(gw, mailbox, settings, on_handled=on_handled).handled
+    report.handled += drop.run_pass(gw, settings.drop_dir, settle_seconds=settle_seconds).handled
+    report.sent = smtp.send_queued(gw, settings)
+    return report
+
+
+def poll(gw: Gateway, settings: MailSettings, settle_seconds: float = 1.0) -> CycleReport:
+    """``silu poll``: one cycle on a fresh connection."""
+    mailbox = open_mailbox(settings)
+    try:
+        return cycle(gw, settings, mailbox, settle_seconds)
+    finally:
+        mailbox.close()
+
+
+def _seconds_to_next_retry(gw: Gateway) -> float | None:
+    row = gw.ledger.db.execute(
+        "SELECT min(next_attempt_at) FROM outbox WHERE status = 'queued' AND next_attempt_at IS NOT NULL"
+    ).fetchone()
+    if not row or not row[0]:
+        return None
+    due = dt.datetime.fromisoformat(row[0])
+    return max(0.0, (due - dt.datetime.now(dt.UTC)).total_seconds())
+
+
+def _has_drop_folders(settings: MailSettings) -> bool:
+    d = settings.drop_dir
+    return d.is_dir() and any(p.is_dir() for p in d.iterdir())
+
+
+def serve(
+    gw: Gateway,
+    settings: MailSettings,
+    stop: threading.Event | None = None,
+    on_cycle: Callable[[CycleReport], None] | None = None,
+    settle_seconds: float = 1.0,
+) -> None:
+    """Run until ``stop`` is set: cycle, then wait in IDLE (or poll), reconnecting on faults."""
+    stop = stop or threading.Event()
+    backoff = 1.0
+    while not stop.is_set():
+        mailbox: ImapMailbox | MaildirInbox | None = None
+        try:
+            mailbox = open_mailbox(settings)
+            while not stop.is_set():
+                report = cycle(gw, settings, mailbox, settle_seconds)
+                backoff = 1.0  # a whole cycle worked: the connection is good
+                if on_cycle:
+                    on_cycle(report)
+                _wait(gw, settings, mailbox, stop)
+        except MailboxLoginError as exc:
+            log.error(
+                "IMAP login as %s refused: %s", settings.imap.user if settings.imap else "?", exc
+            )
+        except CONNECTION_ERRORS as exc:
+            log.warning("mail connection lost (%r); reconnecting in %.0f s", exc, backoff)
+        finally:
+            if mailbox is not None:
+                mailbox.close()
+        stop.wait(backoff)
+        backoff = min(backoff * 2, 60.0)
+
+
+def _wait(
+    gw: Gateway, settings: MailSettings, mailbox: ImapMailbox | MaildirInbox, stop: threading.Event
+) -> None:
+    limits = []
+    retry = _seconds_to_next_retry(gw)
+    if retry is not None:
+        limits.append(retry + 0.05)
+    if _has_drop_folders(settings):
+        limits.append(2.0)
+    if isinstance(mailbox, MaildirInbox):
+        stop.wait(min([1.0, *limits]))
+        return
+    assert settings.imap is not None
+    if not mailbox.can_idle:
+        stop.wait(min([settings.imap.poll_seconds, *limits]))
+        return
+    # IDLE in slices so a stop request is noticed within a second
+    timeout = min([settings.imap.idle_seconds, *limits])
+    started = time.monotonic()
+    idle = mailbox.box.idle
+    idle.start()
+    try:
+        while not stop.is_set():
+            left = timeout - (time.monotonic() - started)
+            if left <= 0:
+                break
+            responses = idle.poll(timeout=min(1.0, left))
+            if any(b"EXISTS" in r or b"RECENT" in r for r in responses):
+                break
+            if responses == [] and _connection_closed(mailbox):
+                raise imaplib.IMAP4.abort("connection closed during IDLE")
+    finally:
+        idle.stop()
+
+
+def _connection_closed(mailbox: ImapMailbox) -> bool:
+    """imap-tools' poll returns nothing both on a quiet second and on EOF; peek at the socket."""
+    sock = mailbox.client.sock
+    try:
+        sock.setblocking(False)
+        try:
+            data = sock.recv(1, socket.MSG_PEEK)
+        except (BlockingIOError, ssl_want_read()):
+            return False
+        return data == b""
+    except OSError:
+        return True
+    finally:
+        try:
+            sock.setblocking(True)
+            sock.settimeout(mailbox.settings.timeout)
+        except OSError:
+            pass
+
+
+def ssl_want_read() -> type[Exception]:
+    import ssl
+
+    return ssl.SSLWantReadError

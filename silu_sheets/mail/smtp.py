@@ -1,0 +1,268 @@
+"""The outbox worker: queued replies leave the ledger's ``outbox`` table, exactly once each.
+
+- Over SMTP when ``[mail.smtp]`` is set (TLS, STARTTLS or plain on loopback; AUTH when a user is
+  set, the password from the environment); otherwise into the local Maildir ``mail/sent``.
+- Only to people on the roster and the firm's administrator: a reply to anyone else is never
+  sent (failed, the administrator told) — the gateway must not become a way to mail strangers.
+- A 4xx answer, a timeout or a dropped connection is temporary: ``attempts`` grows and
+  ``next_attempt_at`` moves out (doubling from ``retry_first_seconds`` up to
+  ``retry_max_seconds``); after ``max_attempts`` it counts as failed.
+- A 5xx answer is final: the row is ``failed`` with the server's words in ``last_error``, and a
+  mail tells the administrator who did not get which reply. Nothing is silently dropped.
+- The envelope sender is the shared mailbox, so bounces come back there, where the gateway
+  recognises them and never answers them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import smtplib
+import ssl
+from dataclasses import dataclass, field
+
+from silu_sheets.document import Staff
+from silu_sheets.ledger.store import now
+from silu_sheets.mail import maildir
+from silu_sheets.mail.settings import MailSettings, SmtpSettings
+from silu_sheets.pipeline import Gateway
+from silu_sheets.replies import to_message
+
+log = logging.getLogger(__name__)
+
+
+class TemporaryFailure(Exception):
+    """Try again later. ``connection`` failures stop the batch: the rest waits untouched."""
+
+    def __init__(self, message: str, connection: bool = False):
+        super().__init__(message)
+        self.connection = connection
+
+
+class PermanentFailure(Exception):
+    pass
+
+
+@dataclass
+class SendReport:
+    sent: list[int] = field(default_factory=list)
+    retrying: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+
+
+def _due(gw: Gateway, limit: int) -> list[tuple]:
+    return gw.ledger.db.execute(
+        "SELECT id, recipient, purpose, message, attempts FROM outbox WHERE status = 'queued'"
+        " AND (next_attempt_at IS NULL OR next_attempt_at <= ?) ORDER BY id LIMIT ?",
+        [now_precise(), limit],
+    ).fetchall()
+
+
+def now_precise() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+
+
+def send_queued(gw: Gateway, settings: MailSettings, limit: int = 10_000) -> SendReport:
+    """Send every reply that is due; returns what happened to each."""
+    report = SendReport()
+    rows = _due(gw, limit)
+    if not rows:
+        return report
+    connection: Connection | None = None
+    try:
+        for id_, recipient, purpose, data, attempts in rows:
+            if not _may_receive(gw, recipient):
+                _fail(
+                    gw,
+                    id_,
+                    recipient,
+                    purpose,
+                    f"{recipient} is not on the roster: never sent",
+                    report,
+                )
+                continue
+            try:
+                if settings.smtp is None:
+                    maildir.deliver(settings.sent_dir, data)
+                else:
+                    if connection is None:
+                        connection = Connection(settings.smtp)
+                    connection.send(gw.firm.firm.mailbox, recipient, data)
+            except TemporaryFailure as exc:
+                if connection is not None:
+                    connection.close()
+                    connection = None
+                _retry(gw, settings.smtp, id_, recipient, purpose, attempts, str(exc), report)
+                if exc.connection:
+                    break
+                continue
+            except PermanentFailure as exc:
+                _fail(gw, id_, recipient, purpose, str(exc), report)
+                continue
+            with gw.ledger.transaction() as writer:
+                writer.db.execute(
+                    "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?",
+                    [now(), id_],
+                )
+            report.sent.append(id_)
+    finally:
+        if connection is not None:
+            connection.close()
+    return report
+
+
+def _may_receive(gw: Gateway, recipient: str) -> bool:
+    address = recipient.strip().lower()
+    return gw.roster.find(address) is not None or address == (gw.firm.administrator or "").lower()
+
+
+def _retry(
+    gw: Gateway,
+    smtp: SmtpSettings | None,
+    id_: int,
+    recipient: str,
+    purpose: str,
+    attempts: int,
+    error: str,
+    report: SendReport,
+) -> None:
+    attempts += 1
+    if smtp is not None and attempts >= smtp.max_attempts:
+        _fail(
+            gw,
+            id_,
+            recipient,
+            purpose,
+            f"gave up after {attempts} temporary failures; last: {error}",
+            report,
+        )
+        return
+    first = smtp.retry_first_seconds if smtp else 60.0
+    cap = smtp.retry_max_seconds if smtp else 3600.0
+    wait = min(first * 2 ** (attempts - 1), cap)
+    at = (dt.datetime.now(dt.UTC) + dt.timedelta(seconds=wait)).isoformat(timespec="milliseconds")
+    log.warning(
+        "reply %d to %s: temporary failure (%s); attempt %d, next in %.0f s",
+        id_,
+        recipient,
+        error,
+        attempts,
+        wait,
+    )
+    with gw.ledger.transaction() as writer:
+        writer.db.execute(
+            "UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?",
+            [attempts, at, error, id_],
+        )
+    report.retrying.append(id_)
+
+
+def _fail(
+    gw: Gateway, id_: int, recipient: str, purpose: str, error: str, report: SendReport
+) -> None:
+    """Final: the row says why, and the administrator is told (unless the row *is* that notice:
+    a failing administrator address must not loop)."""
+    log.error("reply %d (%s) to %s failed: %s", id_, purpose, recipient, error)
+    admin = (gw.firm.administrator or "").lower()
+    with gw.ledger.transaction() as writer:
+        writer.db.execute(
+            "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?",
+            [error, id_],
+        )
+        if admin and purpose != "delivery-failure":
+            row = writer.db.execute(
+                "SELECT subject, docno, created_at FROM outbox WHERE id = ?", [id_]
+            ).fetchone()
+            writer_queue_failure(gw, writer, admin, id_, recipient, error, row)
+    report.failed.append(id_)
+
+
+def writer_queue_failure(
+    gw: Gateway, writer, admin: str, id_: int, recipient: str, error: str, row: tuple
+) -> int:
+    from silu_sheets.mail.commands import notice
+
+    person = gw.roster.find(admin) or Staff(
+        admin,
+        "管理员" if gw.firm.language == "zh" else "Administrator",
+        ("admin",),
+        gw.firm.language,
+    )
+    zh = person.language == "zh"
+    subject, docno, created = row
+    reply = notice(
+        gw,
+        person,
+        f"回复未能送达：{recipient}" if zh else f"A reply could not be delivered to {recipient}",
+        [
+            f"发给 {recipient} 的回复（outbox 第 {id_} 条，{created}）未能送达，服务器答复：{error}"
+            if zh
+            else f"The reply to {recipient} (outbox row {id_}, {created}) could not be delivered; the server said: {error}",
+        ],
+        [
+            f"主题：{subject}" if zh else f"Subject: {subject}",
+            *([f"单号：{docno}" if zh else f"Document: {docno}"] if docno else []),
+        ],
+        next_step="请检查该地址（名册 inbox_rules/staff.toml），并把该回复的内容转告本人。"
+        if zh
+        else "Check that address (roster inbox_rules/staff.toml) and pass the reply on to the person.",
+        purpose="delivery-failure",
+    )
+    msg = to_message(reply, gw.firm.firm.mailbox, gw.firm.firm.name, auto="auto-generated")
+    return writer.queue_mail(reply.recipient, reply.subject, reply.purpose, msg.as_bytes(), docno)
+
+
+class Connection:
+    """One SMTP session, opened on first use and reused for the rest of the batch."""
+
+    def __init__(self, settings: SmtpSettings):
+        self.settings = settings
+        try:
+            self.client = self._open()
+        except (OSError, smtplib.SMTPException) as exc:
+            raise TemporaryFailure(
+                f"cannot reach {settings.host}:{settings.port}: {exc!r}", connection=True
+            ) from exc
+
+    def _open(self) -> smtplib.SMTP:
+        s = self.settings
+        context = ssl.create_default_context()
+        if s.security == "tls":
+            client: smtplib.SMTP = smtplib.SMTP_SSL(
+                s.host, s.port, timeout=s.timeout, context=context
+            )
+        else:
+            client = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
+            if s.security == "starttls":
+                client.starttls(context=context)
+        if s.user:
+            client.login(s.user, s.password())
+        return client
+
+    def send(self, sender: str, recipient: str, data: bytes) -> None:
+        try:
+            refused = self.client.sendmail(sender, [recipient], data)
+        except smtplib.SMTPRecipientsRefused as exc:
+            code, words = next(iter(exc.recipients.values()))
+            raise _by_code(code, words) from exc
+        except smtplib.SMTPResponseException as exc:  # sender refused, data error
+            raise _by_code(exc.smtp_code, exc.smtp_error) from exc
+        except (smtplib.SMTPServerDisconnected, TimeoutError, OSError) as exc:
+            raise TemporaryFailure(f"connection lost: {exc!r}", connection=True) from exc
+        if refused:
+            code, words = next(iter(refused.values()))
+            raise _by_code(code, words)
+
+    def close(self) -> None:
+        try:
+            self.client.quit()
+        except Exception:  # noqa: BLE001 - closing a broken session
+            with contextlib.suppress(Exception):
+                self.client.close()
+
+
+def _by_code(code: int, words: bytes | str) -> Exception:
+    text = words.decode("utf-8", "replace") if isinstance(words, bytes) else str(words)
+    message = f"{code} {text}"
+    return PermanentFailure(message) if 500 <= code < 600 else TemporaryFailure(message)

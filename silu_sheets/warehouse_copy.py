@@ -1,0 +1,232 @@
+"""What the warehouse receives about a shipment notice, and what sales hears back.
+
+The warehouse never sees a price (DOMAIN.md "Confidentiality"): its copy of a notice is an issue
+slip built from the ``issue_slip`` declaration, which has no price field, so no price can reach a
+cell, a hidden sheet, a defined name, a comment or the document properties; the mail around it
+is rendered from quantities only. Free text sales wrote (address, notes) is passed on only when
+it cannot be about money: text naming a currency or price word, or holding a number equal to one
+of the notice's prices or amounts, is withheld and the keeper is told so.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
+
+from silu_sheets import fulfilment as F
+from silu_sheets.kinds import KINDS
+from silu_sheets.replies import Attachment, Reply, render
+from silu_sheets.workbook import fill
+
+if TYPE_CHECKING:
+    from silu_sheets.document import Context, Document
+    from silu_sheets.ledger.store import LedgerView
+    from silu_sheets.roster import Roster
+
+SLIP = KINDS["issue_slip"]
+assert not SLIP.priced, "the issue slip declaration must have no price field"
+
+#: words that make a free-text note about money; such a note never reaches the warehouse
+MONEY_WORDS = re.compile(
+    r"价|\d\s*元|人民币|¥|￥|\$|€|金额|货款|付款|结余|余额|折扣|price|amount|cost|paid|pay|balance|discount|"
+    r"\b(?:CNY|RMB|USD|EUR|HKD|JPY|GBP)\b",
+    re.IGNORECASE,
+)
+NUMBER = re.compile(r"\d[\d,，]*(?:[.．]\d+)?")
+WITHHELD = {"zh": "（销售的说明涉及金额，已略去；如需了解请问销售）",
+            "en": "(sales' note mentioned money and was left out; ask sales if needed)"}
+
+
+def money_values(lines: list[dict]) -> set[Decimal]:
+    """The notice's unit prices, line amounts and total: numbers a warehouse must not read."""
+    found: set[Decimal] = set()
+    total = Decimal(0)
+    for line in lines:
+        price = F.dec(line.get("unit_price"))
+        amount = price * F.dec(line.get("quantity"))
+        total += amount
+        found |= {price, amount}
+    found.add(total)
+    return {v for v in found if v}
+
+
+def safe_text(value: object, secret: set[Decimal], language: str) -> str:
+    """``value`` when it cannot be about money, else a note that it was withheld."""
+    if value is None or value == "":
+        return ""
+    text = str(value)
+    if MONEY_WORDS.search(text):
+        return WITHHELD[language]
+    for match in NUMBER.findall(text):
+        try:
+            number = Decimal(match.replace(",", "").replace("，", "").replace("．", "."))
+        except InvalidOperation:
+            continue
+        if number in secret:
+            return WITHHELD[language]
+    return text
+
+
+def _hint(p: F.Proposal, language: str) -> str:
+    zh = language == "zh"
+    if p.short:
+        return f"库存不足：还差 {F.text(p.quantity)}" if zh else f"not enough stock: {F.text(p.quantity)} short"
+    if p.named:
+        return "销售指定批号" if zh else "lot named by sales"
+    if p.lot:
+        when = p.expiry or "-"
+        return f"先到期先出：到期 {when}" if zh else f"first to expire: {when}"
+    return ""
+
+
+def slip_lines(view: LedgerView, proposals: list[F.Proposal], language: str) -> tuple[list[dict], list[dict]]:
+    """(form lines, mail lines) of a warehouse's share of a notice: no price anywhere."""
+    form, mail = [], []
+    for p in proposals:
+        product = view.product(p.product_code) or {}
+        hint = _hint(p, language)
+        form.append({"notice_line": p.line_no, "product_code": p.product_code, "lot": p.lot or None,
+                     "quantity": p.quantity, "note": hint or None})
+        mail.append({"line_no": p.line_no, "product_code": p.product_code, "product_name": product.get("name") or "",
+                     "unit": product.get("unit") or "", "quantity": F.text(p.quantity), "lot": p.lot, "hint": hint})
+    return form, mail
+
+
+def by_warehouse(proposals: list[F.Proposal]) -> dict[str, list[F.Proposal]]:
+    found: dict[str, list[F.Proposal]] = defaultdict(list)
+    for p in proposals:
+        if p.warehouse:
+            found[p.warehouse].append(p)
+    return dict(found)
+
+
+def notice_copies(
+    doc: Document, docno: str, action: str, view: LedgerView, ctx: Context, roster: Roster
+) -> list[Reply]:
+    """One mail per keeper of each warehouse involved: on record and amendment the pre-filled
+    issue slip of that warehouse's lines (FEFO lots where sales named none); on cancellation, or
+    when an amendment leaves a warehouse nothing, word that nothing is to be issued."""
+    lines = F.lines_of(view, "shipment_notice", docno)
+    secret = money_values(lines)
+    previous = _previous_warehouses(view, docno)
+    if action == "cancel":
+        shares: dict[str, list[F.Proposal]] = {}
+        gone = previous | set(by_warehouse(F.propose(view, docno, lines, ctx.today)))
+    else:
+        shares = by_warehouse(F.propose(view, docno, lines, ctx.today))
+        gone = previous - set(shares)
+    customer = view.customer(doc["customer_code"] or "") or {}
+    replies = []
+    for warehouse in sorted(set(shares) | gone):
+        state = "cancelled" if action == "cancel" else ("withdrawn" if warehouse not in shares else
+                                                       ("amended" if action == "amend" else "new"))
+        place = view.warehouse(warehouse) or {}
+        for keeper in roster.warehouse_staff(warehouse):
+            language = keeper.language
+            form, mail = slip_lines(view, shares.get(warehouse, []), language)
+            context = {
+                "person": keeper.name, "docno": docno, "warehouse": warehouse,
+                "warehouse_name": place.get("name") or "", "state": state,
+                "customer": " ".join(x for x in (doc["customer_code"], customer.get("name")) if x),
+                "ship_to": safe_text(doc["ship_to"], secret, language),
+                "ship_by": doc["ship_by"].isoformat() if doc["ship_by"] else "",
+                "note": safe_text(doc["note"], secret, language),
+                "lines": mail, "administrator": ctx.firm.mailbox,
+            }
+            subject, text, html = render("warehouse_copy", language, context)
+            attachments = []
+            if form:
+                header = {"notice_no": docno, "warehouse": warehouse}
+                built = fill.filled(SLIP, header, form)
+                attachments.append(Attachment(f"issue_slip-{SLIP.zh}-{docno}-{warehouse}.xlsx", built))
+            replies.append(Reply(keeper.address, subject, text, html, "warehouse_copy", docno, attachments))
+    return replies
+
+
+def _previous_warehouses(view: LedgerView, docno: str) -> set[str]:
+    """Warehouses the notice's previous revision named (they may need to hear it changed)."""
+    found = view._one(
+        "SELECT r.data FROM revisions r JOIN documents d ON d.docno = r.docno "
+        "WHERE r.docno = ? AND r.revision = d.revision - 1",
+        [docno],
+    )
+    if not found:
+        return set()
+    import json
+
+    return {x["warehouse"] for x in json.loads(found["data"])["lines"] if x.get("warehouse")}
+
+
+def remainder_forms(view: LedgerView, notice_no: str | None, warehouse: str | None) -> list[tuple]:
+    """What ``warehouse`` still has to issue on the notice, as a pre-filled slip (no prices)."""
+    if not notice_no or not warehouse:
+        return []
+    notice = view.document(notice_no)
+    if notice is None or notice["status"] != "active":
+        return []
+    lines = F.lines_of(view, "shipment_notice", notice_no)
+    share = [p for p in F.propose(view, notice_no, lines) if p.warehouse == warehouse and not p.short]
+    if not share:
+        return []
+    form, _ = slip_lines(view, share, "zh")
+    return [("issue_slip", {"notice_no": notice_no, "warehouse": warehouse}, form)]
+
+
+def progress(view: LedgerView, notice_no: str) -> list[dict]:
+    """Per notice line: noticed, issued, left, damaged and where the goods came from."""
+    lines = F.lines_of(view, "shipment_notice", notice_no)
+    issued = F.issued_by_line(view, notice_no)
+    places = F.issued_by_place(view, notice_no)
+    damaged: dict[int, Decimal] = defaultdict(Decimal)
+    for slip in F.slips_of_notice(view, notice_no):
+        for x in F.lines_of(view, "issue_slip", slip):
+            if x.get("notice_line") is not None:
+                damaged[int(x["notice_line"])] += F.dec(x.get("damaged_quantity"))
+    found = []
+    for line in lines:
+        number = int(line["line_no"])
+        product = view.product(line.get("product_code") or "") or {}
+        noticed, done = F.dec(line.get("quantity")), issued.get(number, Decimal(0))
+        where = [
+            {"warehouse": wh, "lot": lot, "issued": q} for (n, wh, lot), q in sorted(places.items()) if n == number
+        ]
+        found.append({
+            "line_no": number, "product_code": line.get("product_code"), "product_name": product.get("name") or "",
+            "noticed": noticed, "issued": done, "left": noticed - done, "damaged": damaged.get(number, Decimal(0)),
+            "warehouse": line.get("warehouse") or "", "lot": line.get("lot") or "", "issued_from": where,
+        })
+    return found
+
+
+def issue_progress(
+    doc: Document, docno: str, action: str, view: LedgerView, ctx: Context, roster: Roster
+) -> list[Reply]:
+    """The notice's salesperson hears what is issued so far, per line, warehouse and lot."""
+    notice = view.document(doc["notice_no"] or "")
+    if notice is None:
+        return []
+    person = roster.find(notice["owner"])
+    if person is None:
+        return []
+    language = person.language
+    rows = progress(view, notice["docno"])
+    lines = [
+        {
+            "line_no": r["line_no"], "product_code": r["product_code"], "product_name": r["product_name"],
+            "noticed": F.text(r["noticed"]), "issued": F.text(r["issued"]), "left": F.text(r["left"]),
+            "damaged": F.text(r["damaged"]) if r["damaged"] else "",
+            "places": "; ".join(f"{w['warehouse']} {w['lot'] or '-'} {F.text(w['issued'])}" for w in r["issued_from"]),
+        }
+        for r in rows
+    ]
+    words = {"record": ("登记", "recorded"), "amend": ("修改", "amended"), "cancel": ("作废", "cancelled")}[action]
+    context = {
+        "person": person.name, "notice": notice["docno"], "slip": docno, "warehouse": doc["warehouse"] or "",
+        "action_word": words[0] if language == "zh" else words[1], "lines": lines,
+        "done_lines": sum(1 for r in rows if r["left"] <= 0), "all_done": all(r["left"] <= 0 for r in rows),
+        "slips": F.slips_of_notice(view, notice["docno"]), "administrator": ctx.firm.mailbox,
+    }
+    subject, text, html = render("issue_progress", language, context)
+    return [Reply(person.address, subject, text, html, "issue_progress", notice["docno"])]
