@@ -51,7 +51,9 @@ def notice(view: LedgerView, notice_no: str) -> dict | None:
 
 def notice_lines(view: LedgerView, notice_no: str) -> list[dict]:
     """The current lines of a notice, in line order."""
-    return view._all("SELECT * FROM shipment_notice_lines WHERE docno = ? ORDER BY line_no", [notice_no])
+    return view._all(
+        "SELECT * FROM shipment_notice_lines WHERE docno = ? ORDER BY line_no", [notice_no]
+    )
 
 
 def issued(view: LedgerView, notice_no: str, line_no: int) -> Decimal:
@@ -64,7 +66,9 @@ def issued(view: LedgerView, notice_no: str, line_no: int) -> Decimal:
     )
 
 
-def issued_by_warehouse(view: LedgerView, notice_no: str, line_no: int) -> dict[tuple[str, str], Decimal]:
+def issued_by_warehouse(
+    view: LedgerView, notice_no: str, line_no: int
+) -> dict[tuple[str, str], Decimal]:
     """Issued quantity of a notice line per (warehouse, lot)."""
     found: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
     for r in view._all(
@@ -79,7 +83,10 @@ def issued_by_warehouse(view: LedgerView, notice_no: str, line_no: int) -> dict[
 def notice_gross(view: LedgerView, notice_no: str) -> Decimal:
     """What the goods issued against a notice are worth at the notice's prices."""
     return sum(
-        (issued(view, notice_no, line["line_no"]) * dec(line["unit_price"]) for line in notice_lines(view, notice_no)),
+        (
+            issued(view, notice_no, line["line_no"]) * dec(line["unit_price"])
+            for line in notice_lines(view, notice_no)
+        ),
         ZERO,
     )
 
@@ -87,7 +94,8 @@ def notice_gross(view: LedgerView, notice_no: str) -> Decimal:
 def notice_settled(view: LedgerView, notice_no: str, excluding: str | None = None) -> Decimal:
     """Paid plus credited against a notice (optionally leaving out one document's rows)."""
     rows = view._all(
-        "SELECT amount, docno FROM money_movements WHERE notice_no = ? AND account = 'notice'", [notice_no]
+        "SELECT amount, docno FROM money_movements WHERE notice_no = ? AND account = 'notice'",
+        [notice_no],
     )
     return sum((dec(r["amount"]) for r in rows if r["docno"] != excluding), ZERO)
 
@@ -112,7 +120,9 @@ def customer_notices(view: LedgerView, customer_code: str) -> list[dict]:
 
 
 # --- balances ---------------------------------------------------------------------------------
-def balance(view: LedgerView, customer_code: str, currency: str, excluding: str | None = None) -> Decimal:
+def balance(
+    view: LedgerView, customer_code: str, currency: str, excluding: str | None = None
+) -> Decimal:
     """The customer's balance (结余款) in ``currency``: the sum of its balance movements."""
     rows = view._all(
         "SELECT amount, docno FROM money_movements WHERE customer_code = ? AND currency = ? AND account = 'balance'",
@@ -131,7 +141,9 @@ def balances(view: LedgerView, customer_code: str | None = None) -> list[dict]:
     )
     out = []
     for code in codes:
-        per: dict[str, dict[str, Decimal]] = defaultdict(lambda: {"balance": ZERO, "owed": ZERO, "refund_due": ZERO})
+        per: dict[str, dict[str, Decimal]] = defaultdict(
+            lambda: {"balance": ZERO, "owed": ZERO, "refund_due": ZERO}
+        )
         for r in view._all(
             "SELECT currency, account, amount FROM money_movements WHERE customer_code = ? "
             "AND account IN ('balance', 'refundable')",
@@ -152,7 +164,8 @@ def refundable(view: LedgerView, return_no: str, excluding: str | None = None) -
     """What an agreed return still has to refund: agreed money not credited to the notice's
     unpaid amount, less refunds already paid."""
     rows = view._all(
-        "SELECT amount, docno FROM money_movements WHERE return_no = ? AND account = 'refundable'", [return_no]
+        "SELECT amount, docno FROM money_movements WHERE return_no = ? AND account = 'refundable'",
+        [return_no],
     )
     return sum((dec(r["amount"]) for r in rows if r["docno"] != excluding), ZERO)
 
@@ -160,7 +173,8 @@ def refundable(view: LedgerView, return_no: str, excluding: str | None = None) -
 def refunded(view: LedgerView, return_no: str, excluding: str | None = None) -> Decimal:
     """Refunds finance paid for a return (refund payments' rows, net of their reversals)."""
     rows = view._all(
-        "SELECT amount, docno FROM money_movements WHERE return_no = ? AND account = 'refundable'", [return_no]
+        "SELECT amount, docno FROM money_movements WHERE return_no = ? AND account = 'refundable'",
+        [return_no],
     )
     return -sum((dec(r["amount"]) for r in rows if r["docno"] not in (return_no, excluding)), ZERO)
 
@@ -229,18 +243,35 @@ def reverse(writer: LedgerWriter, docno: str, moved_on: Any = None) -> None:
     """Cancel every money effect ``docno`` still has, with opposite rows (amend, cancel)."""
     net: dict[tuple, Decimal] = defaultdict(lambda: ZERO)
     for r in writer.view._all("SELECT * FROM money_movements WHERE docno = ? ORDER BY id", [docno]):
-        key = (r["customer_code"], r["currency"], r["account"], r["notice_no"], r["return_no"], r["line_no"])
+        key = (
+            r["customer_code"],
+            r["currency"],
+            r["account"],
+            r["notice_no"],
+            r["return_no"],
+            r["line_no"],
+        )
         net[key] += dec(r["amount"])
     for (customer, currency, account, notice_no, return_no, line_no), amount in net.items():
         if amount:
             move(
-                writer, customer_code=customer, currency=currency, account=account, movement="reversal",
-                amount=-amount, docno=docno, line_no=line_no, notice_no=notice_no, return_no=return_no,
+                writer,
+                customer_code=customer,
+                currency=currency,
+                account=account,
+                movement="reversal",
+                amount=-amount,
+                docno=docno,
+                line_no=line_no,
+                notice_no=notice_no,
+                return_no=return_no,
                 moved_on=moved_on,
             )
 
 
-def auto_apply(writer: LedgerWriter, customer_code: str, ctx: Context, trigger: str = "") -> list[dict]:
+def auto_apply(
+    writer: LedgerWriter, customer_code: str, ctx: Context, trigger: str = ""
+) -> list[dict]:
     """Apply the customer's balance to its notices, oldest first, never above what a notice
     owes nor above the balance. Returns what was applied: [{notice_no, currency, amount}].
 
@@ -259,8 +290,15 @@ def auto_apply(writer: LedgerWriter, customer_code: str, ctx: Context, trigger: 
             continue
         for account, sign in (("balance", -1), ("notice", 1)):
             move(
-                writer, customer_code=customer_code, currency=currency, account=account, movement="auto_applied",
-                amount=sign * amount, docno=trigger or n["docno"], notice_no=n["docno"], moved_on=ctx.today,
+                writer,
+                customer_code=customer_code,
+                currency=currency,
+                account=account,
+                movement="auto_applied",
+                amount=sign * amount,
+                docno=trigger or n["docno"],
+                notice_no=n["docno"],
+                moved_on=ctx.today,
             )
         applied.append({"notice_no": n["docno"], "currency": currency, "amount": amount})
     return applied
@@ -280,20 +318,25 @@ def returns_of_notice(view: LedgerView, notice_no: str) -> list[str]:
     ]
 
 
-def returned(view: LedgerView, notice_no: str, line_no: int, excluding: str | None = None) -> Decimal:
+def returned(
+    view: LedgerView, notice_no: str, line_no: int, excluding: str | None = None
+) -> Decimal:
     """Quantity of a notice line already written on active returns (leaving one out)."""
     total = ZERO
     for docno in returns_of_notice(view, notice_no):
         if docno == excluding:
             continue
         for r in view._all(
-            "SELECT quantity FROM sales_return_lines WHERE docno = ? AND notice_line = ?", [docno, line_no]
+            "SELECT quantity FROM sales_return_lines WHERE docno = ? AND notice_line = ?",
+            [docno, line_no],
         ):
             total += dec(r["quantity"])
     return total
 
 
-def received(view: LedgerView, return_no: str, line_no: int, excluding: str | None = None) -> Decimal:
+def received(
+    view: LedgerView, return_no: str, line_no: int, excluding: str | None = None
+) -> Decimal:
     """Quantity the warehouses received back against one return line (return inbound slips)."""
     rows = view._all(
         "SELECT quantity, docno FROM stock_movements WHERE against = ? AND against_line = ? "
@@ -322,7 +365,9 @@ def return_state(view: LedgerView, return_no: str) -> dict | None:
     if header is None:
         return None
     lines = []
-    for line in view._all("SELECT * FROM sales_return_lines WHERE docno = ? ORDER BY line_no", [return_no]):
+    for line in view._all(
+        "SELECT * FROM sales_return_lines WHERE docno = ? ORDER BY line_no", [return_no]
+    ):
         lines.append(
             {
                 "line_no": line["line_no"],
@@ -355,7 +400,9 @@ def return_state(view: LedgerView, return_no: str) -> dict | None:
         "refund_due": refundable(view, return_no),
         "lines": lines,
         "replaced_by": replaced_by,
-        "replacement_open": header["status"] == "active" and header["goods_disposition"] == "replace" and not replaced_by,
+        "replacement_open": header["status"] == "active"
+        and header["goods_disposition"] == "replace"
+        and not replaced_by,
     }
 
 
@@ -381,7 +428,11 @@ class StatementLine:
 
 
 def statement(
-    view: LedgerView, customer_code: str, currency: str, since: str | None = None, until: str | None = None
+    view: LedgerView,
+    customer_code: str,
+    currency: str,
+    since: str | None = None,
+    until: str | None = None,
 ) -> dict:
     """A customer's account in one currency: goods issued (at notice prices) as charges; money
     received, agreed return money as credits; refunds paid as charges. Positive closing means the
@@ -392,7 +443,9 @@ def statement(
     for n in customer_notices(view, customer_code):
         if notice_currency(n, cur) != cur:
             continue
-        prices = {line["line_no"]: dec(line["unit_price"]) for line in notice_lines(view, n["docno"])}
+        prices = {
+            line["line_no"]: dec(line["unit_price"]) for line in notice_lines(view, n["docno"])
+        }
         per_slip: dict[str, Decimal] = defaultdict(lambda: ZERO)
         for line_no, price in prices.items():
             for r in view._all(
@@ -405,7 +458,11 @@ def statement(
             if value:
                 slip_row = view._one("SELECT * FROM documents WHERE docno = ?", [slip])
                 day = _slip_date(view, slip) or (n["notice_date"] or "")
-                entries.append(StatementLine(day, n["docno"], "shipment", value, ZERO, f"{slip}" if slip_row else ""))
+                entries.append(
+                    StatementLine(
+                        day, n["docno"], "shipment", value, ZERO, f"{slip}" if slip_row else ""
+                    )
+                )
     for d in view._all(
         "SELECT d.docno, d.kind FROM documents d WHERE d.customer_code = ? AND d.status = 'active' "
         "AND d.kind IN ('payment', 'sales_return') ORDER BY d.docno",
@@ -413,22 +470,55 @@ def statement(
     ):
         if d["kind"] == "payment":
             p = view._one("SELECT * FROM payment WHERE docno = ?", [d["docno"]])
-            if not p or (p["currency"] or cur).upper() != cur or p["payment_type"] == "apply_balance":
+            if (
+                not p
+                or (p["currency"] or cur).upper() != cur
+                or p["payment_type"] == "apply_balance"
+            ):
                 continue
             amount = dec(p["amount"])
             if p["payment_type"] == "refund":
-                entries.append(StatementLine(p["payment_date"], d["docno"], "refund", amount, ZERO, p["sales_return_no"] or ""))
+                entries.append(
+                    StatementLine(
+                        p["payment_date"],
+                        d["docno"],
+                        "refund",
+                        amount,
+                        ZERO,
+                        p["sales_return_no"] or "",
+                    )
+                )
             else:
-                entries.append(StatementLine(p["payment_date"], d["docno"], p["payment_type"], ZERO, amount, p["note"] or ""))
+                entries.append(
+                    StatementLine(
+                        p["payment_date"],
+                        d["docno"],
+                        p["payment_type"],
+                        ZERO,
+                        amount,
+                        p["note"] or "",
+                    )
+                )
         else:
             r = view._one("SELECT * FROM sales_return WHERE docno = ?", [d["docno"]])
             if not r or (r["currency"] or cur).upper() != cur or r["agreed_amount"] in (None, ""):
                 continue
             if dec(r["agreed_amount"]):
-                entries.append(StatementLine(r["return_date"], d["docno"], "return", ZERO, dec(r["agreed_amount"]), r["notice_no"]))
+                entries.append(
+                    StatementLine(
+                        r["return_date"],
+                        d["docno"],
+                        "return",
+                        ZERO,
+                        dec(r["agreed_amount"]),
+                        r["notice_no"],
+                    )
+                )
     entries.sort(key=lambda e: (e.date, e.docno))
     opening = sum((e.charge - e.credit for e in entries if since and e.date < since), ZERO)
-    shown = [e for e in entries if not (since and e.date < since) and not (until and e.date > until)]
+    shown = [
+        e for e in entries if not (since and e.date < since) and not (until and e.date > until)
+    ]
     closing = opening + sum((e.charge - e.credit for e in shown), ZERO)
     return {
         "customer_code": customer_code,
@@ -456,7 +546,11 @@ def _slip_date(view: LedgerView, slip: str) -> str | None:
 
 def customer_currencies(view: LedgerView, customer_code: str, default: str) -> list[str]:
     """Currencies the customer has dealt in (money movements and notices), default first."""
-    found = {r["currency"] for r in view._all(
-        "SELECT DISTINCT currency FROM money_movements WHERE customer_code = ?", [customer_code])}
+    found = {
+        r["currency"]
+        for r in view._all(
+            "SELECT DISTINCT currency FROM money_movements WHERE customer_code = ?", [customer_code]
+        )
+    }
     found |= {notice_currency(n, default) for n in customer_notices(view, customer_code)}
     return sorted(found or {default}, key=lambda c: (c != default, c))

@@ -20,7 +20,9 @@ def auto_apply_enabled(settings: dict) -> bool:
     return bool(settings.get("payments", {}).get("auto_apply_balance", False))
 
 
-def after_issue(gw: Gateway, ctx: Context, doc: Document, docno: str, writer: LedgerWriter) -> list[dict]:
+def after_issue(
+    gw: Gateway, ctx: Context, doc: Document, docno: str, writer: LedgerWriter
+) -> list[dict]:
     """Apply the balance of the slip's customer when the firm wants it; queue the notes."""
     if doc.cancelling or not auto_apply_enabled(gw.firm.settings) or not doc["notice_no"]:
         return []
@@ -36,14 +38,27 @@ def after_issue(gw: Gateway, ctx: Context, doc: Document, docno: str, writer: Le
         if person is None or not gw.roster.sees_prices(person):
             continue
         lines = [
-            (a["notice_no"], show(a["amount"]), a["currency"], show(money.notice_owed(writer.view, a["notice_no"])))
+            (
+                a["notice_no"],
+                show(a["amount"]),
+                a["currency"],
+                show(money.notice_owed(writer.view, a["notice_no"])),
+            )
             for a in applied
         ]
         currency = applied[0]["currency"]
-        subject, text, html = render("balance_applied", person.language, {
-            "person": person.name, "customer": notice["customer_code"], "slip": docno, "lines": lines,
-            "balance": show(money.balance(writer.view, notice["customer_code"], currency)), "currency": currency,
-        })
+        subject, text, html = render(
+            "balance_applied",
+            person.language,
+            {
+                "person": person.name,
+                "customer": notice["customer_code"],
+                "slip": docno,
+                "lines": lines,
+                "balance": show(money.balance(writer.view, notice["customer_code"], currency)),
+                "currency": currency,
+            },
+        )
         reply = Reply(address, subject, text, html, "balance_applied", docno)
         msg = to_message(reply, gw.firm.firm.mailbox, gw.firm.firm.name, auto="auto-generated")
         writer.queue_mail(address, subject, "balance_applied", msg.as_bytes(), docno)

@@ -52,8 +52,13 @@ KIND = Kind(
         date("payment_date", "收款日期", "Payment date", required=True),
         text("customer_code", "客户编号", "Customer code", required=True),
         choice("payment_type", "收款类型", "Payment type", PAYMENT_TYPES, required=True),
-        money("amount", "金额", "Amount",
-              hint_zh="实收（或退款）金额；结余冲抵时留空。", hint_en="Amount received (or refunded); empty when applying the balance."),
+        money(
+            "amount",
+            "金额",
+            "Amount",
+            hint_zh="实收（或退款）金额；结余冲抵时留空。",
+            hint_en="Amount received (or refunded); empty when applying the balance.",
+        ),
         currency_field(),
         choice("method", "收款方式", "Method", METHODS),
         text("bank_reference", "银行流水号", "Bank reference"),
@@ -173,8 +178,13 @@ def check(doc: Document, ledger: LedgerView, ctx: Context) -> list[Problem]:
     if applying and not doc.lines:
         layout = KIND.layout
         found.append(
-            Problem(LINES_NEEDED, {"type": _type_words(doc)}, sheet=KIND.sheet, field="notice_no",
-                    cell=layout.line_cell("notice_no", layout.first_line_row or 0))
+            Problem(
+                LINES_NEEDED,
+                {"type": _type_words(doc)},
+                sheet=KIND.sheet,
+                field="notice_no",
+                cell=layout.line_cell("notice_no", layout.first_line_row or 0),
+            )
         )
     if kind != "refund" and doc["sales_return_no"]:
         found.append(doc.problem(RETURN_ONLY_FOR_REFUND, "sales_return_no"))
@@ -184,7 +194,13 @@ def check(doc: Document, ledger: LedgerView, ctx: Context) -> list[Problem]:
         applied = decimal_sum([line["applied"] for line in doc.lines])
         if applied > amount:
             found.append(
-                doc.problem(APPLIED_ABOVE_AMOUNT, "amount", applied=applied, amount=amount, excess=applied - amount)
+                doc.problem(
+                    APPLIED_ABOVE_AMOUNT,
+                    "amount",
+                    applied=applied,
+                    amount=amount,
+                    excess=applied - amount,
+                )
             )
     if kind == "refund":
         found += _check_refund(doc, ledger, ctx, currency)
@@ -209,38 +225,70 @@ def _check_lines(doc: Document, ledger: LedgerView, ctx: Context, currency: str)
             continue
         if doc["customer_code"] and notice["customer_code"] != doc["customer_code"]:
             found.append(
-                doc.problem(common.CUSTOMER_MISMATCH, "notice_no", line, docno=number,
-                            expected=notice["customer_code"], actual=doc["customer_code"])
+                doc.problem(
+                    common.CUSTOMER_MISMATCH,
+                    "notice_no",
+                    line,
+                    docno=number,
+                    expected=notice["customer_code"],
+                    actual=doc["customer_code"],
+                )
             )
             continue
         theirs = accounts.notice_currency(notice["header"], ctx.firm.currency)
         if theirs != currency:
             found.append(
-                doc.problem(common.CURRENCY_MISMATCH, "notice_no", line, docno=number, expected=theirs, actual=currency)
+                doc.problem(
+                    common.CURRENCY_MISMATCH,
+                    "notice_no",
+                    line,
+                    docno=number,
+                    expected=theirs,
+                    actual=currency,
+                )
             )
             continue
         if applied is None:
             continue
         gross = accounts.notice_gross(ledger, number)
-        settled = accounts.notice_settled(ledger, number, excluding=doc.docno) + applied_so_far.get(number, ZERO)
+        settled = accounts.notice_settled(ledger, number, excluding=doc.docno) + applied_so_far.get(
+            number, ZERO
+        )
         owed = gross - settled
         if applied > owed:
             found.append(
-                doc.problem(NOTICE_OVERPAID, "applied", line, docno=number, owed=max(owed, ZERO), gross=gross,
-                            settled=settled, applied=applied)
+                doc.problem(
+                    NOTICE_OVERPAID,
+                    "applied",
+                    line,
+                    docno=number,
+                    owed=max(owed, ZERO),
+                    gross=gross,
+                    settled=settled,
+                    applied=applied,
+                )
             )
         applied_so_far[number] = applied_so_far.get(number, ZERO) + applied
         if doc["payment_type"] == "apply_balance":
             if applied > left:
                 found.append(
-                    doc.problem(BALANCE_SHORT, "applied", line, customer=doc["customer_code"], currency=currency,
-                                left=max(left, ZERO), applied=applied)
+                    doc.problem(
+                        BALANCE_SHORT,
+                        "applied",
+                        line,
+                        customer=doc["customer_code"],
+                        currency=currency,
+                        left=max(left, ZERO),
+                        applied=applied,
+                    )
                 )
             left -= applied
     return found
 
 
-def _line_notice(doc: Document, line: Line, ledger: LedgerView, found: list[Problem]) -> dict | None:
+def _line_notice(
+    doc: Document, line: Line, ledger: LedgerView, found: list[Problem]
+) -> dict | None:
     """The active shipment notice a line names, or the problem why there is none."""
     from silu_sheets.kinds import KINDS
 
@@ -252,8 +300,14 @@ def _line_notice(doc: Document, line: Line, ledger: LedgerView, found: list[Prob
     if recorded["kind"] != "shipment_notice":
         actual, expected = KINDS[recorded["kind"]], KINDS["shipment_notice"]
         found.append(
-            doc.problem(common.DOC_WRONG_KIND, "notice_no", line, docno=number,
-                        actual=words(actual.zh, actual.en), expected=words(expected.zh, expected.en))
+            doc.problem(
+                common.DOC_WRONG_KIND,
+                "notice_no",
+                line,
+                docno=number,
+                actual=words(actual.zh, actual.en),
+                expected=words(expected.zh, expected.en),
+            )
         )
         return None
     if recorded["status"] == "cancelled":
@@ -268,16 +322,26 @@ def _check_refund(doc: Document, ledger: LedgerView, ctx: Context, currency: str
     ret, found = common.referenced(doc, ledger, "sales_return_no", "sales_return")
     if ret is None:
         return found
-    found += common.same_customer(doc, ret, "sales_return_no") + common.same_currency(doc, ret, ctx.firm.currency)
+    found += common.same_customer(doc, ret, "sales_return_no") + common.same_currency(
+        doc, ret, ctx.firm.currency
+    )
     from silu_sheets.kinds import KINDS
 
     header = ret["header"]
     number = ret["docno"]
     if header.get("money_disposition") != "refund":
-        choice_ = KINDS["sales_return"].field("money_disposition").choice(header.get("money_disposition") or "")
+        choice_ = (
+            KINDS["sales_return"]
+            .field("money_disposition")
+            .choice(header.get("money_disposition") or "")
+        )
         found.append(
-            doc.problem(REFUND_NOT_REFUND, "sales_return_no", docno=number,
-                        disposition=words(choice_.zh, choice_.en) if choice_ else "-")
+            doc.problem(
+                REFUND_NOT_REFUND,
+                "sales_return_no",
+                docno=number,
+                disposition=words(choice_.zh, choice_.en) if choice_ else "-",
+            )
         )
     elif header.get("agreed_amount") in (None, ""):
         found.append(doc.problem(REFUND_NOT_AGREED, "sales_return_no", docno=number))
@@ -287,8 +351,16 @@ def _check_refund(doc: Document, ledger: LedgerView, ctx: Context, currency: str
             agreed = accounts.dec(header.get("agreed_amount"))
             refunded = accounts.refunded(ledger, number, excluding=doc.docno)
             found.append(
-                doc.problem(REFUND_ABOVE_DUE, "amount", docno=number, due=max(due, ZERO), agreed=agreed,
-                            credited=agreed - due - refunded, refunded=refunded, amount=doc["amount"])
+                doc.problem(
+                    REFUND_ABOVE_DUE,
+                    "amount",
+                    docno=number,
+                    due=max(due, ZERO),
+                    agreed=agreed,
+                    credited=agreed - due - refunded,
+                    refunded=refunded,
+                    amount=doc["amount"],
+                )
             )
     return found
 
@@ -312,8 +384,16 @@ def _balance_kept(doc: Document, ledger: LedgerView, ctx: Context) -> list[Probl
     if not doc.docno:
         return []
     return [
-        doc.problem(BALANCE_WOULD_GO_NEGATIVE, "amount", customer=c, currency=cur, left=left + balance_effects(doc, ctx).get((c, cur), ZERO))
-        for c, cur, left in accounts.balance_shortfalls(ledger, doc.docno, balance_effects(doc, ctx))
+        doc.problem(
+            BALANCE_WOULD_GO_NEGATIVE,
+            "amount",
+            customer=c,
+            currency=cur,
+            left=left + balance_effects(doc, ctx).get((c, cur), ZERO),
+        )
+        for c, cur, left in accounts.balance_shortfalls(
+            ledger, doc.docno, balance_effects(doc, ctx)
+        )
     ]
 
 
@@ -336,22 +416,47 @@ def book(doc: Document, docno: str, writer: LedgerWriter, ctx: Context) -> None:
     doc.header["currency"] = currency
     customer = doc["customer_code"]
     kind, amount = doc["payment_type"], doc["amount"] or ZERO
-    base = {"customer_code": customer, "currency": currency, "docno": docno, "moved_on": doc["payment_date"]}
+    base = {
+        "customer_code": customer,
+        "currency": currency,
+        "docno": docno,
+        "moved_on": doc["payment_date"],
+    }
     for line in doc.lines if kind in ("receivable", "apply_balance") else ():
         movement = "receipt_applied" if kind == "receivable" else "balance_applied"
-        accounts.move(writer, **base, account="notice", movement=movement, amount=line["applied"],
-                   line_no=line.number, notice_no=line["notice_no"])
+        accounts.move(
+            writer,
+            **base,
+            account="notice",
+            movement=movement,
+            amount=line["applied"],
+            line_no=line.number,
+            notice_no=line["notice_no"],
+        )
         if kind == "apply_balance":
-            accounts.move(writer, **base, account="balance", movement=movement, amount=-line["applied"],
-                       line_no=line.number, notice_no=line["notice_no"])
+            accounts.move(
+                writer,
+                **base,
+                account="balance",
+                movement=movement,
+                amount=-line["applied"],
+                line_no=line.number,
+                notice_no=line["notice_no"],
+            )
     rest = balance_effects(doc, ctx).get((customer, currency), ZERO)
     if kind == "receivable" and rest:
         accounts.move(writer, **base, account="balance", movement="receipt_to_balance", amount=rest)
     if kind == "advance":
         accounts.move(writer, **base, account="balance", movement="advance", amount=amount)
     if kind == "refund":
-        accounts.move(writer, **base, account="refundable", movement="refund", amount=-amount,
-                   return_no=doc["sales_return_no"])
+        accounts.move(
+            writer,
+            **base,
+            account="refundable",
+            movement="refund",
+            amount=-amount,
+            return_no=doc["sales_return_no"],
+        )
 
 
 def on_cancel(doc: Document, docno: str, writer: LedgerWriter, ctx: Context) -> None:
@@ -370,22 +475,26 @@ def confirmation_facts(doc: Document, docno: str, ledger: LedgerView, ctx: Conte
         owed = accounts.notice_owed(ledger, line["notice_no"])
         facts.append(
             f"发货单 {line['notice_no']}：本次核销 {show(line['applied'])}，尚欠 {show(owed)} {currency}"
-            if zh else f"Notice {line['notice_no']}: {show(line['applied'])} applied, {show(owed)} {currency} still owed"
+            if zh
+            else f"Notice {line['notice_no']}: {show(line['applied'])} applied, {show(owed)} {currency} still owed"
         )
     if doc["payment_type"] in ("receivable", "advance") and rest > 0:
         facts.append(
-            f"{show(rest)} {currency} 已转入客户 {customer} 的结余款" if zh
+            f"{show(rest)} {currency} 已转入客户 {customer} 的结余款"
+            if zh
             else f"{show(rest)} {currency} went into customer {customer}'s balance"
         )
     if doc["payment_type"] == "refund":
         due = accounts.refundable(ledger, doc["sales_return_no"])
         facts.append(
-            f"退货单 {doc['sales_return_no']} 还需退款 {show(due)} {currency}" if zh
+            f"退货单 {doc['sales_return_no']} 还需退款 {show(due)} {currency}"
+            if zh
             else f"Sales return {doc['sales_return_no']}: {show(due)} {currency} left to refund"
         )
     now_balance = accounts.balance(ledger, customer, currency)
     facts.append(
-        f"客户 {customer} 当前结余款：{show(now_balance)} {currency}" if zh
+        f"客户 {customer} 当前结余款：{show(now_balance)} {currency}"
+        if zh
         else f"Customer {customer}'s balance is now {show(now_balance)} {currency}"
     )
     return facts

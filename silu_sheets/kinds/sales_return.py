@@ -5,6 +5,10 @@ returned quantity × the set unit price) is credited or refunded."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from silu_sheets import money as accounts
 from silu_sheets.declare import Choice as C
 from silu_sheets.declare import (
     Kind,
@@ -14,10 +18,20 @@ from silu_sheets.declare import (
     date,
     docno,
     document_header,
+    line_no,
     money,
     quantity,
     text,
 )
+from silu_sheets.document import Context, Document, Line
+from silu_sheets.kinds import common
+from silu_sheets.money import ZERO
+from silu_sheets.problems import Problem, errors, problem_type, show
+from silu_sheets.replies import Attachment, Reply, render
+
+if TYPE_CHECKING:
+    from silu_sheets.ledger.store import LedgerView, LedgerWriter
+    from silu_sheets.roster import Roster
 
 GOODS = (C("return", "退回", "returned for good"), C("replace", "换货", "to be replaced"))
 MONEY = (
@@ -43,9 +57,13 @@ KIND = Kind(
         choice("goods_disposition", "货物处理", "Goods", GOODS, required=True),
         choice("money_disposition", "货款处理", "Money", MONEY, required=True),
         money("requested_amount", "客户要求金额", "Amount the customer asks"),
-        money("agreed_amount", "商定金额", "Agreed amount",
-              hint_zh="双方商定后再次发送本单时填写；商定前不退款不入结余。",
-              hint_en="Fill when agreed, sending this form again; nothing is refunded or credited before."),
+        money(
+            "agreed_amount",
+            "商定金额",
+            "Agreed amount",
+            hint_zh="双方商定后再次发送本单时填写；商定前不退款不入结余。",
+            hint_en="Fill when agreed, sending this form again; nothing is refunded or credited before.",
+        ),
         currency_field(),
         text("note", "备注", "Note"),
     ),
@@ -54,9 +72,22 @@ KIND = Kind(
         "退货明细",
         "Return lines",
         (
+            line_no(
+                "notice_line",
+                "发货单行号",
+                "Notice line",
+                hint_zh="发货单上的行号；留空时按产品编号对应。",
+                hint_en="The line number on the notice; empty means matched by product code.",
+            ),
             text("product_code", "产品编号", "Product code", required=True),
             quantity("quantity", "退货数量", "Quantity returned", required=True),
-            money("unit_price", "退款单价", "Refund unit price", hint_zh="留空为发货单价。", hint_en="Empty means the notice price."),
+            money(
+                "unit_price",
+                "退款单价",
+                "Refund unit price",
+                hint_zh="留空为发货单价。",
+                hint_en="Empty means the notice price.",
+            ),
             text("warehouse", "退回仓库", "Receiving warehouse"),
             text("lot", "批号", "Lot"),
             text("note", "备注", "Note"),
@@ -64,3 +95,496 @@ KIND = Kind(
         key_columns=("product_code", "quantity"),
     ),
 )
+
+
+# --- rules --------------------------------------------------------------------------------------
+NOTHING_ISSUED = problem_type(
+    "return-nothing-issued",
+    "发货单 {docno} 还没有任何出库，不能退货（货物尚未发出）。",
+    "Nothing was issued against shipment notice {docno} yet; there is nothing to return.",
+)
+NOTICE_LINE_UNKNOWN = problem_type(
+    "return-notice-line-unknown",
+    "发货单 {docno} 没有第 {line_no} 行（共 {count} 行）。",
+    "Shipment notice {docno} has no line {line_no} (it has {count}).",
+)
+PRODUCT_NOT_ON_NOTICE = problem_type(
+    "return-product-not-on-notice",
+    "产品 {code} 不在发货单 {docno} 上。发货单上的产品：{products}。",
+    "Product {code} is not on shipment notice {docno}. Its products: {products}.",
+)
+PRODUCT_MISMATCH = problem_type(
+    "return-product-mismatch",
+    "发货单 {docno} 第 {line_no} 行是产品 {expected}，本行填写 {actual}。",
+    "Line {line_no} of shipment notice {docno} is product {expected}; this line names {actual}.",
+)
+LINE_AMBIGUOUS = problem_type(
+    "return-line-ambiguous",
+    "产品 {code} 在发货单 {docno} 上有多行（第 {lines} 行），请在“发货单行号”填写退的是哪一行。",
+    "Product {code} is on several lines of shipment notice {docno} (lines {lines}); write which one in Notice line.",
+)
+EXCEEDS_ISSUED = problem_type(
+    "return-exceeds-issued",
+    "发货单 {docno} 第 {line_no} 行已出库 {issued}，此前已退 {returned}，还可退 {left}；本行填写 {quantity}。请改为不超过 {left}。",
+    "Line {line_no} of shipment notice {docno}: {issued} issued, {returned} already returned, {left} left to return; this line returns {quantity}. Return at most {left}.",
+)
+BELOW_RECEIVED = problem_type(
+    "return-below-received",
+    "仓库已按本行入库 {received}，退货数量不能少于 {received}。",
+    "The warehouse already received {received} against this line; the quantity may not drop below {received}.",
+)
+NOT_POSITIVE_QTY = problem_type(
+    "return-quantity-not-positive",
+    "退货数量必须大于 0。",
+    "The quantity returned must be above 0.",
+)
+PRICE_NEEDS_MANAGER = problem_type(
+    "return-price-needs-manager",
+    "退款单价 {price} 与发货单价 {notice_price} 不同；只有主管可以另定退款单价。请留空（按发货单价）或请主管发送。",
+    "The refund unit price {price} differs from the notice price {notice_price}; only a manager may set another. Leave it empty (notice price) or ask a manager to send it.",
+)
+NONE_NEEDS_REPLACE = problem_type(
+    "return-none-needs-replace",
+    "货款处理“不退款”只用于换货；货物处理为“退回”时请选择“退款”或“转结余”。",
+    "Money “nothing” is only for replaced goods; for goods returned for good choose refund or keep as balance.",
+)
+NO_MONEY_WHEN_NONE = problem_type(
+    "return-amount-with-none",
+    "货款处理为“不退款”，不应填写金额。",
+    "Money is “nothing (replaced)”: leave the amounts empty.",
+)
+REQUESTED_NEEDED = problem_type(
+    "return-requested-needed",
+    "请填写客户要求的金额（之后再商定）。",
+    "Write the amount the customer asks for (the agreed amount comes later).",
+)
+AGREED_NEEDS_AMENDMENT = problem_type(
+    "return-agreed-needs-amendment",
+    "商定金额在退货单登记后再填：先登记客户要求金额，商定后在“单号”填写退货单号、填写商定金额再次发送。",
+    "The agreed amount comes after the return is recorded: record the customer's request first, then send the return again with its number and the agreed amount.",
+)
+AGREED_ABOVE_VALUE = problem_type(
+    "return-agreed-above-value",
+    "商定金额 {agreed} 超过退货货值 {value}（退货数量 × 退款单价）。请改为不超过 {value}。",
+    "The agreed amount {agreed} is more than the returned goods are worth, {value} (quantity × refund unit price). Agree at most {value}.",
+)
+AGREED_BELOW_REFUNDED = problem_type(
+    "return-agreed-below-refunded",
+    "财务已为本退货单退款 {refunded}，商定金额不能少于 {refunded}。",
+    "Finance already refunded {refunded} for this return; the agreed amount may not be below {refunded}.",
+)
+NOTICE_FIXED = problem_type(
+    "return-notice-fixed",
+    "退货单已有入库或款项，不能改为其他发货单（原为 {was}）。请作废后新开。",
+    "This return already has goods received or money settled; its notice ({was}) cannot change. Cancel it and write a new one.",
+)
+WAREHOUSE_UNKNOWN = common.WAREHOUSE_UNKNOWN
+LOT_UNKNOWN = problem_type(
+    "return-lot-unknown",
+    "批号 {lot} 不是产品 {code} 的批号。",
+    "Lot {lot} is not a lot of product {code}.",
+)
+BALANCE_USED = problem_type(
+    "return-balance-used",
+    "客户 {customer} 的结余款（{currency}）已被使用，撤回本退货单转入的结余后只剩 {left}。请先修改或作废使用该结余的单据。",
+    "Customer {customer}'s balance ({currency}) has been used; without this return's credit it would be {left}. Amend or cancel what used it first.",
+)
+
+
+def _notice_products(lines: list[dict]) -> str:
+    return "、".join(sorted({line["product_code"] for line in lines}))
+
+
+def resolve_notice_line(
+    doc: Document, line: Line, notice_no: str, lines: list[dict], found: list[Problem]
+) -> dict | None:
+    """The notice line a return line refers to: by its number, else by a product on one line only."""
+    code = line["product_code"]
+    if line["notice_line"]:
+        match = next((n for n in lines if n["line_no"] == line["notice_line"]), None)
+        if match is None:
+            found.append(
+                doc.problem(
+                    NOTICE_LINE_UNKNOWN,
+                    "notice_line",
+                    line,
+                    docno=notice_no,
+                    line_no=line["notice_line"],
+                    count=len(lines),
+                )
+            )
+        elif code and match["product_code"] != code:
+            found.append(
+                doc.problem(
+                    PRODUCT_MISMATCH,
+                    "product_code",
+                    line,
+                    docno=notice_no,
+                    line_no=match["line_no"],
+                    expected=match["product_code"],
+                    actual=code,
+                )
+            )
+            return None
+        return match
+    candidates = [n for n in lines if n["product_code"] == code]
+    if line["lot"]:
+        candidates = [n for n in candidates if (n["lot"] or "") in ("", line["lot"])] or candidates
+    if not candidates:
+        found.append(
+            doc.problem(
+                PRODUCT_NOT_ON_NOTICE,
+                "product_code",
+                line,
+                code=code,
+                docno=notice_no,
+                products=_notice_products(lines),
+            )
+        )
+        return None
+    if len(candidates) > 1:
+        found.append(
+            doc.problem(
+                LINE_AMBIGUOUS,
+                "notice_line",
+                line,
+                code=code,
+                docno=notice_no,
+                lines=[n["line_no"] for n in candidates],
+            )
+        )
+        return None
+    return candidates[0]
+
+
+def value_of(doc: Document, prices: dict[int, Decimal]) -> Decimal:
+    """Returned quantity × the refund unit price (the notice price where none is set)."""
+    total = ZERO
+    for line in doc.lines:
+        price = (
+            line["unit_price"] if line["unit_price"] is not None else prices.get(line.number, ZERO)
+        )
+        total += (line["quantity"] or ZERO) * price
+    return total
+
+
+def check(doc: Document, ledger: LedgerView, ctx: Context) -> list[Problem]:
+    """Every rule of a sales return at once (see the module docstring)."""
+    notice, found = common.referenced(doc, ledger, "notice_no", "shipment_notice")
+    found += common.currency_valid(doc) + common.customer_known(doc, ledger)
+    goods, money_way = doc["goods_disposition"], doc["money_disposition"]
+    if money_way == "none" and goods == "return":
+        found.append(doc.problem(NONE_NEEDS_REPLACE, "money_disposition"))
+    if money_way == "none":
+        for key in ("requested_amount", "agreed_amount"):
+            if doc[key]:
+                found.append(doc.problem(NO_MONEY_WHEN_NONE, key))
+    if money_way in ("refund", "balance") and doc["requested_amount"] is None:
+        found.append(doc.problem(REQUESTED_NEEDED, "requested_amount"))
+    if doc["agreed_amount"] is not None and not doc.docno:
+        found.append(doc.problem(AGREED_NEEDS_AMENDMENT, "agreed_amount"))
+    earlier = ledger.document(doc.docno) if doc.docno else None
+    moved = doc.docno and (
+        ledger.dependents(doc.docno)
+        or ledger._one("SELECT 1 AS x FROM money_movements WHERE docno = ? LIMIT 1", [doc.docno])
+    )
+    if (
+        moved
+        and earlier
+        and doc["notice_no"]
+        and earlier["header"].get("notice_no") != doc["notice_no"]
+    ):
+        found.append(doc.problem(NOTICE_FIXED, "notice_no", was=earlier["header"].get("notice_no")))
+    for line in doc.lines:
+        if line["quantity"] is not None and line["quantity"] <= 0:
+            found.append(doc.problem(NOT_POSITIVE_QTY, "quantity", line))
+        if line["warehouse"] and ledger.warehouse(line["warehouse"]) is None:
+            known = "、".join(w["code"] for w in ledger.warehouses()) or "-"
+            found.append(
+                doc.problem(
+                    WAREHOUSE_UNKNOWN, "warehouse", line, code=line["warehouse"], known=known
+                )
+            )
+        if (
+            line["lot"]
+            and line["product_code"]
+            and ledger.lot(line["product_code"], line["lot"]) is None
+        ):
+            found.append(
+                doc.problem(LOT_UNKNOWN, "lot", line, lot=line["lot"], code=line["product_code"])
+            )
+        if doc.docno and line["quantity"] is not None:
+            got = accounts.received(ledger, doc.docno, line.number)
+            if line["quantity"] < got:
+                found.append(doc.problem(BELOW_RECEIVED, "quantity", line, received=got))
+    if notice is None:
+        return found
+    number = notice["docno"]
+    if doc["customer_code"]:
+        found += common.same_customer(doc, notice, "notice_no")
+    found += common.same_currency(doc, notice, ctx.firm.currency)
+    lines = accounts.notice_lines(ledger, number)
+    if sum((accounts.issued(ledger, number, n["line_no"]) for n in lines), ZERO) <= 0:
+        return [*found, doc.problem(NOTHING_ISSUED, "notice_no", docno=number)]
+    taken: dict[int, Decimal] = {}
+    prices: dict[int, Decimal] = {}
+    for line in doc.lines:
+        match = resolve_notice_line(doc, line, number, lines, found)
+        if match is None or line["quantity"] is None or line["quantity"] <= 0:
+            continue
+        at = match["line_no"]
+        notice_price = accounts.dec(match["unit_price"])
+        prices[line.number] = notice_price
+        if (
+            line["unit_price"] is not None
+            and line["unit_price"] != notice_price
+            and not ctx.sender.manager
+        ):
+            found.append(
+                doc.problem(
+                    PRICE_NEEDS_MANAGER,
+                    "unit_price",
+                    line,
+                    price=line["unit_price"],
+                    notice_price=notice_price,
+                )
+            )
+        issued = accounts.issued(ledger, number, at)
+        returned = accounts.returned(ledger, number, at, excluding=doc.docno) + taken.get(at, ZERO)
+        left = issued - returned
+        if line["quantity"] > left:
+            found.append(
+                doc.problem(
+                    EXCEEDS_ISSUED,
+                    "quantity",
+                    line,
+                    docno=number,
+                    line_no=at,
+                    issued=issued,
+                    returned=returned,
+                    left=max(left, ZERO),
+                    quantity=line["quantity"],
+                )
+            )
+        taken[at] = taken.get(at, ZERO) + line["quantity"]
+    agreed = doc["agreed_amount"]
+    if agreed is not None and not errors(found):
+        value = value_of(doc, prices)
+        if agreed > value:
+            found.append(
+                doc.problem(AGREED_ABOVE_VALUE, "agreed_amount", agreed=agreed, value=value)
+            )
+        if doc.docno:
+            paid = accounts.refunded(ledger, doc.docno)
+            if agreed < paid:
+                found.append(doc.problem(AGREED_BELOW_REFUNDED, "agreed_amount", refunded=paid))
+    if doc.docno and not errors(found):
+        effects = _planned_effects(doc, ledger, ctx, number)
+        for c, cur, left in accounts.balance_shortfalls(ledger, doc.docno, effects):
+            found.append(
+                doc.problem(
+                    BALANCE_USED,
+                    "agreed_amount",
+                    customer=c,
+                    currency=cur,
+                    left=left + effects.get((c, cur), ZERO),
+                )
+            )
+    return found
+
+
+def _split(agreed: Decimal, owed: Decimal) -> tuple[Decimal, Decimal]:
+    """Agreed return money first lowers what the notice still owes; the rest was already paid
+    and goes back to the customer (balance or refund)."""
+    credit = min(agreed, max(owed, ZERO))
+    return credit, agreed - credit
+
+
+def _planned_effects(
+    doc: Document, ledger: LedgerView, ctx: Context, notice_no: str
+) -> dict[tuple[str, str], Decimal]:
+    agreed = doc["agreed_amount"]
+    if agreed is None or doc["money_disposition"] != "balance":
+        return {}
+    notice = ledger.document(notice_no)
+    customer = notice["customer_code"] if notice else doc["customer_code"]
+    currency = (doc["currency"] or ctx.firm.currency).upper()
+    _, rest = _split(agreed, accounts.notice_owed(ledger, notice_no, excluding=doc.docno))
+    return {(customer, currency): rest} if rest else {}
+
+
+def check_cancel(doc: Document, ledger: LedgerView, ctx: Context) -> list[Problem]:
+    """Cancelling takes back what the return credited: refused where that balance was used
+    (refunds and received goods already block it as later documents)."""
+    if not doc.docno:
+        return []
+    return [
+        doc.problem(BALANCE_USED, "action", customer=c, currency=cur, left=left)
+        for c, cur, left in accounts.balance_shortfalls(ledger, doc.docno, {})
+    ]
+
+
+def book(doc: Document, docno: str, writer: LedgerWriter, ctx: Context) -> None:
+    """Fill what the form left to the notice (customer, currency, notice line, unit price);
+    once the amount is agreed, credit it: first against what the notice still owes, the rest to
+    the customer's balance or as a refund finance must pay. Nothing before agreement."""
+    view = writer.view
+    notice = view.document(doc["notice_no"])
+    assert notice is not None
+    doc.header["customer_code"] = notice["customer_code"]
+    currency = (doc["currency"] or notice["header"].get("currency") or ctx.firm.currency).upper()
+    doc.header["currency"] = currency
+    lines = accounts.notice_lines(view, notice["docno"])
+    for line in doc.lines:
+        match = resolve_notice_line(doc, line, notice["docno"], lines, [])
+        if match is not None:
+            line.values["notice_line"] = match["line_no"]
+            if line["unit_price"] is None:
+                line.values["unit_price"] = accounts.dec(match["unit_price"])
+    accounts.reverse(writer, docno, doc["return_date"])
+    agreed = doc["agreed_amount"]
+    if agreed is None or agreed <= 0 or doc["money_disposition"] == "none":
+        return
+    credit, rest = _split(agreed, accounts.notice_owed(view, notice["docno"]))
+    base = {
+        "customer_code": notice["customer_code"],
+        "currency": currency,
+        "docno": docno,
+        "return_no": docno,
+        "moved_on": doc["return_date"],
+    }
+    if credit:
+        accounts.move(
+            writer,
+            **base,
+            account="notice",
+            movement="return_credit",
+            amount=credit,
+            notice_no=notice["docno"],
+        )
+    if rest:
+        if doc["money_disposition"] == "balance":
+            accounts.move(
+                writer, **base, account="balance", movement="return_to_balance", amount=rest
+            )
+        else:
+            accounts.move(
+                writer, **base, account="refundable", movement="return_refundable", amount=rest
+            )
+
+
+def on_cancel(doc: Document, docno: str, writer: LedgerWriter, ctx: Context) -> None:
+    accounts.reverse(writer, docno, ctx.today)
+
+
+def confirmation_facts(doc: Document, docno: str, ledger: LedgerView, ctx: Context) -> list[str]:
+    """What the return did with the money, and what is still open (agreement, refund, replacement)."""
+    state = accounts.return_state(ledger, docno)
+    if state is None:
+        return []
+    zh = ctx.sender.language == "zh"
+    cur = state["currency"] or ctx.firm.currency
+    facts = []
+    if doc["agreed_amount"] is None and doc["money_disposition"] != "none":
+        facts.append(
+            "金额尚未商定：商定后填写“商定金额”再次发送本单；商定前不退款、不入结余"
+            if zh
+            else "Money not agreed yet: send this return again with the agreed amount; nothing is refunded or credited before"
+        )
+    else:
+        facts.append(
+            f"已冲减发货单欠款/转结余 {show(state['credited'])} {cur}，待财务退款 {show(state['refund_due'])} {cur}"
+            if zh
+            else f"Credited to the notice or balance {show(state['credited'])} {cur}; refund finance still has to pay {show(state['refund_due'])} {cur}"
+        )
+    if state["replacement_open"]:
+        facts.append(
+            f"换货待发：请开新的发货单并在“换货对应退货单号”填写 {docno}"
+            if zh
+            else f"Replacement owed: write a new shipment notice naming {docno} in “Replaces sales return”"
+        )
+    facts.append(
+        "仓库已收到预填的退货入库单（不含价格）"
+        if zh
+        else "The warehouse was sent a pre-filled return inbound slip (no prices)"
+    )
+    return facts
+
+
+def inbound_lines(view: LedgerView, return_no: str) -> dict[str, list[dict]]:
+    """Per receiving warehouse, the return lines still to receive, for the warehouse copy: where
+    sales named a warehouse, that one; otherwise the warehouse that issued the goods."""
+    state = accounts.return_state(view, return_no)
+    out: dict[str, list[dict]] = {}
+    if state is None:
+        return out
+    for line in state["lines"]:
+        left = line["quantity"] - line["received"]
+        if left <= 0:
+            continue
+        warehouse = line["warehouse"]
+        lot = view._one(
+            "SELECT lot FROM sales_return_lines WHERE docno = ? AND line_no = ?",
+            [return_no, line["line_no"]],
+        )["lot"]
+        if not warehouse and line["notice_line"]:
+            places = accounts.issued_by_warehouse(view, state["notice_no"], line["notice_line"])
+            if places:
+                warehouse, issued_lot = max(places.items(), key=lambda kv: kv[1])[0]
+                lot = lot or issued_lot or None
+        out.setdefault(warehouse or "", []).append(
+            {
+                "return_line": line["line_no"],
+                "product_code": line["product_code"],
+                "lot": lot,
+                "quantity": left,
+            }
+        )
+    return out
+
+
+def more_replies(
+    doc: Document, docno: str, action: str, writer: LedgerWriter, ctx: Context, roster: Roster
+) -> list[Reply]:
+    """The warehouse's copy: a return inbound slip pre-filled for each receiving warehouse, built
+    from the return_inbound declaration (no price field), and a mail with no amount in it."""
+    if action == "cancel":
+        return []
+    from silu_sheets.kinds import KINDS
+    from silu_sheets.workbook import template
+
+    replies = []
+    inbound = KINDS["return_inbound"]
+    for warehouse, lines in sorted(inbound_lines(writer.view, docno).items()):
+        keepers = roster.warehouse_staff(warehouse) if warehouse else []
+        if not keepers:
+            keepers = roster.with_role("warehouse")
+        header = {"return_no": docno, "warehouse": warehouse or None}
+        built = template.to_bytes(template.build(inbound, header=header, lines=lines))
+        for person in keepers:
+            subject, text, html = render(
+                "return_inbound_copy",
+                person.language,
+                {
+                    "person": person.name,
+                    "docno": docno,
+                    "warehouse": warehouse or "-",
+                    "lines": [
+                        (x["return_line"], x["product_code"], x["lot"] or "", show(x["quantity"]))
+                        for x in lines
+                    ],
+                },
+            )
+            name = f"return_inbound-{inbound.zh}-{docno}-{warehouse or 'WH'}.xlsx"
+            replies.append(
+                Reply(
+                    person.address,
+                    subject,
+                    text,
+                    html,
+                    "warehouse_copy",
+                    docno,
+                    [Attachment(name, built)],
+                )
+            )
+    return replies
