@@ -95,3 +95,31 @@ def masters(send: Send) -> None:
 def codes(outcome: Outcome) -> list[tuple[str | None, str]]:
     """The compact form of a refusal: ``[(cell, code), …]``."""
     return [p.flat() for p in outcome.problems]
+
+
+# --- appended (pre-sales/reply/CLI tests): the masters recorded once per session ----------------
+@pytest.fixture(scope="session")
+def seeded_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A firm folder holding what ``masters`` sends, recorded once per session through the real
+    pipeline. Tests copy it (``seeded_firm``) instead of re-sending four workbooks each time."""
+    root = tmp_path_factory.mktemp("seeded") / "firm"
+    gateway = Gateway.open(firm_folder.init(root))
+    for kind, header, lines in (
+        ("customers", {}, CUSTOMERS),
+        ("products", {}, PRODUCTS),
+        ("warehouses", {}, WAREHOUSES),
+        ("opening_stock", {"as_of": "2026-11-01"}, OPENING),
+    ):
+        outcome = ingest(gateway, fill_form(kind, header, lines), f"{kind}.xlsx", ADMIN)
+        assert outcome.accepted, outcome.as_dict("en")
+    gateway.ledger.close()
+    return root
+
+
+@pytest.fixture
+def seeded_firm(seeded_folder: Path, tmp_path: Path) -> firm_folder.FirmFolder:
+    """A private copy of the seeded firm folder: masters in place, nothing else recorded."""
+    import shutil
+
+    shutil.copytree(seeded_folder, tmp_path / "firm")
+    return firm_folder.open_firm(tmp_path / "firm")

@@ -9,28 +9,20 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from conftest import (
     ADMIN,
-    CUSTOMERS,
     MANAGER,
-    OPENING,
-    PRODUCTS,
     SALES,
     SALES_EN,
     WAREHOUSE_A,
-    WAREHOUSES,
     codes,
 )
 
 from silu_sheets import firm as firm_folder
-from silu_sheets.api import fill_form
 from silu_sheets.kinds import KINDS
-from silu_sheets.pipeline import Gateway, ingest
 
 NOT_DATA = {"sources", "rejections", "outbox", "schema_migrations"}
 
@@ -51,28 +43,10 @@ def dump(gw) -> dict[str, list]:
     }
 
 
-@pytest.fixture(scope="module")
-def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A firm folder with the shared masters recorded once through the pipeline; each test
-    works on its own copy (the same data as the ``masters`` fixture, without re-sending it)."""
-    root = tmp_path_factory.mktemp("seeded") / "firm"
-    gateway = Gateway.open(firm_folder.init(root))
-    for kind, header, lines in (
-        ("customers", {}, CUSTOMERS),
-        ("products", {}, PRODUCTS),
-        ("warehouses", {}, WAREHOUSES),
-        ("opening_stock", {"as_of": "2026-11-01"}, OPENING),
-    ):
-        outcome = ingest(gateway, fill_form(kind, header, lines), f"{kind}.xlsx", ADMIN)
-        assert outcome.accepted, outcome.as_dict("en")
-    gateway.ledger.close()
-    return root
-
-
 @pytest.fixture
-def firm(seeded: Path, tmp_path: Path) -> firm_folder.FirmFolder:
-    shutil.copytree(seeded, tmp_path / "firm")
-    return firm_folder.open_firm(tmp_path / "firm")
+def firm(seeded_firm: firm_folder.FirmFolder) -> firm_folder.FirmFolder:
+    """Every test here starts from the masters of ``conftest`` (recorded once per session)."""
+    return seeded_firm
 
 
 @pytest.fixture
