@@ -38,7 +38,9 @@ def dec(value: Any) -> Decimal:
 
 
 def from_milli(milli: int | None) -> Decimal:
-    return Decimal(milli or 0).scaleb(-3)
+    """Thousandths as a Decimal without trailing zeros (``120``, ``12.5``)."""
+    found = Decimal(milli or 0).scaleb(-3)
+    return found.quantize(Decimal(1)) if found == found.to_integral_value() else found.normalize()
 
 
 def text(value: Decimal) -> str:

@@ -74,8 +74,8 @@ NOT_ON_CONTRACT = problem_type(
 )
 EXCEEDS_CONTRACT = problem_type(
     "notice-exceeds-contract",
-    "合同 {docno} 产品 {code} 还可发货 {left}（合同 {contracted}，其他发货单已开 {noticed}），本单填写 {given}。请改为不超过 {left}。",
-    "Contract {docno} has {left} of product {code} left to ship (contract {contracted}, other notices {noticed}); this notice asks {given}. Write at most {left}.",
+    "合同 {docno} 产品 {code} 还可发货 {left}（合同 {contracted}，已开发货 {noticed}，含本单前面各行），本行填写 {given}。请改为不超过 {left}。",
+    "Contract {docno} has {left} of product {code} left to ship (contract {contracted}, on notices {noticed}, earlier lines of this one included); this line asks {given}. Write at most {left}.",
 )
 BEFORE_CONTRACT = problem_type(
     "notice-before-contract",
