@@ -83,7 +83,9 @@ class PassReport:
         return [o for h in self.handled for o in h.outcomes]
 
 
-def run_pass(gw: Gateway, mailbox: Mailbox, settings: MailSettings, on_handled=None) -> PassReport:
+def run_pass(
+    gw: Gateway, mailbox: Mailbox, settings: MailSettings, on_handled=None, batch: int = FETCH_BATCH
+) -> PassReport:
     """Handle every mail in ``mailbox`` once; see the module docstring for the rules."""
     report = PassReport()
     uidvalidity = mailbox.uidvalidity()
@@ -93,8 +95,8 @@ def run_pass(gw: Gateway, mailbox: Mailbox, settings: MailSettings, on_handled=N
         mailbox.move(uid, folder)  # handled before, the move did not happen (crash, drop)
         report.already += 1
     pending = [u for u in uids if u not in done]
-    for start in range(0, len(pending), FETCH_BATCH):
-        for uid, raw in mailbox.fetch(pending[start : start + FETCH_BATCH]):
+    for start in range(0, len(pending), batch):
+        for uid, raw in mailbox.fetch(pending[start : start + batch]):
             handled = handle(gw, settings, raw, mailbox.name, uidvalidity, uid)
             mailbox.move(uid, handled.folder)
             report.handled.append(handled)

@@ -113,7 +113,10 @@ def mail_form_locally(gw, settings, sender: str, data: bytes, filename: str, sub
     msg["Message-ID"] = make_msgid("client", domain=sender.split("@")[-1])
     msg.set_content("请查收附件。\nPlease find the form attached.\n")
     msg.add_attachment(
-        data, maintype="application", subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet", filename=filename
+        data,
+        maintype="application",
+        subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        filename=filename,
     )
     key = deliver(settings.inbox_dir, msg.as_bytes())
     report = run_pass(gw, MaildirInbox(settings.inbox_dir), settings)

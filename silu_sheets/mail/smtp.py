@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
+import re
 import smtplib
 import ssl
 from dataclasses import dataclass, field
@@ -30,6 +31,8 @@ from silu_sheets.pipeline import Gateway
 from silu_sheets.replies import to_message
 
 log = logging.getLogger(__name__)
+
+_CRLF = re.compile(rb"\r?\n")
 
 
 class TemporaryFailure(Exception):
@@ -241,6 +244,9 @@ class Connection:
         return client
 
     def send(self, sender: str, recipient: str, data: bytes) -> None:
+        # SMTP lines end in CRLF (RFC 5321); messages are stored with bare LF as Python writes
+        # them, and smtplib converts only str, not bytes (aiosmtpd then sees one endless line)
+        data = _CRLF.sub(b"\r\n", data)
         try:
             refused = self.client.sendmail(sender, [recipient], data)
         except smtplib.SMTPRecipientsRefused as exc:
