@@ -35,8 +35,8 @@ MONEY_WORDS = re.compile(
     re.IGNORECASE,
 )
 NUMBER = re.compile(r"\d[\d,，]*(?:[.．]\d+)?")
-WITHHELD = {"zh": "（销售的说明涉及金额，已略去；如需了解请问销售）",
-            "en": "(sales' note mentioned money and was left out; ask sales if needed)"}
+WITHHELD = {"zh": "（销售的这条说明未转给仓库；如需了解请问销售）",
+            "en": "(this note from sales was not passed on to the warehouse; ask sales if needed)"}
 
 
 def money_values(lines: list[dict]) -> set[Decimal]:
