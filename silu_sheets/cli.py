@@ -139,5 +139,13 @@ main.add_command(cli_mail.poll)
 main.add_command(cli_mail.serve)
 main.add_command(cli_mail.send)
 
+from silu_sheets import cli_money  # noqa: E402 - money, lookups, memo and notes live in their own module
+
+main.add_command(cli_money.balance)
+main.add_command(cli_money.statement)
+main.add_command(cli_money.lookup)
+main.add_command(cli_money.memo)
+main.add_command(cli_money.note)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

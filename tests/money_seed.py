@@ -16,10 +16,11 @@ from typing import Any
 
 from conftest import SALES, WAREHOUSE_A, WAREHOUSE_B
 
+from silu_sheets.api import fill_form
 from silu_sheets.document import Document, Line
 from silu_sheets.kinds import KINDS, enforced
 from silu_sheets.ledger.store import Source
-from silu_sheets.pipeline import Gateway
+from silu_sheets.pipeline import Gateway, ingest
 
 KEEPERS = {"WH-A": WAREHOUSE_A, "WH-B": WAREHOUSE_B}
 
@@ -43,6 +44,8 @@ def seed_notice(
     unit_price, warehouse, lot) and issue ``issued[i]`` of line i+1 (default: all of it) from
     the line's warehouse (WH-A when none) and lot. Returns the notice number."""
     issued = list(issued) if issued is not None else [line["quantity"] for line in lines]
+    if fulfilment_open():
+        return _through_forms(gw, customer, lines, issued, currency, notice_date, salesperson, replaces_return)
     kind = KINDS["shipment_notice"]
     header = {
         "notice_date": dt.date.fromisoformat(notice_date), "contract_no": None, "customer_code": customer,
@@ -64,6 +67,44 @@ def seed_notice(
                     "issue", slip, i + 1, against=docno, against_line=i + 1,
                 )
     return docno
+
+
+def _send(gw: Gateway, kind: str, header: Mapping[str, Any], lines: Sequence[Mapping[str, Any]], sender: str) -> str:
+    outcome = ingest(gw, fill_form(kind, header, lines), f"{kind}.xlsx", sender)
+    assert outcome.accepted, outcome.as_dict("en")
+    assert outcome.docno
+    return outcome.docno
+
+
+def _through_forms(
+    gw: Gateway, customer: str, lines: Sequence[Mapping[str, Any]], issued: Sequence[Any], currency: str | None,
+    notice_date: str, salesperson: str, replaces_return: str | None,
+) -> str:
+    """The real way: an accepted order, its contract, the notice, and one issue slip per
+    warehouse sent by that warehouse's keeper."""
+    products: dict[str, dict] = {}
+    for line in lines:  # a contract names each product once
+        entry = products.setdefault(line["product_code"], {"product_code": line["product_code"], "quantity": Decimal(0),
+                                                            "unit_price": line["unit_price"]})
+        entry["quantity"] += Decimal(str(line["quantity"]))
+    agreed = list(products.values())
+    money_header = {"customer_code": customer, "currency": currency}
+    order = _send(gw, "order", {"order_date": "2026-11-01", "offer_type": "虚盘", "decision": "accepted", **money_header},
+                  agreed, salesperson)
+    contract = _send(gw, "contract", {"contract_date": "2026-11-02", "order_no": order, "delivery_date": "2026-12-10",
+                                      "payment_days": 30, **money_header}, agreed, salesperson)
+    notice = _send(gw, "shipment_notice", {"notice_date": notice_date, "contract_no": contract, "replaces_return": replaces_return,
+                                           **money_header}, lines, salesperson)
+    per_warehouse: dict[str, list[dict]] = {}
+    for i, (line, qty) in enumerate(zip(lines, issued, strict=True)):
+        if qty:
+            warehouse = line.get("warehouse") or "WH-A"
+            per_warehouse.setdefault(warehouse, []).append(
+                {"notice_line": i + 1, "product_code": line["product_code"], "lot": line.get("lot"), "quantity": qty})
+    for warehouse, slip_lines in per_warehouse.items():
+        _send(gw, "issue_slip", {"issue_date": notice_date, "notice_no": notice, "warehouse": warehouse}, slip_lines,
+              KEEPERS[warehouse])
+    return notice
 
 
 def issue_more(gw: Gateway, notice_no: str, line_no: int, quantity: Any, warehouse: str = "WH-A", lot: str | None = None) -> None:

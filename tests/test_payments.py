@@ -8,14 +8,10 @@ import email.policy
 from decimal import Decimal
 
 import pytest
-from conftest import FINANCE, SALES, codes
+from conftest import FINANCE, SALES, WAREHOUSE_A, codes
 from money_seed import seed_notice
 
 from silu_sheets import money
-from silu_sheets.document import Document
-from silu_sheets.kinds import KINDS
-from silu_sheets.money_hooks import after_issue
-from silu_sheets.problems import show
 
 D = Decimal
 
@@ -180,41 +176,45 @@ def test_amend_receivable_replaces_its_effects(gw, send, notices):
     assert money.balance(view, "C001", "CNY") == D("20")
 
 
-def test_auto_apply_oldest_first_and_mails_sales_and_finance(gw, send, notices):
-    one, two, _ = notices
-    assert pay(send, "advance", "130").accepted
-    (gw.firm.root / "silu.toml").write_text(
-        (gw.firm.root / "silu.toml").read_text(encoding="utf-8") + "\n[payments]\nauto_apply_balance = true\n",
-        encoding="utf-8")
+def enable_auto_apply(gw) -> None:
     from silu_sheets import firm as firm_folder
 
+    path = gw.firm.root / "silu.toml"
+    path.write_text(path.read_text(encoding="utf-8") + "\n[payments]\nauto_apply_balance = true\n", encoding="utf-8")
     gw.firm = firm_folder.open_firm(gw.firm.root)
-    from silu_sheets.document import Context
 
-    ctx = Context(gw.roster.find(FINANCE), gw.firm.today(), gw.firm.firm, tuple(gw.roster.staff.values()))
-    slip = Document(KINDS["issue_slip"], {"notice_no": two, "warehouse": "WH-A"}, [])
-    with gw.ledger.transaction() as writer:
-        applied = after_issue(gw, ctx, slip, "ISS-2026-00077", writer)
-    assert [(a["notice_no"], a["amount"]) for a in applied] == [(one, D("120.00")), (two, D("10"))]
+
+def test_auto_apply_oldest_first_as_goods_are_issued_and_mails_sales_and_finance(gw, send, notices):
+    """A real issue slip for the last 10 washers of SN-2: the balance goes to SN-1 first (all it
+    owes, 120), then SN-2 (10 of the 25 it now owes); salesperson and finance get a note."""
+    one, two, _ = notices
+    assert pay(send, "advance", "130").accepted
+    enable_auto_apply(gw)
+    slip = send("issue_slip", {"issue_date": "2026-11-26", "notice_no": two, "warehouse": "WH-A"},
+                [{"notice_line": 1, "product_code": "P-W10", "quantity": 10}], sender=WAREHOUSE_A)
+    assert slip.accepted, slip.as_dict("en")
     view = gw.ledger.view
+    rows = view._all("SELECT notice_no, amount FROM money_movements WHERE docno = ? AND account = 'notice' ORDER BY id",
+                     [slip.docno])
+    assert [(r["notice_no"], r["amount"]) for r in rows] == [(one, "120.00"), (two, "10.00")]
     assert money.balance(view, "C001", "CNY") == 0
-    assert money.notice_owed(view, two) == D("10.00")
+    assert money.notice_owed(view, two) == D("15.00")
     mails = view._all("SELECT recipient, message FROM outbox WHERE purpose = 'balance_applied' ORDER BY recipient")
     assert [m["recipient"] for m in mails] == sorted([SALES, FINANCE])
     body = email.message_from_bytes(mails[0]["message"], policy=email.policy.default).get_body(("plain",)).get_content()
-    assert f"{two}" in body and show(D("10")) in body
+    assert f"发货单 {two}：冲抵 10 CNY，尚欠 15 CNY" in body
+    to_keeper = view._all("SELECT purpose FROM outbox WHERE recipient = ?", [WAREHOUSE_A])
+    assert "balance_applied" not in {m["purpose"] for m in to_keeper}
 
 
 def test_auto_apply_off_by_default(gw, send, notices):
     _, two, _ = notices
     assert pay(send, "advance", "50").accepted
-    from silu_sheets.document import Context
-
-    ctx = Context(gw.roster.find(FINANCE), gw.firm.today(), gw.firm.firm, tuple(gw.roster.staff.values()))
-    slip = Document(KINDS["issue_slip"], {"notice_no": two, "warehouse": "WH-A"}, [])
-    with gw.ledger.transaction() as writer:
-        assert after_issue(gw, ctx, slip, "ISS-2026-00078", writer) == []
+    slip = send("issue_slip", {"issue_date": "2026-11-26", "notice_no": two, "warehouse": "WH-A"},
+                [{"notice_line": 1, "product_code": "P-W10", "quantity": 10}], sender=WAREHOUSE_A)
+    assert slip.accepted, slip.as_dict("en")
     assert money.balance(gw.ledger.view, "C001", "CNY") == D("50")
+    assert money.notice_owed(gw.ledger.view, two) == D("25.00")
 
 
 def test_balances_listing(gw, send, notices):

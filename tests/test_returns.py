@@ -214,7 +214,7 @@ def test_replacement_open_until_a_notice_names_the_return(gw, send, notice):
     r = ret(send, notice, [{"product_code": "P-M8", "quantity": 5}], goods="replace", money_way="none", requested=None)
     view = gw.ledger.view
     assert [s["docno"] for s in money.open_replacements(view)] == [r.docno]
-    seed_notice(gw, "C001", [{"product_code": "P-M8", "quantity": 5, "unit_price": "0", "lot": "L2026-007"}],
+    seed_notice(gw, "C001", [{"product_code": "P-M8", "quantity": 5, "unit_price": "0", "warehouse": "WH-A", "lot": "L2026-007"}],
                 issued=[0], replaces_return=r.docno)
     assert money.open_replacements(view) == []
     assert money.return_state(view, r.docno)["replacement_open"] is False
@@ -231,7 +231,8 @@ def test_warehouse_copies_carry_no_price_amount_or_balance(gw, send, notice):
     r = ret(send, notice, [{"product_code": "P-M8", "quantity": 10}, {"product_code": "P-W10", "quantity": 4}],
             requested="123.45")
     assert r.accepted
-    mails = gw.ledger.view._all("SELECT recipient, message FROM outbox WHERE purpose = 'warehouse_copy' ORDER BY recipient")
+    mails = gw.ledger.view._all(
+        "SELECT recipient, message FROM outbox WHERE purpose = 'warehouse_copy' AND docno = ? ORDER BY recipient", [r.docno])
     assert sorted(m["recipient"] for m in mails) == sorted([WAREHOUSE_A, WAREHOUSE_B])
     forbidden = [PRICE_M8, PRICE_W10, "123.45", "73.1", "3.72", "271.83", "213.27"]
     for m in mails:

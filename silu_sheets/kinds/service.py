@@ -3,6 +3,8 @@ products, the request, what was done, the status and the next action date for re
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from silu_sheets.declare import Choice as C
 from silu_sheets.declare import (
     Kind,
@@ -14,7 +16,13 @@ from silu_sheets.declare import (
     quantity,
     text,
 )
+from silu_sheets.document import Context, Document
+from silu_sheets.kinds import common
 from silu_sheets.kinds.choices import CHANNELS
+from silu_sheets.problems import Problem, problem_type
+
+if TYPE_CHECKING:
+    from silu_sheets.ledger.store import LedgerView
 
 STATUSES = (
     C("open", "处理中", "in progress"),
@@ -54,3 +62,24 @@ KIND = Kind(
         required=False,
     ),
 )
+
+
+# --- rules --------------------------------------------------------------------------------------
+NEXT_ACTION_SUGGESTED = problem_type(
+    "service-next-action-missing",
+    "服务单未结案却没有下次处理日期，提醒中心将不会提醒。如需跟进，请填写下次处理日期。",
+    "The service record is not closed but has no next action date, so no reminder will come. Fill one if it needs following up.",
+)
+
+
+def check(doc: Document, ledger: LedgerView, ctx: Context) -> list[Problem]:
+    """The customer exists; a named contract exists, is active and is this customer's; the
+    products exist; the next action date is not before the service date."""
+    found = common.customer_known(doc, ledger)
+    contract, problems = common.referenced(doc, ledger, "contract_no", "contract")
+    found += problems + common.same_customer(doc, contract, "contract_no")
+    found += common.products_known(doc, ledger)
+    found += common.not_before(doc, "next_action", "service_date")
+    if doc["status"] in ("open", "waiting") and doc["next_action"] is None:
+        found.append(doc.problem(NEXT_ACTION_SUGGESTED, "next_action", severity="warning"))
+    return found

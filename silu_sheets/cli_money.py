@@ -1,0 +1,253 @@
+"""``silu balance``, ``silu statement``, ``silu lookup``, ``silu memo``, ``silu note``: thin
+printing over silu_sheets.money, lookup, memo and notes (registered in silu_sheets/cli.py)."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import click
+
+from silu_sheets import firm as firm_folder
+from silu_sheets import lookup as lookups
+from silu_sheets import memo as memo_book
+from silu_sheets import money, notes
+from silu_sheets.ledger.store import Ledger
+from silu_sheets.problems import show
+
+
+def _firm(ctx: click.Context) -> firm_folder.FirmFolder:
+    try:
+        return firm_folder.open_firm((ctx.obj or {}).get("firm"))
+    except firm_folder.FirmError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _plain(value: Any) -> Any:
+    """Decimals as exact text for JSON (never floats)."""
+    if isinstance(value, Decimal):
+        return show(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if hasattr(value, "__dataclass_fields__"):
+        return _plain(vars(value))
+    return value
+
+
+def _person(folder: firm_folder.FirmFolder, address: str | None):  # type: ignore[no-untyped-def]
+    if not address:
+        return None
+    person = folder.roster().find(address)
+    if person is None:
+        raise click.ClickException(f"{address} is not on the staff roster (inbox_rules/staff.toml)")
+    return person
+
+
+@click.command()
+@click.argument("customer", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+@click.pass_context
+def balance(ctx: click.Context, customer: str | None, as_json: bool) -> None:
+    """Customers' balances (结余款), what their notices still owe and refunds due."""
+    folder = _firm(ctx)
+    ledger = Ledger(folder.ledger_path)
+    try:
+        if customer and ledger.view.customer(customer) is None:
+            raise click.ClickException(f"customer {customer} does not exist")
+        rows = money.balances(ledger.view, customer)
+        if as_json:
+            click.echo(json.dumps(_plain(rows), ensure_ascii=False, indent=2))
+            return
+        if not rows:
+            click.echo("没有往来款项 No money on record" + (f" for {customer}" if customer else ""))
+        click.echo(
+            f"{'客户 Customer':<14}{'币种':<6}{'结余款 Balance':>16}{'尚欠 Owed':>14}{'待退款 Refund due':>19}"
+        )
+        for r in rows:
+            click.echo(
+                f"{r['customer_code']:<14}{r['currency']:<6}{show(r['balance']):>16}{show(r['owed']):>14}"
+                f"{show(r['refund_due']):>19}"
+            )
+    finally:
+        ledger.close()
+
+
+@click.command()
+@click.argument("customer")
+@click.option("--currency", help="Currency of the statement (default: the firm's).")
+@click.option("--since", help="First day (YYYY-MM-DD); earlier entries make the opening balance.")
+@click.option("--until", help="Last day (YYYY-MM-DD).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Workbook to write.")
+@click.pass_context
+def statement(
+    ctx: click.Context,
+    customer: str,
+    currency: str | None,
+    since: str | None,
+    until: str | None,
+    out: Path | None,
+) -> None:
+    """Write a customer's statement workbook (对账单): opening, shipments, payments, returns, closing."""
+    from silu_sheets.workbook import statement as statement_book
+
+    folder = _firm(ctx)
+    ledger = Ledger(folder.ledger_path)
+    try:
+        found = ledger.view.customer(customer)
+        if found is None:
+            raise click.ClickException(f"customer {customer} does not exist")
+        cur = (currency or folder.firm.currency).upper()
+        st = money.statement(ledger.view, customer, cur, since, until)
+        path = out or Path(f"statement-{customer}-{cur}.xlsx")
+        path.write_bytes(statement_book.to_bytes(statement_book.build(st, found, folder.firm.name)))
+        click.echo(
+            f"{path}: opening {show(st['opening'])}, goods {show(st['shipments'])}, payments {show(st['payments'])}, "
+            f"returns {show(st['returns'])}, refunds {show(st['refunds'])}, closing {show(st['closing'])} {cur}"
+        )
+    finally:
+        ledger.close()
+
+
+@click.group()
+def lookup() -> None:
+    """Quick lookups: a customer's contracts, a product's stock."""
+
+
+@lookup.command("contract")
+@click.argument("query")
+@click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+@click.pass_context
+def lookup_contract(ctx: click.Context, query: str, as_json: bool) -> None:
+    """Contracts by number or customer (code, part of name or phone): terms, shipped, paid."""
+    folder = _firm(ctx.find_root())
+    ledger = Ledger(folder.ledger_path)
+    try:
+        found = lookups.lookup_contracts(ledger.view, query)
+        if as_json:
+            click.echo(json.dumps(_plain(found), ensure_ascii=False, indent=2))
+            return
+        if not found:
+            click.echo(f"没有找到合同 No contract found for “{query}”")
+        for c in found:
+            terms = ", ".join(f"{k}={show(v)}" for k, v in c["terms"].items())
+            click.echo(f"{c['docno']}  {c['customer_code']} {c['customer_name']}  {terms}")
+            for line in c["lines"]:
+                click.echo(
+                    f"   {line['product_code']:<10} 合同 {show(line['quantity'])}  已开发货单 {show(line['noticed'])}  "
+                    f"已出库 {show(line['issued'])}"
+                )
+            click.echo(
+                f"   货值 shipped {show(c['shipped_value'])}  已收/冲 paid {show(c['paid'])}  尚欠 owed {show(c['owed'])}"
+            )
+    finally:
+        ledger.close()
+
+
+@lookup.command("product")
+@click.argument("query")
+@click.option(
+    "--as", "address", help="Who asks (roster address): prices only for roles that may see them."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+@click.pass_context
+def lookup_product(ctx: click.Context, query: str, address: str | None, as_json: bool) -> None:
+    """Products by code, name or spec: stock per warehouse and lot; the price only for those who may see it."""
+    folder = _firm(ctx.find_root())
+    person = _person(folder, address)
+    sees = folder.roster().sees_prices(person) if person else False
+    ledger = Ledger(folder.ledger_path)
+    try:
+        found = lookups.lookup_products(ledger.view, query, sees)
+        if as_json:
+            click.echo(json.dumps(_plain(found), ensure_ascii=False, indent=2))
+            return
+        if not found:
+            click.echo(f"没有找到产品 No product found for “{query}”")
+        for p in found:
+            price = (
+                f"  价格 price {show(p['list_price'])}"
+                if "list_price" in p and p["list_price"] is not None
+                else ""
+            )
+            click.echo(
+                f"{p['code']}  {p['name']}  {p['spec'] or ''}  库存 on hand {show(p['on_hand'])} {p['unit'] or ''}{price}"
+            )
+            for s in p["stock"]:
+                lots = ", ".join(f"{x['lot'] or '-'}: {show(x['on_hand'])}" for x in s["lots"])
+                click.echo(f"   {s['warehouse']}: {show(s['on_hand'])}  ({lots})")
+    finally:
+        ledger.close()
+
+
+@click.command()
+@click.argument("topic", required=False)
+@click.option("--language", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@click.option(
+    "--init",
+    "make",
+    is_flag=True,
+    help="Write an example memo.xlsx into the firm folder if none exists.",
+)
+@click.pass_context
+def memo(ctx: click.Context, topic: str | None, language: str, make: bool) -> None:
+    """The company memo (备忘录): standard answers, from memo.xlsx in the firm folder."""
+    folder = _firm(ctx)
+    path = memo_book.memo_path(folder.root)
+    if make and not path.exists():
+        memo_book.write_example(path)
+        click.echo(f"{path} written; edit it in Excel (topic / 中文答复 / English answer)")
+    if not path.exists():
+        raise click.ClickException(f"no memo yet: run `silu memo --init` and edit {path}")
+    found = memo_book.memo(folder.root, topic)
+    if not found:
+        topics = "、".join(e.topic for e in memo_book.load_memo(folder.root))
+        raise click.ClickException(f"no memo topic matches “{topic}”. Topics: {topics}")
+    for e in found:
+        click.echo(f"【{e.topic}】 {e.answer(language)}")
+
+
+@click.group()
+def note() -> None:
+    """Your personal notepad (个人记事本)."""
+
+
+@note.command("add")
+@click.argument("text", nargs=-1, required=True)
+@click.option("--as", "address", required=True, help="Your roster address.")
+@click.pass_context
+def note_add(ctx: click.Context, text: tuple[str, ...], address: str) -> None:
+    """Keep a note for yourself."""
+    folder = _firm(ctx.find_root())
+    person = _person(folder, address)
+    ledger = Ledger(folder.ledger_path)
+    try:
+        number = notes.add_note(ledger, person.address, " ".join(text))
+    finally:
+        ledger.close()
+    click.echo(f"note {number} kept")
+
+
+@note.command("list")
+@click.option("--as", "address", required=True, help="Your roster address.")
+@click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+@click.pass_context
+def note_list(ctx: click.Context, address: str, as_json: bool) -> None:
+    """Your notes, newest first."""
+    folder = _firm(ctx.find_root())
+    person = _person(folder, address)
+    ledger = Ledger(folder.ledger_path)
+    try:
+        found = notes.list_notes(ledger.view, person.address)
+    finally:
+        ledger.close()
+    if as_json:
+        click.echo(json.dumps(found, ensure_ascii=False, indent=2))
+        return
+    if not found:
+        click.echo("还没有记事 No notes yet")
+    for n in found:
+        click.echo(f"{n['id']:>4}  {n['written_at']}  {n['text']}")

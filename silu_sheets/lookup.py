@@ -1,0 +1,189 @@
+"""Quick lookups for sales and service (合同速查, 产品快速查找): plain data from a ``LedgerView``,
+so the CLI, the mail gateway's subject commands and the tests all print the same facts.
+
+Prices appear only for people who may see them: a warehouse keeper asking about a product gets
+stock, never a price.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from silu_sheets import money
+from silu_sheets.money import ZERO, dec
+
+if TYPE_CHECKING:
+    from silu_sheets.ledger.store import LedgerView
+
+#: contract header fields shown as its terms
+CONTRACT_TERMS = (
+    "contract_date",
+    "order_no",
+    "delivery_date",
+    "payment_days",
+    "currency",
+    "trade",
+    "carrier",
+    "transport_mode",
+    "incoterm",
+    "port_of_loading",
+    "port_of_discharge",
+    "customs_declaration_no",
+)
+
+
+def find_customers(view: LedgerView, query: str) -> list[dict]:
+    """Customers by exact code, else by a part of the name, code or phone (case-insensitive)."""
+    query = query.strip()
+    if not query:
+        return []
+    exact = view.customer(query) or view.customer(query.upper())
+    if exact:
+        return [exact]
+    like = f"%{query.lower()}%"
+    return view._all(
+        "SELECT * FROM customers WHERE lower(name) LIKE ? OR lower(code) LIKE ? OR phone_digits LIKE ? ORDER BY code",
+        [like, like, f"%{query}%"],
+    )
+
+
+def _contract_numbers(view: LedgerView, customer_code: str) -> list[str]:
+    return [
+        r["docno"]
+        for r in view._all(
+            "SELECT docno FROM documents WHERE customer_code = ? AND kind = 'contract' AND status = 'active' ORDER BY docno",
+            [customer_code],
+        )
+    ]
+
+
+def _notices_of_contract(view: LedgerView, contract_no: str) -> list[str]:
+    return [
+        r["docno"]
+        for r in view._all(
+            "SELECT DISTINCT l.docno FROM links l JOIN documents d ON d.docno = l.docno WHERE l.target = ? "
+            "AND l.field = 'contract_no' AND d.kind = 'shipment_notice' AND d.status = 'active' ORDER BY l.docno",
+            [contract_no],
+        )
+    ]
+
+
+def contract_summary(view: LedgerView, contract_no: str) -> dict | None:
+    """One contract: its terms; per line the contract, noticed and issued quantities; per notice
+    what the goods issued are worth, what was paid or credited and what is still owed."""
+    found = view.document(contract_no)
+    if found is None or found["kind"] != "contract":
+        return None
+    header = found["header"]
+    notices = _notices_of_contract(view, contract_no)
+    noticed: dict[str, Decimal] = {}
+    issued: dict[str, Decimal] = {}
+    money_rows = []
+    for n in notices:
+        for line in money.notice_lines(view, n):
+            code = line["product_code"]
+            noticed[code] = noticed.get(code, ZERO) + dec(line["quantity"])
+            issued[code] = issued.get(code, ZERO) + money.issued(view, n, line["line_no"])
+        gross = money.notice_gross(view, n)
+        settled = money.notice_settled(view, n)
+        money_rows.append(
+            {
+                "docno": n,
+                "issued_value": gross,
+                "paid_or_credited": settled,
+                "owed": gross - settled,
+            }
+        )
+    lines = [
+        {
+            "line_no": line.get("line_no"),
+            "product_code": line.get("product_code"),
+            "quantity": dec(line.get("quantity")),
+            "unit_price": dec(line.get("unit_price")),
+            "noticed": noticed.get(line.get("product_code") or "", ZERO),
+            "issued": issued.get(line.get("product_code") or "", ZERO),
+        }
+        for line in found["lines"]
+    ]
+    return {
+        "docno": contract_no,
+        "customer_code": found["customer_code"],
+        "status": found["status"],
+        "terms": {k: header.get(k) for k in CONTRACT_TERMS if header.get(k) not in (None, "")},
+        "lines": lines,
+        "notices": money_rows,
+        "shipped_value": sum((r["issued_value"] for r in money_rows), ZERO),
+        "paid": sum((r["paid_or_credited"] for r in money_rows), ZERO),
+        "owed": sum((r["owed"] for r in money_rows), ZERO),
+        "fully_shipped": all(x["issued"] >= x["quantity"] for x in lines) if lines else False,
+    }
+
+
+def lookup_contracts(view: LedgerView, query: str) -> list[dict]:
+    """Contracts for ``query``: a contract number, or a customer (code, part of its name or
+    phone) whose active contracts are listed with terms, shipped and paid state."""
+    query = query.strip()
+    direct = contract_summary(view, query.upper()) if query else None
+    if direct:
+        customer = view.customer(direct["customer_code"] or "")
+        return [direct | {"customer_name": customer["name"] if customer else ""}]
+    out = []
+    for customer in find_customers(view, query):
+        for number in _contract_numbers(view, customer["code"]):
+            summary = contract_summary(view, number)
+            if summary:
+                out.append(summary | {"customer_name": customer["name"]})
+    return out
+
+
+def lookup_products(view: LedgerView, query: str, sees_prices: bool) -> list[dict]:
+    """Products by exact code, else by a part of code, name or spec: code, name, spec, unit, stock
+    per warehouse (with lots), and the list price only when ``sees_prices``."""
+    query = query.strip()
+    if not query:
+        return []
+    exact = view.product(query) or view.product(query.upper())
+    like = f"%{query.lower()}%"
+    products = (
+        [exact]
+        if exact
+        else view._all(
+            "SELECT * FROM products WHERE lower(code) LIKE ? OR lower(name) LIKE ? OR lower(coalesce(spec, '')) LIKE ? ORDER BY code",
+            [like, like, like],
+        )
+    )
+    warehouses = [w["code"] for w in view.warehouses()]
+    out = []
+    for p in products:
+        stock = []
+        for w in warehouses:
+            lots: dict[str, Decimal] = {}
+            for r in view._all(
+                "SELECT lot, quantity FROM stock_movements WHERE warehouse = ? AND product_code = ?",
+                [w, p["code"]],
+            ):
+                lots[r["lot"]] = lots.get(r["lot"], ZERO) + dec(r["quantity"])
+            held = {lot: q for lot, q in sorted(lots.items()) if q}
+            if held:
+                stock.append(
+                    {
+                        "warehouse": w,
+                        "on_hand": sum(held.values(), ZERO),
+                        "lots": [{"lot": lot, "on_hand": q} for lot, q in held.items()],
+                    }
+                )
+        entry = {
+            "code": p["code"],
+            "name": p["name"],
+            "spec": p.get("spec"),
+            "unit": p.get("unit"),
+            "stock": stock,
+            "on_hand": sum((s["on_hand"] for s in stock), ZERO),
+        }
+        if sees_prices:
+            entry["list_price"] = (
+                dec(p["list_price"]) if p.get("list_price") not in (None, "") else None
+            )
+        out.append(entry)
+    return out

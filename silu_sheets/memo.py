@@ -1,0 +1,94 @@
+"""The company memo (备忘录): standard answers every salesperson gives — company size, business
+scope, mission… Kept by the office in one workbook, ``memo.xlsx`` in the firm folder (sheet
+“备忘录”, columns topic / 中文答复 / English answer), so it is edited in Excel like everything else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from openpyxl import Workbook, load_workbook
+
+MEMO_FILE = "memo.xlsx"
+SHEET = "备忘录"
+HEADER = ("主题 Topic", "中文答复 Answer (zh)", "English answer")
+EXAMPLES = (
+    (
+        "公司规模 company size",
+        "公司现有员工 80 人，其中技术人员 20 人，厂房 6000 平方米。",
+        "We employ 80 people, 20 of them engineers, in a 6,000 m² plant.",
+    ),
+    (
+        "经营范围 business scope",
+        "紧固件及五金配件的生产、销售与进出口。",
+        "Manufacture, sale, import and export of fasteners and hardware.",
+    ),
+    (
+        "企业使命 mission",
+        "让每一颗螺栓都准时、合格地到达客户手中。",
+        "Every bolt on time and to specification at the customer's door.",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class MemoEntry:
+    topic: str
+    zh: str
+    en: str
+
+    def answer(self, language: str) -> str:
+        return (self.zh or self.en) if language == "zh" else (self.en or self.zh)
+
+
+def memo_path(firm_root: Path) -> Path:
+    return Path(firm_root) / MEMO_FILE
+
+
+def write_example(path: Path) -> Path:
+    """A memo workbook with the three columns and example answers, for the office to edit."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = SHEET
+    ws.append(HEADER)
+    for row in EXAMPLES:
+        ws.append(row)
+    for column, width in zip("ABC", (28, 60, 60), strict=True):
+        ws.column_dimensions[column].width = width
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path
+
+
+def load_memo(firm_root: Path) -> list[MemoEntry]:
+    """Every filled row of the memo (empty when the firm has no memo.xlsx yet)."""
+    path = memo_path(firm_root)
+    if not path.exists():
+        return []
+    wb = load_workbook(path, read_only=True, data_only=True)
+    ws = wb[SHEET] if SHEET in wb.sheetnames else wb.worksheets[0]
+    entries = []
+    for i, row in enumerate(ws.iter_rows(values_only=True)):
+        cells = [
+            ("" if v is None else str(v).strip()) for v in (list(row) + [None, None, None])[:3]
+        ]
+        if i == 0 and cells[0].startswith("主题"):
+            continue
+        if cells[0] and (cells[1] or cells[2]):
+            entries.append(MemoEntry(*cells))
+    wb.close()
+    return entries
+
+
+def find(entries: list[MemoEntry], topic: str | None) -> list[MemoEntry]:
+    """Entries whose topic contains ``topic`` (case-insensitive); all of them when none given."""
+    if not topic:
+        return entries
+    key = topic.strip().lower()
+    return [e for e in entries if key in e.topic.lower()]
+
+
+def memo(firm_root: Path, topic: str | None = None) -> list[MemoEntry]:
+    """The memo's answers for ``topic`` (or all), read from the firm's memo.xlsx."""
+    return find(load_memo(firm_root), topic)
