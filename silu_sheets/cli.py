@@ -147,5 +147,10 @@ main.add_command(cli_money.lookup)
 main.add_command(cli_money.memo)
 main.add_command(cli_money.note)
 
+from silu_sheets import cli_fulfilment  # noqa: E402 - status and stock live in their own module
+
+main.add_command(cli_fulfilment.status)
+main.add_command(cli_fulfilment.stock)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,0 +1,239 @@
+"""Where a document stands, and what the warehouses hold: ``silu status`` and ``silu stock``.
+
+``document_status`` answers for any recorded document: who, when, which revision, what it links
+to and what links to it, plus what its kind makes worth knowing — an order's decision and
+contract, a contract's noticed and issued per line, a notice's issued per line, warehouse and lot
+and its slips, an inquiry's state and history. ``prices=False`` gives the view for someone who
+must not see prices (a warehouse keeper): every field declared as a price is left out.
+
+``stock_report`` lists on hand, reserved and available per warehouse, product and lot with the
+lot's expiry. It never carries a price, so it is the same for every reader.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from silu_sheets import fulfilment as F
+from silu_sheets.kinds import KINDS
+
+if TYPE_CHECKING:
+    from silu_sheets.ledger.store import LedgerView
+
+
+def _clean(kind_key: str, values: dict, prices: bool) -> dict:
+    """A document's stored values, without price fields when ``prices`` is False."""
+    kind = KINDS[kind_key]
+    found = {}
+    for key, value in values.items():
+        try:
+            priced = kind.field(key).priced
+        except KeyError:
+            priced = False
+        if prices or not priced:
+            found[key] = value
+    return found
+
+
+def document_status(view: LedgerView, docno: str, prices: bool = True) -> dict | None:
+    """Everything worth knowing about ``docno`` now, as plain JSON-ready values; None if unknown."""
+    doc = view.document(docno)
+    if doc is None:
+        return None
+    kind = KINDS[doc["kind"]]
+    found: dict[str, Any] = {
+        "docno": docno,
+        "kind": kind.key,
+        "title": {"zh": kind.zh, "en": kind.en},
+        "status": doc["status"],
+        "revision": doc["revision"],
+        "customer_code": doc["customer_code"],
+        "owner": doc["owner"],
+        "first_recorded_at": doc["first_recorded_at"],
+        "updated_at": doc["updated_at"],
+        "header": _clean(kind.key, {k: v for k, v in doc["header"].items() if v not in (None, "")}, prices),
+        "lines": [_clean(kind.key, {k: v for k, v in x.items() if v not in (None, "")}, prices) for x in doc["lines"]],
+        "revisions": [
+            {"revision": r["revision"], "action": r["action"], "sender": r["sender"], "recorded_at": r["recorded_at"],
+             "channel": r["channel"], "attachment": r["attachment_name"]}
+            for r in view.revisions(docno)
+        ],
+        "refers_to": [
+            {"field": r["field"], "docno": r["target"]}
+            for r in view._all("SELECT field, target FROM links WHERE docno = ? ORDER BY target", [docno])
+        ],
+        "referred_by": view.dependents(docno),
+    }
+    extra = EXTRAS.get(kind.key)
+    if extra:
+        found.update(extra(view, doc, prices))
+    return found
+
+
+def _order(view: LedgerView, doc: dict, prices: bool) -> dict:
+    header = doc["header"]
+    contract = F.contract_of_order(view, doc["docno"])
+    return {
+        "decision": header.get("decision") or "pending",
+        "decline_reason": header.get("decline_reason"),
+        "offer_type": header.get("offer_type"),
+        "valid_until": header.get("valid_until"),
+        "quote_no": header.get("quote_no"),
+        "contract": contract,
+    }
+
+
+def _contract(view: LedgerView, doc: dict, prices: bool) -> dict:
+    notices = F.notices_of_contract(view, doc["docno"])
+    noticed = F.noticed_by_product(view, doc["docno"])
+    issued: dict[str, Decimal] = {}
+    for n in notices:
+        by_line = F.issued_by_line(view, n)
+        for line in F.lines_of(view, "shipment_notice", n):
+            code = line["product_code"]
+            issued[code] = issued.get(code, F.ZERO) + by_line.get(int(line["line_no"]), F.ZERO)
+    lines = []
+    for line in doc["lines"]:
+        code = line.get("product_code")
+        quantity = F.dec(line.get("quantity"))
+        row = {
+            "line_no": line["line_no"], "product_code": code, "quantity": F.text(quantity),
+            "noticed": F.text(noticed.get(code, F.ZERO)), "issued": F.text(issued.get(code, F.ZERO)),
+            "left_to_notice": F.text(quantity - noticed.get(code, F.ZERO)),
+        }
+        if prices:
+            row["unit_price"] = line.get("unit_price")
+        lines.append(row)
+    return {"order_no": doc["header"].get("order_no"), "notices": notices, "progress": lines}
+
+
+def _notice(view: LedgerView, doc: dict, prices: bool) -> dict:
+    from silu_sheets.warehouse_copy import progress
+
+    rows = []
+    for r in progress(view, doc["docno"]):
+        rows.append({
+            "line_no": r["line_no"], "product_code": r["product_code"], "warehouse": r["warehouse"], "lot": r["lot"],
+            "quantity": F.text(r["noticed"]), "issued": F.text(r["issued"]), "left": F.text(r["left"]),
+            "damaged": F.text(r["damaged"]),
+            "issued_from": [{"warehouse": w["warehouse"], "lot": w["lot"], "issued": F.text(w["issued"])}
+                            for w in r["issued_from"]],
+        })
+    slips = []
+    for s in F.slips_of_notice(view, doc["docno"]):
+        row = view._one("SELECT warehouse, issue_date, recorded_by FROM issue_slip WHERE docno = ?", [s]) or {}
+        slips.append({"docno": s, **row})
+    return {"contract_no": doc["header"].get("contract_no"), "progress": rows, "slips": slips,
+            "fully_issued": bool(rows) and all(F.dec(r["left"]) <= 0 for r in rows)}
+
+
+def _slip(view: LedgerView, doc: dict, prices: bool) -> dict:
+    moved = view._all(
+        "SELECT warehouse, product_code, lot, quantity, movement, against_line FROM stock_movements "
+        "WHERE docno = ? ORDER BY id",
+        [doc["docno"]],
+    )
+    return {"notice_no": doc["header"].get("notice_no"), "movements": moved}
+
+
+def _inquiry(view: LedgerView, doc: dict, prices: bool) -> dict:
+    state = view.inquiry_state(doc["docno"]) or {}
+    linked = view.dependents(doc["docno"])
+    return {
+        "state": state,
+        "follow_ups": [d["docno"] for d in linked if d["kind"] == "follow_up"],
+        "quotes": [d["docno"] for d in linked if d["kind"] == "quote"],
+        "samples": [d["docno"] for d in linked if d["kind"] == "sample"],
+    }
+
+
+def _follow_up(view: LedgerView, doc: dict, prices: bool) -> dict:
+    inquiry = doc["header"].get("inquiry_no")
+    return {"inquiry_no": inquiry, "inquiry_state": view.inquiry_state(inquiry) if inquiry else None}
+
+
+def _quote(view: LedgerView, doc: dict, prices: bool) -> dict:
+    orders = F.linked(view, doc["docno"], "quote_no", "order")
+    return {"valid_until": doc["header"].get("valid_until"), "inquiry_no": doc["header"].get("inquiry_no"),
+            "orders": orders}
+
+
+EXTRAS = {
+    "order": _order,
+    "contract": _contract,
+    "shipment_notice": _notice,
+    "issue_slip": _slip,
+    "inquiry": _inquiry,
+    "follow_up": _follow_up,
+    "quote": _quote,
+}
+
+
+def stock_report(view: LedgerView, warehouse: str | None = None) -> list[dict]:
+    """On hand, reserved (by open notices naming the lot) and available per warehouse, product
+    and lot, with the product's name and the lot's expiry. Places never stocked are left out;
+    places emptied stay listed at zero while notices still reserve them."""
+    where, params = ("WHERE s.warehouse = ?", [warehouse]) if warehouse else ("", [])
+    rows = view._all(
+        "SELECT s.warehouse, s.product_code, s.lot, s.on_hand_milli, l.expiry_date, p.name, p.unit "
+        "FROM stock_on_hand s LEFT JOIN lots l ON l.product_code = s.product_code AND l.lot = s.lot "
+        f"LEFT JOIN products p ON p.code = s.product_code {where} "
+        "ORDER BY s.warehouse, s.product_code, l.expiry_date, s.lot",
+        params,
+    )
+    found = []
+    for r in rows:
+        on_hand = F.from_milli(r["on_hand_milli"])
+        held = F.reservations(view, r["warehouse"], r["product_code"], r["lot"])
+        reserved = sum((x["open"] for x in held), F.ZERO)
+        if not on_hand and not reserved:
+            continue
+        found.append({
+            "warehouse": r["warehouse"], "product_code": r["product_code"], "product_name": r["name"] or "",
+            "unit": r["unit"] or "", "lot": r["lot"], "expiry_date": r["expiry_date"],
+            "on_hand": F.text(on_hand), "reserved": F.text(reserved), "available": F.text(on_hand - reserved),
+            "reserved_by": [f"{x['docno']}#{x['line_no']}" for x in held],
+        })
+    return found
+
+
+def render_status(found: dict, language: str = "zh") -> str:
+    """A short plain-text view of ``document_status`` for the terminal."""
+    zh = language == "zh"
+    title = found["title"]["zh" if zh else "en"]
+    out = [f"{found['docno']}  {title}  [{found['status']}]  rev {found['revision']}  {found['owner']}"]
+    if found.get("customer_code"):
+        out.append(("客户 " if zh else "customer ") + found["customer_code"])
+    for key in ("decision", "contract", "order_no", "contract_no", "notice_no", "valid_until"):
+        if found.get(key):
+            out.append(f"{key}: {found[key]}")
+    if "state" in found:
+        out.append(f"state: {found['state'].get('status')}  next follow-up: {found['state'].get('next_follow_up')}")
+        for key in ("follow_ups", "quotes", "samples"):
+            if found[key]:
+                out.append(f"{key}: {', '.join(found[key])}")
+    for row in found.get("progress", []):
+        if "left_to_notice" in row:
+            out.append(f"  #{row['line_no']} {row['product_code']}: {row['quantity']}  noticed {row['noticed']}  "
+                       f"issued {row['issued']}  left to notice {row['left_to_notice']}")
+        else:
+            places = "; ".join(f"{w['warehouse']} {w['lot'] or '-'} {w['issued']}" for w in row["issued_from"])
+            out.append(f"  #{row['line_no']} {row['product_code']}: {row['quantity']}  issued {row['issued']}  "
+                       f"left {row['left']}" + (f"  ({places})" if places else ""))
+    for key in ("notices",):
+        if found.get(key):
+            out.append(f"{key}: {', '.join(found[key])}")
+    if found.get("slips"):
+        out.append("slips: " + ", ".join(f"{s['docno']} {s.get('warehouse') or ''}" for s in found["slips"]))
+    if found["referred_by"]:
+        out.append("referred by: " + ", ".join(d["docno"] for d in found["referred_by"]))
+    return "\n".join(out)
+
+
+def render_stock(rows: list[dict]) -> str:
+    out = [f"{'warehouse':<8} {'product':<8} {'lot':<12} {'expiry':<10} {'on hand':>10} {'reserved':>10} {'available':>10}"]
+    for r in rows:
+        out.append(f"{r['warehouse']:<8} {r['product_code']:<8} {r['lot'] or '-':<12} {r['expiry_date'] or '-':<10} "
+                   f"{r['on_hand']:>10} {r['reserved']:>10} {r['available']:>10}")
+    return "\n".join(out)
