@@ -394,3 +394,59 @@ def test_fulfilment_queries_use_indexes(send, sn, gw):
     for sql, params in queries:
         plan = " | ".join(row[3] for row in db.execute("EXPLAIN QUERY PLAN " + sql, params).fetchall())
         assert "SCAN" not in plan.replace("SCAN CONSTANT", ""), (sql, plan)
+
+
+# --- silu status / silu stock -----------------------------------------------------------------
+def test_status_of_contract_notice_and_order(send, con, firm, gw):
+    import json
+
+    from click.testing import CliRunner
+
+    from silu_sheets.cli import main
+
+    sn = ok(notice(send, con, [m8(150, "WH-A"), w10(700)]))
+    ok(slip(send, sn, "WH-A", [{"product_code": "P-M8", "lot": L7, "quantity": 120},
+                                {"product_code": "P-M8", "lot": L19, "quantity": 10, "damaged_quantity": 1}]))
+    ok(slip(send, sn, "WH-B", [{"product_code": "P-W10", "quantity": 200}]))
+    run = CliRunner().invoke
+    found = json.loads(run(main, ["--firm", str(firm.root), "status", con, "--json"]).output)
+    assert found["progress"] == [
+        {"line_no": 1, "product_code": "P-M8", "quantity": "300", "noticed": "150", "issued": "130",
+         "left_to_notice": "150", "unit_price": "1.15"},
+        {"line_no": 2, "product_code": "P-W10", "quantity": "1200", "noticed": "700", "issued": "200",
+         "left_to_notice": "500", "unit_price": "0.15"},
+    ]
+    assert found["notices"] == [sn]
+    found = json.loads(run(main, ["--firm", str(firm.root), "status", sn, "--json"]).output)
+    assert found["progress"][0]["issued_from"] == [{"warehouse": "WH-A", "lot": L7, "issued": "120"},
+                                                   {"warehouse": "WH-A", "lot": L19, "issued": "10"}]
+    assert (found["progress"][0]["left"], found["progress"][0]["damaged"]) == ("20", "1")
+    assert found["progress"][1]["issued_from"] == [{"warehouse": "WH-B", "lot": "", "issued": "200"}]
+    assert [s["docno"] for s in found["slips"]] == ["ISS-2026-00001", "ISS-2026-00002"]
+    blind = run(main, ["--firm", str(firm.root), "status", sn, "--json", "--as", WAREHOUSE_A]).output
+    assert "unit_price" not in blind and "1.15" not in blind
+    order_no = found["refers_to"] and gw.ledger.view.document(con)["header"]["order_no"]
+    found = json.loads(run(main, ["--firm", str(firm.root), "status", order_no, "--json"]).output)
+    assert (found["decision"], found["contract"]) == ("accepted", con)
+    text = run(main, ["--firm", str(firm.root), "status", sn]).output
+    assert "#1 P-M8: 150  issued 130  left 20  (WH-A L2026-007 120; WH-A L2026-019 10)" in text
+    missing = run(main, ["--firm", str(firm.root), "status", "SN-2026-00999"])
+    assert missing.exit_code == 1
+
+
+def test_stock_shows_on_hand_reserved_and_available(send, con, firm):
+    import json
+
+    from click.testing import CliRunner
+
+    from silu_sheets.cli import main
+
+    sn = ok(notice(send, con, [m8(100, "WH-A", L7)]))
+    ok(slip(send, sn, "WH-A", [{"product_code": "P-M8", "lot": L7, "quantity": 30}]))
+    result = CliRunner().invoke(main, ["--firm", str(firm.root), "stock", "--warehouse", "WH-A", "--json"])
+    rows = json.loads(result.output)
+    assert [(r["lot"], r["expiry_date"], r["on_hand"], r["reserved"], r["available"]) for r in rows] == [
+        (L7, "2027-03-01", "90", "70", "20"), (L19, "2027-05-10", "35", "0", "35"), ("", None, "1000", "0", "1000")]
+    assert rows[0]["reserved_by"] == [f"{sn}#1"]
+    assert {r["warehouse"] for r in rows} == {"WH-A"}
+    assert "price" not in result.output
