@@ -21,6 +21,7 @@ import importlib
 import logging
 import re
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from silu_sheets.document import Staff
@@ -244,29 +245,49 @@ def price_free(value: Any) -> Any:
     return value
 
 
+def _show(value: Any) -> str:
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, dict):
+        return ", ".join(
+            f"{k}: {_show(v)}" for k, v in value.items() if v not in (None, "", [], {})
+        )
+    if isinstance(value, (list, tuple)):
+        return "[" + "; ".join(_show(v) for v in value) + "]"
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
 def _lines(value: Any) -> list[str]:
-    """A lookup's answer as lines a person reads."""
+    """A lookup's answer as lines a person reads: one line per found thing."""
     if value is None:
         return []
     if isinstance(value, str):
         return [value]
-    if isinstance(value, dict):
-        return [f"{k}: {v}" for k, v in value.items() if not isinstance(v, (dict, list))] + [
-            line for v in value.values() if isinstance(v, (dict, list)) for line in _lines(v)
-        ]
     if isinstance(value, (list, tuple)):
-        return [", ".join(_lines(v)) if isinstance(v, dict) else str(v) for v in value]
-    return [str(value)]
+        return [_show(v) for v in value]
+    return [_show(value)]
+
+
+_MISSING = object()
 
 
 def _lookup(
-    module: str, names: tuple[str, ...], what_zh: str, what_en: str, needs_argument: bool = True
+    what_zh: str,
+    what_en: str,
+    run: Callable[[Gateway, Staff, str], Any],
+    module: str,
+    needs_argument: bool = True,
 ):
+    """A command answered by a lookup another part of the product provides (``module``)."""
+
     def handler(gw: Gateway, person: Staff, argument: str) -> tuple:
-        fn = _optional(module, *names)
-        if fn is None:
-            return _not_yet(person, what_zh, what_en)
         zh = person.language == "zh"
+        try:
+            importlib.import_module(f"silu_sheets.{module}")
+        except ImportError:
+            return _not_yet(person, what_zh, what_en)
         if needs_argument and not argument:
             return (
                 (what_zh if zh else what_en),
@@ -274,90 +295,78 @@ def _lookup(
                 [],
                 [],
             )
-        sees_prices = gw.roster.sees_prices(person)
-        result = _call(fn, gw, person, argument)
-        if not sees_prices:
+        result = run(gw, person, argument)
+        if result is _MISSING:
+            return _not_yet(person, what_zh, what_en)
+        if not gw.roster.sees_prices(person):
             if isinstance(result, str):
                 # free text cannot be checked for prices: the warehouse gets structured answers only
                 result = (
-                    "（此查询结果包含价格信息，不向仓库发送。）"
+                    "（此查询结果可能包含价格，不向仓库发送。）"
                     if zh
                     else "(This answer may contain prices; it is not sent to warehouse staff.)"
                 )
             else:
                 result = price_free(result)
-        lines = _lines(result)
-        if not lines:
-            lines = ["没有找到。" if zh else "Nothing found."]
+        lines = _lines(result) or ["没有找到。" if zh else "Nothing found."]
         title = f"{what_zh}：{argument}" if zh else f"{what_en}: {argument}"
         return title.rstrip("：: "), [], lines, []
 
     return handler
 
 
-def _call(fn: Callable[..., Any], gw: Gateway, person: Staff, argument: str) -> Any:
-    """Call a provided lookup with what it asks for (by parameter name)."""
-    import inspect
+def _status(gw: Gateway, person: Staff, argument: str) -> Any:
+    fn = _optional("status", "document_status")
+    return _MISSING if fn is None else fn(gw.ledger.view, argument.strip().upper())
 
-    params = inspect.signature(fn).parameters
-    available = {
-        "view": gw.ledger.view,
-        "ledger": gw.ledger,
-        "gw": gw,
-        "gateway": gw,
-        "roster": gw.roster,
-        "person": person,
-        "sender": person,
-        "staff": person,
-        "owner": person.address,
-        "address": person.address,
-        "language": person.language,
-        "sees_prices": gw.roster.sees_prices(person),
-    }
-    args: list[Any] = []
-    kwargs: dict[str, Any] = {}
-    text_given = False
-    for name, p in params.items():
-        if name in available:
-            value = available[name]
-        elif not text_given:
-            value, text_given = argument, True
-        elif p.default is not inspect.Parameter.empty:
-            continue
-        else:
-            value = None
-        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
-            args.append(value)
-        else:
-            kwargs[name] = value
-    return fn(*args, **kwargs)
+
+def _product(gw: Gateway, person: Staff, argument: str) -> Any:
+    from silu_sheets import lookup
+
+    return lookup.lookup_products(
+        gw.ledger.view, argument, sees_prices=gw.roster.sees_prices(person)
+    )
+
+
+def _contract(gw: Gateway, person: Staff, argument: str) -> Any:
+    from silu_sheets import lookup
+
+    return lookup.lookup_contracts(gw.ledger.view, argument)
+
+
+def _memo(gw: Gateway, person: Staff, argument: str) -> Any:
+    from silu_sheets import memo
+
+    return [
+        f"{e.topic}: {e.answer(person.language)}" for e in memo.memo(gw.firm.root, argument or None)
+    ]
+
+
+def _note(gw: Gateway, person: Staff, argument: str) -> Any:
+    from silu_sheets import notes
+
+    number = notes.add_note(gw.ledger, person.address, argument)
+    if person.language == "zh":
+        return [f"已记下第 {number} 条。发送 NOTES 可查看全部。"]
+    return [f"Kept as note {number}. Send NOTES to read them all."]
+
+
+def _notes(gw: Gateway, person: Staff, argument: str) -> Any:
+    from silu_sheets import notes
+
+    return [
+        f"#{n['id']} {str(n['written_at'])[:16].replace('T', ' ')} {n['text']}"
+        for n in notes.list_notes(gw.ledger.view, person.address)
+    ]
 
 
 _HANDLERS: dict[str, Callable[[Gateway, Staff, str], tuple]] = {
     "HELP": _help,
     "TEMPLATE": _template,
-    "STATUS": _lookup("status", ("document_status",), "单据状态", "Document status"),
-    "PRODUCT": _lookup(
-        "lookup",
-        ("product_lookup", "find_products", "lookup_product", "products"),
-        "产品查找",
-        "Product lookup",
-    ),
-    "CONTRACT": _lookup(
-        "lookup",
-        ("contract_lookup", "find_contracts", "lookup_contract", "contracts"),
-        "合同速查",
-        "Contract lookup",
-    ),
-    "MEMO": _lookup(
-        "memo",
-        ("memo_answer", "answer", "lookup", "find", "memo"),
-        "备忘录",
-        "Company memo",
-        needs_argument=False,
-    ),
-    "NOTE": _lookup("notes", ("add_note", "write_note", "note"), "记事本", "Notepad"),
-    "NOTES": _lookup(
-        "notes", ("list_notes", "read_notes", "notes"), "记事本", "Notepad", needs_argument=False
-    ),
+    "STATUS": _lookup("单据状态", "Document status", _status, "status"),
+    "PRODUCT": _lookup("产品查找", "Product lookup", _product, "lookup"),
+    "CONTRACT": _lookup("合同速查", "Contract lookup", _contract, "lookup"),
+    "MEMO": _lookup("备忘录", "Company memo", _memo, "memo", needs_argument=False),
+    "NOTE": _lookup("记事本", "Notepad", _note, "notes"),
+    "NOTES": _lookup("记事本", "Notepad", _notes, "notes", needs_argument=False),
 }

@@ -201,7 +201,7 @@ class RelayHandler:
         with self.lock:
             if self.permanent:
                 self.refused.append((rcpts, "550"))
-                return "550 5.1.1 <%s>: mailbox unavailable" % rcpts[0]
+                return f"550 5.1.1 <{rcpts[0]}>: mailbox unavailable"
             if self.temporary_failures > 0:
                 self.temporary_failures -= 1
                 self.refused.append((rcpts, "451"))

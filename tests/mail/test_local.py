@@ -1,0 +1,285 @@
+"""The embedded default with no servers: the local Maildir inbox and sent folder, the drop
+folder, subject commands, the rate limit, the settings — all through real files."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import os
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from silu_sheets import firm as firm_folder
+from silu_sheets.api import fill_form
+from silu_sheets.cli import main
+from silu_sheets.mail import drop, maildir
+from silu_sheets.mail import settings as mail_settings
+from silu_sheets.mail.gateway import run_pass
+from silu_sheets.mail.maildir import MaildirInbox
+from silu_sheets.mail.smtp import send_queued
+from silu_sheets.pipeline import Gateway
+from tests.conftest import SALES, SALES_EN, WAREHOUSE_A
+from tests.mail import eml
+
+FORMS = "forms@firm.test"
+
+
+def inquiry(quantity: object = 500) -> bytes:
+    return fill_form(
+        "inquiry",
+        {"inquiry_date": "2026-11-20", "customer_code": "C001", "channel": "电话"},
+        [{"product_code": "P-M8", "quantity": quantity}],
+    )
+
+
+def sent(folder: firm_folder.FirmFolder) -> list:
+    return [
+        email.message_from_bytes(m, policy=email.policy.default)
+        for m in maildir.messages(folder.mail_dir / "sent")
+    ]
+
+
+def local_pass(gw: Gateway, folder: firm_folder.FirmFolder, **changes):
+    settings = replace(mail_settings.load(folder), **changes)
+    report = run_pass(gw, MaildirInbox(settings.inbox_dir), settings)
+    send_queued(gw, settings)
+    return report
+
+
+def test_silu_poll_answers_the_local_inbox_into_the_local_sent_folder(firm, masters) -> None:
+    maildir.deliver(firm.mail_dir / "inbox", eml.with_form(SALES, FORMS, inquiry(), "询价.xlsx"))
+    runner = CliRunner()
+
+    result = runner.invoke(main, ["--firm", str(firm.root), "poll"])
+
+    assert result.exit_code == 0, result.output
+    assert "询价.xlsx → recorded INQ-2026-00001" in result.output
+    replies = [m for m in sent(firm) if m["To"] == SALES]
+    assert [m["Subject"] for m in replies] == ["已登记 客户咨询单 INQ-2026-00001"]
+    assert maildir.messages(firm.mail_dir / "inbox") == []
+    assert len(maildir.messages(firm.mail_dir / "processed")) == 1
+    # again: nothing new, nothing twice
+    result = runner.invoke(main, ["--firm", str(firm.root), "poll"])
+    assert result.exit_code == 0 and "0 mail(s) handled" in result.output
+    assert len([m for m in sent(firm) if m["To"] == SALES]) == 1
+
+
+def test_silu_send_without_smtp_writes_the_queue_to_the_sent_folder(firm, masters) -> None:
+    result = CliRunner().invoke(main, ["--firm", str(firm.root), "send"])
+    assert result.exit_code == 0 and result.output.startswith(
+        "4 sent"
+    )  # the four master data confirmations
+    assert len(sent(firm)) == 4
+
+
+def test_drop_folder_processes_each_saved_file_once_and_answers_by_mail(firm, gw, masters) -> None:
+    inbox = firm.mail_dir / "drop" / SALES
+    inbox.mkdir(parents=True)
+    (inbox / "询价-华东.xlsx").write_bytes(inquiry())
+    (inbox / "~$询价-华东.xlsx").write_bytes(b"office lock file")
+    stranger = firm.mail_dir / "drop" / "someone@example.com"
+    stranger.mkdir()
+    (stranger / "x.xlsx").write_bytes(inquiry())
+
+    first = drop.run_pass(gw, firm.mail_dir / "drop", settle_seconds=0)
+    again = drop.run_pass(gw, firm.mail_dir / "drop", settle_seconds=0)
+
+    assert [(o.filename, o.accepted, o.docno) for h in first.handled for o in h.outcomes] == [
+        ("询价-华东.xlsx", True, "INQ-2026-00001")
+    ]
+    assert again.handled == []
+    # the same path saved again with other bytes (an amendment) is a new form
+    (inbox / "询价-华东.xlsx").write_bytes(
+        fill_form(
+            "inquiry",
+            {
+                "docno": "INQ-2026-00001",
+                "inquiry_date": "2026-11-20",
+                "customer_code": "C001",
+                "channel": "电话",
+            },
+            [{"product_code": "P-M8", "quantity": 800}],
+        )
+    )
+    [amended] = [
+        o
+        for h in drop.run_pass(gw, firm.mail_dir / "drop", settle_seconds=0).handled
+        for o in h.outcomes
+    ]
+    assert (amended.accepted, amended.action, amended.docno) == (True, "amend", "INQ-2026-00001")
+    assert (
+        gw.ledger.db.execute("SELECT count(*) FROM sources WHERE channel = 'drop'").fetchone()[0]
+        == 2
+    )
+    send_queued(gw, replace(mail_settings.load(firm), smtp=None))
+    subjects = [m["Subject"] for m in sent(firm) if m["To"] == SALES]
+    assert subjects == ["已登记 客户咨询单 INQ-2026-00001", "已修改 客户咨询单 INQ-2026-00001"]
+
+
+def test_a_file_still_being_saved_waits_for_the_next_pass(firm, gw, masters) -> None:
+    inbox = firm.mail_dir / "drop" / SALES
+    inbox.mkdir(parents=True)
+    (inbox / "a.xlsx").write_bytes(inquiry())
+    assert drop.run_pass(gw, firm.mail_dir / "drop", settle_seconds=60).handled == []
+    assert len(drop.run_pass(gw, firm.mail_dir / "drop", settle_seconds=0).handled) == 1
+
+
+def test_attachment_names_are_never_used_as_paths(firm, gw, masters, tmp_path: Path) -> None:
+    evil = "../../../../" + str(tmp_path / "escaped.xlsx").lstrip("/")
+    maildir.deliver(
+        firm.mail_dir / "inbox",
+        eml.mail(SALES, FORMS, "x", [eml.part(b"not a workbook", eml.name_raw(evil))]),
+    )
+    report = local_pass(gw, firm)
+    [outcome] = report.outcomes
+    assert not outcome.accepted and outcome.filename == evil
+    assert not (tmp_path / "escaped.xlsx").exists()
+    assert not any(p.name == "escaped.xlsx" for p in firm.root.rglob("*"))
+
+
+def test_help_attaches_only_the_templates_the_sender_may_send(firm, gw) -> None:
+    for who in (SALES, WAREHOUSE_A):
+        maildir.deliver(firm.mail_dir / "inbox", eml.mail(who, FORMS, "help", []))
+    local_pass(gw, firm)
+    by_person = {m["To"]: m for m in sent(firm)}
+    sales_files = [a.get_filename() for a in by_person[SALES].iter_attachments()]
+    warehouse_files = [a.get_filename() for a in by_person[WAREHOUSE_A].iter_attachments()]
+    assert warehouse_files == ["issue_slip-出库单.xlsx", "return_inbound-退货入库单.xlsx"]
+    assert "quote-销售报价单.xlsx" in sales_files and "issue_slip-出库单.xlsx" not in sales_files
+    assert by_person[SALES]["Subject"] == "使用说明和空白模板"
+
+
+def test_template_command_in_the_senders_language_and_role(firm, gw) -> None:
+    maildir.deliver(firm.mail_dir / "inbox", eml.mail(SALES_EN, FORMS, "TEMPLATE quote", []))
+    maildir.deliver(firm.mail_dir / "inbox", eml.mail(WAREHOUSE_A, FORMS, "模板：报价单", []))
+    local_pass(gw, firm)
+    by_person = {m["To"]: m for m in sent(firm)}
+    tom = by_person[SALES_EN]
+    assert tom["Subject"] == "Blank template: Sales quote"
+    assert [a.get_filename() for a in tom.iter_attachments()] == ["quote-销售报价单.xlsx"]
+    keeper = by_person[WAREHOUSE_A]
+    assert keeper["Subject"] == "未找到模板"
+    assert list(keeper.iter_attachments()) == []
+    assert "出库单 (issue_slip)" in keeper.get_body(("plain",)).get_content()
+
+
+def test_product_lookup_never_shows_the_warehouse_a_price(firm, gw, masters) -> None:
+    maildir.deliver(firm.mail_dir / "inbox", eml.mail(SALES, FORMS, "PRODUCT P-M8", []))
+    maildir.deliver(firm.mail_dir / "inbox", eml.mail(WAREHOUSE_A, FORMS, "产品 P-M8", []))
+    local_pass(gw, firm)
+    by_person = {m["To"]: m for m in sent(firm) if m["To"] in (SALES, WAREHOUSE_A)}
+    sales_text = by_person[SALES].get_body(("plain",)).get_content()
+    keeper_text = by_person[WAREHOUSE_A].get_body(("plain",)).get_content()
+    assert "list_price: 1.20" in sales_text
+    assert "P-M8" in keeper_text and "L2026-007" in keeper_text
+    assert "1.20" not in keeper_text and "price" not in keeper_text
+    assert "1.20" not in by_person[WAREHOUSE_A].get_body(("html",)).get_content()
+
+
+def test_notes_are_kept_per_person(firm, gw) -> None:
+    maildir.deliver(firm.mail_dir / "inbox", eml.mail(SALES, FORMS, "NOTE 周五给刘总回电话", []))
+    local_pass(gw, firm)
+    maildir.deliver(firm.mail_dir / "inbox", eml.mail(SALES, FORMS, "NOTES", []))
+    maildir.deliver(firm.mail_dir / "inbox", eml.mail(SALES_EN, FORMS, "NOTES", []))
+    local_pass(gw, firm)
+    replies = [m for m in sent(firm)]
+    assert "周五给刘总回电话" in replies[1].get_body(("plain",)).get_content()
+    tom = [m for m in replies if m["To"] == SALES_EN][0]
+    assert "周五给刘总回电话" not in tom.get_body(("plain",)).get_content()
+    assert "Nothing found." in tom.get_body(("plain",)).get_content()
+
+
+def test_a_mail_without_a_form_is_answered_with_what_was_ignored(firm, gw) -> None:
+    maildir.deliver(
+        firm.mail_dir / "inbox",
+        eml.mail(
+            SALES,
+            FORMS,
+            "见附件",
+            [eml.part(b"%PDF", eml.name_rfc2231("合同扫描件.pdf"), "application/pdf")],
+        ),
+    )
+    report = local_pass(gw, firm)
+    assert [(h.reason, h.folder) for h in report.handled] == [("no-form", "Ignored")]
+    [reply] = sent(firm)
+    assert reply["Subject"] == "未找到表格"
+    assert "合同扫描件.pdf" in reply.get_body(("plain",)).get_content()
+
+
+def test_rate_limit_sets_aside_a_flood_and_tells_the_sender_once(firm, gw, masters) -> None:
+    for i in range(5):
+        maildir.deliver(
+            firm.mail_dir / "inbox",
+            eml.with_form(SALES, FORMS, inquiry(quantity=i + 1), f"{i}.xlsx"),
+        )
+    report = local_pass(gw, firm, rate_limit_per_hour=3)
+    assert [h.reason for h in report.handled] == ["processed"] * 3 + ["rate-limited"] * 2
+    assert (
+        gw.ledger.db.execute("SELECT count(*) FROM documents WHERE kind = 'inquiry'").fetchone()[0]
+        == 3
+    )
+    subjects = [m["Subject"] for m in sent(firm) if m["To"] == SALES]
+    assert subjects.count("邮件过多，已暂停处理") == 1
+    assert len(subjects) == 4
+    assert len(maildir.messages(firm.mail_dir / "ignored")) == 2
+
+
+def test_settings_refuse_passwords_in_files_and_name_the_variable(firm) -> None:
+    path = firm.root / firm_folder.SETTINGS
+    base = path.read_text()
+    path.write_text(
+        base
+        + '\n[mail.imap]\nhost = "imap.firm.test"\nuser = "forms@firm.test"\npassword = "hunter2"\n'
+    )
+    with pytest.raises(firm_folder.FirmError, match="passwords never go in files"):
+        mail_settings.load(firm_folder.open_firm(firm.root))
+    path.write_text(
+        base
+        + '\n[mail.imap]\nhost = "imap.firm.test"\nuser = "forms@firm.test"\npassword_env = "SILU_NOT_SET_X"\n'
+    )
+    loaded = mail_settings.load(firm_folder.open_firm(firm.root))
+    assert "SILU_NOT_SET_X" in loaded.describe() and "hunter2" not in loaded.describe()
+    os.environ.pop("SILU_NOT_SET_X", None)
+    with pytest.raises(firm_folder.FirmError, match="SILU_NOT_SET_X, which is not set"):
+        loaded.imap.password()
+    path.write_text(base + '\n[mail.smtp]\nhost = "smtp.firm.test"\nsecurity = "ssl3"\n')
+    with pytest.raises(firm_folder.FirmError, match="security must be one of"):
+        mail_settings.load(firm_folder.open_firm(firm.root))
+
+
+def test_replies_go_only_to_people_on_the_roster(firm, gw) -> None:
+    from silu_sheets.replies import Reply, to_message
+
+    msg = to_message(
+        Reply("outsider@example.com", "x", "x", "<p>x</p>", "confirmation"), FORMS, "firm"
+    )
+    with gw.ledger.transaction() as writer:
+        writer.queue_mail("outsider@example.com", "x", "confirmation", msg.as_bytes(), None)
+    report = send_queued(gw, mail_settings.load(firm))
+    assert report.failed == [1] and report.sent == []
+    rows = gw.ledger.db.execute(
+        "SELECT recipient, status, last_error FROM outbox ORDER BY id"
+    ).fetchall()
+    assert rows[0] == (
+        "outsider@example.com",
+        "failed",
+        "outsider@example.com is not on the roster: never sent",
+    )
+    assert all(m["To"] != "outsider@example.com" for m in sent(firm))
+
+
+def test_the_demo_runs_through_the_local_mailbox(tmp_path: Path) -> None:
+    from silu_sheets.demo import run
+
+    lines: list[str] = []
+    demo = run(tmp_path / "demo", echo=lines.append)
+    root = tmp_path / "demo" / "mail"
+    assert maildir.messages(root / "inbox") == []
+    handled = len(maildir.messages(root / "processed")) + len(maildir.messages(root / "rejected"))
+    assert handled == len(demo.outcomes)
+    assert len(maildir.messages(root / "sent")) >= len(demo.outcomes)
+    assert any("Summary:" in line for line in lines)
+    assert any(o.docno for o in demo.outcomes) and any(not o.accepted for o in demo.outcomes)
