@@ -330,6 +330,7 @@ class CuttingProxy:
         self.listener.listen(16)
         self.port = self.listener.getsockname()[1]
         self._closed = False
+        self.connections: list[socket.socket] = []
         threading.Thread(target=self._accept, daemon=True).start()
 
     def _accept(self) -> None:
@@ -339,6 +340,7 @@ class CuttingProxy:
             except OSError:
                 return
             server = socket.create_connection(("127.0.0.1", self.target_port))
+            self.connections += [client, server]
             budget = [self.cut_after]
             threading.Thread(target=self._pipe, args=(client, server, None), daemon=True).start()
             threading.Thread(target=self._pipe, args=(server, client, budget), daemon=True).start()
@@ -367,6 +369,15 @@ class CuttingProxy:
                 with contextlib.suppress(OSError):
                     s.close()
 
+    def drop_all(self) -> None:
+        """Cut every open connection now (a NAT box forgetting an idle session)."""
+        for s in self.connections:
+            with contextlib.suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)
+        self.connections.clear()
+        self.cuts += 1
+
     def close(self) -> None:
         self._closed = True
+        self.drop_all()
         self.listener.close()
