@@ -20,21 +20,50 @@ D = Decimal
 def notices(gw, masters):
     """C001: SN-1 issued 100 × 1.20 = 120 of 100; SN-2 issued 40 of 50 P-W10 × 0.50 = 20.
     C002: SN-3 in USD, issued 10 × 2 = 20."""
-    one = seed_notice(gw, "C001", [{"product_code": "P-M8", "quantity": 100, "unit_price": "1.20", "warehouse": "WH-A", "lot": "L2026-007"}],
-                      notice_date="2026-11-10")
-    two = seed_notice(gw, "C001", [{"product_code": "P-W10", "quantity": 50, "unit_price": "0.50"}], issued=[40],
-                      notice_date="2026-11-12")
-    three = seed_notice(gw, "C002", [{"product_code": "P-W10", "quantity": 10, "unit_price": "2"}], currency="USD")
+    one = seed_notice(
+        gw,
+        "C001",
+        [
+            {
+                "product_code": "P-M8",
+                "quantity": 100,
+                "unit_price": "1.20",
+                "warehouse": "WH-A",
+                "lot": "L2026-007",
+            }
+        ],
+        notice_date="2026-11-10",
+    )
+    two = seed_notice(
+        gw,
+        "C001",
+        [{"product_code": "P-W10", "quantity": 50, "unit_price": "0.50"}],
+        issued=[40],
+        notice_date="2026-11-12",
+    )
+    three = seed_notice(
+        gw, "C002", [{"product_code": "P-W10", "quantity": 10, "unit_price": "2"}], currency="USD"
+    )
     return one, two, three
 
 
 def pay(send, kind, amount=None, lines=(), customer="C001", **more):
-    header = {"payment_date": "2026-11-25", "customer_code": customer, "payment_type": kind, "amount": amount, **more}
-    return send("payment", header, [{"notice_no": n, "applied": a} for n, a in lines], sender=FINANCE)
+    header = {
+        "payment_date": "2026-11-25",
+        "customer_code": customer,
+        "payment_type": kind,
+        "amount": amount,
+        **more,
+    }
+    return send(
+        "payment", header, [{"notice_no": n, "applied": a} for n, a in lines], sender=FINANCE
+    )
 
 
 def confirmation_text(gw, outcome) -> str:
-    raw = gw.ledger.view._one("SELECT message FROM outbox WHERE id = ?", [outcome.outbox_ids[0]])["message"]
+    raw = gw.ledger.view._one("SELECT message FROM outbox WHERE id = ?", [outcome.outbox_ids[0]])[
+        "message"
+    ]
     msg = email.message_from_bytes(raw, policy=email.policy.default)
     return msg.get_body(("plain",)).get_content()
 
@@ -85,7 +114,9 @@ def test_applied_above_amount_refused(send, notices):
 
 def test_receivable_needs_lines_and_amount(send, notices):
     outcome = pay(send, "receivable", None, [])
-    assert sorted(codes(outcome)) == sorted([("B10", "payment-amount-needed"), ("A18", "payment-lines-needed")])
+    assert sorted(codes(outcome)) == sorted(
+        [("B10", "payment-amount-needed"), ("A18", "payment-lines-needed")]
+    )
 
 
 def test_advance_goes_to_balance_and_names_only_customer(gw, send, notices):
@@ -148,7 +179,9 @@ def test_amend_or_cancel_advance_once_used_refused(gw, send, notices):
     lower = pay(send, "advance", "50", docno=advance.docno)
     assert codes(lower) == [("B10", "balance-would-go-negative")]
     assert lower.problems[0].values["left"] == D("-30")
-    cancel = pay(send, "advance", "100", docno=advance.docno, action="cancel", cancel_reason="wrong customer")
+    cancel = pay(
+        send, "advance", "100", docno=advance.docno, action="cancel", cancel_reason="wrong customer"
+    )
     assert codes(cancel) == [("B5", "balance-would-go-negative")]
     assert money.balance(gw.ledger.view, "C001", "CNY") == D("20")
     higher = pay(send, "advance", "130", docno=advance.docno)
@@ -158,12 +191,19 @@ def test_amend_or_cancel_advance_once_used_refused(gw, send, notices):
 
 def test_cancel_unused_advance_reverses_it(gw, send, notices):
     advance = pay(send, "advance", "100")
-    cancel = pay(send, "advance", "100", docno=advance.docno, action="cancel", cancel_reason="entered twice")
+    cancel = pay(
+        send, "advance", "100", docno=advance.docno, action="cancel", cancel_reason="entered twice"
+    )
     assert cancel.accepted, cancel.as_dict("en")
     view = gw.ledger.view
     assert money.balance(view, "C001", "CNY") == 0
-    rows = view._all("SELECT movement, amount FROM money_movements WHERE docno = ? ORDER BY id", [advance.docno])
-    assert [(r["movement"], r["amount"]) for r in rows] == [("advance", "100"), ("reversal", "-100")]
+    rows = view._all(
+        "SELECT movement, amount FROM money_movements WHERE docno = ? ORDER BY id", [advance.docno]
+    )
+    assert [(r["movement"], r["amount"]) for r in rows] == [
+        ("advance", "100"),
+        ("reversal", "-100"),
+    ]
 
 
 def test_amend_receivable_replaces_its_effects(gw, send, notices):
@@ -180,7 +220,10 @@ def enable_auto_apply(gw) -> None:
     from silu_sheets import firm as firm_folder
 
     path = gw.firm.root / "silu.toml"
-    path.write_text(path.read_text(encoding="utf-8") + "\n[payments]\nauto_apply_balance = true\n", encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8") + "\n[payments]\nauto_apply_balance = true\n",
+        encoding="utf-8",
+    )
     gw.firm = firm_folder.open_firm(gw.firm.root)
 
 
@@ -190,18 +233,30 @@ def test_auto_apply_oldest_first_as_goods_are_issued_and_mails_sales_and_finance
     one, two, _ = notices
     assert pay(send, "advance", "130").accepted
     enable_auto_apply(gw)
-    slip = send("issue_slip", {"issue_date": "2026-11-26", "notice_no": two, "warehouse": "WH-A"},
-                [{"notice_line": 1, "product_code": "P-W10", "quantity": 10}], sender=WAREHOUSE_A)
+    slip = send(
+        "issue_slip",
+        {"issue_date": "2026-11-26", "notice_no": two, "warehouse": "WH-A"},
+        [{"notice_line": 1, "product_code": "P-W10", "quantity": 10}],
+        sender=WAREHOUSE_A,
+    )
     assert slip.accepted, slip.as_dict("en")
     view = gw.ledger.view
-    rows = view._all("SELECT notice_no, amount FROM money_movements WHERE docno = ? AND account = 'notice' ORDER BY id",
-                     [slip.docno])
+    rows = view._all(
+        "SELECT notice_no, amount FROM money_movements WHERE docno = ? AND account = 'notice' ORDER BY id",
+        [slip.docno],
+    )
     assert [(r["notice_no"], r["amount"]) for r in rows] == [(one, "120.00"), (two, "10.00")]
     assert money.balance(view, "C001", "CNY") == 0
     assert money.notice_owed(view, two) == D("15.00")
-    mails = view._all("SELECT recipient, message FROM outbox WHERE purpose = 'balance_applied' ORDER BY recipient")
+    mails = view._all(
+        "SELECT recipient, message FROM outbox WHERE purpose = 'balance_applied' ORDER BY recipient"
+    )
     assert [m["recipient"] for m in mails] == sorted([SALES, FINANCE])
-    body = email.message_from_bytes(mails[0]["message"], policy=email.policy.default).get_body(("plain",)).get_content()
+    body = (
+        email.message_from_bytes(mails[0]["message"], policy=email.policy.default)
+        .get_body(("plain",))
+        .get_content()
+    )
     assert f"发货单 {two}：冲抵 10 CNY，尚欠 15 CNY" in body
     to_keeper = view._all("SELECT purpose FROM outbox WHERE recipient = ?", [WAREHOUSE_A])
     assert "balance_applied" not in {m["purpose"] for m in to_keeper}
@@ -210,8 +265,12 @@ def test_auto_apply_oldest_first_as_goods_are_issued_and_mails_sales_and_finance
 def test_auto_apply_off_by_default(gw, send, notices):
     _, two, _ = notices
     assert pay(send, "advance", "50").accepted
-    slip = send("issue_slip", {"issue_date": "2026-11-26", "notice_no": two, "warehouse": "WH-A"},
-                [{"notice_line": 1, "product_code": "P-W10", "quantity": 10}], sender=WAREHOUSE_A)
+    slip = send(
+        "issue_slip",
+        {"issue_date": "2026-11-26", "notice_no": two, "warehouse": "WH-A"},
+        [{"notice_line": 1, "product_code": "P-W10", "quantity": 10}],
+        sender=WAREHOUSE_A,
+    )
     assert slip.accepted, slip.as_dict("en")
     assert money.balance(gw.ledger.view, "C001", "CNY") == D("50")
     assert money.notice_owed(gw.ledger.view, two) == D("25.00")
@@ -222,6 +281,18 @@ def test_balances_listing(gw, send, notices):
     assert pay(send, "receivable", "200", [(one, "120")]).accepted
     rows = money.balances(gw.ledger.view)
     assert rows == [
-        {"customer_code": "C001", "currency": "CNY", "balance": D("80"), "owed": D("20.00"), "refund_due": D(0)},
-        {"customer_code": "C002", "currency": "USD", "balance": D(0), "owed": D("20"), "refund_due": D(0)},
+        {
+            "customer_code": "C001",
+            "currency": "CNY",
+            "balance": D("80"),
+            "owed": D("20.00"),
+            "refund_due": D(0),
+        },
+        {
+            "customer_code": "C002",
+            "currency": "USD",
+            "balance": D(0),
+            "owed": D("20"),
+            "refund_due": D(0),
+        },
     ]

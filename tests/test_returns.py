@@ -23,17 +23,44 @@ PRICE_M8, PRICE_W10 = "7.31", "0.93"
 def notice(gw, masters):
     """C001's notice: line 1 P-M8 100 @ 7.31 (WH-A, lot L2026-007), 60 issued; line 2 P-W10
     50 @ 0.93 from WH-B, all issued."""
-    return seed_notice(gw, "C001", [
-        {"product_code": "P-M8", "quantity": 100, "unit_price": PRICE_M8, "warehouse": "WH-A", "lot": "L2026-007"},
-        {"product_code": "P-W10", "quantity": 50, "unit_price": PRICE_W10, "warehouse": "WH-B"},
-    ], issued=[60, 50])
+    return seed_notice(
+        gw,
+        "C001",
+        [
+            {
+                "product_code": "P-M8",
+                "quantity": 100,
+                "unit_price": PRICE_M8,
+                "warehouse": "WH-A",
+                "lot": "L2026-007",
+            },
+            {"product_code": "P-W10", "quantity": 50, "unit_price": PRICE_W10, "warehouse": "WH-B"},
+        ],
+        issued=[60, 50],
+    )
 
 
-def ret(send, notice_no, lines, sender=SALES, goods="return", money_way="refund", requested="100", **more):
+def ret(
+    send,
+    notice_no,
+    lines,
+    sender=SALES,
+    goods="return",
+    money_way="refund",
+    requested="100",
+    **more,
+):
     header = {
-        "return_date": "2026-11-26", "notice_no": notice_no, "reason": "螺纹不良", "request_person": "李娜",
-        "money_person": "王强", "goods_person": "赵磊", "goods_disposition": goods, "money_disposition": money_way,
-        "requested_amount": requested, **more,
+        "return_date": "2026-11-26",
+        "notice_no": notice_no,
+        "reason": "螺纹不良",
+        "request_person": "李娜",
+        "money_person": "王强",
+        "goods_person": "赵磊",
+        "goods_disposition": goods,
+        "money_disposition": money_way,
+        "requested_amount": requested,
+        **more,
     }
     return send("sales_return", header, lines, sender=sender)
 
@@ -44,8 +71,17 @@ def inbound(send, return_no, warehouse, lines, sender=WAREHOUSE_A, **more):
 
 
 def refund(send, return_no, amount, customer="C001"):
-    return send("payment", {"payment_date": "2026-11-28", "customer_code": customer, "payment_type": "refund",
-                            "amount": amount, "sales_return_no": return_no}, sender=FINANCE)
+    return send(
+        "payment",
+        {
+            "payment_date": "2026-11-28",
+            "customer_code": customer,
+            "payment_type": "refund",
+            "amount": amount,
+            "sales_return_no": return_no,
+        },
+        sender=FINANCE,
+    )
 
 
 # --- quantities ---------------------------------------------------------------------------------
@@ -53,7 +89,10 @@ def test_return_within_issued_then_refused_beyond_what_is_left(gw, send, notice)
     first = ret(send, notice, [{"product_code": "P-M8", "quantity": 40}])
     assert first.accepted, first.as_dict("en")
     stored = gw.ledger.view._one("SELECT * FROM sales_return_lines WHERE docno = ?", [first.docno])
-    assert (stored["notice_line"], stored["unit_price"]) == (1, PRICE_M8)  # defaults from the notice
+    assert (stored["notice_line"], stored["unit_price"]) == (
+        1,
+        PRICE_M8,
+    )  # defaults from the notice
     second = ret(send, notice, [{"product_code": "P-M8", "quantity": 25}])
     assert codes(second) == [("C22", "return-exceeds-issued")]
     assert second.problems[0].values["left"] == D(20)
@@ -62,14 +101,22 @@ def test_return_within_issued_then_refused_beyond_what_is_left(gw, send, notice)
 
 
 def test_two_lines_on_same_notice_line_add_up(send, notice):
-    outcome = ret(send, notice, [{"notice_line": 1, "product_code": "P-M8", "quantity": 50},
-                                 {"notice_line": 1, "product_code": "P-M8", "quantity": 11}])
+    outcome = ret(
+        send,
+        notice,
+        [
+            {"notice_line": 1, "product_code": "P-M8", "quantity": 50},
+            {"notice_line": 1, "product_code": "P-M8", "quantity": 11},
+        ],
+    )
     assert codes(outcome) == [("C23", "return-exceeds-issued")]
     assert outcome.problems[0].values["left"] == D(10)
 
 
 def test_nothing_issued_refused(gw, send, masters):
-    unissued = seed_notice(gw, "C001", [{"product_code": "P-W10", "quantity": 5, "unit_price": "1"}], issued=[0])
+    unissued = seed_notice(
+        gw, "C001", [{"product_code": "P-W10", "quantity": 5, "unit_price": "1"}], issued=[0]
+    )
     outcome = ret(send, unissued, [{"product_code": "P-W10", "quantity": 1}])
     assert codes(outcome) == [("B8", "return-nothing-issued")]
 
@@ -84,8 +131,14 @@ def test_product_not_on_notice_and_line_mismatch(send, notice):
 
 
 def test_ambiguous_product_needs_the_line(gw, send, masters):
-    twice = seed_notice(gw, "C001", [{"product_code": "P-W10", "quantity": 5, "unit_price": "1"},
-                                     {"product_code": "P-W10", "quantity": 5, "unit_price": "2"}])
+    twice = seed_notice(
+        gw,
+        "C001",
+        [
+            {"product_code": "P-W10", "quantity": 5, "unit_price": "1"},
+            {"product_code": "P-W10", "quantity": 5, "unit_price": "2"},
+        ],
+    )
     outcome = ret(send, twice, [{"product_code": "P-W10", "quantity": 1}])
     assert codes(outcome) == [("A22", "return-line-ambiguous")]
     assert ret(send, twice, [{"notice_line": 2, "product_code": "P-W10", "quantity": 1}]).accepted
@@ -93,9 +146,18 @@ def test_ambiguous_product_needs_the_line(gw, send, masters):
 
 # --- dispositions and money -------------------------------------------------------------------
 def test_none_only_with_replacement(send, notice):
-    outcome = ret(send, notice, [{"product_code": "P-M8", "quantity": 1}], money_way="none", requested=None)
+    outcome = ret(
+        send, notice, [{"product_code": "P-M8", "quantity": 1}], money_way="none", requested=None
+    )
     assert codes(outcome) == [("B15", "return-none-needs-replace")]
-    outcome = ret(send, notice, [{"product_code": "P-M8", "quantity": 1}], goods="replace", money_way="none", requested=None)
+    outcome = ret(
+        send,
+        notice,
+        [{"product_code": "P-M8", "quantity": 1}],
+        goods="replace",
+        money_way="none",
+        requested=None,
+    )
     assert outcome.accepted, outcome.as_dict("en")
 
 
@@ -113,15 +175,29 @@ def test_nothing_credited_before_agreement_then_agreed_credit_lowers_notice(gw, 
     first = ret(send, notice, [{"product_code": "P-M8", "quantity": 10}], requested="80")
     assert money.notice_owed(view, notice) == owed
     assert view._all("SELECT * FROM money_movements") == []
-    too_much = ret(send, notice, [{"product_code": "P-M8", "quantity": 10}], requested="80", agreed_amount="73.11",
-                   docno=first.docno)
+    too_much = ret(
+        send,
+        notice,
+        [{"product_code": "P-M8", "quantity": 10}],
+        requested="80",
+        agreed_amount="73.11",
+        docno=first.docno,
+    )
     assert codes(too_much) == [("B17", "return-agreed-above-value")]
     assert too_much.problems[0].values["value"] == D("73.10")
-    agreed = ret(send, notice, [{"product_code": "P-M8", "quantity": 10}], requested="80", agreed_amount="70",
-                 docno=first.docno)
+    agreed = ret(
+        send,
+        notice,
+        [{"product_code": "P-M8", "quantity": 10}],
+        requested="80",
+        agreed_amount="70",
+        docno=first.docno,
+    )
     assert agreed.accepted, agreed.as_dict("en")
     assert money.notice_owed(view, notice) == owed - D(70)
-    assert money.refundable(view, first.docno) == 0  # the notice was unpaid: its debt is lowered instead
+    assert (
+        money.refundable(view, first.docno) == 0
+    )  # the notice was unpaid: its debt is lowered instead
 
 
 def test_unit_price_set_only_by_managing_side(gw, send, notice):
@@ -132,12 +208,23 @@ def test_unit_price_set_only_by_managing_side(gw, send, notice):
     assert by_manager.accepted, by_manager.as_dict("en")
     over = ret(send, notice, line, sender=MANAGER, agreed_amount="50.01", docno=by_manager.docno)
     assert over.problems[0].values["value"] == D(50)
-    assert ret(send, notice, line, sender=MANAGER, agreed_amount="50", docno=by_manager.docno).accepted
+    assert ret(
+        send, notice, line, sender=MANAGER, agreed_amount="50", docno=by_manager.docno
+    ).accepted
 
 
 def pay_all(send, notice_no, amount):
-    out = send("payment", {"payment_date": "2026-11-25", "customer_code": "C001", "payment_type": "receivable",
-                           "amount": amount}, [{"notice_no": notice_no, "applied": amount}], sender=FINANCE)
+    out = send(
+        "payment",
+        {
+            "payment_date": "2026-11-25",
+            "customer_code": "C001",
+            "payment_type": "receivable",
+            "amount": amount,
+        },
+        [{"notice_no": notice_no, "applied": amount}],
+        sender=FINANCE,
+    )
     assert out.accepted, out.as_dict("en")
 
 
@@ -147,8 +234,14 @@ def test_refund_after_paid_notice_never_above_agreed_not_refunded(gw, send, noti
     first = ret(send, notice, [{"product_code": "P-M8", "quantity": 10}], requested="73.10")
     early = refund(send, first.docno, "10")
     assert codes(early) == [("B14", "refund-not-agreed")]
-    assert ret(send, notice, [{"product_code": "P-M8", "quantity": 10}], requested="73.10", agreed_amount="60",
-               docno=first.docno).accepted
+    assert ret(
+        send,
+        notice,
+        [{"product_code": "P-M8", "quantity": 10}],
+        requested="73.10",
+        agreed_amount="60",
+        docno=first.docno,
+    ).accepted
     assert money.refundable(view, first.docno) == D(60)
     too_much = refund(send, first.docno, "60.5")
     assert codes(too_much) == [("B10", "refund-above-due")]
@@ -157,8 +250,14 @@ def test_refund_after_paid_notice_never_above_agreed_not_refunded(gw, send, noti
     again = refund(send, first.docno, "20")
     assert again.problems[0].values["due"] == D(15)
     assert money.refunded(view, first.docno) == D(45)
-    lower = ret(send, notice, [{"product_code": "P-M8", "quantity": 10}], requested="73.10", agreed_amount="40",
-                docno=first.docno)
+    lower = ret(
+        send,
+        notice,
+        [{"product_code": "P-M8", "quantity": 10}],
+        requested="73.10",
+        agreed_amount="40",
+        docno=first.docno,
+    )
     assert codes(lower) == [("B17", "return-agreed-below-refunded")]
     assert lower.problems[0].values["refunded"] == D(45)
 
@@ -166,26 +265,67 @@ def test_refund_after_paid_notice_never_above_agreed_not_refunded(gw, send, noti
 def test_balance_disposition_after_payment_goes_to_balance(gw, send, notice):
     view = gw.ledger.view
     pay_all(send, notice, money.notice_owed(view, notice))
-    first = ret(send, notice, [{"product_code": "P-W10", "quantity": 10}], money_way="balance", requested="9.30")
+    first = ret(
+        send,
+        notice,
+        [{"product_code": "P-W10", "quantity": 10}],
+        money_way="balance",
+        requested="9.30",
+    )
     assert money.balance(view, "C001", "CNY") == 0
-    assert ret(send, notice, [{"product_code": "P-W10", "quantity": 10}], money_way="balance", requested="9.30",
-               agreed_amount="9", docno=first.docno).accepted
+    assert ret(
+        send,
+        notice,
+        [{"product_code": "P-W10", "quantity": 10}],
+        money_way="balance",
+        requested="9.30",
+        agreed_amount="9",
+        docno=first.docno,
+    ).accepted
     assert money.balance(view, "C001", "CNY") == D(9)
     wrong = refund(send, first.docno, "1")
     assert codes(wrong) == [("B14", "refund-not-refund-disposition")]
     # the credit was used: the return cannot be cancelled nor its credit lowered below what was used
-    use = send("payment", {"payment_date": "2026-11-28", "customer_code": "C001", "payment_type": "advance", "amount": 1},
-               sender=FINANCE)
+    use = send(
+        "payment",
+        {
+            "payment_date": "2026-11-28",
+            "customer_code": "C001",
+            "payment_type": "advance",
+            "amount": 1,
+        },
+        sender=FINANCE,
+    )
     assert use.accepted
     other = seed_notice(gw, "C001", [{"product_code": "P-W10", "quantity": 20, "unit_price": "1"}])
-    assert send("payment", {"payment_date": "2026-11-28", "customer_code": "C001", "payment_type": "apply_balance"},
-                [{"notice_no": other, "applied": "10"}], sender=FINANCE).accepted
-    cancel = ret(send, notice, [{"product_code": "P-W10", "quantity": 10}], money_way="balance", requested="9.30",
-                 agreed_amount="9", docno=first.docno, action="cancel", cancel_reason="客户撤回")
+    assert send(
+        "payment",
+        {"payment_date": "2026-11-28", "customer_code": "C001", "payment_type": "apply_balance"},
+        [{"notice_no": other, "applied": "10"}],
+        sender=FINANCE,
+    ).accepted
+    cancel = ret(
+        send,
+        notice,
+        [{"product_code": "P-W10", "quantity": 10}],
+        money_way="balance",
+        requested="9.30",
+        agreed_amount="9",
+        docno=first.docno,
+        action="cancel",
+        cancel_reason="客户撤回",
+    )
     assert codes(cancel) == [("B5", "return-balance-used")]
     assert cancel.problems[0].values["left"] == D(-9)
-    lower = ret(send, notice, [{"product_code": "P-W10", "quantity": 10}], money_way="balance", requested="9.30",
-                agreed_amount="5", docno=first.docno)
+    lower = ret(
+        send,
+        notice,
+        [{"product_code": "P-W10", "quantity": 10}],
+        money_way="balance",
+        requested="9.30",
+        agreed_amount="5",
+        docno=first.docno,
+    )
     assert codes(lower) == [("B17", "return-balance-used")]
     assert lower.problems[0].values["left"] == D(-4)
 
@@ -195,12 +335,24 @@ def test_customer_accounts_agree(gw, send, notice):
     view = gw.ledger.view
     pay_all(send, notice, money.notice_owed(view, notice) - 100)
     r = ret(send, notice, [{"product_code": "P-M8", "quantity": 10}], requested="73.10")
-    assert ret(send, notice, [{"product_code": "P-M8", "quantity": 10}], requested="73.10", agreed_amount="73.10",
-               docno=r.docno).accepted
+    assert ret(
+        send,
+        notice,
+        [{"product_code": "P-M8", "quantity": 10}],
+        requested="73.10",
+        agreed_amount="73.10",
+        docno=r.docno,
+    ).accepted
     assert money.refundable(view, r.docno) == D(0)  # 73.10 of the 100 still owed was simply not due
     more = ret(send, notice, [{"product_code": "P-M8", "quantity": 20}], requested="146.20")
-    assert ret(send, notice, [{"product_code": "P-M8", "quantity": 20}], requested="146.20", agreed_amount="146.20",
-               docno=more.docno).accepted
+    assert ret(
+        send,
+        notice,
+        [{"product_code": "P-M8", "quantity": 20}],
+        requested="146.20",
+        agreed_amount="146.20",
+        docno=more.docno,
+    ).accepted
     assert money.refundable(view, more.docno) == D("119.30")  # 146.20 − the 26.90 still owed
     assert refund(send, more.docno, "30").accepted
     figures = money.balances(view, "C001")[0]
@@ -211,11 +363,31 @@ def test_customer_accounts_agree(gw, send, notice):
 
 # --- replacement ----------------------------------------------------------------------------------
 def test_replacement_open_until_a_notice_names_the_return(gw, send, notice):
-    r = ret(send, notice, [{"product_code": "P-M8", "quantity": 5}], goods="replace", money_way="none", requested=None)
+    r = ret(
+        send,
+        notice,
+        [{"product_code": "P-M8", "quantity": 5}],
+        goods="replace",
+        money_way="none",
+        requested=None,
+    )
     view = gw.ledger.view
     assert [s["docno"] for s in money.open_replacements(view)] == [r.docno]
-    seed_notice(gw, "C001", [{"product_code": "P-M8", "quantity": 5, "unit_price": "0", "warehouse": "WH-A", "lot": "L2026-007"}],
-                issued=[0], replaces_return=r.docno)
+    seed_notice(
+        gw,
+        "C001",
+        [
+            {
+                "product_code": "P-M8",
+                "quantity": 5,
+                "unit_price": "0",
+                "warehouse": "WH-A",
+                "lot": "L2026-007",
+            }
+        ],
+        issued=[0],
+        replaces_return=r.docno,
+    )
     assert money.open_replacements(view) == []
     assert money.return_state(view, r.docno)["replacement_open"] is False
 
@@ -228,19 +400,29 @@ def every_part(data: bytes) -> str:
 
 def test_warehouse_copies_carry_no_price_amount_or_balance(gw, send, notice):
     pay_all(send, notice, "271.83")  # a paid amount exists that must not leak either
-    r = ret(send, notice, [{"product_code": "P-M8", "quantity": 10}, {"product_code": "P-W10", "quantity": 4}],
-            requested="123.45")
+    r = ret(
+        send,
+        notice,
+        [{"product_code": "P-M8", "quantity": 10}, {"product_code": "P-W10", "quantity": 4}],
+        requested="123.45",
+    )
     assert r.accepted
     mails = gw.ledger.view._all(
-        "SELECT recipient, message FROM outbox WHERE purpose = 'warehouse_copy' AND docno = ? ORDER BY recipient", [r.docno])
+        "SELECT recipient, message FROM outbox WHERE purpose = 'warehouse_copy' AND docno = ? ORDER BY recipient",
+        [r.docno],
+    )
     assert sorted(m["recipient"] for m in mails) == sorted([WAREHOUSE_A, WAREHOUSE_B])
     forbidden = [PRICE_M8, PRICE_W10, "123.45", "73.1", "3.72", "271.83", "213.27"]
     for m in mails:
         msg = email.message_from_bytes(m["message"], policy=email.policy.default)
         files = [part.get_content() for part in msg.iter_attachments()]
         assert len(files) == 1
-        texts = [msg["Subject"], msg.get_body(("plain",)).get_content(), msg.get_body(("html",)).get_content(),
-                 every_part(files[0])]
+        texts = [
+            msg["Subject"],
+            msg.get_body(("plain",)).get_content(),
+            msg.get_body(("html",)).get_content(),
+            every_part(files[0]),
+        ]
         for text in texts:
             for figure in forbidden:
                 assert figure not in text, (m["recipient"], figure)
@@ -259,22 +441,41 @@ def test_warehouse_copies_carry_no_price_amount_or_balance(gw, send, notice):
 # --- return inbound slips -------------------------------------------------------------------------
 @pytest.fixture
 def returned(send, notice):
-    r = ret(send, notice, [{"product_code": "P-M8", "quantity": 10, "warehouse": "WH-A"},
-                           {"product_code": "P-W10", "quantity": 6}])
+    r = ret(
+        send,
+        notice,
+        [
+            {"product_code": "P-M8", "quantity": 10, "warehouse": "WH-A"},
+            {"product_code": "P-W10", "quantity": 6},
+        ],
+    )
     assert r.accepted
     return r.docno
 
 
 def test_inbound_only_by_staff_of_the_warehouse(send, returned):
-    outcome = inbound(send, returned, "WH-A", [{"return_line": 1, "product_code": "P-M8", "quantity": 1}], sender=WAREHOUSE_B)
+    outcome = inbound(
+        send,
+        returned,
+        "WH-A",
+        [{"return_line": 1, "product_code": "P-M8", "quantity": 1}],
+        sender=WAREHOUSE_B,
+    )
     assert codes(outcome) == [("B9", "inbound-not-your-warehouse")]
-    outcome = inbound(send, returned, "WH-Z", [{"return_line": 1, "product_code": "P-M8", "quantity": 1}])
+    outcome = inbound(
+        send, returned, "WH-Z", [{"return_line": 1, "product_code": "P-M8", "quantity": 1}]
+    )
     assert ("B9", "warehouse-unknown") in codes(outcome)
 
 
 def test_inbound_into_the_warehouse_sales_named(send, returned):
-    outcome = inbound(send, returned, "WH-B", [{"return_line": 1, "product_code": "P-M8", "quantity": 1, "lot": "L2026-007"}],
-                      sender=WAREHOUSE_B)
+    outcome = inbound(
+        send,
+        returned,
+        "WH-B",
+        [{"return_line": 1, "product_code": "P-M8", "quantity": 1, "lot": "L2026-007"}],
+        sender=WAREHOUSE_B,
+    )
     assert codes(outcome) == [("B9", "inbound-wrong-warehouse")]
     assert outcome.problems[0].values["named"] == "WH-A"
 
@@ -282,44 +483,94 @@ def test_inbound_into_the_warehouse_sales_named(send, returned):
 def test_inbound_batches_and_warehouses_never_above_return(gw, send, returned):
     view = gw.ledger.view
     before_a = view.on_hand("WH-A", "P-M8", "L2026-007")
-    first = inbound(send, returned, "WH-A", [{"return_line": 1, "product_code": "P-M8", "quantity": 4}])
+    first = inbound(
+        send, returned, "WH-A", [{"return_line": 1, "product_code": "P-M8", "quantity": 4}]
+    )
     assert first.accepted, first.as_dict("en")
-    assert view.on_hand("WH-A", "P-M8", "L2026-007") == before_a + 4  # lot taken from the notice line
+    assert (
+        view.on_hand("WH-A", "P-M8", "L2026-007") == before_a + 4
+    )  # lot taken from the notice line
     too_many = inbound(send, returned, "WH-A", [{"product_code": "P-M8", "quantity": 7}])
     assert codes(too_many) == [("D15", "inbound-exceeds-return")]
     assert too_many.problems[0].values["left"] == D(6)
     w10_a, w10_b = view.on_hand("WH-A", "P-W10", ""), view.on_hand("WH-B", "P-W10", "")
     assert inbound(send, returned, "WH-A", [{"product_code": "P-W10", "quantity": 2}]).accepted
-    assert inbound(send, returned, "WH-B", [{"product_code": "P-W10", "quantity": 4}], sender=WAREHOUSE_B).accepted
-    assert (view.on_hand("WH-A", "P-W10", ""), view.on_hand("WH-B", "P-W10", "")) == (w10_a + 2, w10_b + 4)
-    full = inbound(send, returned, "WH-B", [{"product_code": "P-W10", "quantity": 1}], sender=WAREHOUSE_B)
+    assert inbound(
+        send, returned, "WH-B", [{"product_code": "P-W10", "quantity": 4}], sender=WAREHOUSE_B
+    ).accepted
+    assert (view.on_hand("WH-A", "P-W10", ""), view.on_hand("WH-B", "P-W10", "")) == (
+        w10_a + 2,
+        w10_b + 4,
+    )
+    full = inbound(
+        send, returned, "WH-B", [{"product_code": "P-W10", "quantity": 1}], sender=WAREHOUSE_B
+    )
     assert full.problems[0].values["left"] == D(0)
     assert money.received(view, returned, 2) == D(6)
 
 
 def test_inbound_lot_must_follow_and_damaged_within(send, returned):
-    outcome = inbound(send, returned, "WH-A", [{"return_line": 1, "product_code": "P-M8", "quantity": 2, "lot": "L2026-019",
-                                                "damaged_quantity": 3}])
-    assert sorted(codes(outcome)) == [("C15", "inbound-wrong-lot"), ("E15", "inbound-damaged-above-quantity")]
+    outcome = inbound(
+        send,
+        returned,
+        "WH-A",
+        [
+            {
+                "return_line": 1,
+                "product_code": "P-M8",
+                "quantity": 2,
+                "lot": "L2026-019",
+                "damaged_quantity": 3,
+            }
+        ],
+    )
+    assert sorted(codes(outcome)) == [
+        ("C15", "inbound-wrong-lot"),
+        ("E15", "inbound-damaged-above-quantity"),
+    ]
 
 
 def test_return_cannot_drop_below_received_nor_be_cancelled_with_slips(send, notice, returned):
-    assert inbound(send, returned, "WH-A", [{"return_line": 1, "product_code": "P-M8", "quantity": 8}]).accepted
-    lower = ret(send, notice, [{"product_code": "P-M8", "quantity": 7, "warehouse": "WH-A"},
-                               {"product_code": "P-W10", "quantity": 6}], docno=returned)
+    assert inbound(
+        send, returned, "WH-A", [{"return_line": 1, "product_code": "P-M8", "quantity": 8}]
+    ).accepted
+    lower = ret(
+        send,
+        notice,
+        [
+            {"product_code": "P-M8", "quantity": 7, "warehouse": "WH-A"},
+            {"product_code": "P-W10", "quantity": 6},
+        ],
+        docno=returned,
+    )
     assert codes(lower) == [("C22", "return-below-received")]
     assert lower.problems[0].values["received"] == D(8)
-    cancel = ret(send, notice, [{"product_code": "P-M8", "quantity": 10}], docno=returned, action="cancel",
-                 cancel_reason="录错")
+    cancel = ret(
+        send,
+        notice,
+        [{"product_code": "P-M8", "quantity": 10}],
+        docno=returned,
+        action="cancel",
+        cancel_reason="录错",
+    )
     assert codes(cancel) == [("B5", "cancel-has-dependents")]
 
 
 def test_cancel_inbound_takes_stock_back(gw, send, returned):
     view = gw.ledger.view
     before = view.on_hand("WH-A", "P-M8", "L2026-007")
-    slip = inbound(send, returned, "WH-A", [{"return_line": 1, "product_code": "P-M8", "quantity": 3}])
-    cancel = inbound(send, returned, "WH-A", [{"return_line": 1, "product_code": "P-M8", "quantity": 3}],
-                     docno=slip.docno, action="cancel", cancel_reason="记错")
+    slip = inbound(
+        send, returned, "WH-A", [{"return_line": 1, "product_code": "P-M8", "quantity": 3}]
+    )
+    cancel = inbound(
+        send,
+        returned,
+        "WH-A",
+        [{"return_line": 1, "product_code": "P-M8", "quantity": 3}],
+        docno=slip.docno,
+        action="cancel",
+        cancel_reason="记错",
+    )
     assert cancel.accepted, cancel.as_dict("en")
     assert view.on_hand("WH-A", "P-M8", "L2026-007") == before
     assert money.received(view, returned, 1) == 0

@@ -20,9 +20,19 @@ from silu_sheets.cli import main
 D = Decimal
 
 
-def service(send, sender=SERVICE, lines=({"product_code": "P-M8", "quantity": 2, "problem": "螺纹滑牙"},), **header):
-    values = {"service_date": "2026-11-26", "customer_code": "C001", "request": "更换两颗螺栓", "status": "open",
-              "next_action": "2026-11-30"} | header
+def service(
+    send,
+    sender=SERVICE,
+    lines=({"product_code": "P-M8", "quantity": 2, "problem": "螺纹滑牙"},),
+    **header,
+):
+    values = {
+        "service_date": "2026-11-26",
+        "customer_code": "C001",
+        "request": "更换两颗螺栓",
+        "status": "open",
+        "next_action": "2026-11-30",
+    } | header
     return send("service", values, list(lines), sender=sender)
 
 
@@ -41,10 +51,21 @@ def test_service_contract_of_another_customer_refused(send, masters):
 
 
 def test_service_unknowns_and_dates_refused(send, masters):
-    outcome = service(send, customer_code="C999", contract_no="CON-2026-09999", next_action="2026-11-01",
-                      lines=[{"product_code": "P-NOPE"}])
-    assert sorted(codes(outcome)) == sorted([("B8", "customer-unknown"), ("B9", "doc-unknown"),
-                                             ("A19", "product-unknown"), ("B15", "date-before")])
+    outcome = service(
+        send,
+        customer_code="C999",
+        contract_no="CON-2026-09999",
+        next_action="2026-11-01",
+        lines=[{"product_code": "P-NOPE"}],
+    )
+    assert sorted(codes(outcome)) == sorted(
+        [
+            ("B8", "customer-unknown"),
+            ("B9", "doc-unknown"),
+            ("A19", "product-unknown"),
+            ("B15", "date-before"),
+        ]
+    )
 
 
 def test_service_open_without_next_action_is_recorded_with_a_warning(send, masters):
@@ -62,16 +83,28 @@ def test_service_by_sales_allowed_by_warehouse_not(send, masters):
 
 # --- lookups ------------------------------------------------------------------------------------------
 def test_lookup_contracts_with_terms_shipped_and_paid(gw, send, masters):
-    notice = seed_notice(gw, "C001", [{"product_code": "P-W10", "quantity": 100, "unit_price": "0.50"}], issued=[60])
-    assert send("payment", {"payment_date": "2026-11-25", "customer_code": "C001", "payment_type": "receivable",
-                            "amount": "20"}, [{"notice_no": notice, "applied": "20"}], sender=FINANCE).accepted
+    notice = seed_notice(
+        gw, "C001", [{"product_code": "P-W10", "quantity": 100, "unit_price": "0.50"}], issued=[60]
+    )
+    assert send(
+        "payment",
+        {
+            "payment_date": "2026-11-25",
+            "customer_code": "C001",
+            "payment_type": "receivable",
+            "amount": "20",
+        },
+        [{"notice_no": notice, "applied": "20"}],
+        sender=FINANCE,
+    ).accepted
     contract_no = gw.ledger.view.document(notice)["header"]["contract_no"]
     by_name = lookup.lookup_contracts(gw.ledger.view, "华东")
     assert [c["docno"] for c in by_name] == [contract_no]
     c = by_name[0]
     assert c["terms"]["payment_days"] == 30 and c["terms"]["delivery_date"] == "2026-12-10"
     assert [(x["product_code"], x["quantity"], x["noticed"], x["issued"]) for x in c["lines"]] == [
-        ("P-W10", D(100), D(100), D(60))]
+        ("P-W10", D(100), D(100), D(60))
+    ]
     assert (c["shipped_value"], c["paid"], c["owed"]) == (D("30.00"), D(20), D("10.00"))
     assert lookup.lookup_contracts(gw.ledger.view, contract_no)[0]["docno"] == contract_no
     assert lookup.lookup_contracts(gw.ledger.view, "Acme") == []
@@ -81,8 +114,14 @@ def test_lookup_products_price_only_for_those_who_see_prices(gw, masters):
     for_sales = lookup.lookup_products(gw.ledger.view, "螺栓", sees_prices=True)
     assert [p["code"] for p in for_sales] == ["P-M8"]
     assert for_sales[0]["list_price"] == D("1.20")
-    assert [(s["warehouse"], s["on_hand"]) for s in for_sales[0]["stock"]] == [("WH-A", D(155)), ("WH-B", D(200))]
-    assert for_sales[0]["stock"][0]["lots"] == [{"lot": "L2026-007", "on_hand": D(120)}, {"lot": "L2026-019", "on_hand": D(35)}]
+    assert [(s["warehouse"], s["on_hand"]) for s in for_sales[0]["stock"]] == [
+        ("WH-A", D(155)),
+        ("WH-B", D(200)),
+    ]
+    assert for_sales[0]["stock"][0]["lots"] == [
+        {"lot": "L2026-007", "on_hand": D(120)},
+        {"lot": "L2026-019", "on_hand": D(35)},
+    ]
     for_keeper = lookup.lookup_products(gw.ledger.view, "P-M8", sees_prices=False)
     assert "list_price" not in for_keeper[0]
 
@@ -116,19 +155,29 @@ def test_memo_edited_in_excel_is_read(gw):
     wb = load_workbook(path)
     wb["备忘录"].append(["交货期 lead time", "常规品 7 天。", ""])
     wb.save(path)
-    assert memo.memo(gw.firm.root, "lead")[0].answer("en") == "常规品 7 天。"  # falls back to the other language
+    assert (
+        memo.memo(gw.firm.root, "lead")[0].answer("en") == "常规品 7 天。"
+    )  # falls back to the other language
 
 
 def test_notes_are_personal(gw):
     notes.add_note(gw.ledger, SALES, "周五前回电华东机电")
     notes.add_note(gw.ledger, SALES, "样品已寄")
     notes.add_note(gw.ledger, SERVICE, "not hers")
-    assert [n["text"] for n in notes.list_notes(gw.ledger.view, SALES)] == ["样品已寄", "周五前回电华东机电"]
+    assert [n["text"] for n in notes.list_notes(gw.ledger.view, SALES)] == [
+        "样品已寄",
+        "周五前回电华东机电",
+    ]
     with pytest.raises(ValueError):
         notes.add_note(gw.ledger, SALES, "  ")
     runner = CliRunner()
     root = str(gw.firm.root)
-    assert runner.invoke(main, ["--firm", root, "note", "add", "call", "Anna", "--as", SERVICE]).exit_code == 0
+    assert (
+        runner.invoke(
+            main, ["--firm", root, "note", "add", "call", "Anna", "--as", SERVICE]
+        ).exit_code
+        == 0
+    )
     listed = runner.invoke(main, ["--firm", root, "note", "list", "--as", SERVICE])
     assert "call Anna" in listed.output and "周五" not in listed.output
     stranger = runner.invoke(main, ["--firm", root, "note", "list", "--as", "nobody@else.test"])
@@ -137,28 +186,62 @@ def test_notes_are_personal(gw):
 
 # --- balance and statement --------------------------------------------------------------------------
 def test_cli_balance_and_statement_workbook(gw, send, masters, tmp_path):
-    notice = seed_notice(gw, "C001", [{"product_code": "P-W10", "quantity": 100, "unit_price": "0.50"}],
-                         notice_date="2026-11-22")
-    assert send("payment", {"payment_date": "2026-11-20", "customer_code": "C001", "payment_type": "advance",
-                            "amount": "80"}, sender=FINANCE).accepted
-    assert send("payment", {"payment_date": "2026-11-25", "customer_code": "C001", "payment_type": "receivable",
-                            "amount": "30"}, [{"notice_no": notice, "applied": "30"}], sender=FINANCE).accepted
+    notice = seed_notice(
+        gw,
+        "C001",
+        [{"product_code": "P-W10", "quantity": 100, "unit_price": "0.50"}],
+        notice_date="2026-11-22",
+    )
+    assert send(
+        "payment",
+        {
+            "payment_date": "2026-11-20",
+            "customer_code": "C001",
+            "payment_type": "advance",
+            "amount": "80",
+        },
+        sender=FINANCE,
+    ).accepted
+    assert send(
+        "payment",
+        {
+            "payment_date": "2026-11-25",
+            "customer_code": "C001",
+            "payment_type": "receivable",
+            "amount": "30",
+        },
+        [{"notice_no": notice, "applied": "30"}],
+        sender=FINANCE,
+    ).accepted
     runner = CliRunner()
     root = str(gw.firm.root)
     result = runner.invoke(main, ["--firm", root, "balance", "C001", "--json"])
     assert json.loads(result.output) == [
-        {"customer_code": "C001", "currency": "CNY", "balance": "80", "owed": "20", "refund_due": "0"}]
+        {
+            "customer_code": "C001",
+            "currency": "CNY",
+            "balance": "80",
+            "owed": "20",
+            "refund_due": "0",
+        }
+    ]
     assert runner.invoke(main, ["--firm", root, "balance", "C404"]).exit_code == 1
     out = tmp_path / "st.xlsx"
-    result = runner.invoke(main, ["--firm", root, "statement", "C001", "--since", "2026-11-21", "--out", str(out)])
+    result = runner.invoke(
+        main, ["--firm", root, "statement", "C001", "--since", "2026-11-21", "--out", str(out)]
+    )
     assert result.exit_code == 0, result.output
     ws = load_workbook(io.BytesIO(out.read_bytes()))["对账单"]
     rows = [[c.value for c in row] for row in ws.iter_rows(min_row=7)]
-    assert rows[0][2] == "期初余额 Opening balance" and D(str(rows[0][5])) == D(-80)  # the advance came before
+    assert rows[0][2] == "期初余额 Opening balance" and D(str(rows[0][5])) == D(
+        -80
+    )  # the advance came before
     labels = {r[2]: r[5] for r in rows if r[2]}
     assert D(str(labels["发货合计 Goods issued"])) == D(50)
     assert D(str(labels["收款合计 Payments received"])) == D(30)
-    assert D(str(labels["期末余额 Closing balance"])) == D(-60)  # owes 20, holds 80 of the customer's
+    assert D(str(labels["期末余额 Closing balance"])) == D(
+        -60
+    )  # owes 20, holds 80 of the customer's
     assert D(str(labels["其中结余款 of which customer balance"])) == D(80)
     st = money.statement(gw.ledger.view, "C001", "CNY")
     assert st["closing"] == D(-60) and st["opening"] == 0

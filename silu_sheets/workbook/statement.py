@@ -35,7 +35,15 @@ def build(st: dict, customer: dict | None, firm_name: str = "") -> Workbook:
     ws["A2"] = f"客户 Customer: {st['customer_code']} {name}"
     ws["A3"] = f"币种 Currency: {st['currency']}"
     ws["A4"] = f"期间 Period: {st['since'] or '…'} – {st['until'] or '…'}"
-    heads = ("日期 Date", "单号 Document", "摘要 What", "应收 Charge", "收回/冲减 Credit", "余额 Balance", "备注 Note")
+    heads = (
+        "日期 Date",
+        "单号 Document",
+        "摘要 What",
+        "应收 Charge",
+        "收回/冲减 Credit",
+        "余额 Balance",
+        "备注 Note",
+    )
     ws.append([])
     ws.append(list(heads))
     for cell in ws[6]:
@@ -45,7 +53,9 @@ def build(st: dict, customer: dict | None, firm_name: str = "") -> Workbook:
     for e in st["lines"]:
         running += e.charge - e.credit
         zh, en = WHAT.get(e.what, (e.what, e.what))
-        ws.append([e.date, e.docno, f"{zh} {en}", e.charge or None, e.credit or None, running, e.note])
+        ws.append(
+            [e.date, e.docno, f"{zh} {en}", e.charge or None, e.credit or None, running, e.note]
+        )
     ws.append([])
     totals = (
         ("发货合计 Goods issued", st["shipments"]),
@@ -64,7 +74,9 @@ def build(st: dict, customer: dict | None, firm_name: str = "") -> Workbook:
                 cell.number_format = MONEY_FORMAT
     for column, width in zip("ABCDEFG", (12, 18, 30, 14, 16, 14, 24), strict=True):
         ws.column_dimensions[column].width = width
-    ws["A5"] = "正数为客户欠款，负数为客户结余或应退款。Positive: the customer owes; negative: the customer's money held."
+    ws["A5"] = (
+        "正数为客户欠款，负数为客户结余或应退款。Positive: the customer owes; negative: the customer's money held."
+    )
     ws["A5"].alignment = Alignment(wrap_text=False)
     ws.freeze_panes = "A7"
     return wb
