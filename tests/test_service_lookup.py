@@ -245,3 +245,32 @@ def test_cli_balance_and_statement_workbook(gw, send, masters, tmp_path):
     assert D(str(labels["其中结余款 of which customer balance"])) == D(80)
     st = money.statement(gw.ledger.view, "C001", "CNY")
     assert st["closing"] == D(-60) and st["opening"] == 0
+
+
+# --- the demo scene -------------------------------------------------------------------------------
+def test_money_demo_scene_on_shipped_notices(gw, masters):
+    from silu_sheets.demo import Demo
+    from silu_sheets.demo import money as money_scene
+
+    said: list[str] = []
+    demo = Demo(gw.firm, gw, said.append)
+    money_scene.scene(demo)
+    assert "skipped" in said[0] and demo.outcomes == []
+    seed_notice(gw, "C001", [{"product_code": "P-M8", "quantity": 30, "unit_price": "1.15", "warehouse": "WH-A",
+                              "lot": "L2026-007"}])
+    money_scene.scene(demo)
+    got = [(o.kind, o.accepted, [p.code for p in o.problems]) for o in demo.outcomes]
+    assert got == [
+        ("payment", True, []),
+        ("payment", False, ["notice-paid-above-owed"]),
+        ("payment", True, []),
+        ("sales_return", False, ["return-exceeds-issued"]),
+        ("sales_return", True, []),
+        ("sales_return", True, []),
+        ("return_inbound", True, []),
+        ("sales_return", True, []),
+        ("service", True, []),
+    ]
+    view = gw.ledger.view
+    assert len(money.open_replacements(view)) == 1
+    assert money.balances(view, "C001")[0]["balance"] == D(200)
