@@ -116,6 +116,14 @@ def test_customer_name_used_by_another_code_is_refused(send, gw, masters):
     assert gw.ledger.view.customer("C009") is None
 
 
+def test_one_name_under_two_codes_in_one_workbook_is_refused(send, gw, masters):
+    lines = [{"code": "C010", "name": "甲公司"}, {"code": "C011", "name": "甲 公司"}]
+    outcome = send("customers", {}, lines, sender=ADMIN)
+    assert codes(outcome) == [("B7", "customer-name-taken")]
+    assert outcome.problems[0].values == {"name": "甲 公司", "code": "C010"}
+    assert gw.ledger.view.customer("C010") is None
+
+
 def test_customer_sent_again_under_its_own_code_is_updated(send, gw, masters):
     outcome = send(
         "customers",
@@ -183,6 +191,23 @@ def test_opening_stock_lot_with_a_different_expiry_is_refused(send, masters):
     assert outcome.problems[0].values["recorded"] == "2027-03-01"
 
 
+def test_one_lot_with_two_expiries_in_one_workbook_is_refused(send, masters):
+    lines = [
+        stock(product_code="P-M8", lot="L-NEW", expiry_date="2027-01-01"),
+        stock(warehouse="WH-B", product_code="P-M8", lot="L-NEW", expiry_date="2027-02-01"),
+    ]
+    outcome = send("opening_stock", {"as_of": "2026-11-01"}, lines, sender=ADMIN)
+    assert codes(outcome) == [("F8", "lot-expiry-differs-in-form")]
+    assert outcome.problems[0].values == {
+        "lot": "L-NEW",
+        "earlier": dt.date(2027, 1, 1),
+        "first": 1,
+        "given": dt.date(2027, 2, 1),
+    }
+    lines[1]["expiry_date"] = "2027-01-01"
+    assert send("opening_stock", {"as_of": "2026-11-01"}, lines, sender=ADMIN).accepted
+
+
 def test_opening_stock_expiry_before_production_is_refused(send, masters):
     line = stock(
         product_code="P-M8", lot="L-NEW", production_date="2026-06-01", expiry_date="2026-05-01"
@@ -231,6 +256,23 @@ def test_opening_stock_sent_again_sets_the_quantity_anew(send, gw, masters):
     assert again.accepted
     assert len(rows(gw, "stock_movements")) == 6
     assert view.on_hand("WH-A", "P-W10", None) == Decimal(1000)
+
+
+def test_opening_stock_never_set_below_what_has_already_left(send, gw, masters):
+    """30 of lot L2026-007 have been issued since the count: the count may be corrected down to
+    30 (leaving none), never below, since stock never goes negative."""
+    with gw.ledger.transaction() as writer:
+        writer.move_stock("WH-A", "P-M8", "L2026-007", Decimal(-30), "issue", "ISS-2026-00001", 1)
+    line = stock(product_code="P-M8", lot="L2026-007", quantity=20, expiry_date="2027-03-01")
+    refused = send("opening_stock", {"as_of": "2026-11-01"}, [line], sender=ADMIN)
+    assert codes(refused) == [("D7", "stock-would-go-negative")]
+    assert refused.problems[0].values["minimum"] == Decimal(30)
+    assert gw.ledger.view.on_hand("WH-A", "P-M8", "L2026-007") == Decimal(90)
+    accepted = send(
+        "opening_stock", {"as_of": "2026-11-01"}, [{**line, "quantity": 30}], sender=ADMIN
+    )
+    assert accepted.accepted, accepted.as_dict("en")
+    assert gw.ledger.view.on_hand("WH-A", "P-M8", "L2026-007") == Decimal(0)
 
 
 # --- inquiry ---------------------------------------------------------------------------------
@@ -406,6 +448,20 @@ def test_follow_up_of_a_closed_inquiry_is_refused(send, gw, inquiry, result):
         follow_up_form(inquiry, docno=closing.docno, result=result, close_reason="价格原因"),
     )
     assert amend.accepted, amend.as_dict("en")
+
+
+def test_cancelling_the_closing_follow_up_reopens_the_inquiry(send, gw, inquiry):
+    """Open, won or lost is derived from the active follow-ups, never stored."""
+    form = follow_up_form(inquiry, result="lost", close_reason="价格太高")
+    closing = send("follow_up", form)
+    assert gw.ledger.view.inquiry_state(inquiry)["status"] == "lost"
+    undo = send(
+        "follow_up",
+        {**form, "docno": closing.docno, "action": "作废", "cancel_reason": "客户回心转意"},
+    )
+    assert undo.accepted, undo.as_dict("en")
+    assert gw.ledger.view.inquiry_state(inquiry)["status"] == "open"
+    assert send("follow_up", follow_up_form(inquiry, follow_up_date="2026-11-24")).accepted
 
 
 def test_follow_up_by_another_salesperson_refused_by_a_manager_accepted(send, gw, inquiry):

@@ -73,12 +73,17 @@ def unique_codes(doc: Document, column: str = "code") -> list[Problem]:
 
 def check(doc: Document, ledger: LedgerView, ctx: Context) -> list[Problem]:
     found = unique_codes(doc)
+    named: dict[str, str] = {}  # name key -> the first code given it in this workbook
     for line in doc.lines:
         if not line["name"]:
             continue
-        for other in ledger.customers_named(name_key(line["name"])):
-            if other["code"] != line["code"]:
-                found.append(doc.problem(NAME_TAKEN, "name", line, name=line["name"], code=other["code"]))
+        key = name_key(line["name"])
+        others = [c["code"] for c in ledger.customers_named(key) if c["code"] != line["code"]]
+        first = named.setdefault(key, line["code"])
+        if first != line["code"] and first not in others:
+            others.append(first)
+        for other in others:
+            found.append(doc.problem(NAME_TAKEN, "name", line, name=line["name"], code=other))
     return found
 
 

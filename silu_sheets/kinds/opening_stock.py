@@ -63,6 +63,11 @@ EXPIRY_BEFORE_PRODUCTION = problem_type(
     "到期日 {expiry} 早于生产日期 {production}。",
     "Expiry {expiry} is before production date {production}.",
 )
+LOT_EXPIRY_DIFFERS_IN_FORM = problem_type(
+    "lot-expiry-differs-in-form",
+    "批号 {lot} 在本表第 {first} 行的到期日是 {earlier}，本行写的是 {given}。同一批号只有一个到期日。",
+    "Lot {lot} has expiry {earlier} on line {first} of this form; this line says {given}. A lot has one expiry date.",
+)
 STOCK_WOULD_GO_NEGATIVE = problem_type(
     "stock-would-go-negative",
     "仓库 {warehouse} 产品 {code} 批号 {lot} 已出库 {moved}，期初数量不能少于 {minimum}。",
@@ -84,6 +89,7 @@ def check(doc: Document, ledger: LedgerView, ctx: Context) -> list[Problem]:
     found: list[Problem] = []
     known = ", ".join(w["code"] for w in ledger.warehouses()) or "-"
     seen: dict[tuple, int] = {}
+    expiries: dict[tuple, tuple] = {}  # (product, lot) -> (expiry, line number) in this form
     for line in doc.lines:
         wh, code, lot = line["warehouse"], line["product_code"], line["lot"] or ""
         if wh and ledger.warehouse(wh) is None:
@@ -106,6 +112,16 @@ def check(doc: Document, ledger: LedgerView, ctx: Context) -> list[Problem]:
             found.append(
                 doc.problem(LOT_EXPIRY_DIFFERS, "expiry_date", line, lot=lot, recorded=recorded["expiry_date"], given=given)
             )
+        if code and lot and given:
+            # the same lot in two warehouses is one lot: one expiry within the form, too
+            earlier = expiries.setdefault((code, lot), (given, line.number))
+            if earlier[0] != given:
+                found.append(
+                    doc.problem(
+                        LOT_EXPIRY_DIFFERS_IN_FORM, "expiry_date", line, lot=lot, earlier=earlier[0],
+                        first=earlier[1], given=given,
+                    )
+                )
         if wh and code and line["quantity"] is not None:
             opening = ledger.opening_quantity(wh, code, lot)
             on_hand = ledger.on_hand(wh, code, lot)
