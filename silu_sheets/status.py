@@ -168,6 +168,9 @@ EXTRAS = {
     "follow_up": _follow_up,
     "quote": _quote,
 }
+from silu_sheets.money_status import EXTRAS as _MONEY_EXTRAS  # noqa: E402 - returns, payments, inbound slips
+
+EXTRAS.update(_MONEY_EXTRAS)
 
 
 def stock_report(view: LedgerView, warehouse: str | None = None) -> list[dict]:
@@ -226,6 +229,7 @@ def render_status(found: dict, language: str = "zh") -> str:
             out.append(f"{key}: {', '.join(found[key])}")
     if found.get("slips"):
         out.append("slips: " + ", ".join(f"{s['docno']} {s.get('warehouse') or ''}" for s in found["slips"]))
+    out += found.get("money_notes", [])  # returns and payments (silu_sheets/money_status.py)
     if found["referred_by"]:
         out.append("referred by: " + ", ".join(d["docno"] for d in found["referred_by"]))
     return "\n".join(out)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import email
 import email.policy
 import io
+import json
 import zipfile
 from decimal import Decimal
 
@@ -574,3 +575,23 @@ def test_cancel_inbound_takes_stock_back(gw, send, returned):
     assert cancel.accepted, cancel.as_dict("en")
     assert view.on_hand("WH-A", "P-M8", "L2026-007") == before
     assert money.received(view, returned, 1) == 0
+
+
+def test_status_shows_replacement_owed_and_hides_money_from_the_warehouse(gw, send, notice):
+    from click.testing import CliRunner
+
+    from silu_sheets.cli import main
+
+    r = ret(send, notice, [{"product_code": "P-M8", "quantity": 5}], goods="replace", money_way="none", requested=None)
+    paid = ret(send, notice, [{"product_code": "P-W10", "quantity": 3}], requested="2.79")
+    assert ret(send, notice, [{"product_code": "P-W10", "quantity": 3}], requested="2.79", agreed_amount="2.61",
+               docno=paid.docno).accepted
+    runner = CliRunner()
+    root = str(gw.firm.root)
+    shown = runner.invoke(main, ["--firm", root, "status", r.docno])
+    assert shown.exit_code == 0, shown.output
+    assert "replacement still owed" in shown.output
+    as_json = json.loads(runner.invoke(main, ["--firm", root, "status", paid.docno, "--json"]).output)
+    assert as_json["money"]["agreed"] == "2.61" and as_json["replacement_open"] is False
+    keeper = runner.invoke(main, ["--firm", root, "status", paid.docno, "--json", "--as", WAREHOUSE_A]).output
+    assert "2.61" not in keeper and "2.79" not in keeper and PRICE_W10 not in keeper and "money" not in json.loads(keeper)
