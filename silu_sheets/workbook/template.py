@@ -236,14 +236,22 @@ def fill_values(
     layout = kind.layout
     for key, value in header.items():
         if key in layout.header_cells and value is not None:
-            ws[layout.header_cells[key]] = as_cell_value(value)
+            put(ws[layout.header_cells[key]], value)
     if not lines or layout.first_line_row is None:
         return
     for offset, line in enumerate(lines):
         row = layout.first_line_row + offset
         for key, value in line.items():
             if key in layout.line_columns and value is not None:
-                ws[layout.line_cell(key, row)] = as_cell_value(value)
+                put(ws[layout.line_cell(key, row)], value)
+
+
+def put(cell: Any, value: Any) -> None:
+    """A value into a cell as data: text starting with "=" stays text (a customer's note
+    "=见附件" must not become a formula that Excel reports as broken)."""
+    cell.value = as_cell_value(value)
+    if isinstance(cell.value, str) and cell.value.startswith("="):
+        cell.data_type = "s"
 
 
 def mark(wb: Workbook, kind: Kind) -> None:
