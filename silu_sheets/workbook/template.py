@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from copy import copy
 from collections.abc import Mapping, Sequence
+from copy import copy
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
