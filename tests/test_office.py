@@ -109,6 +109,30 @@ FORMS: dict[str, tuple[str, dict, list[dict]]] = {
 }
 
 
+def convert(to: str, files: list[Path], out: Path) -> subprocess.CompletedProcess[str]:
+    """One soffice run for all ``files``, with a private profile so parallel runs never share one."""
+    profile = Path(tempfile.mkdtemp(prefix="silu-lo-"))
+    try:
+        return subprocess.run(
+            [
+                SOFFICE,
+                "--headless",
+                "--norestore",
+                f"-env:UserInstallation={profile.as_uri()}",
+                "--convert-to",
+                to,
+                "--outdir",
+                str(out),
+                *map(str, files),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+
+
 @pytest.fixture(scope="module")
 def resaved(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[bytes, bytes]]:
     """(original, re-saved by LibreOffice) for each form, all converted in one soffice run
@@ -118,26 +142,7 @@ def resaved(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[bytes, 
     originals.mkdir()
     for name, (kind, header, lines) in FORMS.items():
         (originals / f"{name}.xlsx").write_bytes(fill_form(kind, header, lines))
-    profile = Path(tempfile.mkdtemp(prefix="silu-lo-"))
-    try:
-        done = subprocess.run(
-            [
-                SOFFICE,
-                "--headless",
-                "--norestore",
-                f"-env:UserInstallation={profile.as_uri()}",
-                "--convert-to",
-                "xlsx",
-                "--outdir",
-                str(out),
-                *sorted(str(p) for p in originals.iterdir()),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=180,
-        )
-    finally:
-        shutil.rmtree(profile, ignore_errors=True)
+    done = convert("xlsx", sorted(originals.iterdir()), out)
     pairs = {}
     for name in FORMS:
         converted = out / f"{name}.xlsx"
@@ -228,5 +233,21 @@ def test_resaved_forms_are_recorded(resaved, seeded_firm):
             (2, "20000.5", "0.1234"),
             (5, "1200", "5750.5"),
         ]
+    finally:
+        gateway.ledger.close()
+
+
+def test_a_real_old_xls_is_refused_as_such(tmp_path, seeded_firm):
+    """Excel 97-2003 (.xls) written by LibreOffice itself, not a hand-made header."""
+    form = tmp_path / "报价.xlsx"
+    form.write_bytes(fill_form("quote", *FORMS["quote"][1:]))
+    done = convert("xls", [form], tmp_path / "xls")
+    old = tmp_path / "xls" / "报价.xls"
+    assert old.exists(), done.stdout + done.stderr
+    gateway = Gateway.open(seeded_firm)
+    try:
+        for name in ("报价.xls", "报价.xlsx"):  # renamed, it is still an old workbook
+            outcome = ingest(gateway, old.read_bytes(), name, SALES)
+            assert [(p.cell, p.code) for p in outcome.problems] == [(None, "file-old-xls")]
     finally:
         gateway.ledger.close()
