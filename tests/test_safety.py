@@ -278,3 +278,17 @@ def test_refusals_speak_the_senders_language(gw):
     )
     zh = ingest(gw, b"%PDF-1.4", "a.pdf", SALES)
     assert zh.as_dict("zh")["problems"][0]["message"].startswith("文件不是 Excel 工作簿")
+
+
+def test_identified_by_the_defined_name_when_the_hidden_sheet_is_gone(gw, good):
+    """Some suites drop hidden sheets; the defined name SILU_FORM still says kind and version."""
+    wb = load_workbook(io.BytesIO(good))
+    del wb[ID_SHEET]
+    out = io.BytesIO()
+    wb.save(out)
+    outcome = ingest_as(gw, out.getvalue(), "customers.xlsx")
+    assert outcome.accepted, outcome.as_dict("en")
+    del wb.defined_names["SILU_FORM"]
+    out = io.BytesIO()
+    wb.save(out)
+    assert only(ingest_as(gw, out.getvalue(), "customers.xlsx")) == P.NOT_OUR_TEMPLATE
