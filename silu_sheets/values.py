@@ -70,7 +70,18 @@ def _text(f: Field, raw: object) -> object:
         return raw.date().isoformat()
     if isinstance(raw, dt.date):
         return raw.isoformat()
-    return clean_text(raw)
+    return ascii_if_full_width(clean_text(raw))
+
+
+#: the full-width forms of ASCII (U+FF01–U+FF5E), as a Chinese IME in full-width mode types them
+FULL_WIDTH_ASCII = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+
+
+def ascii_if_full_width(text: str) -> str:
+    """A code typed in full-width mode ("Ｃ００１", "Ｐ－Ｍ８") is the code C001; text with
+    Chinese (or any other non-ASCII) in it keeps its full-width punctuation as written."""
+    folded = text.translate(FULL_WIDTH_ASCII)
+    return folded if folded.isascii() else text
 
 
 def to_decimal(raw: object) -> Decimal | None:

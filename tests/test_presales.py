@@ -333,6 +333,17 @@ def test_inquiry_new_customer_with_a_known_phone_is_recorded_with_a_warning(send
     assert gw.ledger.view.customer("C00001")["name"] == "华东机电上海分公司"
 
 
+def test_inquiry_codes_typed_full_width_are_the_codes(send, gw, masters):
+    outcome = send(
+        "inquiry",
+        inquiry_form(customer_code="Ｃ００１"),
+        [{"product_code": "Ｐ－Ｍ８", "quantity": "１２"}],
+    )
+    assert outcome.accepted, outcome.as_dict("en")
+    assert gw.ledger.view.document(outcome.docno)["customer_code"] == "C001"
+    assert rows(gw, "inquiry_lines")[0]["product_code"] == "P-M8"
+
+
 def test_inquiry_customer_code_unknown_is_refused(send, masters):
     assert codes(send("inquiry", inquiry_form(customer_code="C404"))) == [
         ("B8", "customer-unknown")

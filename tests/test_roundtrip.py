@@ -20,7 +20,7 @@ from silu_sheets import problems as P
 from silu_sheets.api import fill_form
 from silu_sheets.declare import Field, Kind
 from silu_sheets.kinds import KINDS
-from silu_sheets.values import DECIMAL_PLACES, clean_text, normal_width
+from silu_sheets.values import DECIMAL_PLACES, ascii_if_full_width, clean_text, normal_width
 from silu_sheets.workbook import reader
 
 #: problems that only say a required cell or the whole table was left empty
@@ -41,7 +41,7 @@ CJK = st.sampled_from(
 def texts(draw: st.DrawFn) -> tuple[str, str | None]:
     """(what is written, what must be read): stray spaces collapse, nothing else changes."""
     raw = draw(st.text(st.one_of(TEXT_CHARS, CJK), min_size=1, max_size=40))
-    cleaned = clean_text(raw)
+    cleaned = ascii_if_full_width(clean_text(raw))  # full-width codes read as the ASCII code
     return raw, cleaned or None
 
 

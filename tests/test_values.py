@@ -225,6 +225,17 @@ def test_text_is_cleaned_of_stray_spaces():
     assert read_value(TEXT, None) is None
 
 
+def test_full_width_codes_read_as_ascii_chinese_text_kept_as_written():
+    assert read_value(TEXT, "Ｃ００１") == "C001"
+    assert read_value(TEXT, "Ｐ－Ｍ８") == "P-M8"
+    assert read_value(TEXT, "ＷＨ－Ａ") == "WH-A"
+    assert read_value(TEXT, "交期？价格，（含税）") == "交期？价格，（含税）"
+    assert read_value(TEXT, "螺栓 Ｍ８") == "螺栓 Ｍ８"
+    assert (
+        read_value(TEXT, "m²") == "m²"
+    )  # only full-width forms fold, not other compatibility forms
+
+
 def test_codes_in_number_cells_come_back_as_text():
     assert read_value(TEXT, 10023.0) == "10023"
     assert read_value(TEXT, 10023) == "10023"
