@@ -96,13 +96,27 @@ def run_pass(
         report.already += 1
     pending = [u for u in uids if u not in done]
     for start in range(0, len(pending), batch):
+        moves: dict[str, list[str]] = {}
         for uid, raw in mailbox.fetch(pending[start : start + batch]):
             handled = handle(gw, settings, raw, mailbox.name, uidvalidity, uid)
-            mailbox.move(uid, handled.folder)
+            moves.setdefault(handled.folder, []).append(uid)
             report.handled.append(handled)
             if on_handled:
                 on_handled(handled)
+        # moved after their commits, a batch at a time (one UID MOVE per folder, not per mail);
+        # a crash before the move only means the next pass moves them (known as handled)
+        for folder, moved in moves.items():
+            _move_many(mailbox, moved, folder)
     return report
+
+
+def _move_many(mailbox: Mailbox, uids: list[str], folder: str) -> None:
+    move_many = getattr(mailbox, "move_many", None)
+    if move_many is not None:
+        move_many(uids, folder)
+    else:
+        for uid in uids:
+            mailbox.move(uid, folder)
 
 
 def _handled_folders(

@@ -65,12 +65,64 @@ def cycle(
     settle_seconds: float = 1.0,
     on_handled: Callable[[Handled], None] | None = None,
 ) -> CycleReport:
-    """One pass over the mailbox and the drop folder, then send what is due."""
+    """One pass over the mailbox and the drop folder, then send what is due. With a backlog
+    waiting, replies already leave over SMTP while later mails are still being read."""
     report = CycleReport()
-    report.handled += gateway.run_pass(gw, mailbox, settings, on_handled=on_handled).handled
-    report.handled += drop.run_pass(gw, settings.drop_dir, settle_seconds=settle_seconds).handled
+    sender = None
+    if settings.smtp is not None and mailbox.uidvalidity() and len(mailbox.uids()) >= BACKLOG:
+        sender = BackgroundSender(gw, settings)
+        sender.start()
+    try:
+        report.handled += gateway.run_pass(gw, mailbox, settings, on_handled=on_handled).handled
+        report.handled += drop.run_pass(
+            gw, settings.drop_dir, settle_seconds=settle_seconds
+        ).handled
+    finally:
+        if sender is not None:
+            sender.finish()
     report.sent = smtp.send_queued(gw, settings)
+    if sender is not None:
+        for name in ("sent", "retrying", "failed"):
+            getattr(report.sent, name)[:0] = getattr(sender.report, name)
     return report
+
+
+#: from this many waiting mails on, a second thread sends replies while the pass goes on
+BACKLOG = 50
+
+
+class BackgroundSender:
+    """Sends due replies from its own ledger connection while the pass records forms.
+    Rows are claimed one by one (smtp._claim), so it and the final send never collide."""
+
+    def __init__(self, gw: Gateway, settings: MailSettings):
+        self.firm = gw.firm
+        self.settings = settings
+        self.report = smtp.SendReport()
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="silu-sender", daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def _run(self) -> None:
+        own = Gateway.open(self.firm)
+        try:
+            while not self.done.is_set():
+                r = smtp.send_queued(own, self.settings, limit=20)
+                self.report.sent += r.sent
+                self.report.retrying += r.retrying
+                self.report.failed += r.failed
+                if r.retrying or not r.sent:
+                    self.done.wait(0.05)
+        except Exception:  # noqa: BLE001 - the final send in the main thread picks up the rest
+            log.exception("background sender stopped")
+        finally:
+            own.ledger.close()
+
+    def finish(self) -> None:
+        self.done.set()
+        self.thread.join(timeout=60)
 
 
 def poll(gw: Gateway, settings: MailSettings, settle_seconds: float = 1.0) -> CycleReport:

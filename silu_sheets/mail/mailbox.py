@@ -121,8 +121,13 @@ class ImapMailbox:
             self.client.subscribe(encode_folder(folder))
         self._folders.add(folder)
 
+    def move_many(self, uids: list[str], folder: str) -> None:
+        """Move these messages (a UID set) out of the inbox, touching no other message."""
+        if uids:
+            self.move(",".join(uids), folder)
+
     def move(self, uid: str, folder: str) -> None:
-        """Move one message out of the inbox, touching no other message."""
+        """Move one message (or a UID set) out of the inbox, touching no other message."""
         target = {
             "Processed": self.settings.processed,
             "Rejected": self.settings.rejected,

@@ -69,12 +69,15 @@ def now_precise() -> str:
 def send_queued(gw: Gateway, settings: MailSettings, limit: int = 10_000) -> SendReport:
     """Send every reply that is due; returns what happened to each."""
     report = SendReport()
+    _unclaim_stale(gw)
     rows = _due(gw, limit)
     if not rows:
         return report
     connection: Connection | None = None
     try:
         for id_, recipient, purpose, data, attempts in rows:
+            if not _claim(gw, id_):
+                continue  # another worker (a second ``silu send``, the background sender) has it
             if not _may_receive(gw, recipient):
                 _fail(
                     gw,
@@ -113,6 +116,36 @@ def send_queued(gw: Gateway, settings: MailSettings, limit: int = 10_000) -> Sen
         if connection is not None:
             connection.close()
     return report
+
+
+#: a reply claimed for sending longer ago than this was held by a worker that died mid-send
+STALE_CLAIM = dt.timedelta(minutes=10)
+
+
+def _claim(gw: Gateway, id_: int) -> bool:
+    """Mark one row ``sending`` (the claim time kept in next_attempt_at) unless another worker
+    claimed it first: two workers never send the same reply."""
+    with gw.ledger.transaction() as writer:
+        cursor = writer.db.execute(
+            "UPDATE outbox SET status = 'sending', next_attempt_at = ? WHERE id = ? AND status = 'queued'",
+            [now_precise(), id_],
+        )
+        return cursor.rowcount == 1
+
+
+def _unclaim_stale(gw: Gateway) -> None:
+    """A worker that died between claim and result leaves ``sending`` rows: queue them again
+    (the one case where a reply may arrive twice, rather than never)."""
+    before = (dt.datetime.now(dt.UTC) - STALE_CLAIM).isoformat(timespec="milliseconds")
+    with gw.ledger.transaction() as writer:
+        cursor = writer.db.execute(
+            "UPDATE outbox SET status = 'queued' WHERE status = 'sending' AND next_attempt_at < ?",
+            [before],
+        )
+        if cursor.rowcount:
+            log.warning(
+                "%d reply(ies) left mid-send by a stopped worker queued again", cursor.rowcount
+            )
 
 
 def _may_receive(gw: Gateway, recipient: str) -> bool:
@@ -155,7 +188,7 @@ def _retry(
     )
     with gw.ledger.transaction() as writer:
         writer.db.execute(
-            "UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?",
+            "UPDATE outbox SET status = 'queued', attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?",
             [attempts, at, error, id_],
         )
     report.retrying.append(id_)

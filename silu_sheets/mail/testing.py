@@ -187,6 +187,8 @@ class RelayHandler:
         self.accepted: list[tuple[list[str], bytes]] = []
         self.refused: list[tuple[list[str], str]] = []
         self.lock = threading.Lock()
+        self.relay_lock = threading.Lock()
+        self._lmtp: smtplib.LMTP | None = None
 
     def reset(self) -> None:
         with self.lock:
@@ -221,8 +223,20 @@ class RelayHandler:
         return "250 2.0.0 OK delivered"
 
     def _relay(self, sender: str, rcpts: list[str], data: bytes) -> None:
-        with smtplib.LMTP("127.0.0.1", self.lmtp_port) as lmtp:
-            lmtp.sendmail(sender or "<>", rcpts, data)
+        # one LMTP session kept open (as a real MTA's connection cache does); one recipient per
+        # transaction because smtplib reads only one LMTP reply per DATA
+        with self.relay_lock:
+            for rcpt in rcpts:
+                for attempt in (1, 2):
+                    try:
+                        if self._lmtp is None:
+                            self._lmtp = smtplib.LMTP("127.0.0.1", self.lmtp_port)
+                        self._lmtp.sendmail(sender or "<>", [rcpt], data)
+                        break
+                    except smtplib.SMTPServerDisconnected:
+                        self._lmtp = None
+                        if attempt == 2:
+                            raise
 
 
 @dataclass

@@ -1,0 +1,170 @@
+"""A backlog of emailed forms: how fast the gateway records and answers them (printed, not a
+timed test).
+
+1,000 mails, each carrying one 20-line sales quote, wait in the shared mailbox of the test
+Dovecot. Timed: one ``silu poll`` cycle — IMAP fetch (PEEK), parse, check, record, move each
+mail to Processed, then send every real reply (confirmation with the pre-filled order attached)
+over SMTP into the salesperson's mailbox. Beside it, the floor: the same mails fetched with bare
+imap-tools, the workbook read, one row inserted, one short reply sent — the least any gateway
+must do. Printed as forms/s and as a ratio.
+
+    .venv/bin/python bench/mail_backlog.py [--forms 1000]
+
+Target (issue 5): >= 100 forms/s recorded and answered.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import smtplib
+import sqlite3
+import sys
+import tempfile
+import time
+from email.message import EmailMessage
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import openpyxl  # noqa: E402
+from imap_tools import MailBoxUnencrypted  # noqa: E402
+
+from bench.mail_latency import PASSWORD_ENV  # noqa: E402
+from silu_sheets import firm as firm_folder  # noqa: E402
+from silu_sheets.api import fill_form  # noqa: E402
+from silu_sheets.mail import idle, testing  # noqa: E402
+from silu_sheets.mail import settings as mail_settings  # noqa: E402
+from silu_sheets.pipeline import Gateway, ingest  # noqa: E402
+from tests.conftest import ADMIN, CUSTOMERS, SALES, SALES_EN, WAREHOUSES  # noqa: E402
+from tests.mail import eml  # noqa: E402
+from tests.mail.conftest import FORMS, ROSTER  # noqa: E402
+
+PRODUCTS = [
+    {"code": f"P-{i:03d}", "name": f"产品 {i}", "unit": "个", "list_price": "1.00"}
+    for i in range(1, 21)
+]
+FLOOR_BOX = SALES_EN  # the floor reads its copy of the backlog from here
+
+
+def make_firm(servers: testing.MailServers, root: Path) -> firm_folder.FirmFolder:
+    firm_folder.init(root)
+    path = root / firm_folder.SETTINGS
+    path.write_text(
+        path.read_text().replace('local = "mail"', 'local = "mail"\nrate_limit_per_hour = 1000000')
+        + servers.settings_toml(FORMS, PASSWORD_ENV),
+        encoding="utf-8",
+    )
+    folder = firm_folder.open_firm(root)
+    gw = Gateway.open(folder)
+    for kind, lines in (
+        ("customers", CUSTOMERS),
+        ("products", PRODUCTS),
+        ("warehouses", WAREHOUSES),
+    ):
+        outcome = ingest(gw, fill_form(kind, {}, lines), f"{kind}.xlsx", ADMIN)
+        assert outcome.accepted, outcome.as_dict("en")
+    gw.ledger.db.execute("UPDATE outbox SET status = 'sent' WHERE status = 'queued'")
+    gw.ledger.db.conn.commit()
+    gw.ledger.close()
+    return folder
+
+
+def quote(n: int) -> bytes:
+    lines = [
+        {"product_code": p["code"], "quantity": 10 + n % 7 + i, "unit_price": f"{1 + i / 100:.2f}"}
+        for i, p in enumerate(PRODUCTS)
+    ]
+    return fill_form(
+        "quote",
+        {"quote_date": "2026-11-20", "valid_until": "2026-12-31", "customer_code": "C001"},
+        lines,
+    )
+
+
+def floor(servers: testing.MailServers, count: int, db_path: Path) -> float:
+    """Bare: imap-tools fetch, openpyxl read, one insert, one short reply each."""
+    db = sqlite3.connect(db_path)
+    db.execute("CREATE TABLE forms (message_id TEXT, sender TEXT, rows INTEGER, total TEXT)")
+    started = time.perf_counter()
+    done = 0
+    with (
+        MailBoxUnencrypted("127.0.0.1", servers.dovecot.imap_port).login(
+            FLOOR_BOX, testing.PASSWORD
+        ) as box,
+        smtplib.SMTP("127.0.0.1", servers.smtp.port) as smtp,
+    ):
+        for msg in box.fetch(mark_seen=False, bulk=50):
+            for att in msg.attachments:
+                wb = openpyxl.load_workbook(io.BytesIO(att.payload), read_only=True, data_only=True)
+                rows = [
+                    r
+                    for r in wb.worksheets[0].iter_rows(values_only=True)
+                    if any(v is not None for v in r)
+                ]
+                with db:
+                    db.execute(
+                        "INSERT INTO forms VALUES (?, ?, ?, ?)",
+                        [msg.headers.get("message-id", [""])[0], msg.from_, len(rows), ""],
+                    )
+                reply = EmailMessage()
+                reply["From"], reply["To"], reply["Subject"] = FORMS, msg.from_, "recorded"
+                reply.set_content("ok")
+                smtp.send_message(reply)
+                done += 1
+    elapsed = time.perf_counter() - started
+    assert done == count, (done, count)
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--forms", type=int, default=1000)
+    args = parser.parse_args()
+    os.environ[PASSWORD_ENV] = testing.PASSWORD
+    servers = testing.start([*ROSTER, FORMS])
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = make_firm(servers, Path(tmp) / "firm")
+            print(f"delivering {args.forms} mails with a 20-line quote each …", flush=True)
+            for n in range(args.forms):
+                raw = eml.with_form(SALES, FORMS, quote(n), f"报价-{n:04d}.xlsx")
+                for box in (
+                    FORMS,
+                    FLOOR_BOX,
+                ):  # smtplib's LMTP reads one reply per DATA: one recipient each
+                    servers.dovecot.deliver(box, raw, sender=SALES)
+
+            floor_seconds = floor(servers, args.forms, Path(tmp) / "floor.db")
+
+            settings = mail_settings.load(folder)
+            gw = Gateway.open(folder)
+            started = time.perf_counter()
+            report = idle.poll(gw, settings, settle_seconds=0)
+            elapsed = time.perf_counter() - started
+            recorded = gw.ledger.db.execute(
+                "SELECT count(*) FROM documents WHERE kind = 'quote'"
+            ).fetchone()[0]
+            gw.ledger.close()
+            replies = len(testing.read_mailbox(servers.dovecot.imap_port, SALES))
+    finally:
+        servers.stop()
+    ours = args.forms / elapsed
+    bare = args.forms / floor_seconds
+    print(
+        f"backlog of {args.forms} emailed 20-line quotes ({os.cpu_count()} CPUs, Dovecot + aiosmtpd on loopback)"
+    )
+    print(
+        f"  silu poll: {elapsed:6.2f} s  {ours:6.1f} forms/s  ({recorded} recorded, {len(report.sent.sent)} replies sent, {replies} in the mailbox)"
+    )
+    print(
+        f"  floor    : {floor_seconds:6.2f} s  {bare:6.1f} forms/s  (imap-tools fetch + parse + insert + one short reply)"
+    )
+    print(
+        f"  ratio    : {ours / bare:.2f} of the floor;  target >= 100 forms/s {'OK' if ours >= 100 else 'MISSED'}"
+    )
+
+
+if __name__ == "__main__":
+    main()
