@@ -185,7 +185,13 @@ def lookup_product(ctx: click.Context, query: str, address: str | None, as_json:
 
 @click.command()
 @click.argument("topic", required=False)
-@click.option("--language", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@click.option(
+    "--language",
+    type=click.Choice(["zh", "en"]),
+    default="zh",
+    show_default=True,
+    help="Language of the answers.",
+)
 @click.option(
     "--init",
     "make",
