@@ -582,16 +582,75 @@ def test_status_shows_replacement_owed_and_hides_money_from_the_warehouse(gw, se
 
     from silu_sheets.cli import main
 
-    r = ret(send, notice, [{"product_code": "P-M8", "quantity": 5}], goods="replace", money_way="none", requested=None)
+    r = ret(
+        send,
+        notice,
+        [{"product_code": "P-M8", "quantity": 5}],
+        goods="replace",
+        money_way="none",
+        requested=None,
+    )
     paid = ret(send, notice, [{"product_code": "P-W10", "quantity": 3}], requested="2.79")
-    assert ret(send, notice, [{"product_code": "P-W10", "quantity": 3}], requested="2.79", agreed_amount="2.61",
-               docno=paid.docno).accepted
+    assert ret(
+        send,
+        notice,
+        [{"product_code": "P-W10", "quantity": 3}],
+        requested="2.79",
+        agreed_amount="2.61",
+        docno=paid.docno,
+    ).accepted
     runner = CliRunner()
     root = str(gw.firm.root)
     shown = runner.invoke(main, ["--firm", root, "status", r.docno])
     assert shown.exit_code == 0, shown.output
     assert "replacement still owed" in shown.output
-    as_json = json.loads(runner.invoke(main, ["--firm", root, "status", paid.docno, "--json"]).output)
+    as_json = json.loads(
+        runner.invoke(main, ["--firm", root, "status", paid.docno, "--json"]).output
+    )
     assert as_json["money"]["agreed"] == "2.61" and as_json["replacement_open"] is False
-    keeper = runner.invoke(main, ["--firm", root, "status", paid.docno, "--json", "--as", WAREHOUSE_A]).output
-    assert "2.61" not in keeper and "2.79" not in keeper and PRICE_W10 not in keeper and "money" not in json.loads(keeper)
+    keeper = runner.invoke(
+        main, ["--firm", root, "status", paid.docno, "--json", "--as", WAREHOUSE_A]
+    ).output
+    assert (
+        "2.61" not in keeper
+        and "2.79" not in keeper
+        and PRICE_W10 not in keeper
+        and "money" not in json.loads(keeper)
+    )
+
+
+def test_nothing_a_keeper_receives_about_returns_carries_money(gw, send, notice):
+    """Every message (and every part of every attached file) sent to warehouse staff about a
+    return or an inbound slip: no price, requested, agreed, paid or balance figure."""
+    pay_all(send, notice, "271.83")
+    r = ret(send, notice, [{"product_code": "P-M8", "quantity": 10}], requested="66.66")
+    assert ret(
+        send,
+        notice,
+        [{"product_code": "P-M8", "quantity": 10}],
+        requested="66.66",
+        agreed_amount="55.55",
+        docno=r.docno,
+    ).accepted
+    slip = inbound(send, r.docno, "WH-A", [{"product_code": "P-M8", "quantity": 3}])
+    assert slip.accepted
+    refused = inbound(send, r.docno, "WH-A", [{"product_code": "P-M8", "quantity": 30}])
+    assert codes(refused) == [("D15", "inbound-exceeds-return")]
+    mails = gw.ledger.view._all(
+        "SELECT message FROM outbox WHERE recipient IN (?, ?) AND (docno IN (?, ?) OR docno IS NULL)",
+        [WAREHOUSE_A, WAREHOUSE_B, r.docno, slip.docno],
+    )
+    assert (
+        len(mails) == 3
+    )  # the return's copy (the agreed amount sends none), the slip's confirmation, the refusal
+    for m in mails:
+        msg = email.message_from_bytes(m["message"], policy=email.policy.default)
+        texts = [
+            msg["Subject"],
+            msg.get_body(("plain",)).get_content(),
+            msg.get_body(("html",)).get_content(),
+        ]
+        texts += [every_part(part.get_content()) for part in msg.iter_attachments()]
+        for text in texts:
+            for figure in (PRICE_M8, PRICE_W10, "66.66", "55.55", "271.83", "73.1"):
+                assert figure not in text

@@ -543,12 +543,28 @@ def inbound_lines(view: LedgerView, return_no: str) -> dict[str, list[dict]]:
     return out
 
 
+def _goods_changed(view: LedgerView, docno: str) -> bool:
+    """Whether an amendment changed what the warehouse receives (an agreed amount does not)."""
+    import json
+
+    rows = view._all(
+        "SELECT data FROM revisions WHERE docno = ? ORDER BY revision DESC LIMIT 2", [docno]
+    )
+    if len(rows) < 2:
+        return True
+    keys = ("notice_line", "product_code", "quantity", "warehouse", "lot")
+    new, old = (
+        [tuple(x.get(k) for k in keys) for x in json.loads(r["data"])["lines"]] for r in rows
+    )
+    return new != old
+
+
 def more_replies(
     doc: Document, docno: str, action: str, writer: LedgerWriter, ctx: Context, roster: Roster
 ) -> list[Reply]:
     """The warehouse's copy: a return inbound slip pre-filled for each receiving warehouse, built
     from the return_inbound declaration (no price field), and a mail with no amount in it."""
-    if action == "cancel":
+    if action == "cancel" or (action == "amend" and not _goods_changed(writer.view, docno)):
         return []
     from silu_sheets.kinds import KINDS
     from silu_sheets.workbook import template
