@@ -72,9 +72,10 @@ class Demo:
 
 
 def scenes() -> list[tuple[str, Callable[[Demo], None]]]:
-    from silu_sheets.demo import presales
+    from silu_sheets.demo import fulfilment, presales
 
-    return [("Pre-sales: masters, inquiries, follow-ups, quotes, samples", presales.scene)]
+    return [("Pre-sales: masters, inquiries, follow-ups, quotes, samples", presales.scene),
+            ("Orders, contract, two notices from two warehouses, issue slips", fulfilment.scene)]
 
 
 def run(directory: Path, echo: Echo = print) -> Demo:
