@@ -35,9 +35,14 @@ administrator = "admin@firm.test"
 path = "ledger/silu.db"
 
 [mail]
-# With no [mail.imap] section, forms are read from the local Maildir mail/inbox and replies
-# are written to mail/outbox as .eml files: nothing leaves this folder.
+# With no [mail.imap] section, forms are read from the local Maildir mail/inbox (and the drop
+# folder mail/drop/<staff address>/); with no [mail.smtp] section, replies are written to the
+# local Maildir mail/sent (one mail per file): nothing leaves this folder.
+# Mail servers: see `silu_sheets/mail/settings.py` for [mail.imap] and [mail.smtp];
+# passwords come from environment variables named there, never from this file.
 local = "mail"
+rate_limit_per_hour = 60      # mails handled per sender and hour; more are set aside
+# authserv_id = "mx.firm.test"  # trust Authentication-Results stamped by this server only
 """
 
 

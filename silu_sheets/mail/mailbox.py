@@ -23,7 +23,7 @@ import re
 import ssl
 from collections.abc import Iterable, Iterator
 
-from imap_tools import MailBox, MailBoxStartTls, MailBoxUnencrypted
+from imap_tools import BaseMailBox, MailBox, MailBoxStartTls, MailBoxUnencrypted
 from imap_tools.utils import encode_folder
 
 from silu_sheets.mail.settings import ImapSettings
@@ -37,8 +37,9 @@ class ImapError(Exception):
     """The server refused a command the gateway needs (not a network drop)."""
 
 
-def connect(settings: ImapSettings):
+def connect(settings: ImapSettings) -> BaseMailBox:
     """A logged-in imap-tools mailbox (no folder selected)."""
+    box: BaseMailBox
     if settings.security == "tls":
         box = MailBox(
             settings.host,
@@ -76,7 +77,7 @@ class ImapMailbox:
 
     def uidvalidity(self) -> str:
         """SELECT the folder afresh (read-write, for moves) and return its UIDVALIDITY."""
-        typ, data = self.client.select(encode_folder(self.settings.folder))
+        typ, data = self.client.select(_folder(self.settings.folder))
         if typ != "OK":
             raise ImapError(f"cannot select {self.settings.folder}: {data!r}")
         _, values = self.client.response("UIDVALIDITY")
@@ -115,10 +116,10 @@ class ImapMailbox:
         if folder in self._folders:
             return
         if not self.box.folder.exists(folder):
-            typ, data = self.client.create(encode_folder(folder))
+            typ, data = self.client.create(_folder(folder))
             if typ != "OK" and not self.box.folder.exists(folder):
                 raise ImapError(f"cannot create folder {folder}: {data!r}")
-            self.client.subscribe(encode_folder(folder))
+            self.client.subscribe(_folder(folder))
         self._folders.add(folder)
 
     def move_many(self, uids: list[str], folder: str) -> None:
@@ -134,7 +135,7 @@ class ImapMailbox:
             "Ignored": self.settings.ignored,
         }.get(folder, folder)
         self.ensure_folder(target)
-        name = encode_folder(target)
+        name = _folder(target)
         if "MOVE" in self.capabilities:
             typ, data = self.client.uid("MOVE", uid, name)
             _ok(typ, data, "UID MOVE")
@@ -162,6 +163,11 @@ class ImapMailbox:
         except Exception:  # noqa: BLE001 - the connection may already be gone
             with contextlib.suppress(Exception):
                 self.client.shutdown()
+
+
+def _folder(name: str) -> str:
+    """A folder name as IMAP wants it: modified UTF-7, quoted (imap-tools' encoding)."""
+    return encode_folder(name).decode("ascii")
 
 
 def _ok(typ: str, data: list, what: str) -> None:

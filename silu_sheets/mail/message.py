@@ -170,7 +170,8 @@ def _collect(part: Message, forms: list[FormFile], ignored: list[str], depth: in
         return
     name = attachment_name(part)
     if is_form(name, ctype):
-        forms.append(FormFile(name or "form.xlsx", part.get_payload(decode=True) or b""))
+        payload = part.get_payload(decode=True)
+        forms.append(FormFile(name or "form.xlsx", payload if isinstance(payload, bytes) else b""))
     elif name or part.get_content_disposition() == "attachment" or not ctype.startswith("text/"):
         # signature images, PDFs, Word files…: ignored, and the reply says so
         ignored.append(name or ctype)

@@ -31,6 +31,7 @@ prints a password; ``describe()`` shows the settings with the variable's name on
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -130,7 +131,7 @@ def _password(variable: str, section: str) -> str:
 
 
 def _section(raw: dict[str, Any], cls: type, name: str) -> Any:
-    known = set(cls.__dataclass_fields__)
+    known = {f.name for f in dataclasses.fields(cls)}
     unknown = sorted(set(raw) - known)
     if "password" in raw:
         raise FirmError(
