@@ -98,6 +98,24 @@ def scene(demo: Demo) -> None:
         note="part payment",
     )
 
+    target = notices[1]["docno"] if len(notices) > 1 else notice_no
+    use = min(
+        Decimal(150), money.notice_owed(view, target), money.balance(view, customer, currency)
+    )
+    if use > 0:
+        demo.send(
+            ZHOU,
+            "payment",
+            {
+                "payment_date": "2026-11-27",
+                "customer_code": customer,
+                "payment_type": "结余冲抵",
+                "currency": currency,
+            },
+            [{"notice_no": target, "applied": show(use)}],
+            filename="收款-结余冲抵.xlsx",
+            note="part of the balance applied to a notice",
+        )
     line = next(x for x in doc["lines"] if money.issued(view, notice_no, x["line_no"]) > 0)
     issued = money.issued(view, notice_no, line["line_no"])
     quantity = min(Decimal(2), issued)
