@@ -77,6 +77,7 @@ class Handled:
 class PassReport:
     handled: list[Handled] = field(default_factory=list)
     already: int = 0
+    failed: list[str] = field(default_factory=list)
 
     @property
     def outcomes(self) -> list[Outcome]:
@@ -98,7 +99,16 @@ def run_pass(
     for start in range(0, len(pending), batch):
         moves: dict[str, list[str]] = {}
         for uid, raw in mailbox.fetch(pending[start : start + batch]):
-            handled = handle(gw, settings, raw, mailbox.name, uidvalidity, uid)
+            try:
+                handled = handle(gw, settings, raw, mailbox.name, uidvalidity, uid)
+            except Exception:  # noqa: BLE001 - one mail that breaks the gateway must not stop the others
+                # left in the inbox, unmoved: the next pass tries it again (its forms that did
+                # commit are skipped then); the trace goes to the log for the administrator
+                log.exception(
+                    "mail UID %s in %s could not be handled; left in the inbox", uid, mailbox.name
+                )
+                report.failed.append(uid)
+                continue
             moves.setdefault(handled.folder, []).append(uid)
             report.handled.append(handled)
             if on_handled:

@@ -175,6 +175,8 @@ def serve(
             )
         except CONNECTION_ERRORS as exc:
             log.warning("mail connection lost (%r); reconnecting in %.0f s", exc, backoff)
+        except Exception:  # noqa: BLE001 - serve keeps serving; the administrator reads the log
+            log.exception("mail gateway cycle failed; starting again in %.0f s", backoff)
         finally:
             if mailbox is not None:
                 mailbox.close()

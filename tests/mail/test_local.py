@@ -283,3 +283,42 @@ def test_the_demo_runs_through_the_local_mailbox(tmp_path: Path) -> None:
     assert len(maildir.messages(root / "sent")) >= len(demo.outcomes)
     assert any("Summary:" in line for line in lines)
     assert any(o.docno for o in demo.outcomes) and any(not o.accepted for o in demo.outcomes)
+
+
+def test_one_mail_that_breaks_the_gateway_does_not_stop_the_others(
+    firm, gw, masters, monkeypatch, caplog
+) -> None:
+    from silu_sheets.mail import gateway
+
+    maildir.deliver(
+        firm.mail_dir / "inbox", eml.with_form(SALES, FORMS, inquiry(1), "bad.xlsx", subject="boom")
+    )
+    maildir.deliver(firm.mail_dir / "inbox", eml.with_form(SALES, FORMS, inquiry(2), "good.xlsx"))
+    real = gateway.handle_forms
+
+    def flaky(gw, incoming, *args, **kw):
+        if incoming.subject == "boom":
+            raise OSError("disk full")
+        return real(gw, incoming, *args, **kw)
+
+    monkeypatch.setattr(gateway, "handle_forms", flaky)
+    report = local_pass(gw, firm)
+    assert [o.filename for o in report.outcomes] == ["good.xlsx"]
+    assert len(report.failed) == 1 and "could not be handled" in caplog.text
+    assert len(maildir.messages(firm.mail_dir / "inbox")) == 1  # left for the next pass
+    monkeypatch.setattr(gateway, "handle_forms", real)
+    assert [o.filename for o in local_pass(gw, firm).outcomes] == ["bad.xlsx"]
+    assert maildir.messages(firm.mail_dir / "inbox") == []
+
+
+def test_status_command_answers_or_says_not_available_yet(firm, gw) -> None:
+    import importlib.util
+
+    maildir.deliver(firm.mail_dir / "inbox", eml.mail(SALES_EN, FORMS, "STATUS QUO-2026-00001", []))
+    local_pass(gw, firm)
+    [reply] = sent(firm)
+    if importlib.util.find_spec("silu_sheets.status") is None:
+        assert reply["Subject"] == "Document status is not available yet"
+        assert "not available yet" in reply.get_body(("plain",)).get_content()
+    else:
+        assert reply["Subject"] == "Document status: QUO-2026-00001"
