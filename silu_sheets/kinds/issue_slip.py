@@ -273,23 +273,22 @@ def _stock(doc: Document, notice: dict, resolved: list[Resolved], ledger: Ledger
     for r in resolved:
         code = r.line["product_code"]
         product = ledger.product(code)
-        held = F.lots_held(ledger, r.warehouse, code)
         named = bool(r.notice_line.get("lot"))
         if product is None:
             found.append(doc.problem(common.PRODUCT_UNKNOWN, "product_code", r.line, code=code))
             continue
         if not r.lot and product["lot_tracked"]:
             found.append(doc.problem(LOT_NEEDED, "lot", r.line, code=code, warehouse=r.warehouse,
-                                     held=F.held_words(held)))
+                                     held=F.held_words(F.lots_held(ledger, r.warehouse, code))))
             continue
         place = (r.warehouse, code, r.lot)
         if F.on_hand(ledger, *place) + own_place.get(place, Decimal(0)) <= 0:
             found.append(doc.problem(LOT_NOT_HERE, "lot", r.line, lot=r.lot or "-", warehouse=r.warehouse,
-                                     held=F.held_words(held)))
+                                     held=F.held_words(F.lots_held(ledger, r.warehouse, code))))
             continue
         expiry = F.expiry(ledger, code, r.lot)
         if expiry and doc["issue_date"] and expiry < doc["issue_date"] and not named:
-            others = [h for h in held if h["lot"] != r.lot]
+            others = [h for h in F.lots_held(ledger, r.warehouse, code) if h["lot"] != r.lot]
             found.append(doc.problem(LOT_EXPIRED, "lot", r.line, lot=r.lot, expiry=expiry, date=doc["issue_date"],
                                      warehouse=r.warehouse, held=F.held_words(others)))
             continue
@@ -299,7 +298,6 @@ def _stock(doc: Document, notice: dict, resolved: list[Resolved], ledger: Ledger
         on_hand = F.on_hand(ledger, wh, code, lot) + own_place.get(place, Decimal(0))
         others = F.reservations(ledger, wh, code, lot, excluding=notice["docno"])
         reserved = sum((x["open"] for x in others), Decimal(0))
-        held = [h for h in F.lots_held(ledger, wh, code) if h["lot"] != lot]
         total = Decimal(0)
         for r in group:
             quantity = r.line["quantity"]
@@ -308,15 +306,20 @@ def _stock(doc: Document, notice: dict, resolved: list[Resolved], ledger: Ledger
             total += quantity
             if total > on_hand:
                 found.append(doc.problem(EXCEEDS_STOCK, "quantity", r.line, warehouse=wh, code=code, lot=lot or "-",
-                                         on_hand=on_hand, given=total, held=F.held_words(held)))
+                                         on_hand=on_hand, given=total, held=_other_lots(ledger, wh, code, lot)))
                 break
             if total > on_hand - reserved:
                 found.append(doc.problem(LOT_RESERVED, "lot", r.line, warehouse=wh, lot=lot or "-", on_hand=on_hand,
                                          reserved=reserved, notices=sorted({x["docno"] for x in others}),
                                          left=max(on_hand - reserved - (total - quantity), Decimal(0)),
-                                         given=quantity, held=F.held_words(held)))
+                                         given=quantity, held=_other_lots(ledger, wh, code, lot)))
                 break
     return found
+
+
+def _other_lots(ledger: LedgerView, warehouse: str, code: str, lot: str) -> dict[str, str]:
+    """The other lots of the product held here, in words: what the keeper may take instead."""
+    return F.held_words([h for h in F.lots_held(ledger, warehouse, code) if h["lot"] != lot])
 
 
 def _reverse(docno: str, writer: LedgerWriter) -> None:

@@ -162,6 +162,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             DO UPDATE SET on_hand_milli = on_hand_milli + excluded.on_hand_milli;
         END;
         CREATE INDEX shipment_notice_lines_by_lot ON shipment_notice_lines (product_code, lot, warehouse);
+        CREATE INDEX stock_held ON stock_on_hand (warehouse, product_code, lot) WHERE on_hand_milli > 0;
         """.format(q=_milli("quantity"), new_q=_milli("NEW.quantity")),
     ),
     (
