@@ -8,7 +8,7 @@ stock, never a price.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from silu_sheets import money
 from silu_sheets.money import ZERO, dec
@@ -79,7 +79,7 @@ def contract_summary(view: LedgerView, contract_no: str) -> dict | None:
     notices = _notices_of_contract(view, contract_no)
     noticed: dict[str, Decimal] = {}
     issued: dict[str, Decimal] = {}
-    money_rows = []
+    money_rows: list[dict[str, Any]] = []
     for n in notices:
         for line in money.notice_lines(view, n):
             code = line["product_code"]

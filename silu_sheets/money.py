@@ -105,6 +105,15 @@ def notice_owed(view: LedgerView, notice_no: str, excluding: str | None = None) 
     return notice_gross(view, notice_no) - notice_settled(view, notice_no, excluding)
 
 
+def paid_beyond(view: LedgerView, notice_no: str, prices: dict[int, Decimal]) -> Decimal:
+    """For an amendment of a notice: how much more was already paid or credited against it than
+    its issued goods would be worth at the new line prices (``{line_no: price}``); zero when the
+    amendment keeps every payment within what the notice owes. The shipment notice's check may
+    refuse an amendment with a positive answer."""
+    worth = sum((issued(view, notice_no, n) * p for n, p in prices.items()), ZERO)
+    return max(notice_settled(view, notice_no) - worth, ZERO)
+
+
 def notice_currency(found: dict, default: str) -> str:
     return (found.get("currency") or default).upper()
 
@@ -500,18 +509,18 @@ def statement(
                     )
                 )
         else:
-            r = view._one("SELECT * FROM sales_return WHERE docno = ?", [d["docno"]])
-            if not r or (r["currency"] or cur).upper() != cur or r["agreed_amount"] in (None, ""):
+            ret = view._one("SELECT * FROM sales_return WHERE docno = ?", [d["docno"]])
+            if not ret or (ret["currency"] or cur).upper() != cur or ret["agreed_amount"] in (None, ""):
                 continue
-            if dec(r["agreed_amount"]):
+            if dec(ret["agreed_amount"]):
                 entries.append(
                     StatementLine(
-                        r["return_date"],
+                        ret["return_date"],
                         d["docno"],
                         "return",
                         ZERO,
-                        dec(r["agreed_amount"]),
-                        r["notice_no"],
+                        dec(ret["agreed_amount"]),
+                        ret["notice_no"],
                     )
                 )
     entries.sort(key=lambda e: (e.date, e.docno))

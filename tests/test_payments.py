@@ -296,3 +296,11 @@ def test_balances_listing(gw, send, notices):
             "refund_due": D(0),
         },
     ]
+
+
+def test_paid_beyond_tells_a_notice_amendment_what_payments_need(gw, send, notices):
+    one, _, _ = notices
+    assert pay(send, "receivable", "100", [(one, "100")]).accepted
+    view = gw.ledger.view
+    assert money.paid_beyond(view, one, {1: D("1.20")}) == 0
+    assert money.paid_beyond(view, one, {1: D("0.90")}) == D("10.00")  # 100 issued × 0.90 = 90 < 100 paid

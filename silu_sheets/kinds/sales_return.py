@@ -523,10 +523,11 @@ def inbound_lines(view: LedgerView, return_no: str) -> dict[str, list[dict]]:
         if left <= 0:
             continue
         warehouse = line["warehouse"]
-        lot = view._one(
+        stored = view._one(
             "SELECT lot FROM sales_return_lines WHERE docno = ? AND line_no = ?",
             [return_no, line["line_no"]],
-        )["lot"]
+        )
+        lot = stored["lot"] if stored else None
         if not warehouse and line["notice_line"]:
             places = accounts.issued_by_warehouse(view, state["notice_no"], line["notice_line"])
             if places:
