@@ -73,9 +73,11 @@ class Demo:
 
 def scenes() -> list[tuple[str, Callable[[Demo], None]]]:
     from silu_sheets.demo import fulfilment, presales
+    from silu_sheets.demo.money import scene as money_scene
 
     return [("Pre-sales: masters, inquiries, follow-ups, quotes, samples", presales.scene),
-            ("Orders, contract, two notices from two warehouses, issue slips", fulfilment.scene)]
+            ("Orders, contract, two notices from two warehouses, issue slips", fulfilment.scene),
+            ("Money and after-sales: advance, part payment, a return agreed, a replacement", money_scene)]
 
 
 def run(directory: Path, echo: Echo = print) -> Demo:
