@@ -654,3 +654,34 @@ def test_nothing_a_keeper_receives_about_returns_carries_money(gw, send, notice)
         for text in texts:
             for figure in (PRICE_M8, PRICE_W10, "66.66", "55.55", "271.83", "73.1"):
                 assert figure not in text
+
+
+def test_return_names_the_notice_customer_currency_and_three_persons(send, notice):
+    line = [{"product_code": "P-M8", "quantity": 1}]
+    assert codes(ret(send, notice, line, customer_code="C002")) == [("B8", "customer-mismatch")]
+    assert codes(ret(send, notice, line, currency="USD")) == [("B18", "currency-mismatch")]
+    missing = ret(send, notice, line, request_person=None, money_person=None, goods_person=None)
+    assert codes(missing) == [
+        ("B11", "required-missing"),
+        ("B12", "required-missing"),
+        ("B13", "required-missing"),
+    ]
+    assert codes(ret(send, "SN-2026-09999", line)) == [("B8", "doc-unknown")]
+
+
+def test_inbound_against_cancelled_or_unknown_return_refused(send, notice):
+    r = ret(send, notice, [{"product_code": "P-M8", "quantity": 2}])
+    assert ret(
+        send,
+        notice,
+        [{"product_code": "P-M8", "quantity": 2}],
+        docno=r.docno,
+        action="cancel",
+        cancel_reason="客户撤回",
+    ).accepted
+    assert codes(inbound(send, r.docno, "WH-A", [{"product_code": "P-M8", "quantity": 1}])) == [
+        ("B8", "doc-cancelled")
+    ]
+    assert codes(
+        inbound(send, "RET-2026-09999", "WH-A", [{"product_code": "P-M8", "quantity": 1}])
+    ) == [("B8", "doc-unknown")]
