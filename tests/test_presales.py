@@ -660,6 +660,15 @@ def test_amending_a_new_customer_inquiry_keeps_its_customer(send, gw, masters):
     assert [r["code"] for r in rows(gw, "customers", "code")] == ["C00001", "C001", "C002"]
     assert gw.ledger.view.document(first.docno)["customer_code"] == "C00001"
     assert rows(gw, "inquiry")[0]["customer_code"] == "C00001"
+    # a corrected spelling keeps the customer too; naming a customer on file is refused as usual
+    spelled = send(
+        "inquiry", {**form, "docno": first.docno, "customer_name": "宁波海通贸易有限公司"}
+    )
+    assert spelled.accepted and spelled.problems == []
+    assert gw.ledger.view.document(first.docno)["customer_code"] == "C00001"
+    assert gw.ledger.view.next_customer_code() == "C00002"
+    other = send("inquiry", {**form, "docno": first.docno, "customer_name": "华东机电有限公司"})
+    assert codes(other) == [("B9", "customer-likely-duplicate-name")]
 
 
 # --- cancellation ----------------------------------------------------------------------------

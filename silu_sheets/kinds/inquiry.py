@@ -110,15 +110,13 @@ def recorded_inquiry(doc: Document, ledger: LedgerView) -> dict | None:
 
 
 def kept_customer(doc: Document, ledger: LedgerView) -> str | None:
-    """An amendment sent with the code still empty and the same customer name is the customer
-    its first revision created, not a second one (nor a duplicate of itself)."""
+    """An amendment sent with the code still empty (the form as first filled: a new customer
+    by name) keeps the customer its first revision recorded: never a second customer, never
+    a duplicate of itself. Naming another customer takes its code, as on a first record."""
     recorded = recorded_inquiry(doc, ledger)
     if doc["customer_code"] or not doc["customer_name"] or not recorded or not recorded["customer_code"]:
         return None
-    customer = ledger.customer(recorded["customer_code"])
-    if customer and customer["name_key"] == name_key(doc["customer_name"]):
-        return str(customer["code"])
-    return None
+    return str(recorded["customer_code"])
 
 
 def salesperson_allowed(doc: Document, ctx: Context, roster_sales: set[str]) -> list[Problem]:
@@ -135,14 +133,15 @@ def salesperson_allowed(doc: Document, ctx: Context, roster_sales: set[str]) -> 
 
 def new_customer_duplicates(doc: Document, ledger: LedgerView) -> list[Problem]:
     """Same name: refused (use the code). Same phone only: recorded, and said in the reply."""
-    if doc["customer_code"] or not doc["customer_name"] or kept_customer(doc, ledger):
+    if doc["customer_code"] or not doc["customer_name"]:
         return []
-    same_name = ledger.customers_named(name_key(doc["customer_name"]))
+    kept = kept_customer(doc, ledger)
+    same_name = [c for c in ledger.customers_named(name_key(doc["customer_name"])) if c["code"] != kept]
     if same_name:
         c = same_name[0]
         return [doc.problem(LIKELY_DUPLICATE_NAME, "customer_name", code=c["code"], name=c["name"])]
     digits = phone_digits(doc["phone"])
-    if len(digits) >= 7:
+    if len(digits) >= 7 and not kept:  # said once, when the customer was first recorded
         for c in ledger.customers_with_phone(digits):
             return [
                 doc.problem(
