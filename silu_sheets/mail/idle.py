@@ -11,14 +11,17 @@ sends what the outbox holds.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 import imaplib
 import logging
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from imap_tools.errors import MailboxLoginError, MailboxTaggedResponseError
 
@@ -67,6 +70,31 @@ def cycle(
 ) -> CycleReport:
     """One pass over the mailbox and the drop folder, then send what is due. With a backlog
     waiting, replies already leave over SMTP while later mails are still being read."""
+    with pass_lock(settings.local):
+        return _cycle(gw, settings, mailbox, settle_seconds, on_handled)
+
+
+@contextlib.contextmanager
+def pass_lock(local: Path) -> Iterator[None]:
+    """One gateway pass at a time per firm: a ``silu poll`` started while ``silu serve`` runs
+    waits for the running pass instead of reading the same mail beside it (both would find the
+    form not yet recorded). An OS file lock: released even when a process dies."""
+    local.mkdir(parents=True, exist_ok=True)
+    with open(local / ".gateway.lock", "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _cycle(
+    gw: Gateway,
+    settings: MailSettings,
+    mailbox: ImapMailbox | MaildirInbox,
+    settle_seconds: float,
+    on_handled: Callable[[Handled], None] | None,
+) -> CycleReport:
     report = CycleReport()
     sender = None
     if settings.smtp is not None and mailbox.uidvalidity() and len(mailbox.uids()) >= BACKLOG:

@@ -11,6 +11,7 @@ never sees half a message. The key of a message is its file name without the ``:
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import socket
@@ -77,8 +78,13 @@ class MaildirInbox:
         paths = dict(_entries(self.inbox))
         for uid in uids:
             path = paths.get(uid)
-            if path is not None and path.exists():
-                yield uid, path.read_bytes()
+            if path is None:
+                continue
+            try:
+                data = path.read_bytes()
+            except FileNotFoundError:  # moved meanwhile (by a person, or another process)
+                continue
+            yield uid, data
 
     def move(self, uid: str, folder: str) -> None:
         paths = dict(_entries(self.inbox))
@@ -86,7 +92,8 @@ class MaildirInbox:
         if path is None:
             return
         target = ensure(self.folders_root / folder.lower())
-        os.replace(path, target / "cur" / path.name)
+        with contextlib.suppress(FileNotFoundError):  # moved meanwhile: it is where it belongs
+            os.replace(path, target / "cur" / path.name)
 
     def close(self) -> None:
         return None

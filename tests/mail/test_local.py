@@ -322,3 +322,41 @@ def test_status_command_answers_or_says_not_available_yet(firm, gw) -> None:
         assert "not available yet" in reply.get_body(("plain",)).get_content()
     else:
         assert reply["Subject"] == "Document status: QUO-2026-00001"
+
+
+def test_poll_beside_a_running_pass_records_nothing_twice(firm, masters) -> None:
+    import threading
+
+    from silu_sheets.mail import idle
+
+    for i in range(12):
+        maildir.deliver(
+            firm.mail_dir / "inbox", eml.with_form(SALES, FORMS, inquiry(i + 1), f"{i}.xlsx")
+        )
+    settings = replace(mail_settings.load(firm), rate_limit_per_hour=1000)
+    outcomes: list = []
+
+    def worker() -> None:
+        own = Gateway.open(firm)
+        try:
+            outcomes.extend(idle.poll(own, settings, settle_seconds=0).outcomes)
+        finally:
+            own.ledger.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(outcomes) == 12 and all(o.accepted for o in outcomes)
+    check = Gateway.open(firm)
+    try:
+        assert (
+            check.ledger.db.execute(
+                "SELECT count(*) FROM documents WHERE kind = 'inquiry'"
+            ).fetchone()[0]
+            == 12
+        )
+    finally:
+        check.ledger.close()
+    assert len([m for m in sent(firm) if m["To"] == SALES]) == 12
