@@ -360,3 +360,46 @@ def test_poll_beside_a_running_pass_records_nothing_twice(firm, masters) -> None
     finally:
         check.ledger.close()
     assert len([m for m in sent(firm) if m["To"] == SALES]) == 12
+
+
+def test_a_crash_between_forms_of_one_mail_still_ends_in_one_reply_and_nothing_twice(
+    firm, gw, masters, monkeypatch
+) -> None:
+    from silu_sheets.mail import gateway
+
+    forms = [eml.part(inquiry(i + 1), eml.name_rfc2231(f"询价-{i + 1}.xlsx")) for i in range(5)]
+    maildir.deliver(firm.mail_dir / "inbox", eml.mail(SALES, FORMS, "五张", forms))
+    real = gateway.ingest
+    calls = []
+
+    def dies_on_the_third(*args, **kw):
+        calls.append(args[2])
+        if len(calls) == 3:
+            raise SystemExit("the process dies here")
+        return real(*args, **kw)
+
+    monkeypatch.setattr(gateway, "ingest", dies_on_the_third)
+    with pytest.raises(SystemExit):
+        run_pass(gw, MaildirInbox(firm.mail_dir / "inbox"), replace(mail_settings.load(firm)))
+    assert (
+        gw.ledger.db.execute("SELECT count(*) FROM documents WHERE kind = 'inquiry'").fetchone()[0]
+        == 2
+    )
+    assert (
+        gw.ledger.db.execute("SELECT count(*) FROM outbox WHERE status = 'held'").fetchone()[0] == 2
+    )
+    send_queued(gw, mail_settings.load(firm))
+    assert [m for m in sent(firm) if m["To"] == SALES] == []  # held replies are not sent half-way
+
+    monkeypatch.setattr(gateway, "ingest", real)
+    report = local_pass(gw, firm)
+
+    assert [o.filename for o in report.outcomes] == ["询价-3.xlsx", "询价-4.xlsx", "询价-5.xlsx"]
+    assert (
+        gw.ledger.db.execute("SELECT count(*) FROM documents WHERE kind = 'inquiry'").fetchone()[0]
+        == 5
+    )
+    [reply] = [m for m in sent(firm) if m["To"] == SALES]
+    assert reply["Subject"] == "5 张表：5 张已登记，0 张未登记"
+    text = reply.get_body(("plain",)).get_content()
+    assert all(f"INQ-2026-0000{n}" in text for n in range(1, 6))
