@@ -23,7 +23,10 @@ def auto_apply_enabled(settings: dict) -> bool:
 def after_issue(
     gw: Gateway, ctx: Context, doc: Document, docno: str, writer: LedgerWriter
 ) -> list[dict]:
-    """Apply the balance of the slip's customer when the firm wants it; queue the notes."""
+    """Apply the balance of the slip's customer when the firm wants it; queue the notes. An
+    amended or cancelled slip first gives back to the balance what its issue applied."""
+    if doc.docno:
+        money.reverse(writer, docno, ctx.today)
     if doc.cancelling or not auto_apply_enabled(gw.firm.settings) or not doc["notice_no"]:
         return []
     notice = writer.view.document(doc["notice_no"])

@@ -303,4 +303,41 @@ def test_paid_beyond_tells_a_notice_amendment_what_payments_need(gw, send, notic
     assert pay(send, "receivable", "100", [(one, "100")]).accepted
     view = gw.ledger.view
     assert money.paid_beyond(view, one, {1: D("1.20")}) == 0
-    assert money.paid_beyond(view, one, {1: D("0.90")}) == D("10.00")  # 100 issued × 0.90 = 90 < 100 paid
+    assert money.paid_beyond(view, one, {1: D("0.90")}) == D(
+        "10.00"
+    )  # 100 issued × 0.90 = 90 < 100 paid
+
+
+def test_cancelled_slip_gives_auto_applied_money_back_to_the_balance(gw, send, notices):
+    _, two, _ = notices
+    assert pay(send, "advance", "200").accepted
+    assert pay(send, "apply_balance", None, [(notices[0], "120")]).accepted
+    enable_auto_apply(gw)
+    line = [{"notice_line": 1, "product_code": "P-W10", "quantity": 10}]
+    slip = send(
+        "issue_slip",
+        {"issue_date": "2026-11-26", "notice_no": two, "warehouse": "WH-A"},
+        line,
+        sender=WAREHOUSE_A,
+    )
+    assert slip.accepted, slip.as_dict("en")
+    view = gw.ledger.view
+    assert money.balance(view, "C001", "CNY") == D(
+        "55.00"
+    )  # 80 − the 25 SN-2 owes once all 50 are issued
+    cancel = send(
+        "issue_slip",
+        {
+            "issue_date": "2026-11-26",
+            "notice_no": two,
+            "warehouse": "WH-A",
+            "docno": slip.docno,
+            "action": "cancel",
+            "cancel_reason": "counted twice",
+        },
+        line,
+        sender=WAREHOUSE_A,
+    )
+    assert cancel.accepted, cancel.as_dict("en")
+    assert money.balance(view, "C001", "CNY") == D(80)
+    assert money.notice_owed(view, two) == D("20.00")
