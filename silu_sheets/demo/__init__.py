@@ -1,8 +1,8 @@
 """``silu demo``: a day at a sample firm on the embedded default — no servers needed.
 
-A firm folder is made anew; staff send filled forms (some with mistakes); every form goes
-through the real pipeline into a real ledger; replies land as .eml files in the local outbox;
-a short summary is printed. Each scene of the sales process lives in its own module here and
+A firm folder is made anew; staff mail filled forms (some with mistakes) into the firm's local
+Maildir inbox; one gateway pass per form runs each through the real pipeline into a real
+ledger; replies land in the local Maildir mail/sent; a short summary is printed. Each scene of the sales process lives in its own module here and
 is listed in ``SCENES``.
 """
 
