@@ -32,7 +32,12 @@ from silu_sheets.pipeline import Gateway, ingest
 from silu_sheets.workbook import fill
 
 PRODUCTS = [f"P-{i:03d}" for i in range(1, 21)]
-SALES, MANAGER, KEEPER, ADMIN = "li.na@firm.test", "wang.qiang@firm.test", "zhao.lei@firm.test", "admin@firm.test"
+SALES, MANAGER, KEEPER, ADMIN = (
+    "li.na@firm.test",
+    "wang.qiang@firm.test",
+    "zhao.lei@firm.test",
+    "admin@firm.test",
+)
 LINES_PER_UNIT = 60  # one history unit: a 20-line contract, a 20-line notice, a 20-line slip
 UNITS_PER_LOT = 5  # a historical lot is named by this many notices, then it is used up
 STAMP = "2025-06-01T00:00:00+00:00"
@@ -46,9 +51,27 @@ def send(gw: Gateway, kind: str, header: dict, lines: list[dict], sender: str):
 
 
 def masters(gw: Gateway) -> None:
-    send(gw, "customers", {}, [{"code": "C001", "name": "华东机电有限公司", "salesperson": SALES}], ADMIN)
-    send(gw, "products", {}, [{"code": p, "name": f"螺栓 {p}", "unit": "个", "lot_tracked": "是"} for p in PRODUCTS], ADMIN)
-    send(gw, "warehouses", {}, [{"code": "WH-A", "name": "上海一号仓"}, {"code": "WH-B", "name": "苏州二号仓"}], ADMIN)
+    send(
+        gw,
+        "customers",
+        {},
+        [{"code": "C001", "name": "华东机电有限公司", "salesperson": SALES}],
+        ADMIN,
+    )
+    send(
+        gw,
+        "products",
+        {},
+        [{"code": p, "name": f"螺栓 {p}", "unit": "个", "lot_tracked": "是"} for p in PRODUCTS],
+        ADMIN,
+    )
+    send(
+        gw,
+        "warehouses",
+        {},
+        [{"code": "WH-A", "name": "上海一号仓"}, {"code": "WH-B", "name": "苏州二号仓"}],
+        ADMIN,
+    )
 
 
 def row(columns: dict, values: dict) -> tuple:
@@ -68,8 +91,12 @@ def seed_history(gw: Gateway, units: int) -> None:
         "INSERT INTO sources (channel, sender, attachment_sha256, received_at) VALUES ('bench', ?, 'seed', ?)",
         [SALES, STAMP],
     ).lastrowid
-    cols = {k: schema.header_columns(KINDS[k]) for k in ("contract", "shipment_notice", "issue_slip")}
-    lcols = {k: schema.line_columns(KINDS[k]) for k in ("contract", "shipment_notice", "issue_slip")}
+    cols = {
+        k: schema.header_columns(KINDS[k]) for k in ("contract", "shipment_notice", "issue_slip")
+    }
+    lcols = {
+        k: schema.line_columns(KINDS[k]) for k in ("contract", "shipment_notice", "issue_slip")
+    }
     batch: dict[str, list] = {}
 
     def add(table: str, values: tuple) -> None:
@@ -90,8 +117,21 @@ def seed_history(gw: Gateway, units: int) -> None:
         add("documents", (docno, kind, "active", 1, "C001", owner, STAMP, STAMP))
         data = json.dumps({"header": header | {"docno": docno}, "lines": lines}, ensure_ascii=False)
         add("revisions_", (docno, kind, 1, "record", data, source, owner, STAMP))
-        add(kind, row(cols[kind], header | {"docno": docno, "revision": 1, "status": "active", "customer_code": "C001",
-                                           "salesperson": owner, "recorded_by": owner}))
+        add(
+            kind,
+            row(
+                cols[kind],
+                header
+                | {
+                    "docno": docno,
+                    "revision": 1,
+                    "status": "active",
+                    "customer_code": "C001",
+                    "salesperson": owner,
+                    "recorded_by": owner,
+                },
+            ),
+        )
         for line in lines:
             add(f"{kind}_lines", row(lcols[kind], line | {"docno": docno}))
 
@@ -100,35 +140,79 @@ def seed_history(gw: Gateway, units: int) -> None:
         for u in range(1, units + 1):
             con, sn, iss = f"CON-2025-{u:05d}", f"SN-2025-{u:05d}", f"ISS-2025-{u:05d}"
             lot = f"H{(u - 1) // UNITS_PER_LOT:05d}"
-            contract_lines = [{"line_no": i, "product_code": p, "quantity": "100", "unit_price": "1.00"}
-                              for i, p in enumerate(PRODUCTS, 1)]
+            contract_lines = [
+                {"line_no": i, "product_code": p, "quantity": "100", "unit_price": "1.00"}
+                for i, p in enumerate(PRODUCTS, 1)
+            ]
             notice_lines = [c | {"warehouse": "WH-A", "lot": lot} for c in contract_lines]
-            slip_lines = [{"line_no": i, "notice_line": i, "product_code": p, "lot": lot, "quantity": "100"}
-                          for i, p in enumerate(PRODUCTS, 1)]
-            document("contract", con, {"contract_date": "2025-06-01", "order_no": None, "customer_code": "C001",
-                                       "delivery_date": "2025-07-01", "payment_days": 30}, contract_lines, SALES)
-            document("shipment_notice", sn, {"notice_date": "2025-06-02", "contract_no": con, "customer_code": "C001"},
-                     notice_lines, SALES)
-            document("issue_slip", iss, {"issue_date": "2025-06-03", "notice_no": sn, "warehouse": "WH-A"},
-                     slip_lines, KEEPER)
+            slip_lines = [
+                {"line_no": i, "notice_line": i, "product_code": p, "lot": lot, "quantity": "100"}
+                for i, p in enumerate(PRODUCTS, 1)
+            ]
+            document(
+                "contract",
+                con,
+                {
+                    "contract_date": "2025-06-01",
+                    "order_no": None,
+                    "customer_code": "C001",
+                    "delivery_date": "2025-07-01",
+                    "payment_days": 30,
+                },
+                contract_lines,
+                SALES,
+            )
+            document(
+                "shipment_notice",
+                sn,
+                {"notice_date": "2025-06-02", "contract_no": con, "customer_code": "C001"},
+                notice_lines,
+                SALES,
+            )
+            document(
+                "issue_slip",
+                iss,
+                {"issue_date": "2025-06-03", "notice_no": sn, "warehouse": "WH-A"},
+                slip_lines,
+                KEEPER,
+            )
             add("links", (sn, "contract_no", con))
             add("links", (iss, "notice_no", sn))
             if (u - 1) % UNITS_PER_LOT == 0:
                 for p in PRODUCTS:
                     add("lots", (p, lot, "2025-01-01", "2026-01-01"))
                     movement_id += 1
-                    add("stock_movements", (movement_id, "WH-A", p, lot, str(100 * UNITS_PER_LOT), "opening",
-                                            "OPS-2025-00001", None, None, None, STAMP))
+                    add(
+                        "stock_movements",
+                        (
+                            movement_id,
+                            "WH-A",
+                            p,
+                            lot,
+                            str(100 * UNITS_PER_LOT),
+                            "opening",
+                            "OPS-2025-00001",
+                            None,
+                            None,
+                            None,
+                            STAMP,
+                        ),
+                    )
             for i, p in enumerate(PRODUCTS, 1):
                 movement_id += 1
-                add("stock_movements", (movement_id, "WH-A", p, lot, "-100", "issue", iss, i, sn, i, STAMP))
+                add(
+                    "stock_movements",
+                    (movement_id, "WH-A", p, lot, "-100", "issue", iss, i, sn, i, STAMP),
+                )
             if u % 2000 == 0:
                 _flush_revisions(db, batch)
                 flush()
         _flush_revisions(db, batch)
         flush()
         for prefix in ("CON", "SN", "ISS"):
-            db.execute("INSERT INTO numbers (prefix, year, last) VALUES (?, 2025, ?)", [prefix, units])
+            db.execute(
+                "INSERT INTO numbers (prefix, year, last) VALUES (?, 2025, ?)", [prefix, units]
+            )
 
 
 def _flush_revisions(db, batch: dict) -> None:
@@ -136,7 +220,9 @@ def _flush_revisions(db, batch: dict) -> None:
     if rows:
         db.conn.executemany(
             "INSERT INTO revisions (docno, kind, revision, action, data, source_id, sender, recorded_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
 
 
 def prepare(root: Path, recorded_lines: int, runs: int) -> tuple[Gateway, list[str]]:
@@ -146,24 +232,68 @@ def prepare(root: Path, recorded_lines: int, runs: int) -> tuple[Gateway, list[s
     started = time.perf_counter()
     seed_history(gw, max(1, recorded_lines // LINES_PER_UNIT))
     seeded = time.perf_counter() - started
-    send(gw, "opening_stock", {"as_of": "2026-11-01"}, [
-        {"warehouse": "WH-A", "product_code": p, "lot": f"NOW-{k}", "quantity": 1_000_000,
-         "expiry_date": f"2028-0{k}-01"} for p in PRODUCTS for k in (1, 2)
-    ], ADMIN)
+    send(
+        gw,
+        "opening_stock",
+        {"as_of": "2026-11-01"},
+        [
+            {
+                "warehouse": "WH-A",
+                "product_code": p,
+                "lot": f"NOW-{k}",
+                "quantity": 1_000_000,
+                "expiry_date": f"2028-0{k}-01",
+            }
+            for p in PRODUCTS
+            for k in (1, 2)
+        ],
+        ADMIN,
+    )
     lines = [{"product_code": p, "quantity": 1000, "unit_price": "1.20"} for p in PRODUCTS]
-    order = send(gw, "order", {"order_date": "2026-11-20", "customer_code": "C001", "offer_type": "non_firm",
-                               "decision": "accepted"}, lines, SALES)
-    contract = send(gw, "contract", {"contract_date": "2026-11-21", "order_no": order.docno, "customer_code": "C001",
-                                     "delivery_date": "2026-12-20", "payment_days": 30}, lines, SALES)
+    order = send(
+        gw,
+        "order",
+        {
+            "order_date": "2026-11-20",
+            "customer_code": "C001",
+            "offer_type": "non_firm",
+            "decision": "accepted",
+        },
+        lines,
+        SALES,
+    )
+    contract = send(
+        gw,
+        "contract",
+        {
+            "contract_date": "2026-11-21",
+            "order_no": order.docno,
+            "customer_code": "C001",
+            "delivery_date": "2026-12-20",
+            "payment_days": 30,
+        },
+        lines,
+        SALES,
+    )
     notices = []
     for _ in range(runs + 2):
-        notices.append(send(gw, "shipment_notice", {"notice_date": "2026-11-22", "contract_no": contract.docno},
-                            [x | {"quantity": 40, "warehouse": "WH-A"} for x in lines], SALES).docno or "")
+        notices.append(
+            send(
+                gw,
+                "shipment_notice",
+                {"notice_date": "2026-11-22", "contract_no": contract.docno},
+                [x | {"quantity": 40, "warehouse": "WH-A"} for x in lines],
+                SALES,
+            ).docno
+            or ""
+        )
     total = gw.ledger.db.execute(
         "SELECT (SELECT COUNT(*) FROM contract_lines) + (SELECT COUNT(*) FROM shipment_notice_lines) "
         "+ (SELECT COUNT(*) FROM issue_slip_lines), (SELECT COUNT(*) FROM stock_movements)"
     ).fetchone()
-    print(f"  ledger with {total[0]:,} recorded lines and {total[1]:,} stock movements (seeded in {seeded:.1f} s)")
+    print(
+        f"  ledger with {total[0]:,} recorded lines and {total[1]:,} stock movements (seeded in {seeded:.1f} s)"
+    )
     return gw, notices
 
 
@@ -171,9 +301,14 @@ def time_slips(gw: Gateway, notices: list[str]) -> list[float]:
     """Check and record one 20-line slip per notice; the first two warm the caches."""
     timings = []
     for n, notice in enumerate(notices):
-        slip = fill.filled(KINDS["issue_slip"], {"issue_date": "2026-11-24", "notice_no": notice, "warehouse": "WH-A"},
-                           [{"notice_line": i, "product_code": p, "lot": "NOW-1", "quantity": 30}
-                            for i, p in enumerate(PRODUCTS, 1)])
+        slip = fill.filled(
+            KINDS["issue_slip"],
+            {"issue_date": "2026-11-24", "notice_no": notice, "warehouse": "WH-A"},
+            [
+                {"notice_line": i, "product_code": p, "lot": "NOW-1", "quantity": 30}
+                for i, p in enumerate(PRODUCTS, 1)
+            ],
+        )
         started = time.perf_counter()
         outcome = ingest(gw, slip, "issue_slip.xlsx", KEEPER)
         elapsed = time.perf_counter() - started
@@ -185,15 +320,27 @@ def time_slips(gw: Gateway, notices: list[str]) -> list[float]:
 
 
 PLANS = [
-    ("on hand", "SELECT on_hand_milli FROM stock_on_hand WHERE warehouse = 'WH-A' AND product_code = 'P-001' AND lot = 'NOW-1'"),
-    ("issued per notice line", "SELECT quantity FROM stock_movements WHERE against = 'SN-2025-00001' AND against_line = 1 "
-     "AND movement IN ('issue', 'reversal')"),
-    ("reserved by open notices", "SELECT n.docno, n.line_no, n.quantity FROM shipment_notice_lines n JOIN documents d "
-     "ON d.docno = n.docno WHERE n.product_code = 'P-001' AND n.lot = 'NOW-1' AND n.warehouse = 'WH-A' "
-     "AND d.status = 'active'"),
-    ("lots held (FEFO)", "SELECT s.lot, s.on_hand_milli, l.expiry_date FROM stock_on_hand s LEFT JOIN lots l "
-     "ON l.product_code = s.product_code AND l.lot = s.lot WHERE s.warehouse = 'WH-A' AND s.product_code = 'P-001' "
-     "AND s.on_hand_milli > 0"),
+    (
+        "on hand",
+        "SELECT on_hand_milli FROM stock_on_hand WHERE warehouse = 'WH-A' AND product_code = 'P-001' AND lot = 'NOW-1'",
+    ),
+    (
+        "issued per notice line",
+        "SELECT quantity FROM stock_movements WHERE against = 'SN-2025-00001' AND against_line = 1 "
+        "AND movement IN ('issue', 'reversal')",
+    ),
+    (
+        "reserved by open notices",
+        "SELECT n.docno, n.line_no, n.quantity FROM shipment_notice_lines n JOIN documents d "
+        "ON d.docno = n.docno WHERE n.product_code = 'P-001' AND n.lot = 'NOW-1' AND n.warehouse = 'WH-A' "
+        "AND d.status = 'active'",
+    ),
+    (
+        "lots held (FEFO)",
+        "SELECT s.lot, s.on_hand_milli, l.expiry_date FROM stock_on_hand s LEFT JOIN lots l "
+        "ON l.product_code = s.product_code AND l.lot = s.lot WHERE s.warehouse = 'WH-A' AND s.product_code = 'P-001' "
+        "AND s.on_hand_milli > 0",
+    ),
     ("a slip's own movements", "SELECT * FROM stock_movements WHERE docno = 'ISS-2025-00001'"),
 ]
 
@@ -211,17 +358,23 @@ def main() -> None:
             gw, notices = prepare(Path(tmp) / f"firm-{size}", size, args.runs)
             timings = time_slips(gw, notices)
             medians[size] = statistics.median(timings)
-            print(f"  one 20-line issue slip, checked and recorded: median {medians[size] * 1000:.1f} ms "
-                  f"(min {min(timings) * 1000:.1f}, max {max(timings) * 1000:.1f}, {len(timings)} runs)")
+            print(
+                f"  one 20-line issue slip, checked and recorded: median {medians[size] * 1000:.1f} ms "
+                f"(min {min(timings) * 1000:.1f}, max {max(timings) * 1000:.1f}, {len(timings)} runs)"
+            )
             if size == args.big:
                 for name, sql in PLANS:
-                    plan = "; ".join(r[3] for r in gw.ledger.db.execute("EXPLAIN QUERY PLAN " + sql).fetchall())
+                    plan = "; ".join(
+                        r[3] for r in gw.ledger.db.execute("EXPLAIN QUERY PLAN " + sql).fetchall()
+                    )
                     print(f"  plan, {name}: {plan}")
             gw.ledger.close()
     ratio = medians[args.big] / medians[args.small]
     verdict = "ok" if ratio <= 1.5 else "TOO SLOW"
-    print(f"median at ~{args.small:,}: {medians[args.small] * 1000:.1f} ms; at ~{args.big:,}: "
-          f"{medians[args.big] * 1000:.1f} ms; ratio {ratio:.2f} (target <= 1.5: {verdict})")
+    print(
+        f"median at ~{args.small:,}: {medians[args.small] * 1000:.1f} ms; at ~{args.big:,}: "
+        f"{medians[args.big] * 1000:.1f} ms; ratio {ratio:.2f} (target <= 1.5: {verdict})"
+    )
     sys.exit(0)
 
 

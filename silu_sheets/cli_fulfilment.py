@@ -22,7 +22,9 @@ def _folder(ctx: click.Context) -> firm_folder.FirmFolder:
 @click.command()
 @click.argument("docno")
 @click.option("--json", "as_json", is_flag=True, help="Print the machine-readable state.")
-@click.option("--as", "viewer", help="Show it as this person sees it (no prices for warehouse staff).")
+@click.option(
+    "--as", "viewer", help="Show it as this person sees it (no prices for warehouse staff)."
+)
 @click.pass_context
 def status(ctx: click.Context, docno: str, as_json: bool, viewer: str | None) -> None:
     """Show a document's state and progress: an order's decision and contract, a contract's
@@ -48,7 +50,11 @@ def status(ctx: click.Context, docno: str, as_json: bool, viewer: str | None) ->
     if found is None:
         click.echo(f"{docno}: 单号不存在 / not in the ledger", err=True)
         sys.exit(1)
-    click.echo(json.dumps(found, ensure_ascii=False, indent=2) if as_json else render_status(found, language))
+    click.echo(
+        json.dumps(found, ensure_ascii=False, indent=2)
+        if as_json
+        else render_status(found, language)
+    )
 
 
 @click.command()

@@ -52,7 +52,9 @@ def text(value: Decimal) -> str:
 
 
 # --- documents linked to each other ---------------------------------------------------------
-def linked(view: LedgerView, target: str, field: str, kind: str, excluding: str | None = None) -> list[str]:
+def linked(
+    view: LedgerView, target: str, field: str, kind: str, excluding: str | None = None
+) -> list[str]:
     """Active documents of ``kind`` whose ``field`` names ``target`` (through ``links``)."""
     rows = view.db.execute(
         "SELECT DISTINCT l.docno FROM links l JOIN documents d ON d.docno = l.docno "
@@ -67,7 +69,9 @@ def contract_of_order(view: LedgerView, order_no: str, excluding: str | None = N
     return found[0] if found else None
 
 
-def notices_of_contract(view: LedgerView, contract_no: str, excluding: str | None = None) -> list[str]:
+def notices_of_contract(
+    view: LedgerView, contract_no: str, excluding: str | None = None
+) -> list[str]:
     return linked(view, contract_no, "contract_no", "shipment_notice", excluding)
 
 
@@ -80,7 +84,9 @@ def lines_of(view: LedgerView, kind: str, docno: str) -> list[dict]:
     return view._all(f"SELECT * FROM [{kind}_lines] WHERE docno = ? ORDER BY line_no", [docno])
 
 
-def noticed_by_product(view: LedgerView, contract_no: str, excluding: str | None = None) -> dict[str, Decimal]:
+def noticed_by_product(
+    view: LedgerView, contract_no: str, excluding: str | None = None
+) -> dict[str, Decimal]:
     """Per product, what the contract's active notices (but ``excluding``) ask for."""
     rows = view.db.execute(
         "SELECT n.docno, n.product_code, n.quantity FROM links l "
@@ -114,7 +120,9 @@ def issued_rows(view: LedgerView, notice_no: str) -> list[dict]:
     )
 
 
-def issued_by_line(view: LedgerView, notice_no: str, excluding_slip: str | None = None) -> dict[int, Decimal]:
+def issued_by_line(
+    view: LedgerView, notice_no: str, excluding_slip: str | None = None
+) -> dict[int, Decimal]:
     """Per notice line, what slips (but ``excluding_slip``) issued: the negated movements."""
     found: dict[int, Decimal] = defaultdict(Decimal)
     for row in issued_rows(view, notice_no):
@@ -139,7 +147,9 @@ def issued_on_line(view: LedgerView, notice_no: str, line_no: int) -> Decimal:
     return -sum((dec(r[0]) for r in rows), ZERO)
 
 
-def slip_net(view: LedgerView, slip_no: str) -> dict[tuple[str, str, str, str | None, int | None], Decimal]:
+def slip_net(
+    view: LedgerView, slip_no: str
+) -> dict[tuple[str, str, str, str | None, int | None], Decimal]:
     """What a slip's movements add up to now, per (warehouse, product, lot, notice, notice line):
     the old effect an amendment or cancellation reverses."""
     found: dict[tuple[str, str, str, str | None, int | None], Decimal] = defaultdict(Decimal)
@@ -147,7 +157,13 @@ def slip_net(view: LedgerView, slip_no: str) -> dict[tuple[str, str, str, str | 
         "SELECT warehouse, product_code, lot, against, against_line, quantity FROM stock_movements WHERE docno = ?",
         [slip_no],
     ):
-        key = (row["warehouse"], row["product_code"], row["lot"], row["against"], row["against_line"])
+        key = (
+            row["warehouse"],
+            row["product_code"],
+            row["lot"],
+            row["against"],
+            row["against_line"],
+        )
         found[key] += dec(row["quantity"])
     return {k: v for k, v in found.items() if v}
 
@@ -170,7 +186,12 @@ def lots_held(view: LedgerView, warehouse: str, product: str) -> list[dict]:
         [warehouse, product],
     )
     held = [
-        {"warehouse": warehouse, "lot": r["lot"], "on_hand": from_milli(r["on_hand_milli"]), "expiry": r["expiry_date"]}
+        {
+            "warehouse": warehouse,
+            "lot": r["lot"],
+            "on_hand": from_milli(r["on_hand_milli"]),
+            "expiry": r["expiry_date"],
+        }
         for r in rows
     ]
     return sorted(held, key=lambda h: (h["expiry"] or "9999-12-31", h["lot"]))
@@ -206,12 +227,18 @@ def reservations(
     return found
 
 
-def reserved(view: LedgerView, warehouse: str, product: str, lot: str, excluding: str | None = None) -> Decimal:
+def reserved(
+    view: LedgerView, warehouse: str, product: str, lot: str, excluding: str | None = None
+) -> Decimal:
     return sum((r["open"] for r in reservations(view, warehouse, product, lot, excluding)), ZERO)
 
 
-def available(view: LedgerView, warehouse: str, product: str, lot: str, excluding: str | None = None) -> Decimal:
-    return on_hand(view, warehouse, product, lot) - reserved(view, warehouse, product, lot, excluding)
+def available(
+    view: LedgerView, warehouse: str, product: str, lot: str, excluding: str | None = None
+) -> Decimal:
+    return on_hand(view, warehouse, product, lot) - reserved(
+        view, warehouse, product, lot, excluding
+    )
 
 
 # --- FEFO proposals ------------------------------------------------------------------------------
@@ -252,7 +279,15 @@ def propose(
         if named_lot:
             exp = expiry(view, product, named_lot)
             proposals.append(
-                Proposal(number, product, named_wh, named_lot, left, exp.isoformat() if exp else None, named=True)
+                Proposal(
+                    number,
+                    product,
+                    named_wh,
+                    named_lot,
+                    left,
+                    exp.isoformat() if exp else None,
+                    named=True,
+                )
             )
             continue
         held = []
@@ -265,7 +300,11 @@ def propose(
             if on and h["expiry"] and h["expiry"] < on.isoformat():
                 continue
             place = (h["warehouse"], product, h["lot"])
-            free = h["on_hand"] - reserved(view, h["warehouse"], product, h["lot"], excluding=notice_no) - taken[place]
+            free = (
+                h["on_hand"]
+                - reserved(view, h["warehouse"], product, h["lot"], excluding=notice_no)
+                - taken[place]
+            )
             if free <= 0:
                 continue
             take = min(free, left)
@@ -282,6 +321,10 @@ def held_words(held: list[dict]) -> dict[str, str]:
     """``L2026-007（到期 2027-03-01，库存 120）、…`` in both languages, for a problem's message."""
     zh, en = [], []
     for h in held:
-        zh.append(f"{h['lot'] or '（无批号）'}（到期 {h['expiry'] or '-'}，库存 {text(h['on_hand'])}）")
-        en.append(f"{h['lot'] or '(no lot)'} (expires {h['expiry'] or '-'}, on hand {text(h['on_hand'])})")
+        zh.append(
+            f"{h['lot'] or '（无批号）'}（到期 {h['expiry'] or '-'}，库存 {text(h['on_hand'])}）"
+        )
+        en.append(
+            f"{h['lot'] or '(no lot)'} (expires {h['expiry'] or '-'}, on hand {text(h['on_hand'])})"
+        )
     return {"zh": "、".join(zh) or "无", "en": ", ".join(en) or "none"}

@@ -52,16 +52,29 @@ def document_status(view: LedgerView, docno: str, prices: bool = True) -> dict |
         "owner": doc["owner"],
         "first_recorded_at": doc["first_recorded_at"],
         "updated_at": doc["updated_at"],
-        "header": _clean(kind.key, {k: v for k, v in doc["header"].items() if v not in (None, "")}, prices),
-        "lines": [_clean(kind.key, {k: v for k, v in x.items() if v not in (None, "")}, prices) for x in doc["lines"]],
+        "header": _clean(
+            kind.key, {k: v for k, v in doc["header"].items() if v not in (None, "")}, prices
+        ),
+        "lines": [
+            _clean(kind.key, {k: v for k, v in x.items() if v not in (None, "")}, prices)
+            for x in doc["lines"]
+        ],
         "revisions": [
-            {"revision": r["revision"], "action": r["action"], "sender": r["sender"], "recorded_at": r["recorded_at"],
-             "channel": r["channel"], "attachment": r["attachment_name"]}
+            {
+                "revision": r["revision"],
+                "action": r["action"],
+                "sender": r["sender"],
+                "recorded_at": r["recorded_at"],
+                "channel": r["channel"],
+                "attachment": r["attachment_name"],
+            }
             for r in view.revisions(docno)
         ],
         "refers_to": [
             {"field": r["field"], "docno": r["target"]}
-            for r in view._all("SELECT field, target FROM links WHERE docno = ? ORDER BY target", [docno])
+            for r in view._all(
+                "SELECT field, target FROM links WHERE docno = ? ORDER BY target", [docno]
+            )
         ],
         "referred_by": view.dependents(docno),
     }
@@ -98,8 +111,11 @@ def _contract(view: LedgerView, doc: dict, prices: bool) -> dict:
         code = line.get("product_code")
         quantity = F.dec(line.get("quantity"))
         row = {
-            "line_no": line["line_no"], "product_code": code, "quantity": F.text(quantity),
-            "noticed": F.text(noticed.get(code, F.ZERO)), "issued": F.text(issued.get(code, F.ZERO)),
+            "line_no": line["line_no"],
+            "product_code": code,
+            "quantity": F.text(quantity),
+            "noticed": F.text(noticed.get(code, F.ZERO)),
+            "issued": F.text(issued.get(code, F.ZERO)),
             "left_to_notice": F.text(quantity - noticed.get(code, F.ZERO)),
         }
         if prices:
@@ -113,19 +129,37 @@ def _notice(view: LedgerView, doc: dict, prices: bool) -> dict:
 
     rows = []
     for r in progress(view, doc["docno"]):
-        rows.append({
-            "line_no": r["line_no"], "product_code": r["product_code"], "warehouse": r["warehouse"], "lot": r["lot"],
-            "quantity": F.text(r["noticed"]), "issued": F.text(r["issued"]), "left": F.text(r["left"]),
-            "damaged": F.text(r["damaged"]),
-            "issued_from": [{"warehouse": w["warehouse"], "lot": w["lot"], "issued": F.text(w["issued"])}
-                            for w in r["issued_from"]],
-        })
+        rows.append(
+            {
+                "line_no": r["line_no"],
+                "product_code": r["product_code"],
+                "warehouse": r["warehouse"],
+                "lot": r["lot"],
+                "quantity": F.text(r["noticed"]),
+                "issued": F.text(r["issued"]),
+                "left": F.text(r["left"]),
+                "damaged": F.text(r["damaged"]),
+                "issued_from": [
+                    {"warehouse": w["warehouse"], "lot": w["lot"], "issued": F.text(w["issued"])}
+                    for w in r["issued_from"]
+                ],
+            }
+        )
     slips = []
     for s in F.slips_of_notice(view, doc["docno"]):
-        row = view._one("SELECT warehouse, issue_date, recorded_by FROM issue_slip WHERE docno = ?", [s]) or {}
+        row = (
+            view._one(
+                "SELECT warehouse, issue_date, recorded_by FROM issue_slip WHERE docno = ?", [s]
+            )
+            or {}
+        )
         slips.append({"docno": s, **row})
-    return {"contract_no": doc["header"].get("contract_no"), "progress": rows, "slips": slips,
-            "fully_issued": bool(rows) and all(F.dec(r["left"]) <= 0 for r in rows)}
+    return {
+        "contract_no": doc["header"].get("contract_no"),
+        "progress": rows,
+        "slips": slips,
+        "fully_issued": bool(rows) and all(F.dec(r["left"]) <= 0 for r in rows),
+    }
 
 
 def _slip(view: LedgerView, doc: dict, prices: bool) -> dict:
@@ -150,13 +184,19 @@ def _inquiry(view: LedgerView, doc: dict, prices: bool) -> dict:
 
 def _follow_up(view: LedgerView, doc: dict, prices: bool) -> dict:
     inquiry = doc["header"].get("inquiry_no")
-    return {"inquiry_no": inquiry, "inquiry_state": view.inquiry_state(inquiry) if inquiry else None}
+    return {
+        "inquiry_no": inquiry,
+        "inquiry_state": view.inquiry_state(inquiry) if inquiry else None,
+    }
 
 
 def _quote(view: LedgerView, doc: dict, prices: bool) -> dict:
     orders = F.linked(view, doc["docno"], "quote_no", "order")
-    return {"valid_until": doc["header"].get("valid_until"), "inquiry_no": doc["header"].get("inquiry_no"),
-            "orders": orders}
+    return {
+        "valid_until": doc["header"].get("valid_until"),
+        "inquiry_no": doc["header"].get("inquiry_no"),
+        "orders": orders,
+    }
 
 
 EXTRAS = {
@@ -192,12 +232,20 @@ def stock_report(view: LedgerView, warehouse: str | None = None) -> list[dict]:
         reserved = sum((x["open"] for x in held), F.ZERO)
         if not on_hand and not reserved:
             continue
-        found.append({
-            "warehouse": r["warehouse"], "product_code": r["product_code"], "product_name": r["name"] or "",
-            "unit": r["unit"] or "", "lot": r["lot"], "expiry_date": r["expiry_date"],
-            "on_hand": F.text(on_hand), "reserved": F.text(reserved), "available": F.text(on_hand - reserved),
-            "reserved_by": [f"{x['docno']}#{x['line_no']}" for x in held],
-        })
+        found.append(
+            {
+                "warehouse": r["warehouse"],
+                "product_code": r["product_code"],
+                "product_name": r["name"] or "",
+                "unit": r["unit"] or "",
+                "lot": r["lot"],
+                "expiry_date": r["expiry_date"],
+                "on_hand": F.text(on_hand),
+                "reserved": F.text(reserved),
+                "available": F.text(on_hand - reserved),
+                "reserved_by": [f"{x['docno']}#{x['line_no']}" for x in held],
+            }
+        )
     return found
 
 
@@ -205,30 +253,43 @@ def render_status(found: dict, language: str = "zh") -> str:
     """A short plain-text view of ``document_status`` for the terminal."""
     zh = language == "zh"
     title = found["title"]["zh" if zh else "en"]
-    out = [f"{found['docno']}  {title}  [{found['status']}]  rev {found['revision']}  {found['owner']}"]
+    out = [
+        f"{found['docno']}  {title}  [{found['status']}]  rev {found['revision']}  {found['owner']}"
+    ]
     if found.get("customer_code"):
         out.append(("客户 " if zh else "customer ") + found["customer_code"])
     for key in ("decision", "contract", "order_no", "contract_no", "notice_no", "valid_until"):
         if found.get(key):
             out.append(f"{key}: {found[key]}")
     if "state" in found:
-        out.append(f"state: {found['state'].get('status')}  next follow-up: {found['state'].get('next_follow_up')}")
+        out.append(
+            f"state: {found['state'].get('status')}  next follow-up: {found['state'].get('next_follow_up')}"
+        )
         for key in ("follow_ups", "quotes", "samples"):
             if found[key]:
                 out.append(f"{key}: {', '.join(found[key])}")
     for row in found.get("progress", []):
         if "left_to_notice" in row:
-            out.append(f"  #{row['line_no']} {row['product_code']}: {row['quantity']}  noticed {row['noticed']}  "
-                       f"issued {row['issued']}  left to notice {row['left_to_notice']}")
+            out.append(
+                f"  #{row['line_no']} {row['product_code']}: {row['quantity']}  noticed {row['noticed']}  "
+                f"issued {row['issued']}  left to notice {row['left_to_notice']}"
+            )
         else:
-            places = "; ".join(f"{w['warehouse']} {w['lot'] or '-'} {w['issued']}" for w in row["issued_from"])
-            out.append(f"  #{row['line_no']} {row['product_code']}: {row['quantity']}  issued {row['issued']}  "
-                       f"left {row['left']}" + (f"  ({places})" if places else ""))
+            places = "; ".join(
+                f"{w['warehouse']} {w['lot'] or '-'} {w['issued']}" for w in row["issued_from"]
+            )
+            out.append(
+                f"  #{row['line_no']} {row['product_code']}: {row['quantity']}  issued {row['issued']}  "
+                f"left {row['left']}" + (f"  ({places})" if places else "")
+            )
     for key in ("notices",):
         if found.get(key):
             out.append(f"{key}: {', '.join(found[key])}")
     if found.get("slips"):
-        out.append("slips: " + ", ".join(f"{s['docno']} {s.get('warehouse') or ''}" for s in found["slips"]))
+        out.append(
+            "slips: "
+            + ", ".join(f"{s['docno']} {s.get('warehouse') or ''}" for s in found["slips"])
+        )
     out += found.get("money_notes", [])  # returns and payments (silu_sheets/money_status.py)
     if found["referred_by"]:
         out.append("referred by: " + ", ".join(d["docno"] for d in found["referred_by"]))
@@ -236,8 +297,12 @@ def render_status(found: dict, language: str = "zh") -> str:
 
 
 def render_stock(rows: list[dict]) -> str:
-    out = [f"{'warehouse':<8} {'product':<8} {'lot':<12} {'expiry':<10} {'on hand':>10} {'reserved':>10} {'available':>10}"]
+    out = [
+        f"{'warehouse':<8} {'product':<8} {'lot':<12} {'expiry':<10} {'on hand':>10} {'reserved':>10} {'available':>10}"
+    ]
     for r in rows:
-        out.append(f"{r['warehouse']:<8} {r['product_code']:<8} {r['lot'] or '-':<12} {r['expiry_date'] or '-':<10} "
-                   f"{r['on_hand']:>10} {r['reserved']:>10} {r['available']:>10}")
+        out.append(
+            f"{r['warehouse']:<8} {r['product_code']:<8} {r['lot'] or '-':<12} {r['expiry_date'] or '-':<10} "
+            f"{r['on_hand']:>10} {r['reserved']:>10} {r['available']:>10}"
+        )
     return "\n".join(out)

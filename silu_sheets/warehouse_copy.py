@@ -35,8 +35,10 @@ MONEY_WORDS = re.compile(
     re.IGNORECASE,
 )
 NUMBER = re.compile(r"\d[\d,，]*(?:[.．]\d+)?")
-WITHHELD = {"zh": "（销售的这条说明未转给仓库；如需了解请问销售）",
-            "en": "(this note from sales was not passed on to the warehouse; ask sales if needed)"}
+WITHHELD = {
+    "zh": "（销售的这条说明未转给仓库；如需了解请问销售）",
+    "en": "(this note from sales was not passed on to the warehouse; ask sales if needed)",
+}
 
 
 def money_values(lines: list[dict]) -> set[Decimal]:
@@ -72,7 +74,11 @@ def safe_text(value: object, secret: set[Decimal], language: str) -> str:
 def _hint(p: F.Proposal, language: str) -> str:
     zh = language == "zh"
     if p.short:
-        return f"库存不足：还差 {F.text(p.quantity)}" if zh else f"not enough stock: {F.text(p.quantity)} short"
+        return (
+            f"库存不足：还差 {F.text(p.quantity)}"
+            if zh
+            else f"not enough stock: {F.text(p.quantity)} short"
+        )
     if p.named:
         return "销售指定批号" if zh else "lot named by sales"
     if p.lot:
@@ -81,16 +87,34 @@ def _hint(p: F.Proposal, language: str) -> str:
     return ""
 
 
-def slip_lines(view: LedgerView, proposals: list[F.Proposal], language: str) -> tuple[list[dict], list[dict]]:
+def slip_lines(
+    view: LedgerView, proposals: list[F.Proposal], language: str
+) -> tuple[list[dict], list[dict]]:
     """(form lines, mail lines) of a warehouse's share of a notice: no price anywhere."""
     form, mail = [], []
     for p in proposals:
         product = view.product(p.product_code) or {}
         hint = _hint(p, language)
-        form.append({"notice_line": p.line_no, "product_code": p.product_code, "lot": p.lot or None,
-                     "quantity": p.quantity, "note": hint or None})
-        mail.append({"line_no": p.line_no, "product_code": p.product_code, "product_name": product.get("name") or "",
-                     "unit": product.get("unit") or "", "quantity": F.text(p.quantity), "lot": p.lot, "hint": hint})
+        form.append(
+            {
+                "notice_line": p.line_no,
+                "product_code": p.product_code,
+                "lot": p.lot or None,
+                "quantity": p.quantity,
+                "note": hint or None,
+            }
+        )
+        mail.append(
+            {
+                "line_no": p.line_no,
+                "product_code": p.product_code,
+                "product_name": product.get("name") or "",
+                "unit": product.get("unit") or "",
+                "quantity": F.text(p.quantity),
+                "lot": p.lot,
+                "hint": hint,
+            }
+        )
     return form, mail
 
 
@@ -120,28 +144,43 @@ def notice_copies(
     customer = view.customer(doc["customer_code"] or "") or {}
     replies = []
     for warehouse in sorted(set(shares) | gone):
-        state = "cancelled" if action == "cancel" else ("withdrawn" if warehouse not in shares else
-                                                       ("amended" if action == "amend" else "new"))
+        state = (
+            "cancelled"
+            if action == "cancel"
+            else (
+                "withdrawn"
+                if warehouse not in shares
+                else ("amended" if action == "amend" else "new")
+            )
+        )
         place = view.warehouse(warehouse) or {}
         for keeper in roster.warehouse_staff(warehouse):
             language = keeper.language
             form, mail = slip_lines(view, shares.get(warehouse, []), language)
             context = {
-                "person": keeper.name, "docno": docno, "warehouse": warehouse,
-                "warehouse_name": place.get("name") or "", "state": state,
+                "person": keeper.name,
+                "docno": docno,
+                "warehouse": warehouse,
+                "warehouse_name": place.get("name") or "",
+                "state": state,
                 "customer": " ".join(x for x in (doc["customer_code"], customer.get("name")) if x),
                 "ship_to": safe_text(doc["ship_to"], secret, language),
                 "ship_by": doc["ship_by"].isoformat() if doc["ship_by"] else "",
                 "note": safe_text(doc["note"], secret, language),
-                "lines": mail, "administrator": ctx.firm.mailbox,
+                "lines": mail,
+                "administrator": ctx.firm.mailbox,
             }
             subject, text, html = render("warehouse_copy", language, context)
             attachments = []
             if form:
                 header = {"notice_no": docno, "warehouse": warehouse}
                 built = fill.filled(SLIP, header, form)
-                attachments.append(Attachment(f"issue_slip-{SLIP.zh}-{docno}-{warehouse}.xlsx", built))
-            replies.append(Reply(keeper.address, subject, text, html, "warehouse_copy", docno, attachments))
+                attachments.append(
+                    Attachment(f"issue_slip-{SLIP.zh}-{docno}-{warehouse}.xlsx", built)
+                )
+            replies.append(
+                Reply(keeper.address, subject, text, html, "warehouse_copy", docno, attachments)
+            )
     return replies
 
 
@@ -167,7 +206,9 @@ def remainder_forms(view: LedgerView, notice_no: str | None, warehouse: str | No
     if notice is None or notice["status"] != "active":
         return []
     lines = F.lines_of(view, "shipment_notice", notice_no)
-    share = [p for p in F.propose(view, notice_no, lines) if p.warehouse == warehouse and not p.short]
+    share = [
+        p for p in F.propose(view, notice_no, lines) if p.warehouse == warehouse and not p.short
+    ]
     if not share:
         return []
     form, _ = slip_lines(view, share, "zh")
@@ -190,13 +231,24 @@ def progress(view: LedgerView, notice_no: str) -> list[dict]:
         product = view.product(line.get("product_code") or "") or {}
         noticed, done = F.dec(line.get("quantity")), issued.get(number, Decimal(0))
         where = [
-            {"warehouse": wh, "lot": lot, "issued": q} for (n, wh, lot), q in sorted(places.items()) if n == number
+            {"warehouse": wh, "lot": lot, "issued": q}
+            for (n, wh, lot), q in sorted(places.items())
+            if n == number
         ]
-        found.append({
-            "line_no": number, "product_code": line.get("product_code"), "product_name": product.get("name") or "",
-            "noticed": noticed, "issued": done, "left": noticed - done, "damaged": damaged.get(number, Decimal(0)),
-            "warehouse": line.get("warehouse") or "", "lot": line.get("lot") or "", "issued_from": where,
-        })
+        found.append(
+            {
+                "line_no": number,
+                "product_code": line.get("product_code"),
+                "product_name": product.get("name") or "",
+                "noticed": noticed,
+                "issued": done,
+                "left": noticed - done,
+                "damaged": damaged.get(number, Decimal(0)),
+                "warehouse": line.get("warehouse") or "",
+                "lot": line.get("lot") or "",
+                "issued_from": where,
+            }
+        )
     return found
 
 
@@ -214,19 +266,36 @@ def issue_progress(
     rows = progress(view, notice["docno"])
     lines = [
         {
-            "line_no": r["line_no"], "product_code": r["product_code"], "product_name": r["product_name"],
-            "noticed": F.text(r["noticed"]), "issued": F.text(r["issued"]), "left": F.text(r["left"]),
+            "line_no": r["line_no"],
+            "product_code": r["product_code"],
+            "product_name": r["product_name"],
+            "noticed": F.text(r["noticed"]),
+            "issued": F.text(r["issued"]),
+            "left": F.text(r["left"]),
             "damaged": F.text(r["damaged"]) if r["damaged"] else "",
-            "places": "; ".join(f"{w['warehouse']} {w['lot'] or '-'} {F.text(w['issued'])}" for w in r["issued_from"]),
+            "places": "; ".join(
+                f"{w['warehouse']} {w['lot'] or '-'} {F.text(w['issued'])}"
+                for w in r["issued_from"]
+            ),
         }
         for r in rows
     ]
-    words = {"record": ("登记", "recorded"), "amend": ("修改", "amended"), "cancel": ("作废", "cancelled")}[action]
+    words = {
+        "record": ("登记", "recorded"),
+        "amend": ("修改", "amended"),
+        "cancel": ("作废", "cancelled"),
+    }[action]
     context = {
-        "person": person.name, "notice": notice["docno"], "slip": docno, "warehouse": doc["warehouse"] or "",
-        "action_word": words[0] if language == "zh" else words[1], "lines": lines,
-        "done_lines": sum(1 for r in rows if r["left"] <= 0), "all_done": all(r["left"] <= 0 for r in rows),
-        "slips": F.slips_of_notice(view, notice["docno"]), "administrator": ctx.firm.mailbox,
+        "person": person.name,
+        "notice": notice["docno"],
+        "slip": docno,
+        "warehouse": doc["warehouse"] or "",
+        "action_word": words[0] if language == "zh" else words[1],
+        "lines": lines,
+        "done_lines": sum(1 for r in rows if r["left"] <= 0),
+        "all_done": all(r["left"] <= 0 for r in rows),
+        "slips": F.slips_of_notice(view, notice["docno"]),
+        "administrator": ctx.firm.mailbox,
     }
     subject, text, html = render("issue_progress", language, context)
     return [Reply(person.address, subject, text, html, "issue_progress", notice["docno"])]

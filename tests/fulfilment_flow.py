@@ -30,14 +30,26 @@ def accepted_order(send, lines: Sequence[dict] = ORDER_LINES, **header: Any) -> 
     return ok(order(send, lines, decision="accepted", **header))
 
 
-def decide(send, docno: str, decision: str, lines: Sequence[dict] = ORDER_LINES, sender: str = MANAGER, **header: Any):
+def decide(
+    send,
+    docno: str,
+    decision: str,
+    lines: Sequence[dict] = ORDER_LINES,
+    sender: str = MANAGER,
+    **header: Any,
+):
     return order(send, lines, sender=sender, docno=docno, decision=decision, **header)
 
 
-def contract(send, order_no: str, lines: Sequence[dict] = ORDER_LINES, sender: str = SALES, **header: Any):
+def contract(
+    send, order_no: str, lines: Sequence[dict] = ORDER_LINES, sender: str = SALES, **header: Any
+):
     values = {
-        "contract_date": "2026-11-22", "order_no": order_no, "customer_code": "C001",
-        "delivery_date": "2026-12-10", "payment_days": 30,
+        "contract_date": "2026-11-22",
+        "order_no": order_no,
+        "customer_code": "C001",
+        "delivery_date": "2026-12-10",
+        "payment_days": 30,
     } | header
     return send("contract", values, lines, sender=sender)
 
@@ -51,14 +63,34 @@ def notice(send, contract_no: str, lines: Sequence[dict], sender: str = SALES, *
     return send("shipment_notice", values, lines, sender=sender)
 
 
-def slip(send, notice_no: str, warehouse: str, lines: Sequence[dict], sender: str | None = None, **header: Any):
+def slip(
+    send,
+    notice_no: str,
+    warehouse: str,
+    lines: Sequence[dict],
+    sender: str | None = None,
+    **header: Any,
+):
     values = {"issue_date": "2026-11-24", "notice_no": notice_no, "warehouse": warehouse} | header
     return send("issue_slip", values, lines, sender=sender or KEEPER.get(warehouse, WAREHOUSE_A))
 
 
-def m8(quantity: Any, warehouse: str | None = None, lot: str | None = None, price: str = "1.15") -> dict:
-    return {"product_code": "P-M8", "quantity": quantity, "unit_price": price, "warehouse": warehouse, "lot": lot}
+def m8(
+    quantity: Any, warehouse: str | None = None, lot: str | None = None, price: str = "1.15"
+) -> dict:
+    return {
+        "product_code": "P-M8",
+        "quantity": quantity,
+        "unit_price": price,
+        "warehouse": warehouse,
+        "lot": lot,
+    }
 
 
 def w10(quantity: Any, warehouse: str | None = None, price: str = "0.15") -> dict:
-    return {"product_code": "P-W10", "quantity": quantity, "unit_price": price, "warehouse": warehouse}
+    return {
+        "product_code": "P-W10",
+        "quantity": quantity,
+        "unit_price": price,
+        "warehouse": warehouse,
+    }

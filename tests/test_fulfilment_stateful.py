@@ -65,7 +65,9 @@ def seeded_firm() -> Path:
     folder = firm_folder.init(root)
     gw = Gateway.open(folder)
     for kind, header, lines in (
-        ("customers", {}, CUSTOMERS), ("products", {}, PRODUCTS), ("warehouses", {}, WAREHOUSES),
+        ("customers", {}, CUSTOMERS),
+        ("products", {}, PRODUCTS),
+        ("warehouses", {}, WAREHOUSES),
         ("opening_stock", {"as_of": "2026-11-01"}, OPENING),
     ):
         assert ingest(gw, form(kind, header, lines), f"{kind}.xlsx", ADMIN).accepted
@@ -81,16 +83,28 @@ def fresh_firm() -> Gateway:
 
 def dump(gw: Gateway, skip: set[str]) -> dict[str, list]:
     db = gw.ledger.db
-    names = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
-    return {n: db.execute(f"SELECT * FROM [{n}] ORDER BY rowid").fetchall() for n in names if n not in skip}
+    names = [
+        r[0]
+        for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+    ]
+    return {
+        n: db.execute(f"SELECT * FROM [{n}] ORDER BY rowid").fetchall()
+        for n in names
+        if n not in skip
+    }
 
 
 def comparable(gw: Gateway) -> dict[str, list]:
     db = gw.ledger.db
-    found = {t: db.execute(f"SELECT {cols} FROM [{t}] ORDER BY {cols}").fetchall() for t, cols in COMPARED.items()}
+    found = {
+        t: db.execute(f"SELECT {cols} FROM [{t}] ORDER BY {cols}").fetchall()
+        for t, cols in COMPARED.items()
+    }
     for kind in KIND_TABLES:
         for table in (kind, f"{kind}_lines"):
-            found[table] = db.execute(f"SELECT * FROM [{table}] ORDER BY docno{', line_no' if '_lines' in table else ''}").fetchall()
+            found[table] = db.execute(
+                f"SELECT * FROM [{table}] ORDER BY docno{', line_no' if '_lines' in table else ''}"
+            ).fetchall()
     return found
 
 
@@ -115,7 +129,9 @@ class Fulfilment(RuleBasedStateMachine):
             self.refused += 1
             assert outcome.problems, outcome
             assert all(p.code != "internal-fault" for p in outcome.problems), outcome.problems
-            assert dump(self.gw, NOT_COMPARED_WHEN_REFUSED) == before, f"refused {kind} changed the ledger"
+            assert dump(self.gw, NOT_COMPARED_WHEN_REFUSED) == before, (
+                f"refused {kind} changed the ledger"
+            )
         return outcome
 
     def doc(self, docno: str) -> dict:
@@ -128,23 +144,50 @@ class Fulfilment(RuleBasedStateMachine):
     def first_contract_and_notice(self) -> None:
         """Every example starts with a signed contract and an open notice, so slips come early."""
         self.new_contract(300, 1200, over=False)
-        lines = [{"product_code": "P-M8", "quantity": 100, "unit_price": "1.15", "warehouse": "WH-A"},
-                 {"product_code": "P-W10", "quantity": 600, "unit_price": "0.15"}]
-        outcome = self.send("shipment_notice", {"notice_date": "2026-11-23", "contract_no": self.contracts[0]}, lines)
+        lines = [
+            {"product_code": "P-M8", "quantity": 100, "unit_price": "1.15", "warehouse": "WH-A"},
+            {"product_code": "P-W10", "quantity": 600, "unit_price": "0.15"},
+        ]
+        outcome = self.send(
+            "shipment_notice",
+            {"notice_date": "2026-11-23", "contract_no": self.contracts[0]},
+            lines,
+        )
         assert outcome.accepted, outcome.as_dict("en")
         self.notices.append(outcome.docno)
 
     @rule(m8=st.integers(0, 400), w10=st.integers(0, 1500), over=st.booleans())
     def new_contract(self, m8: int, w10: int, over: bool) -> None:
-        lines = [{"product_code": p, "quantity": q, "unit_price": PRICES[p]} for p, q in (("P-M8", m8), ("P-W10", w10)) if q]
+        lines = [
+            {"product_code": p, "quantity": q, "unit_price": PRICES[p]}
+            for p, q in (("P-M8", m8), ("P-W10", w10))
+            if q
+        ]
         if not lines:
             return
-        order = self.send("order", {"order_date": "2026-11-21", "customer_code": "C001", "offer_type": "non_firm",
-                                    "decision": "accepted"}, lines)
+        order = self.send(
+            "order",
+            {
+                "order_date": "2026-11-21",
+                "customer_code": "C001",
+                "offer_type": "non_firm",
+                "decision": "accepted",
+            },
+            lines,
+        )
         assert order.accepted, order.as_dict("en")
         asked = [dict(x, quantity=x["quantity"] + 1) if over else x for x in lines]
-        outcome = self.send("contract", {"contract_date": "2026-11-22", "order_no": order.docno, "customer_code": "C001",
-                                         "delivery_date": "2026-12-10", "payment_days": 30}, asked)
+        outcome = self.send(
+            "contract",
+            {
+                "contract_date": "2026-11-22",
+                "order_no": order.docno,
+                "customer_code": "C001",
+                "delivery_date": "2026-12-10",
+                "payment_days": 30,
+            },
+            asked,
+        )
         assert outcome.accepted is not over
         if outcome.accepted:
             self.contracts.append(outcome.docno)
@@ -156,10 +199,18 @@ class Fulfilment(RuleBasedStateMachine):
         recorded = self.doc(docno)
         if recorded["status"] != "active":
             return
-        lines = [{"product_code": x["product_code"], "quantity": data.draw(st.integers(1, 400)),
-                  "unit_price": x["unit_price"]} for x in recorded["lines"]]
-        header = {k: recorded["header"].get(k) for k in ("contract_date", "order_no", "customer_code", "delivery_date",
-                                                        "payment_days")}
+        lines = [
+            {
+                "product_code": x["product_code"],
+                "quantity": data.draw(st.integers(1, 400)),
+                "unit_price": x["unit_price"],
+            }
+            for x in recorded["lines"]
+        ]
+        header = {
+            k: recorded["header"].get(k)
+            for k in ("contract_date", "order_no", "customer_code", "delivery_date", "payment_days")
+        }
         self.send("contract", header | {"docno": docno}, lines)
 
     @precondition(lambda self: self.contracts)
@@ -172,9 +223,18 @@ class Fulfilment(RuleBasedStateMachine):
             product = data.draw(st.sampled_from(products))
             warehouse = data.draw(st.sampled_from([None, "WH-A", "WH-B"]))
             lot = data.draw(st.sampled_from(LOTS)) if warehouse and product == "P-M8" else None
-            lines.append({"product_code": product, "quantity": data.draw(st.integers(1, 200)),
-                          "unit_price": PRICES[product], "warehouse": warehouse, "lot": lot})
-        outcome = self.send("shipment_notice", {"notice_date": "2026-11-23", "contract_no": contract}, lines)
+            lines.append(
+                {
+                    "product_code": product,
+                    "quantity": data.draw(st.integers(1, 200)),
+                    "unit_price": PRICES[product],
+                    "warehouse": warehouse,
+                    "lot": lot,
+                }
+            )
+        outcome = self.send(
+            "shipment_notice", {"notice_date": "2026-11-23", "contract_no": contract}, lines
+        )
         if outcome.accepted:
             self.notices.append(outcome.docno)
 
@@ -185,16 +245,28 @@ class Fulfilment(RuleBasedStateMachine):
         recorded = self.doc(docno)
         if recorded["status"] != "active":
             return
-        lines = [{k: x.get(k) for k in ("product_code", "unit_price", "warehouse", "lot")}
-                 | {"quantity": data.draw(st.integers(1, 200))} for x in recorded["lines"]]
-        self.send("shipment_notice", {"docno": docno, "notice_date": "2026-11-23",
-                                      "contract_no": recorded["header"]["contract_no"]}, lines)
+        lines = [
+            {k: x.get(k) for k in ("product_code", "unit_price", "warehouse", "lot")}
+            | {"quantity": data.draw(st.integers(1, 200))}
+            for x in recorded["lines"]
+        ]
+        self.send(
+            "shipment_notice",
+            {
+                "docno": docno,
+                "notice_date": "2026-11-23",
+                "contract_no": recorded["header"]["contract_no"],
+            },
+            lines,
+        )
 
     @precondition(lambda self: self.notices)
     @rule(data=st.data())
     def cancel_notice(self, data: st.DataObject) -> None:
         docno = data.draw(st.sampled_from(self.notices))
-        outcome = self.send("shipment_notice", {"docno": docno, "action": "cancel", "cancel_reason": "改期"}, [])
+        outcome = self.send(
+            "shipment_notice", {"docno": docno, "action": "cancel", "cancel_reason": "改期"}, []
+        )
         if outcome.accepted:
             assert not F.slips_of_notice(self.gw.ledger.view, docno)
 
@@ -205,7 +277,9 @@ class Fulfilment(RuleBasedStateMachine):
         notice = data.draw(st.sampled_from(self.notices))
         named = [x["warehouse"] for x in self.doc(notice)["lines"] if x.get("warehouse")]
         warehouse = data.draw(st.sampled_from(named or ["WH-A", "WH-B"]))
-        sender = KEEPERS[warehouse] if keeper else KEEPERS["WH-B" if warehouse == "WH-A" else "WH-A"]
+        sender = (
+            KEEPERS[warehouse] if keeper else KEEPERS["WH-B" if warehouse == "WH-A" else "WH-A"]
+        )
         self.issue(data, notice, warehouse, sender, None)
 
     @precondition(lambda self: self.notices)
@@ -228,22 +302,46 @@ class Fulfilment(RuleBasedStateMachine):
     def cancel_slip(self, data: st.DataObject) -> None:
         docno = data.draw(st.sampled_from(self.slips))
         warehouse = self.doc(docno)["header"]["warehouse"]
-        self.send("issue_slip", {"docno": docno, "action": "cancel", "cancel_reason": "录错"}, [], KEEPERS[warehouse])
+        self.send(
+            "issue_slip",
+            {"docno": docno, "action": "cancel", "cancel_reason": "录错"},
+            [],
+            KEEPERS[warehouse],
+        )
 
-    def issue(self, data: st.DataObject, notice: str, warehouse: str, sender: str, docno: str | None) -> None:
+    def issue(
+        self, data: st.DataObject, notice: str, warehouse: str, sender: str, docno: str | None
+    ) -> None:
         notice_lines = self.doc(notice)["lines"]
         lines = []
         for _ in range(data.draw(st.integers(1, 3))):
             target = data.draw(st.sampled_from(notice_lines))
-            held = [h["lot"] for h in F.lots_held(self.gw.ledger.view, warehouse, target["product_code"])]
+            held = [
+                h["lot"]
+                for h in F.lots_held(self.gw.ledger.view, warehouse, target["product_code"])
+            ]
             lot = target.get("lot") or data.draw(st.sampled_from(held or [None]))
             if data.draw(st.integers(0, 4)) == 0:  # now and then a lot the warehouse may not issue
                 lot = data.draw(st.sampled_from(LOTS))
-            lines.append({"notice_line": target["line_no"] if data.draw(st.booleans()) else None,
-                          "product_code": target["product_code"], "lot": lot,
-                          "quantity": data.draw(st.integers(1, 90))})
-        outcome = self.send("issue_slip", {"docno": docno, "issue_date": "2026-11-24", "notice_no": notice,
-                                           "warehouse": warehouse}, lines, sender)
+            lines.append(
+                {
+                    "notice_line": target["line_no"] if data.draw(st.booleans()) else None,
+                    "product_code": target["product_code"],
+                    "lot": lot,
+                    "quantity": data.draw(st.integers(1, 90)),
+                }
+            )
+        outcome = self.send(
+            "issue_slip",
+            {
+                "docno": docno,
+                "issue_date": "2026-11-24",
+                "notice_no": notice,
+                "warehouse": warehouse,
+            },
+            lines,
+            sender,
+        )
         if outcome.accepted and docno is None:
             self.slips.append(outcome.docno)
 
@@ -259,7 +357,12 @@ class Fulfilment(RuleBasedStateMachine):
                 continue
             quantities = {int(x["line_no"]): Decimal(x["quantity"]) for x in recorded["lines"]}
             for line, done in issued.items():
-                assert Decimal(0) <= done <= quantities.get(line, Decimal(0)), (docno, line, done, quantities)
+                assert Decimal(0) <= done <= quantities.get(line, Decimal(0)), (
+                    docno,
+                    line,
+                    done,
+                    quantities,
+                )
 
     @invariant()
     def noticed_within_contracts(self) -> None:
@@ -270,15 +373,25 @@ class Fulfilment(RuleBasedStateMachine):
                 continue
             allowed = F.contract_quantities(contract)
             for product, noticed in F.noticed_by_product(view, docno).items():
-                assert noticed <= allowed.get(product, Decimal(0)), (docno, product, noticed, allowed)
+                assert noticed <= allowed.get(product, Decimal(0)), (
+                    docno,
+                    product,
+                    noticed,
+                    allowed,
+                )
 
     @invariant()
     def stock_never_negative_and_kept_exactly(self) -> None:
         db = self.gw.ledger.db
         sums: dict[tuple, Decimal] = defaultdict(Decimal)
-        for wh, product, lot, quantity in db.execute("SELECT warehouse, product_code, lot, quantity FROM stock_movements"):
+        for wh, product, lot, quantity in db.execute(
+            "SELECT warehouse, product_code, lot, quantity FROM stock_movements"
+        ):
             sums[(wh, product, lot)] += Decimal(quantity)
-        kept = {(wh, p, lot): F.from_milli(m) for wh, p, lot, m in db.execute("SELECT * FROM stock_on_hand")}
+        kept = {
+            (wh, p, lot): F.from_milli(m)
+            for wh, p, lot, m in db.execute("SELECT * FROM stock_on_hand")
+        }
         assert {k: v for k, v in kept.items() if v} == {k: v for k, v in sums.items() if v}
         assert all(v >= 0 for v in sums.values()), sums
 
@@ -299,7 +412,13 @@ class Fulfilment(RuleBasedStateMachine):
 
 
 Fulfilment.TestCase.settings = settings(
-    max_examples=20, stateful_step_count=15, deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
+    max_examples=20,
+    stateful_step_count=15,
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.filter_too_much,
+    ],
 )
 TestFulfilment = Fulfilment.TestCase

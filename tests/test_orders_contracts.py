@@ -25,9 +25,18 @@ from openpyxl import load_workbook
 
 
 def quote(send, valid_until="2026-12-20", customer="C001", currency=None, price="1.15"):
-    return ok(send("quote", {"quote_date": "2026-11-20", "valid_until": valid_until, "customer_code": customer,
-                             "currency": currency},
-                   [{"product_code": "P-M8", "quantity": 300, "unit_price": price}]))
+    return ok(
+        send(
+            "quote",
+            {
+                "quote_date": "2026-11-20",
+                "valid_until": valid_until,
+                "customer_code": customer,
+                "currency": currency,
+            },
+            [{"product_code": "P-M8", "quantity": 300, "unit_price": price}],
+        )
+    )
 
 
 def values(outcome, code):
@@ -86,7 +95,9 @@ def test_prices_differing_from_the_quote_are_accepted_and_listed(send, masters, 
         ("A22", "order-product-not-on-quote", "warning"),
     ]
     assert str(values(outcome, "order-price-differs-from-quote")["quoted"]) == "1.15"
-    subject = gw.ledger.db.execute("SELECT subject FROM outbox WHERE id = ?", [outcome.outbox_ids[0]]).fetchone()[0]
+    subject = gw.ledger.db.execute(
+        "SELECT subject FROM outbox WHERE id = ?", [outcome.outbox_ids[0]]
+    ).fetchone()[0]
     assert "2 条提示" in subject
 
 
@@ -122,7 +133,9 @@ def test_another_salesperson_may_not_decide_but_the_owner_and_a_manager_may(send
 
 
 def test_accepted_order_confirmation_carries_the_contract(send, masters, gw):
-    outcome = order(send, [m8(100), m8(200), w10(50)], decision="accepted", delivery_date="2026-12-15")
+    outcome = order(
+        send, [m8(100), m8(200), w10(50)], decision="accepted", delivery_date="2026-12-15"
+    )
     files = attachments(gw, outcome.outbox_ids[0])
     [(name, data)] = files.items()
     assert name.startswith("contract-")
@@ -144,7 +157,9 @@ def test_order_with_contract_cannot_be_declined_nor_cancelled(send, masters):
     refused = decide(send, order_no, "declined", decline_reason="客户撤单")
     assert codes(refused) == [("B15", "order-has-contract")]
     assert values(refused, "order-has-contract")["contract"] == con
-    cancel = send("order", {"docno": order_no, "action": "cancel", "cancel_reason": "x"}, sender=MANAGER)
+    cancel = send(
+        "order", {"docno": order_no, "action": "cancel", "cancel_reason": "x"}, sender=MANAGER
+    )
     assert codes(cancel) == [("B5", "cancel-has-dependents")]
 
 
@@ -190,9 +205,19 @@ def test_at_most_one_contract_per_order(send, masters):
 
 def test_contract_within_the_order(send, masters):
     order_no = accepted_order(send)
-    refused = contract(send, order_no, [m8(301), {"product_code": "P-W10", "quantity": 10, "unit_price": "0.15"},
-                                        {"product_code": "P-W10", "quantity": 5, "unit_price": "0.15"}])
-    assert codes(refused) == [("B24", "contract-exceeds-order"), ("A26", "contract-product-repeated")]
+    refused = contract(
+        send,
+        order_no,
+        [
+            m8(301),
+            {"product_code": "P-W10", "quantity": 10, "unit_price": "0.15"},
+            {"product_code": "P-W10", "quantity": 5, "unit_price": "0.15"},
+        ],
+    )
+    assert codes(refused) == [
+        ("B24", "contract-exceeds-order"),
+        ("A26", "contract-product-repeated"),
+    ]
     assert str(values(refused, "contract-exceeds-order")["ordered"]) == "300"
     assert contract(send, order_no, [m8(300), w10(1200)]).accepted
 
@@ -219,17 +244,32 @@ def test_contract_after_a_firm_offer_lapsed_is_recorded_with_a_note(send, master
     order_no = accepted_order(send, offer_type="firm", valid_until="2026-11-21")
     outcome = contract(send, order_no, contract_date="2026-11-22")
     assert outcome.accepted
-    assert [(p.cell, p.code, p.severity) for p in outcome.problems] == [("B7", "contract-after-firm-offer", "warning")]
+    assert [(p.cell, p.code, p.severity) for p in outcome.problems] == [
+        ("B7", "contract-after-firm-offer", "warning")
+    ]
 
 
 def test_contract_carries_transport_customs_and_terms(send, masters, gw):
     order_no = accepted_order(send)
-    docno = ok(contract(send, order_no, trade="出口 export", carrier="COSCO", transport_mode="海运", incoterm="FOB",
-                        port_of_loading="宁波", port_of_discharge="Hamburg", customs_declaration_no="310120260001",
-                        payment_days=45))
+    docno = ok(
+        contract(
+            send,
+            order_no,
+            trade="出口 export",
+            carrier="COSCO",
+            transport_mode="海运",
+            incoterm="FOB",
+            port_of_loading="宁波",
+            port_of_discharge="Hamburg",
+            customs_declaration_no="310120260001",
+            payment_days=45,
+        )
+    )
     row = gw.ledger.db.execute(
         "SELECT trade, carrier, incoterm, port_of_loading, port_of_discharge, customs_declaration_no, payment_days, "
-        "delivery_date FROM contract WHERE docno = ?", [docno]).fetchone()
+        "delivery_date FROM contract WHERE docno = ?",
+        [docno],
+    ).fetchone()
     assert row == ("export", "COSCO", "FOB", "宁波", "Hamburg", "310120260001", 45, "2026-12-10")
 
 
@@ -273,6 +313,7 @@ def test_contract_with_notices_cannot_be_cancelled(send, masters):
 def test_order_lines_reach_the_contract_unchanged(send, masters, gw):
     con = signed_contract(send)
     rows = gw.ledger.db.execute(
-        "SELECT product_code, quantity, unit_price FROM contract_lines WHERE docno = ? ORDER BY line_no", [con]
+        "SELECT product_code, quantity, unit_price FROM contract_lines WHERE docno = ? ORDER BY line_no",
+        [con],
     ).fetchall()
     assert rows == [(x["product_code"], str(x["quantity"]), x["unit_price"]) for x in ORDER_LINES]

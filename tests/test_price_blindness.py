@@ -42,7 +42,17 @@ def needles() -> set[str]:
 
 def test_needles_cover_the_usual_ways():
     found = needles()
-    assert {"7.13", "7.130", "0.287", "1069.50", "1,069.50", "1069.5", "200.90", "1270.40", "1,270.40"} <= found
+    assert {
+        "7.13",
+        "7.130",
+        "0.287",
+        "1069.50",
+        "1,069.50",
+        "1069.5",
+        "200.90",
+        "1270.40",
+        "1,270.40",
+    } <= found
 
 
 def everything_in(raw: bytes) -> list[tuple[str, str]]:
@@ -68,36 +78,134 @@ def day_of_shipping(send, masters, gw):
     accepted, refused, amended and cancelled, a notice amended and one cancelled."""
     m8 = {"product_code": "P-M8", "quantity": 150, "unit_price": "7.13"}
     w10 = {"product_code": "P-W10", "quantity": 700, "unit_price": "0.287"}
-    quote = ok(send("quote", {"quote_date": "2026-11-20", "valid_until": "2026-12-20", "customer_code": "C001"},
-                    [m8, w10]))
-    order = ok(send("order", {"order_date": "2026-11-21", "customer_code": "C001", "quote_no": quote,
-                              "offer_type": "non_firm", "decision": "accepted"}, [m8, w10]))
-    con = ok(send("contract", {"contract_date": "2026-11-22", "order_no": order, "customer_code": "C001",
-                               "delivery_date": "2026-12-10", "payment_days": 30}, [m8, w10]))
-    first = ok(notice(send, con, [m8 | {"quantity": 100, "warehouse": "WH-A"}, w10 | {"quantity": 500}],
-                      ship_to="宁波市北仑区 3 单元", note="按单价 7.13 结算，货款 1069.50 元"))
-    second = ok(notice(send, con, [m8 | {"quantity": 50, "warehouse": "WH-B", "lot": "L2026-031"},
-                                   w10 | {"quantity": 200, "warehouse": "WH-B"}], note="轻拿轻放"))
-    ok(notice(send, con, [m8 | {"quantity": 100, "warehouse": "WH-A"}, w10 | {"quantity": 450}], docno=first))
-    issued = ok(slip(send, first, "WH-A", [{"product_code": "P-M8", "lot": "L2026-007", "quantity": 100},
-                                            {"product_code": "P-W10", "quantity": 300}]))
-    refused = slip(send, second, "WH-B", [{"product_code": "P-M8", "lot": "L2026-007", "quantity": 60},
-                                          {"product_code": "P-W10", "quantity": 250}])
+    quote = ok(
+        send(
+            "quote",
+            {"quote_date": "2026-11-20", "valid_until": "2026-12-20", "customer_code": "C001"},
+            [m8, w10],
+        )
+    )
+    order = ok(
+        send(
+            "order",
+            {
+                "order_date": "2026-11-21",
+                "customer_code": "C001",
+                "quote_no": quote,
+                "offer_type": "non_firm",
+                "decision": "accepted",
+            },
+            [m8, w10],
+        )
+    )
+    con = ok(
+        send(
+            "contract",
+            {
+                "contract_date": "2026-11-22",
+                "order_no": order,
+                "customer_code": "C001",
+                "delivery_date": "2026-12-10",
+                "payment_days": 30,
+            },
+            [m8, w10],
+        )
+    )
+    first = ok(
+        notice(
+            send,
+            con,
+            [m8 | {"quantity": 100, "warehouse": "WH-A"}, w10 | {"quantity": 500}],
+            ship_to="宁波市北仑区 3 单元",
+            note="按单价 7.13 结算，货款 1069.50 元",
+        )
+    )
+    second = ok(
+        notice(
+            send,
+            con,
+            [
+                m8 | {"quantity": 50, "warehouse": "WH-B", "lot": "L2026-031"},
+                w10 | {"quantity": 200, "warehouse": "WH-B"},
+            ],
+            note="轻拿轻放",
+        )
+    )
+    ok(
+        notice(
+            send,
+            con,
+            [m8 | {"quantity": 100, "warehouse": "WH-A"}, w10 | {"quantity": 450}],
+            docno=first,
+        )
+    )
+    issued = ok(
+        slip(
+            send,
+            first,
+            "WH-A",
+            [
+                {"product_code": "P-M8", "lot": "L2026-007", "quantity": 100},
+                {"product_code": "P-W10", "quantity": 300},
+            ],
+        )
+    )
+    refused = slip(
+        send,
+        second,
+        "WH-B",
+        [
+            {"product_code": "P-M8", "lot": "L2026-007", "quantity": 60},
+            {"product_code": "P-W10", "quantity": 250},
+        ],
+    )
     assert not refused.accepted
-    ok(slip(send, second, "WH-B", [{"product_code": "P-M8", "lot": "L2026-031", "quantity": 50},
-                                   {"product_code": "P-W10", "quantity": 200}]))
-    ok(slip(send, first, "WH-A", [{"product_code": "P-M8", "lot": "L2026-007", "quantity": 90},
-                                  {"product_code": "P-W10", "quantity": 300}], docno=issued))
-    ok(send("issue_slip", {"docno": issued, "action": "cancel", "cancel_reason": "重录"}, sender=WAREHOUSE_A))
+    ok(
+        slip(
+            send,
+            second,
+            "WH-B",
+            [
+                {"product_code": "P-M8", "lot": "L2026-031", "quantity": 50},
+                {"product_code": "P-W10", "quantity": 200},
+            ],
+        )
+    )
+    ok(
+        slip(
+            send,
+            first,
+            "WH-A",
+            [
+                {"product_code": "P-M8", "lot": "L2026-007", "quantity": 90},
+                {"product_code": "P-W10", "quantity": 300},
+            ],
+            docno=issued,
+        )
+    )
+    ok(
+        send(
+            "issue_slip",
+            {"docno": issued, "action": "cancel", "cancel_reason": "重录"},
+            sender=WAREHOUSE_A,
+        )
+    )
     spare = ok(notice(send, con, [w10 | {"quantity": 50, "warehouse": "WH-A"}]))
-    ok(send("shipment_notice", {"docno": spare, "action": "cancel", "cancel_reason": "客户不要了"}, sender=MANAGER))
+    ok(
+        send(
+            "shipment_notice",
+            {"docno": spare, "action": "cancel", "cancel_reason": "客户不要了"},
+            sender=MANAGER,
+        )
+    )
     return gw
 
 
 def test_nothing_the_warehouse_receives_holds_a_price(day_of_shipping):
     gw = day_of_shipping
     rows = gw.ledger.db.execute(
-        "SELECT recipient, purpose, message FROM outbox WHERE recipient IN (?, ?) ORDER BY id", [WAREHOUSE_A, WAREHOUSE_B]
+        "SELECT recipient, purpose, message FROM outbox WHERE recipient IN (?, ?) ORDER BY id",
+        [WAREHOUSE_A, WAREHOUSE_B],
     ).fetchall()
     purposes = {purpose for _, purpose, _ in rows}
     assert {"warehouse_copy", "confirmation", "rejection"} <= purposes
@@ -117,8 +225,16 @@ def test_the_prices_are_there_for_sales(day_of_shipping):
     """The search finds prices where they belong: the same search over what sales receives is
     not empty, so the test above could fail."""
     gw = day_of_shipping
-    rows = gw.ledger.db.execute("SELECT message FROM outbox WHERE recipient = ?", [SALES]).fetchall()
-    seen = {needle for (raw,) in rows for _, text in everything_in(raw) for needle in needles() if needle in text}
+    rows = gw.ledger.db.execute(
+        "SELECT message FROM outbox WHERE recipient = ?", [SALES]
+    ).fetchall()
+    seen = {
+        needle
+        for (raw,) in rows
+        for _, text in everything_in(raw)
+        for needle in needles()
+        if needle in text
+    }
     assert "7.13" in seen or "0.287" in seen
 
 
@@ -127,7 +243,8 @@ def test_sales_notes_about_money_are_withheld_from_the_warehouse(day_of_shipping
     texts = [
         text
         for (raw,) in gw.ledger.db.execute(
-            "SELECT message FROM outbox WHERE recipient = ? AND purpose = 'warehouse_copy'", [WAREHOUSE_A]
+            "SELECT message FROM outbox WHERE recipient = ? AND purpose = 'warehouse_copy'",
+            [WAREHOUSE_A],
         ).fetchall()
         for where, text in everything_in(raw)
         if where == "text/plain"
@@ -137,7 +254,8 @@ def test_sales_notes_about_money_are_withheld_from_the_warehouse(day_of_shipping
     b_texts = [
         text
         for (raw,) in gw.ledger.db.execute(
-            "SELECT message FROM outbox WHERE recipient = ? AND purpose = 'warehouse_copy'", [WAREHOUSE_B]
+            "SELECT message FROM outbox WHERE recipient = ? AND purpose = 'warehouse_copy'",
+            [WAREHOUSE_B],
         ).fetchall()
         for where, text in everything_in(raw)
         if where == "text/plain"

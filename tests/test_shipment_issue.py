@@ -17,12 +17,19 @@ from openpyxl import load_workbook
 from silu_sheets import fulfilment as F
 from silu_sheets.problems import show
 
-L7, L19, L31 = "L2026-007", "L2026-019", "L2026-031"  # WH-A 120 / WH-A 35 / WH-B 200 (conftest OPENING)
+L7, L19, L31 = (
+    "L2026-007",
+    "L2026-019",
+    "L2026-031",
+)  # WH-A 120 / WH-A 35 / WH-B 200 (conftest OPENING)
 
 
 def values(outcome, code):
     """The values of the problem ``code`` as people read them (exact decimals, ISO dates)."""
-    return {k: show(v, "en") for k, v in next(p.values for p in outcome.problems if p.code == code).items()}
+    return {
+        k: show(v, "en")
+        for k, v in next(p.values for p in outcome.problems if p.code == code).items()
+    }
 
 
 def stock(gw, warehouse, product, lot=""):
@@ -30,7 +37,9 @@ def stock(gw, warehouse, product, lot=""):
 
 
 def mails(gw, purpose=None, recipient=None):
-    rows = gw.ledger.db.execute("SELECT recipient, purpose, message FROM outbox ORDER BY id").fetchall()
+    rows = gw.ledger.db.execute(
+        "SELECT recipient, purpose, message FROM outbox ORDER BY id"
+    ).fetchall()
     found = []
     for to, why, raw in rows:
         if (purpose is None or why == purpose) and (recipient is None or to == recipient):
@@ -64,11 +73,19 @@ def test_notice_takes_the_contract_customer_and_refuses_another(send, con, gw):
 def test_notices_never_exceed_the_contract_line(send, con):
     ok(notice(send, con, [m8(200), w10(1000)]))
     refused = notice(send, con, [m8(60), m8(50), w10(201)])
-    assert codes(refused) == [("B19", "notice-exceeds-contract"), ("B20", "notice-exceeds-contract")]
+    assert codes(refused) == [
+        ("B19", "notice-exceeds-contract"),
+        ("B20", "notice-exceeds-contract"),
+    ]
     first, second = [p.values for p in refused.problems]
-    assert (str(first["left"]), str(first["given"])) == ("40", "50")  # 100 left, line 1 took 60 of it
+    assert (str(first["left"]), str(first["given"])) == (
+        "40",
+        "50",
+    )  # 100 left, line 1 took 60 of it
     assert (str(second["left"]), str(second["given"])) == ("200", "201")
-    assert "has 40 of product P-M8 left to ship (contract 300, on notices 260" in refused.problems[0].message("en")
+    assert "has 40 of product P-M8 left to ship (contract 300, on notices 260" in refused.problems[
+        0
+    ].message("en")
     assert notice(send, con, [m8(60), m8(40), w10(200)]).accepted
 
 
@@ -109,7 +126,12 @@ def test_named_lot_is_reserved(send, con, gw):
     refused = notice(send, con, [m8(30, "WH-A", L7)])
     assert codes(refused) == [("B18", "notice-lot-over-reserved")]
     assert values(refused, "notice-lot-over-reserved") | {"notices": None} == {
-        "warehouse": "WH-A", "lot": L7, "on_hand": "120", "reserved": "100", "left": "20", "given": "30",
+        "warehouse": "WH-A",
+        "lot": L7,
+        "on_hand": "120",
+        "reserved": "100",
+        "left": "20",
+        "given": "30",
         "notices": None,
     }
     # what was issued from the reserving notice is no longer reserved, nor on hand: still 20 left
@@ -122,13 +144,17 @@ def test_named_lot_is_reserved(send, con, gw):
 def test_amending_a_notice_keeps_its_own_reservation(send, con):
     first = ok(notice(send, con, [m8(100, "WH-A", L7)]))
     assert notice(send, con, [m8(120, "WH-A", L7)], docno=first).accepted
-    assert codes(notice(send, con, [m8(121, "WH-A", L7)], docno=first)) == [("B18", "notice-lot-over-reserved")]
+    assert codes(notice(send, con, [m8(121, "WH-A", L7)], docno=first)) == [
+        ("B18", "notice-lot-over-reserved")
+    ]
 
 
 def test_expired_named_lot_is_allowed_with_a_note(send, con):
     outcome = notice(send, con, [m8(10, "WH-A", L7)], notice_date="2027-03-05")
     assert outcome.accepted
-    assert [(p.cell, p.code, p.severity) for p in outcome.problems] == [("E18", "notice-lot-expired", "warning")]
+    assert [(p.cell, p.code, p.severity) for p in outcome.problems] == [
+        ("E18", "notice-lot-expired", "warning")
+    ]
 
 
 def test_notice_beyond_available_stock_is_recorded_with_a_note(send, con):
@@ -145,7 +171,9 @@ def test_notice_cannot_drop_below_what_was_issued(send, con):
     assert codes(refused) == [("B18", "notice-below-issued")]
     assert values(refused, "notice-below-issued")["issued"] == "70"
     changed = notice(send, con, [w10(300), m8(100, "WH-A")], docno=docno)
-    assert [p.flat() for p in changed.problems if p.severity == "error"] == [("A18", "notice-issued-line-changed")]
+    assert [p.flat() for p in changed.problems if p.severity == "error"] == [
+        ("A18", "notice-issued-line-changed")
+    ]
     assert notice(send, con, [m8(70, "WH-A"), w10(10)], docno=docno).accepted
 
 
@@ -154,8 +182,16 @@ def test_notice_with_slips_cannot_be_cancelled(send, con):
     issued = ok(slip(send, docno, "WH-A", [{"product_code": "P-M8", "lot": L7, "quantity": 10}]))
     refused = send("shipment_notice", {"docno": docno, "action": "cancel", "cancel_reason": "x"})
     assert codes(refused) == [("B5", "cancel-has-dependents")]
-    ok(send("issue_slip", {"docno": issued, "action": "cancel", "cancel_reason": "录错"}, sender=WAREHOUSE_A))
-    assert send("shipment_notice", {"docno": docno, "action": "cancel", "cancel_reason": "x"}).accepted
+    ok(
+        send(
+            "issue_slip",
+            {"docno": issued, "action": "cancel", "cancel_reason": "录错"},
+            sender=WAREHOUSE_A,
+        )
+    )
+    assert send(
+        "shipment_notice", {"docno": docno, "action": "cancel", "cancel_reason": "x"}
+    ).accepted
 
 
 def test_notice_confirmation_carries_the_next_notice_with_the_rest(send, con, gw):
@@ -172,12 +208,18 @@ def test_notice_confirmation_carries_the_next_notice_with_the_rest(send, con, gw
 
 # --- warehouse copies ---------------------------------------------------------------------------
 def test_each_warehouse_gets_its_lines_with_fefo_lots(send, con, gw):
-    docno = ok(notice(send, con, [m8(150, "WH-A"), w10(700), m8(20, "WH-B", L31)], ship_to="宁波市北仑区"))
+    docno = ok(
+        notice(send, con, [m8(150, "WH-A"), w10(700), m8(20, "WH-B", L31)], ship_to="宁波市北仑区")
+    )
     [a] = mails(gw, "warehouse_copy", WAREHOUSE_A)
     [b] = mails(gw, "warehouse_copy", WAREHOUSE_B)
     rows_a, rows_b = attached_rows(a), attached_rows(b)
     assert rows_a[7][1] == docno and rows_a[8][1] == "WH-A"
-    assert [r[:4] for r in rows_a[14:17]] == [(1, "P-M8", L7, 120), (1, "P-M8", L19, 30), (2, "P-W10", None, 700)]
+    assert [r[:4] for r in rows_a[14:17]] == [
+        (1, "P-M8", L7, 120),
+        (1, "P-M8", L19, 30),
+        (2, "P-W10", None, 700),
+    ]
     assert rows_a[17][1] is None
     assert [r[:4] for r in rows_b[14:16]] == [(3, "P-M8", L31, 20), (None, None, None, None)]
     assert "宁波市北仑区" in a.get_body(("plain",)).get_content()
@@ -229,21 +271,37 @@ def test_slip_only_against_a_recorded_active_notice(send, masters):
 def test_slip_only_by_a_keeper_of_that_warehouse(send, sn):
     refused = slip(send, sn, "WH-A", [{"product_code": "P-W10", "quantity": 1}], sender=WAREHOUSE_B)
     assert codes(refused) == [("B9", "issue-not-warehouse-keeper")]
-    assert codes(slip(send, sn, "WH-Q", [{"product_code": "P-W10", "quantity": 1}])) == [("B9", "warehouse-unknown")]
-    assert codes(slip(send, sn, "WH-A", [{"product_code": "P-W10", "quantity": 1}], sender=SALES)) == [
-        (None, "sender-not-allowed")
+    assert codes(slip(send, sn, "WH-Q", [{"product_code": "P-W10", "quantity": 1}])) == [
+        ("B9", "warehouse-unknown")
     ]
+    assert codes(
+        slip(send, sn, "WH-A", [{"product_code": "P-W10", "quantity": 1}], sender=SALES)
+    ) == [(None, "sender-not-allowed")]
 
 
 def test_slip_moves_stock_as_issue_rows_against_the_notice_line(send, sn, gw):
-    docno = ok(slip(send, sn, "WH-A", [{"product_code": "P-M8", "lot": L7, "quantity": 100},
-                                        {"product_code": "P-W10", "quantity": "300.5", "damaged_quantity": 2}],
-                    handling_cost="35.50", handling_note="叉车"))
+    docno = ok(
+        slip(
+            send,
+            sn,
+            "WH-A",
+            [
+                {"product_code": "P-M8", "lot": L7, "quantity": 100},
+                {"product_code": "P-W10", "quantity": "300.5", "damaged_quantity": 2},
+            ],
+            handling_cost="35.50",
+            handling_note="叉车",
+        )
+    )
     rows = gw.ledger.db.execute(
         "SELECT warehouse, product_code, lot, quantity, movement, docno, line_no, against, against_line "
-        "FROM stock_movements WHERE docno = ? ORDER BY id", [docno]).fetchall()
-    assert rows == [("WH-A", "P-M8", L7, "-100", "issue", docno, 1, sn, 1),
-                    ("WH-A", "P-W10", "", "-300.5", "issue", docno, 2, sn, 2)]
+        "FROM stock_movements WHERE docno = ? ORDER BY id",
+        [docno],
+    ).fetchall()
+    assert rows == [
+        ("WH-A", "P-M8", L7, "-100", "issue", docno, 1, sn, 1),
+        ("WH-A", "P-W10", "", "-300.5", "issue", docno, 2, sn, 2),
+    ]
     assert stock(gw, "WH-A", "P-M8", L7) == 20 and stock(gw, "WH-A", "P-W10") == Decimal("699.5")
     recorded = gw.ledger.view.document(docno)
     assert [x["notice_line"] for x in recorded["lines"]] == [1, 2]
@@ -254,17 +312,33 @@ def test_slip_moves_stock_as_issue_rows_against_the_notice_line(send, sn, gw):
 def test_slips_together_never_exceed_the_notice_line(send, sn):
     ok(slip(send, sn, "WH-A", [{"product_code": "P-W10", "quantity": 400}]))
     ok(slip(send, sn, "WH-B", [{"product_code": "P-W10", "quantity": 200}]))
-    refused = slip(send, sn, "WH-B", [{"product_code": "P-W10", "quantity": 60}, {"product_code": "P-W10", "quantity": 41,
-                                                                                     "notice_line": 2}])
+    refused = slip(
+        send,
+        sn,
+        "WH-B",
+        [
+            {"product_code": "P-W10", "quantity": 60},
+            {"product_code": "P-W10", "quantity": 41, "notice_line": 2},
+        ],
+    )
     assert codes(refused) == [("D16", "issue-exceeds-notice")]
     assert values(refused, "issue-exceeds-notice") | {"docno": None} == {
-        "docno": None, "notice_line": "2", "code": "P-W10", "left": "40", "noticed": "700", "issued": "660", "given": "41"}
+        "docno": None,
+        "notice_line": "2",
+        "code": "P-W10",
+        "left": "40",
+        "noticed": "700",
+        "issued": "660",
+        "given": "41",
+    }
     assert "还可出库 40" in refused.problems[0].message("zh")
     assert slip(send, sn, "WH-B", [{"product_code": "P-W10", "quantity": 100}]).accepted
 
 
 def test_named_warehouse_and_lot_must_be_followed(send, sn):
-    wrong_wh = slip(send, sn, "WH-B", [{"product_code": "P-M8", "lot": L31, "quantity": 5, "notice_line": 1}])
+    wrong_wh = slip(
+        send, sn, "WH-B", [{"product_code": "P-M8", "lot": L31, "quantity": 5, "notice_line": 1}]
+    )
     assert codes(wrong_wh) == [("B15", "issue-wrong-warehouse")]
     wrong_lot = slip(send, sn, "WH-B", [{"product_code": "P-M8", "quantity": 5, "notice_line": 3}])
     assert codes(wrong_lot) == [("C15", "issue-lot-not-as-named")]
@@ -275,7 +349,10 @@ def test_named_warehouse_and_lot_must_be_followed(send, sn):
 def test_lot_tracked_product_needs_a_lot_held_in_the_warehouse(send, sn):
     refused = slip(send, sn, "WH-A", [{"product_code": "P-M8", "quantity": 5}])
     assert codes(refused) == [("C15", "issue-lot-required")]
-    assert "L2026-007（到期 2027-03-01，库存 120）、L2026-019（到期 2027-05-10，库存 35）" in refused.problems[0].message("zh")
+    assert (
+        "L2026-007（到期 2027-03-01，库存 120）、L2026-019（到期 2027-05-10，库存 35）"
+        in refused.problems[0].message("zh")
+    )
     not_here = slip(send, sn, "WH-A", [{"product_code": "P-M8", "lot": L31, "quantity": 5}])
     assert codes(not_here) == [("C15", "issue-lot-not-in-warehouse")]
     assert slip(send, sn, "WH-A", [{"product_code": "P-M8", "lot": L19, "quantity": 5}]).accepted
@@ -283,23 +360,50 @@ def test_lot_tracked_product_needs_a_lot_held_in_the_warehouse(send, sn):
 
 def test_stock_never_goes_below_zero(send, con):
     docno = ok(notice(send, con, [m8(150, "WH-A")]))
-    refused = slip(send, docno, "WH-A", [{"product_code": "P-M8", "lot": L19, "quantity": 30},
-                                          {"product_code": "P-M8", "lot": L19, "quantity": 6}])
+    refused = slip(
+        send,
+        docno,
+        "WH-A",
+        [
+            {"product_code": "P-M8", "lot": L19, "quantity": 30},
+            {"product_code": "P-M8", "lot": L19, "quantity": 6},
+        ],
+    )
     assert codes(refused) == [("D16", "issue-exceeds-stock")]
     assert values(refused, "issue-exceeds-stock")["on_hand"] == "35"
     assert values(refused, "issue-exceeds-stock")["given"] == "36"
-    assert slip(send, docno, "WH-A", [{"product_code": "P-M8", "lot": L19, "quantity": 35}]).accepted
+    assert slip(
+        send, docno, "WH-A", [{"product_code": "P-M8", "lot": L19, "quantity": 35}]
+    ).accepted
 
 
 def test_expired_lot_refused_unless_sales_named_it(send, con):
     free = ok(notice(send, con, [m8(10, "WH-A")], notice_date="2027-02-28"))
-    refused = slip(send, free, "WH-A", [{"product_code": "P-M8", "lot": L7, "quantity": 10}], issue_date="2027-03-02")
+    refused = slip(
+        send,
+        free,
+        "WH-A",
+        [{"product_code": "P-M8", "lot": L7, "quantity": 10}],
+        issue_date="2027-03-02",
+    )
     assert codes(refused) == [("C15", "issue-lot-expired")]
     assert values(refused, "issue-lot-expired")["expiry"] == "2027-03-01"
     # the day of expiry itself is still fine
-    assert slip(send, free, "WH-A", [{"product_code": "P-M8", "lot": L7, "quantity": 5}], issue_date="2027-03-01").accepted
+    assert slip(
+        send,
+        free,
+        "WH-A",
+        [{"product_code": "P-M8", "lot": L7, "quantity": 5}],
+        issue_date="2027-03-01",
+    ).accepted
     named = ok(notice(send, con, [m8(10, "WH-A", L7)], notice_date="2027-03-02"))
-    assert slip(send, named, "WH-A", [{"product_code": "P-M8", "lot": L7, "quantity": 10}], issue_date="2027-03-02").accepted
+    assert slip(
+        send,
+        named,
+        "WH-A",
+        [{"product_code": "P-M8", "lot": L7, "quantity": 10}],
+        issue_date="2027-03-02",
+    ).accepted
 
 
 def test_warehouse_may_not_take_what_another_notice_reserved(send, con):
@@ -307,28 +411,64 @@ def test_warehouse_may_not_take_what_another_notice_reserved(send, con):
     other = ok(notice(send, con, [m8(50, "WH-A")]))
     refused = slip(send, other, "WH-A", [{"product_code": "P-M8", "lot": L7, "quantity": 30}])
     assert codes(refused) == [("C15", "issue-lot-reserved")]
-    assert (values(refused, "issue-lot-reserved")["reserved"], values(refused, "issue-lot-reserved")["left"]) == ("100", "20")
-    assert slip(send, other, "WH-A", [{"product_code": "P-M8", "lot": L7, "quantity": 20},
-                                      {"product_code": "P-M8", "lot": L19, "quantity": 30}]).accepted
+    assert (
+        values(refused, "issue-lot-reserved")["reserved"],
+        values(refused, "issue-lot-reserved")["left"],
+    ) == ("100", "20")
+    assert slip(
+        send,
+        other,
+        "WH-A",
+        [
+            {"product_code": "P-M8", "lot": L7, "quantity": 20},
+            {"product_code": "P-M8", "lot": L19, "quantity": 30},
+        ],
+    ).accepted
 
 
 def test_damaged_within_quantity_and_handling_cost_explained(send, sn):
-    refused = slip(send, sn, "WH-A", [{"product_code": "P-W10", "quantity": 5, "damaged_quantity": 6}], handling_cost=20)
-    assert codes(refused) == [("B11", "issue-handling-note-needed"), ("E15", "issue-damaged-exceeds-quantity")]
-    assert codes(slip(send, sn, "WH-A", [{"product_code": "P-W10", "quantity": 0}])) == [("D15", "not-positive")]
+    refused = slip(
+        send,
+        sn,
+        "WH-A",
+        [{"product_code": "P-W10", "quantity": 5, "damaged_quantity": 6}],
+        handling_cost=20,
+    )
+    assert codes(refused) == [
+        ("B11", "issue-handling-note-needed"),
+        ("E15", "issue-damaged-exceeds-quantity"),
+    ]
+    assert codes(slip(send, sn, "WH-A", [{"product_code": "P-W10", "quantity": 0}])) == [
+        ("D15", "not-positive")
+    ]
 
 
 def test_notice_line_column_and_matching_by_product(send, con):
     docno = ok(notice(send, con, [m8(10, "WH-A"), m8(10, "WH-A"), w10(5)]))
     ambiguous = slip(send, docno, "WH-A", [{"product_code": "P-M8", "lot": L7, "quantity": 5}])
     assert codes(ambiguous) == [("A15", "issue-notice-line-ambiguous")]
-    assert codes(slip(send, docno, "WH-A", [{"notice_line": 9, "product_code": "P-M8", "lot": L7, "quantity": 1}])) == [
-        ("A15", "issue-notice-line-unknown")]
-    assert codes(slip(send, docno, "WH-A", [{"notice_line": 3, "product_code": "P-M8", "lot": L7, "quantity": 1}])) == [
-        ("B15", "issue-product-differs")]
-    assert codes(slip(send, docno, "WH-B", [{"product_code": "P-X", "quantity": 1}], sender=WAREHOUSE_B)) == [
-        ("B15", "issue-product-not-on-notice")]
-    assert slip(send, docno, "WH-A", [{"notice_line": 2, "product_code": "P-M8", "lot": L7, "quantity": 10}]).accepted
+    assert codes(
+        slip(
+            send,
+            docno,
+            "WH-A",
+            [{"notice_line": 9, "product_code": "P-M8", "lot": L7, "quantity": 1}],
+        )
+    ) == [("A15", "issue-notice-line-unknown")]
+    assert codes(
+        slip(
+            send,
+            docno,
+            "WH-A",
+            [{"notice_line": 3, "product_code": "P-M8", "lot": L7, "quantity": 1}],
+        )
+    ) == [("B15", "issue-product-differs")]
+    assert codes(
+        slip(send, docno, "WH-B", [{"product_code": "P-X", "quantity": 1}], sender=WAREHOUSE_B)
+    ) == [("B15", "issue-product-not-on-notice")]
+    assert slip(
+        send, docno, "WH-A", [{"notice_line": 2, "product_code": "P-M8", "lot": L7, "quantity": 10}]
+    ).accepted
 
 
 def test_amended_slip_reverses_then_books_again(send, sn, gw):
@@ -336,26 +476,51 @@ def test_amended_slip_reverses_then_books_again(send, sn, gw):
     ok(slip(send, sn, "WH-A", [{"product_code": "P-M8", "lot": L19, "quantity": 30}], docno=docno))
     rows = gw.ledger.db.execute(
         "SELECT lot, quantity, movement, against, against_line FROM stock_movements WHERE docno = ? ORDER BY id",
-        [docno]).fetchall()
-    assert rows == [(L7, "-100", "issue", sn, 1), (L7, "100", "reversal", sn, 1), (L19, "-30", "issue", sn, 1)]
+        [docno],
+    ).fetchall()
+    assert rows == [
+        (L7, "-100", "issue", sn, 1),
+        (L7, "100", "reversal", sn, 1),
+        (L19, "-30", "issue", sn, 1),
+    ]
     assert stock(gw, "WH-A", "P-M8", L7) == 120 and stock(gw, "WH-A", "P-M8", L19) == 5
     assert F.issued_by_line(gw.ledger.view, sn) == {1: 30}
     # an amendment may use what the slip itself took before
-    assert slip(send, sn, "WH-A", [{"product_code": "P-M8", "lot": L19, "quantity": 35}], docno=docno).accepted
+    assert slip(
+        send, sn, "WH-A", [{"product_code": "P-M8", "lot": L19, "quantity": 35}], docno=docno
+    ).accepted
 
 
 def test_cancelled_slip_gives_the_goods_back(send, sn, gw):
     docno = ok(slip(send, sn, "WH-A", [{"product_code": "P-W10", "quantity": 700}]))
     assert stock(gw, "WH-A", "P-W10") == 300
-    ok(send("issue_slip", {"docno": docno, "action": "cancel", "cancel_reason": "录错"}, sender=WAREHOUSE_A))
+    ok(
+        send(
+            "issue_slip",
+            {"docno": docno, "action": "cancel", "cancel_reason": "录错"},
+            sender=WAREHOUSE_A,
+        )
+    )
     assert stock(gw, "WH-A", "P-W10") == 1000
     assert F.issued_by_line(gw.ledger.view, sn).get(2, 0) == 0
-    assert gw.ledger.db.execute("SELECT COUNT(*) FROM stock_movements WHERE docno = ?", [docno]).fetchone()[0] == 2
+    assert (
+        gw.ledger.db.execute(
+            "SELECT COUNT(*) FROM stock_movements WHERE docno = ?", [docno]
+        ).fetchone()[0]
+        == 2
+    )
 
 
 def test_another_keeper_or_warehouse_may_not_amend_a_slip(send, sn):
     docno = ok(slip(send, sn, "WH-A", [{"product_code": "P-W10", "quantity": 1}]))
-    refused = slip(send, sn, "WH-B", [{"product_code": "P-W10", "quantity": 1}], docno=docno, sender=WAREHOUSE_B)
+    refused = slip(
+        send,
+        sn,
+        "WH-B",
+        [{"product_code": "P-W10", "quantity": 1}],
+        docno=docno,
+        sender=WAREHOUSE_B,
+    )
     assert codes(refused) == [("B4", "amend-not-owner")]
 
 
@@ -363,36 +528,63 @@ def test_salesperson_hears_progress_and_warehouse_gets_what_is_left(send, sn, gw
     docno = ok(slip(send, sn, "WH-A", [{"product_code": "P-M8", "lot": L7, "quantity": 100}]))
     [progress] = mails(gw, "issue_progress", SALES)
     text = progress.get_body(("plain",)).get_content()
-    assert "第 1 行 P-M8 不锈钢螺栓 M8×40：发货 150，已出库 100，未出库 50（WH-A L2026-007 100）" in text
+    assert (
+        "第 1 行 P-M8 不锈钢螺栓 M8×40：发货 150，已出库 100，未出库 50（WH-A L2026-007 100）"
+        in text
+    )
     assert "第 3 行 P-M8 不锈钢螺栓 M8×40：发货 20，已出库 0，未出库 20" in text
     [confirmation] = [m for m in mails(gw, "confirmation", WAREHOUSE_A) if docno in m["Subject"]]
     rows = attached_rows(confirmation)
-    assert [r[:4] for r in rows[14:17]] == [(1, "P-M8", L7, 20), (1, "P-M8", L19, 30), (2, "P-W10", None, 700)]
+    assert [r[:4] for r in rows[14:17]] == [
+        (1, "P-M8", L7, 20),
+        (1, "P-M8", L19, 30),
+        (2, "P-W10", None, 700),
+    ]
 
 
 def test_manager_may_not_issue_goods(send, sn):
-    assert codes(slip(send, sn, "WH-A", [{"product_code": "P-W10", "quantity": 1}], sender=MANAGER)) == [
-        (None, "sender-not-allowed")]
+    assert codes(
+        slip(send, sn, "WH-A", [{"product_code": "P-W10", "quantity": 1}], sender=MANAGER)
+    ) == [(None, "sender-not-allowed")]
 
 
 # --- every fulfilment query uses an index -----------------------------------------------------
 def test_fulfilment_queries_use_indexes(send, sn, gw):
     db = gw.ledger.db
     queries = [
-        ("SELECT on_hand_milli FROM stock_on_hand WHERE warehouse = ? AND product_code = ? AND lot = ?", ["WH-A", "P", "L"]),
-        ("SELECT quantity FROM stock_movements WHERE against = ? AND against_line = ? AND movement IN ('issue', 'reversal')",
-         [sn, 1]),
-        ("SELECT warehouse, product_code, lot, against, against_line, quantity FROM stock_movements WHERE docno = ?", ["X"]),
-        ("SELECT n.docno, n.line_no, n.quantity FROM shipment_notice_lines n JOIN documents d ON d.docno = n.docno "
-         "WHERE n.product_code = ? AND n.lot = ? AND n.warehouse = ? AND d.status = 'active'", ["P", "L", "W"]),
-        ("SELECT n.docno, n.product_code, n.quantity FROM links l JOIN documents d ON d.docno = l.docno "
-         "JOIN shipment_notice_lines n ON n.docno = l.docno WHERE l.target = ? AND l.field = 'contract_no' "
-         "AND d.kind = 'shipment_notice' AND d.status = 'active'", ["C"]),
-        ("SELECT s.lot, s.on_hand_milli, l.expiry_date FROM stock_on_hand s LEFT JOIN lots l ON l.product_code = "
-         "s.product_code AND l.lot = s.lot WHERE s.warehouse = ? AND s.product_code = ? AND s.on_hand_milli > 0", ["W", "P"]),
+        (
+            "SELECT on_hand_milli FROM stock_on_hand WHERE warehouse = ? AND product_code = ? AND lot = ?",
+            ["WH-A", "P", "L"],
+        ),
+        (
+            "SELECT quantity FROM stock_movements WHERE against = ? AND against_line = ? AND movement IN ('issue', 'reversal')",
+            [sn, 1],
+        ),
+        (
+            "SELECT warehouse, product_code, lot, against, against_line, quantity FROM stock_movements WHERE docno = ?",
+            ["X"],
+        ),
+        (
+            "SELECT n.docno, n.line_no, n.quantity FROM shipment_notice_lines n JOIN documents d ON d.docno = n.docno "
+            "WHERE n.product_code = ? AND n.lot = ? AND n.warehouse = ? AND d.status = 'active'",
+            ["P", "L", "W"],
+        ),
+        (
+            "SELECT n.docno, n.product_code, n.quantity FROM links l JOIN documents d ON d.docno = l.docno "
+            "JOIN shipment_notice_lines n ON n.docno = l.docno WHERE l.target = ? AND l.field = 'contract_no' "
+            "AND d.kind = 'shipment_notice' AND d.status = 'active'",
+            ["C"],
+        ),
+        (
+            "SELECT s.lot, s.on_hand_milli, l.expiry_date FROM stock_on_hand s LEFT JOIN lots l ON l.product_code = "
+            "s.product_code AND l.lot = s.lot WHERE s.warehouse = ? AND s.product_code = ? AND s.on_hand_milli > 0",
+            ["W", "P"],
+        ),
     ]
     for sql, params in queries:
-        plan = " | ".join(row[3] for row in db.execute("EXPLAIN QUERY PLAN " + sql, params).fetchall())
+        plan = " | ".join(
+            row[3] for row in db.execute("EXPLAIN QUERY PLAN " + sql, params).fetchall()
+        )
         assert "SCAN" not in plan.replace("SCAN CONSTANT", ""), (sql, plan)
 
 
@@ -405,25 +597,54 @@ def test_status_of_contract_notice_and_order(send, con, firm, gw):
     from silu_sheets.cli import main
 
     sn = ok(notice(send, con, [m8(150, "WH-A"), w10(700)]))
-    ok(slip(send, sn, "WH-A", [{"product_code": "P-M8", "lot": L7, "quantity": 120},
-                                {"product_code": "P-M8", "lot": L19, "quantity": 10, "damaged_quantity": 1}]))
+    ok(
+        slip(
+            send,
+            sn,
+            "WH-A",
+            [
+                {"product_code": "P-M8", "lot": L7, "quantity": 120},
+                {"product_code": "P-M8", "lot": L19, "quantity": 10, "damaged_quantity": 1},
+            ],
+        )
+    )
     ok(slip(send, sn, "WH-B", [{"product_code": "P-W10", "quantity": 200}]))
     run = CliRunner().invoke
     found = json.loads(run(main, ["--firm", str(firm.root), "status", con, "--json"]).output)
     assert found["progress"] == [
-        {"line_no": 1, "product_code": "P-M8", "quantity": "300", "noticed": "150", "issued": "130",
-         "left_to_notice": "150", "unit_price": "1.15"},
-        {"line_no": 2, "product_code": "P-W10", "quantity": "1200", "noticed": "700", "issued": "200",
-         "left_to_notice": "500", "unit_price": "0.15"},
+        {
+            "line_no": 1,
+            "product_code": "P-M8",
+            "quantity": "300",
+            "noticed": "150",
+            "issued": "130",
+            "left_to_notice": "150",
+            "unit_price": "1.15",
+        },
+        {
+            "line_no": 2,
+            "product_code": "P-W10",
+            "quantity": "1200",
+            "noticed": "700",
+            "issued": "200",
+            "left_to_notice": "500",
+            "unit_price": "0.15",
+        },
     ]
     assert found["notices"] == [sn]
     found = json.loads(run(main, ["--firm", str(firm.root), "status", sn, "--json"]).output)
-    assert found["progress"][0]["issued_from"] == [{"warehouse": "WH-A", "lot": L7, "issued": "120"},
-                                                   {"warehouse": "WH-A", "lot": L19, "issued": "10"}]
+    assert found["progress"][0]["issued_from"] == [
+        {"warehouse": "WH-A", "lot": L7, "issued": "120"},
+        {"warehouse": "WH-A", "lot": L19, "issued": "10"},
+    ]
     assert (found["progress"][0]["left"], found["progress"][0]["damaged"]) == ("20", "1")
-    assert found["progress"][1]["issued_from"] == [{"warehouse": "WH-B", "lot": "", "issued": "200"}]
+    assert found["progress"][1]["issued_from"] == [
+        {"warehouse": "WH-B", "lot": "", "issued": "200"}
+    ]
     assert [s["docno"] for s in found["slips"]] == ["ISS-2026-00001", "ISS-2026-00002"]
-    blind = run(main, ["--firm", str(firm.root), "status", sn, "--json", "--as", WAREHOUSE_A]).output
+    blind = run(
+        main, ["--firm", str(firm.root), "status", sn, "--json", "--as", WAREHOUSE_A]
+    ).output
     assert "unit_price" not in blind and "1.15" not in blind
     order_no = found["refers_to"] and gw.ledger.view.document(con)["header"]["order_no"]
     found = json.loads(run(main, ["--firm", str(firm.root), "status", order_no, "--json"]).output)
@@ -443,10 +664,17 @@ def test_stock_shows_on_hand_reserved_and_available(send, con, firm):
 
     sn = ok(notice(send, con, [m8(100, "WH-A", L7)]))
     ok(slip(send, sn, "WH-A", [{"product_code": "P-M8", "lot": L7, "quantity": 30}]))
-    result = CliRunner().invoke(main, ["--firm", str(firm.root), "stock", "--warehouse", "WH-A", "--json"])
+    result = CliRunner().invoke(
+        main, ["--firm", str(firm.root), "stock", "--warehouse", "WH-A", "--json"]
+    )
     rows = json.loads(result.output)
-    assert [(r["lot"], r["expiry_date"], r["on_hand"], r["reserved"], r["available"]) for r in rows] == [
-        (L7, "2027-03-01", "90", "70", "20"), (L19, "2027-05-10", "35", "0", "35"), ("", None, "1000", "0", "1000")]
+    assert [
+        (r["lot"], r["expiry_date"], r["on_hand"], r["reserved"], r["available"]) for r in rows
+    ] == [
+        (L7, "2027-03-01", "90", "70", "20"),
+        (L19, "2027-05-10", "35", "0", "35"),
+        ("", None, "1000", "0", "1000"),
+    ]
     assert rows[0]["reserved_by"] == [f"{sn}#1"]
     assert {r["warehouse"] for r in rows} == {"WH-A"}
     assert "price" not in result.output

@@ -48,14 +48,26 @@ KIND = Kind(
         date("contract_date", "合同日期", "Contract date", required=True),
         docno("order_no", "订单号", "Order number", "order", required=True),
         text("customer_code", "客户编号", "Customer code", required=True),
-        email("salesperson", "业务员邮箱", "Salesperson's email", hint_zh="留空即为发件人本人。", hint_en="Empty means the sender."),
+        email(
+            "salesperson",
+            "业务员邮箱",
+            "Salesperson's email",
+            hint_zh="留空即为发件人本人。",
+            hint_en="Empty means the sender.",
+        ),
         date("delivery_date", "交货日期", "Delivery date", required=True),
         integer("payment_days", "付款期限(天)", "Payment terms (days)", required=True),
         currency_field(),
         choice("trade", "贸易类型", "Trade", TRADE),
         text("carrier", "承运人", "Carrier"),
         text("transport_mode", "运输方式", "Transport mode"),
-        text("incoterm", "贸易术语", "Incoterm", hint_zh="如 FOB、CIF、EXW。", hint_en="e.g. FOB, CIF, EXW."),
+        text(
+            "incoterm",
+            "贸易术语",
+            "Incoterm",
+            hint_zh="如 FOB、CIF、EXW。",
+            hint_en="e.g. FOB, CIF, EXW.",
+        ),
         text("port_of_loading", "装运港", "Port of loading"),
         text("port_of_discharge", "目的港", "Port of discharge"),
         text("customs_declaration_no", "报关单号", "Customs declaration number"),
@@ -121,14 +133,20 @@ def check(doc: Document, ledger: LedgerView, ctx: Context) -> list[Problem]:
     """Only from an accepted order, at most one active contract per order, same customer and
     currency, each product once and within the order's quantity; delivery not before the
     contract date; an amendment keeps every product at least at what notices already ask."""
-    found = common.customer_known(doc, ledger) + common.products_known(doc, ledger) + common.currency_valid(doc)
+    found = (
+        common.customer_known(doc, ledger)
+        + common.products_known(doc, ledger)
+        + common.currency_valid(doc)
+    )
     found += salesperson_allowed(doc, ctx, ctx.roster_addresses("sales", "sales_manager"))
     found += common.not_before(doc, "delivery_date", "contract_date")
     first: dict[str, int] = {}
     for line in doc.lines:
         code = line["product_code"]
         if code in first:
-            found.append(doc.problem(PRODUCT_REPEATED, "product_code", line, code=code, first=first[code]))
+            found.append(
+                doc.problem(PRODUCT_REPEATED, "product_code", line, code=code, first=first[code])
+            )
         elif code:
             first[code] = line.number
     order, problems = common.referenced(doc, ledger, "order_no", "order")
@@ -143,38 +161,80 @@ def check(doc: Document, ledger: LedgerView, ctx: Context) -> list[Problem]:
 def _from_order(doc: Document, order: dict, ledger: LedgerView, ctx: Context) -> list[Problem]:
     from silu_sheets.kinds.order import KIND as ORDER
 
-    found = common.same_customer(doc, order, "order_no") + common.same_currency(doc, order, ctx.firm.currency)
+    found = common.same_customer(doc, order, "order_no") + common.same_currency(
+        doc, order, ctx.firm.currency
+    )
     header = order["header"]
     if header.get("decision") != "accepted":
         c = ORDER.field("decision").choice(header.get("decision") or "pending")
         found.append(
-            doc.problem(ORDER_NOT_ACCEPTED, "order_no", docno=order["docno"],
-                        decision=words(c.zh, c.en) if c else "-")
+            doc.problem(
+                ORDER_NOT_ACCEPTED,
+                "order_no",
+                docno=order["docno"],
+                decision=words(c.zh, c.en) if c else "-",
+            )
         )
     other = F.contract_of_order(ledger, order["docno"], excluding=doc.docno)
     if other:
-        found.append(doc.problem(ORDER_HAS_CONTRACT, "order_no", docno=order["docno"], contract=other))
+        found.append(
+            doc.problem(ORDER_HAS_CONTRACT, "order_no", docno=order["docno"], contract=other)
+        )
     date = doc["contract_date"]
     if date and header.get("order_date") and date < dt.date.fromisoformat(header["order_date"]):
-        found.append(doc.problem(BEFORE_ORDER, "contract_date", date=date, docno=order["docno"],
-                                 order_date=header["order_date"]))
+        found.append(
+            doc.problem(
+                BEFORE_ORDER,
+                "contract_date",
+                date=date,
+                docno=order["docno"],
+                order_date=header["order_date"],
+            )
+        )
     if (
-        date and header.get("offer_type") == "firm" and header.get("valid_until")
+        date
+        and header.get("offer_type") == "firm"
+        and header.get("valid_until")
         and date > dt.date.fromisoformat(header["valid_until"])
     ):
-        found.append(doc.problem(AFTER_FIRM_OFFER, "contract_date", severity="warning", docno=order["docno"],
-                                 valid_until=header["valid_until"], date=date))
+        found.append(
+            doc.problem(
+                AFTER_FIRM_OFFER,
+                "contract_date",
+                severity="warning",
+                docno=order["docno"],
+                valid_until=header["valid_until"],
+                date=date,
+            )
+        )
     ordered = F.contract_quantities(order)
     for line in doc.lines:
         code, quantity = line["product_code"], line["quantity"]
         if not code:
             continue
         if code not in ordered:
-            found.append(doc.problem(NOT_ON_ORDER, "product_code", line, code=code, docno=order["docno"],
-                                     ordered=list(ordered) or "-"))
+            found.append(
+                doc.problem(
+                    NOT_ON_ORDER,
+                    "product_code",
+                    line,
+                    code=code,
+                    docno=order["docno"],
+                    ordered=list(ordered) or "-",
+                )
+            )
         elif quantity is not None and quantity > ordered[code]:
-            found.append(doc.problem(EXCEEDS_ORDER, "quantity", line, docno=order["docno"], code=code,
-                                     ordered=ordered[code], given=quantity))
+            found.append(
+                doc.problem(
+                    EXCEEDS_ORDER,
+                    "quantity",
+                    line,
+                    docno=order["docno"],
+                    code=code,
+                    ordered=ordered[code],
+                    given=quantity,
+                )
+            )
     return found
 
 
@@ -190,8 +250,17 @@ def _keeps_notices(doc: Document, ledger: LedgerView) -> list[Problem]:
         line = next((x for x in doc.lines if x["product_code"] == code), None)
         given = line["quantity"] if line and line["quantity"] is not None else Decimal(0)
         if given < asked:
-            found.append(doc.problem(BELOW_NOTICED, "quantity" if line else "docno", line, code=code,
-                                     noticed=asked, notices=notices, given=given))
+            found.append(
+                doc.problem(
+                    BELOW_NOTICED,
+                    "quantity" if line else "docno",
+                    line,
+                    code=code,
+                    noticed=asked,
+                    notices=notices,
+                    given=given,
+                )
+            )
     return found
 
 
@@ -206,7 +275,13 @@ def remaining_lines(ledger: LedgerView, contract_no: str) -> list[dict]:
         code = line.get("product_code")
         left = F.dec(line.get("quantity")) - noticed.get(code, Decimal(0))
         if code and left > 0:
-            lines.append({"product_code": code, "quantity": left, "unit_price": F.dec(line.get("unit_price"))})
+            lines.append(
+                {
+                    "product_code": code,
+                    "quantity": left,
+                    "unit_price": F.dec(line.get("unit_price")),
+                }
+            )
     return lines
 
 
@@ -215,6 +290,10 @@ def next_forms(doc: Document, docno: str, ledger: LedgerView) -> list[tuple]:
     lines = remaining_lines(ledger, docno)
     if not lines:
         return []
-    header = {"contract_no": docno, "customer_code": doc["customer_code"], "currency": doc["currency"],
-              "salesperson": doc["salesperson"]}
+    header = {
+        "contract_no": docno,
+        "customer_code": doc["customer_code"],
+        "currency": doc["currency"],
+        "salesperson": doc["salesperson"],
+    }
     return [("shipment_notice", header, lines)]

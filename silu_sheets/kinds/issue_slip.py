@@ -164,26 +164,53 @@ def check(doc: Document, ledger: LedgerView, ctx: Context) -> list[Problem]:
     warehouse = doc["warehouse"]
     if warehouse and ledger.warehouse(warehouse) is None:
         known = ", ".join(w["code"] for w in ledger.warehouses()) or "-"
-        found.append(doc.problem(common.WAREHOUSE_UNKNOWN, "warehouse", code=warehouse, known=known))
+        found.append(
+            doc.problem(common.WAREHOUSE_UNKNOWN, "warehouse", code=warehouse, known=known)
+        )
         warehouse = None
     elif warehouse and warehouse not in ctx.sender.warehouses:
-        found.append(doc.problem(NOT_KEEPER, "warehouse", warehouse=warehouse, yours=list(ctx.sender.warehouses) or "-"))
+        found.append(
+            doc.problem(
+                NOT_KEEPER,
+                "warehouse",
+                warehouse=warehouse,
+                yours=list(ctx.sender.warehouses) or "-",
+            )
+        )
     if doc["handling_cost"] and not doc["handling_note"]:
         found.append(doc.problem(HANDLING_NOTE_NEEDED, "handling_note", cost=doc["handling_cost"]))
     for line in doc.lines:
         if line["quantity"] is not None and line["quantity"] <= 0:
             found.append(doc.problem(NOT_POSITIVE, "quantity", line, value=line["quantity"]))
-        if line["damaged_quantity"] and line["quantity"] is not None and line["damaged_quantity"] > line["quantity"]:
-            found.append(doc.problem(DAMAGED_ABOVE, "damaged_quantity", line, damaged=line["damaged_quantity"],
-                                     quantity=line["quantity"]))
+        if (
+            line["damaged_quantity"]
+            and line["quantity"] is not None
+            and line["damaged_quantity"] > line["quantity"]
+        ):
+            found.append(
+                doc.problem(
+                    DAMAGED_ABOVE,
+                    "damaged_quantity",
+                    line,
+                    damaged=line["damaged_quantity"],
+                    quantity=line["quantity"],
+                )
+            )
     notice, problems = common.referenced(doc, ledger, "notice_no", "shipment_notice")
     found += problems
     if notice is None or warehouse is None:
         return found
     started = notice["header"].get("notice_date")
     if doc["issue_date"] and started and doc["issue_date"] < dt.date.fromisoformat(started):
-        found.append(doc.problem(BEFORE_NOTICE, "issue_date", date=doc["issue_date"], docno=notice["docno"],
-                                 notice_date=started))
+        found.append(
+            doc.problem(
+                BEFORE_NOTICE,
+                "issue_date",
+                date=doc["issue_date"],
+                docno=notice["docno"],
+                notice_date=started,
+            )
+        )
     resolved, problems = resolve(doc, notice, warehouse)
     found += problems
     found += _quantities(doc, notice, resolved, ledger)
@@ -206,42 +233,97 @@ def resolve(doc: Document, notice: dict, warehouse: str) -> tuple[list[Resolved]
         if line["notice_line"] is not None:
             target = lines.get(line["notice_line"])
             if target is None:
-                found.append(doc.problem(LINE_UNKNOWN, "notice_line", line, docno=number, notice_line=line["notice_line"],
-                                         count=len(lines)))
+                found.append(
+                    doc.problem(
+                        LINE_UNKNOWN,
+                        "notice_line",
+                        line,
+                        docno=number,
+                        notice_line=line["notice_line"],
+                        count=len(lines),
+                    )
+                )
                 continue
             if target.get("product_code") != code:
-                found.append(doc.problem(PRODUCT_DIFFERS, "product_code", line, docno=number, notice_line=line["notice_line"],
-                                         expected=target.get("product_code"), given=code))
+                found.append(
+                    doc.problem(
+                        PRODUCT_DIFFERS,
+                        "product_code",
+                        line,
+                        docno=number,
+                        notice_line=line["notice_line"],
+                        expected=target.get("product_code"),
+                        given=code,
+                    )
+                )
                 continue
         else:
             same = [x for x in lines.values() if x.get("product_code") == code]
             if not same:
-                products = sorted({x.get("product_code") for x in lines.values() if x.get("product_code")})
-                found.append(doc.problem(NOT_ON_NOTICE, "product_code", line, code=code, docno=number,
-                                         products=products or "-"))
+                products = sorted(
+                    {x.get("product_code") for x in lines.values() if x.get("product_code")}
+                )
+                found.append(
+                    doc.problem(
+                        NOT_ON_NOTICE,
+                        "product_code",
+                        line,
+                        code=code,
+                        docno=number,
+                        products=products or "-",
+                    )
+                )
                 continue
             fits = [x for x in same if x.get("warehouse") in (None, "", warehouse)]
             fits = [x for x in fits if x.get("lot") in (None, "", line["lot"])] or fits
             if len(fits) == 1 or (not fits and len(same) == 1):
                 target = fits[0] if fits else same[0]
             else:
-                found.append(doc.problem(LINE_AMBIGUOUS, "notice_line", line, docno=number, code=code,
-                                         lines=[int(x["line_no"]) for x in (fits or same)]))
+                found.append(
+                    doc.problem(
+                        LINE_AMBIGUOUS,
+                        "notice_line",
+                        line,
+                        docno=number,
+                        code=code,
+                        lines=[int(x["line_no"]) for x in (fits or same)],
+                    )
+                )
                 continue
         named_wh, named_lot = target.get("warehouse") or "", target.get("lot") or ""
         if named_wh and named_wh != warehouse:
-            found.append(doc.problem(WRONG_WAREHOUSE, "product_code", line, docno=number, notice_line=int(target["line_no"]),
-                                     named=named_wh, warehouse=warehouse))
+            found.append(
+                doc.problem(
+                    WRONG_WAREHOUSE,
+                    "product_code",
+                    line,
+                    docno=number,
+                    notice_line=int(target["line_no"]),
+                    named=named_wh,
+                    warehouse=warehouse,
+                )
+            )
             continue
         if named_lot and (line["lot"] or "") != named_lot:
-            found.append(doc.problem(LOT_NOT_AS_NAMED, "lot", line, docno=number, notice_line=int(target["line_no"]),
-                                     named=named_lot, given=line["lot"] or "-"))
+            found.append(
+                doc.problem(
+                    LOT_NOT_AS_NAMED,
+                    "lot",
+                    line,
+                    docno=number,
+                    notice_line=int(target["line_no"]),
+                    named=named_lot,
+                    given=line["lot"] or "-",
+                )
+            )
             continue
         resolved.append(Resolved(line, target, warehouse, line["lot"] or ""))
     return resolved, found
 
 
-def _quantities(doc: Document, notice: dict, resolved: list[Resolved], ledger: LedgerView) -> list[Problem]:
+def _quantities(
+    doc: Document, notice: dict, resolved: list[Resolved], ledger: LedgerView
+) -> list[Problem]:
     issued = F.issued_by_line(ledger, notice["docno"], excluding_slip=doc.docno)
     so_far: dict[int, Decimal] = defaultdict(Decimal)
     found = []
@@ -253,19 +335,36 @@ def _quantities(doc: Document, notice: dict, resolved: list[Resolved], ledger: L
         noticed = F.dec(r.notice_line.get("quantity"))
         left = noticed - issued.get(number, Decimal(0)) - so_far[number]
         if quantity > left:
-            found.append(doc.problem(EXCEEDS_NOTICE, "quantity", r.line, docno=notice["docno"], notice_line=number,
-                                     code=r.line["product_code"], left=max(left, Decimal(0)), noticed=noticed,
-                                     issued=issued.get(number, Decimal(0)) + so_far[number], given=quantity))
+            found.append(
+                doc.problem(
+                    EXCEEDS_NOTICE,
+                    "quantity",
+                    r.line,
+                    docno=notice["docno"],
+                    notice_line=number,
+                    code=r.line["product_code"],
+                    left=max(left, Decimal(0)),
+                    noticed=noticed,
+                    issued=issued.get(number, Decimal(0)) + so_far[number],
+                    given=quantity,
+                )
+            )
         so_far[number] += quantity
     return found
 
 
-def _stock(doc: Document, notice: dict, resolved: list[Resolved], ledger: LedgerView) -> list[Problem]:
+def _stock(
+    doc: Document, notice: dict, resolved: list[Resolved], ledger: LedgerView
+) -> list[Problem]:
     """The place exists and holds enough: lot given where the product is lot-tracked, the lot
     held here and not expired (unless named by sales), stock and others' reservations respected.
     An amendment first gives back what the slip took before."""
     found: list[Problem] = []
-    own = {(k[0], k[1], k[2]): -v for k, v in F.slip_net(ledger, doc.docno).items()} if doc.docno else {}
+    own = (
+        {(k[0], k[1], k[2]): -v for k, v in F.slip_net(ledger, doc.docno).items()}
+        if doc.docno
+        else {}
+    )
     own_place: dict[tuple[str, str, str], Decimal] = defaultdict(Decimal)
     for (wh, code, lot), q in own.items():
         own_place[(wh, code, lot)] += q
@@ -278,19 +377,45 @@ def _stock(doc: Document, notice: dict, resolved: list[Resolved], ledger: Ledger
             found.append(doc.problem(common.PRODUCT_UNKNOWN, "product_code", r.line, code=code))
             continue
         if not r.lot and product["lot_tracked"]:
-            found.append(doc.problem(LOT_NEEDED, "lot", r.line, code=code, warehouse=r.warehouse,
-                                     held=F.held_words(F.lots_held(ledger, r.warehouse, code))))
+            found.append(
+                doc.problem(
+                    LOT_NEEDED,
+                    "lot",
+                    r.line,
+                    code=code,
+                    warehouse=r.warehouse,
+                    held=F.held_words(F.lots_held(ledger, r.warehouse, code)),
+                )
+            )
             continue
         place = (r.warehouse, code, r.lot)
         if F.on_hand(ledger, *place) + own_place.get(place, Decimal(0)) <= 0:
-            found.append(doc.problem(LOT_NOT_HERE, "lot", r.line, lot=r.lot or "-", warehouse=r.warehouse,
-                                     held=F.held_words(F.lots_held(ledger, r.warehouse, code))))
+            found.append(
+                doc.problem(
+                    LOT_NOT_HERE,
+                    "lot",
+                    r.line,
+                    lot=r.lot or "-",
+                    warehouse=r.warehouse,
+                    held=F.held_words(F.lots_held(ledger, r.warehouse, code)),
+                )
+            )
             continue
         expiry = F.expiry(ledger, code, r.lot)
         if expiry and doc["issue_date"] and expiry < doc["issue_date"] and not named:
             others = [h for h in F.lots_held(ledger, r.warehouse, code) if h["lot"] != r.lot]
-            found.append(doc.problem(LOT_EXPIRED, "lot", r.line, lot=r.lot, expiry=expiry, date=doc["issue_date"],
-                                     warehouse=r.warehouse, held=F.held_words(others)))
+            found.append(
+                doc.problem(
+                    LOT_EXPIRED,
+                    "lot",
+                    r.line,
+                    lot=r.lot,
+                    expiry=expiry,
+                    date=doc["issue_date"],
+                    warehouse=r.warehouse,
+                    held=F.held_words(others),
+                )
+            )
             continue
         wanted[place].append(r)
     for place, group in wanted.items():
@@ -305,14 +430,36 @@ def _stock(doc: Document, notice: dict, resolved: list[Resolved], ledger: Ledger
                 continue
             total += quantity
             if total > on_hand:
-                found.append(doc.problem(EXCEEDS_STOCK, "quantity", r.line, warehouse=wh, code=code, lot=lot or "-",
-                                         on_hand=on_hand, given=total, held=_other_lots(ledger, wh, code, lot)))
+                found.append(
+                    doc.problem(
+                        EXCEEDS_STOCK,
+                        "quantity",
+                        r.line,
+                        warehouse=wh,
+                        code=code,
+                        lot=lot or "-",
+                        on_hand=on_hand,
+                        given=total,
+                        held=_other_lots(ledger, wh, code, lot),
+                    )
+                )
                 break
             if total > on_hand - reserved:
-                found.append(doc.problem(LOT_RESERVED, "lot", r.line, warehouse=wh, lot=lot or "-", on_hand=on_hand,
-                                         reserved=reserved, notices=sorted({x["docno"] for x in others}),
-                                         left=max(on_hand - reserved - (total - quantity), Decimal(0)),
-                                         given=quantity, held=_other_lots(ledger, wh, code, lot)))
+                found.append(
+                    doc.problem(
+                        LOT_RESERVED,
+                        "lot",
+                        r.line,
+                        warehouse=wh,
+                        lot=lot or "-",
+                        on_hand=on_hand,
+                        reserved=reserved,
+                        notices=sorted({x["docno"] for x in others}),
+                        left=max(on_hand - reserved - (total - quantity), Decimal(0)),
+                        given=quantity,
+                        held=_other_lots(ledger, wh, code, lot),
+                    )
+                )
                 break
     return found
 
@@ -340,8 +487,17 @@ def book(doc: Document, docno: str, writer: LedgerWriter, ctx: Context) -> None:
     for r in resolved:
         number = int(r.notice_line["line_no"])
         r.line.values["notice_line"] = number
-        writer.move_stock(r.warehouse, r.line["product_code"], r.lot, -r.line["quantity"], "issue", docno,
-                          r.line.number, doc["notice_no"], number)
+        writer.move_stock(
+            r.warehouse,
+            r.line["product_code"],
+            r.lot,
+            -r.line["quantity"],
+            "issue",
+            docno,
+            r.line.number,
+            doc["notice_no"],
+            number,
+        )
 
 
 def on_cancel(doc: Document, docno: str, writer: LedgerWriter, ctx: Context) -> None:

@@ -51,12 +51,29 @@ KIND = Kind(
         docno("quote_no", "报价单号", "Quote number", "quote"),
         text("customer_po", "客户订单号", "Customer's PO number"),
         choice("offer_type", "盘类", "Offer type", OFFER_TYPES, required=True),
-        date("valid_until", "实盘有效期至", "Firm offer valid until",
-             hint_zh="实盘必填，含当天。", hint_en="Required for a firm offer; that day included."),
+        date(
+            "valid_until",
+            "实盘有效期至",
+            "Firm offer valid until",
+            hint_zh="实盘必填，含当天。",
+            hint_en="Required for a firm offer; that day included.",
+        ),
         currency_field(),
-        email("salesperson", "业务员邮箱", "Salesperson's email", hint_zh="留空即为发件人本人。", hint_en="Empty means the sender."),
-        choice("decision", "处理结果", "Decision", DECISIONS,
-               hint_zh="接受后可签合同；拒绝须填原因。", hint_en="Accepted orders become contracts; a decline needs a reason."),
+        email(
+            "salesperson",
+            "业务员邮箱",
+            "Salesperson's email",
+            hint_zh="留空即为发件人本人。",
+            hint_en="Empty means the sender.",
+        ),
+        choice(
+            "decision",
+            "处理结果",
+            "Decision",
+            DECISIONS,
+            hint_zh="接受后可签合同；拒绝须填原因。",
+            hint_en="Accepted orders become contracts; a decline needs a reason.",
+        ),
         text("decline_reason", "拒绝原因", "Reason for declining"),
         date("delivery_date", "要求交货日期", "Requested delivery date"),
         text("note", "备注", "Note"),
@@ -117,7 +134,11 @@ def check(doc: Document, ledger: LedgerView, ctx: Context) -> list[Problem]:
     this customer and currency and not expired on the order date (different prices are listed as
     notes, not refused); a decline gives its reason; an order with a contract stays accepted and
     keeps at least the contract's quantities."""
-    found = common.customer_known(doc, ledger) + common.products_known(doc, ledger) + common.currency_valid(doc)
+    found = (
+        common.customer_known(doc, ledger)
+        + common.products_known(doc, ledger)
+        + common.currency_valid(doc)
+    )
     found += salesperson_allowed(doc, ctx, ctx.roster_addresses("sales", "sales_manager"))
     if doc["offer_type"] == "firm" and doc["valid_until"] is None:
         found.append(doc.problem(FIRM_NEEDS_VALIDITY, "valid_until"))
@@ -141,7 +162,13 @@ def _against_quote(doc: Document, quote: dict) -> list[Problem]:
     valid_until = quote["header"].get("valid_until")
     if valid_until and doc["order_date"] and doc["order_date"] > dt.date.fromisoformat(valid_until):
         found.append(
-            doc.problem(QUOTE_EXPIRED, "quote_no", docno=quote["docno"], valid_until=valid_until, order_date=doc["order_date"])
+            doc.problem(
+                QUOTE_EXPIRED,
+                "quote_no",
+                docno=quote["docno"],
+                valid_until=valid_until,
+                order_date=doc["order_date"],
+            )
         )
     prices: dict[str, list[Decimal]] = defaultdict(list)
     for line in quote["lines"]:
@@ -153,13 +180,28 @@ def _against_quote(doc: Document, quote: dict) -> list[Problem]:
             continue
         if code not in prices:
             found.append(
-                doc.problem(NOT_ON_QUOTE, "product_code", line, severity="warning", code=code, docno=quote["docno"],
-                            quoted=list(prices) or "-")
+                doc.problem(
+                    NOT_ON_QUOTE,
+                    "product_code",
+                    line,
+                    severity="warning",
+                    code=code,
+                    docno=quote["docno"],
+                    quoted=list(prices) or "-",
+                )
             )
         elif price is not None and price not in prices[code]:
             found.append(
-                doc.problem(PRICE_DIFFERS, "unit_price", line, severity="warning", code=code, docno=quote["docno"],
-                            quoted=prices[code][0], given=price)
+                doc.problem(
+                    PRICE_DIFFERS,
+                    "unit_price",
+                    line,
+                    severity="warning",
+                    code=code,
+                    docno=quote["docno"],
+                    quoted=prices[code][0],
+                    given=price,
+                )
             )
     return found
 
@@ -172,8 +214,13 @@ def _keeps_contract(doc: Document, ledger: LedgerView) -> list[Problem]:
     if doc["decision"] != "accepted":
         choice_ = KIND.field("decision").choice(doc["decision"] or "pending")
         found.append(
-            doc.problem(HAS_CONTRACT, "decision", docno=doc.docno, contract=contract_no,
-                        decision=words(choice_.zh, choice_.en) if choice_ else "-")
+            doc.problem(
+                HAS_CONTRACT,
+                "decision",
+                docno=doc.docno,
+                contract=contract_no,
+                decision=words(choice_.zh, choice_.en) if choice_ else "-",
+            )
         )
     contract = ledger.document(contract_no)
     ordered = quantities(doc)
@@ -181,8 +228,15 @@ def _keeps_contract(doc: Document, ledger: LedgerView) -> list[Problem]:
         if ordered.get(code, Decimal(0)) < contracted:
             line = next((x for x in doc.lines if x["product_code"] == code), None)
             found.append(
-                doc.problem(BELOW_CONTRACT, "quantity" if line else "docno", line, contract=contract_no, code=code,
-                            contracted=contracted, given=ordered.get(code, Decimal(0)))
+                doc.problem(
+                    BELOW_CONTRACT,
+                    "quantity" if line else "docno",
+                    line,
+                    contract=contract_no,
+                    code=code,
+                    contracted=contracted,
+                    given=ordered.get(code, Decimal(0)),
+                )
             )
     return found
 
@@ -213,6 +267,11 @@ def next_forms(doc: Document, docno: str, ledger: LedgerView) -> list[tuple]:
         if same:
             same["quantity"] += line["quantity"] or Decimal(0)
         else:
-            lines.append({"product_code": line["product_code"], "quantity": line["quantity"] or Decimal(0),
-                          "unit_price": line["unit_price"]})
+            lines.append(
+                {
+                    "product_code": line["product_code"],
+                    "quantity": line["quantity"] or Decimal(0),
+                    "unit_price": line["unit_price"],
+                }
+            )
     return [("contract", header, lines)]

@@ -42,14 +42,31 @@ KIND = Kind(
         date("notice_date", "发货日期", "Notice date", required=True),
         docno("contract_no", "合同号", "Contract number", "contract", required=True),
         text("customer_code", "客户编号", "Customer code"),
-        email("salesperson", "业务员邮箱", "Salesperson's email", hint_zh="留空即为发件人本人。", hint_en="Empty means the sender."),
+        email(
+            "salesperson",
+            "业务员邮箱",
+            "Salesperson's email",
+            hint_zh="留空即为发件人本人。",
+            hint_en="Empty means the sender.",
+        ),
         currency_field(),
-        docno("replaces_return", "换货对应退货单号", "Replaces sales return", "sales_return",
-              hint_zh="为换货而发货时填写退货单号。", hint_en="For a replacement shipment, the sales return it replaces."),
+        docno(
+            "replaces_return",
+            "换货对应退货单号",
+            "Replaces sales return",
+            "sales_return",
+            hint_zh="为换货而发货时填写退货单号。",
+            hint_en="For a replacement shipment, the sales return it replaces.",
+        ),
         text("ship_to", "收货地址", "Ship to"),
         date("ship_by", "要求出库日期", "Ship by"),
-        text("note", "备注", "Note", hint_zh="会转给仓库，请勿写价格或金额。",
-             hint_en="Goes to the warehouse: no prices or amounts here."),
+        text(
+            "note",
+            "备注",
+            "Note",
+            hint_zh="会转给仓库，请勿写价格或金额。",
+            hint_en="Goes to the warehouse: no prices or amounts here.",
+        ),
     ),
     lines=LineTable(
         "lines",
@@ -134,7 +151,11 @@ def check(doc: Document, ledger: LedgerView, ctx: Context) -> list[Problem]:
     notices together within the contract quantity; a named warehouse exists, a named lot exists,
     is of that product, has stock in that warehouse and is not reserved beyond its stock by other
     open notices; an amendment keeps every line at least at what was issued from it."""
-    found = common.customer_known(doc, ledger) + common.products_known(doc, ledger) + common.currency_valid(doc)
+    found = (
+        common.customer_known(doc, ledger)
+        + common.products_known(doc, ledger)
+        + common.currency_valid(doc)
+    )
     found += salesperson_allowed(doc, ctx, ctx.roster_addresses("sales", "sales_manager"))
     contract, problems = common.referenced(doc, ledger, "contract_no", "contract")
     found += problems
@@ -154,10 +175,21 @@ def _within_contract(doc: Document, contract: dict, ledger: LedgerView) -> list[
     found = []
     started = contract["header"].get("contract_date")
     if doc["notice_date"] and started and doc["notice_date"] < dt.date.fromisoformat(started):
-        found.append(doc.problem(BEFORE_CONTRACT, "notice_date", date=doc["notice_date"], docno=contract["docno"],
-                                 contract_date=started))
+        found.append(
+            doc.problem(
+                BEFORE_CONTRACT,
+                "notice_date",
+                date=doc["notice_date"],
+                docno=contract["docno"],
+                contract_date=started,
+            )
+        )
     contracted = F.contract_quantities(contract)
-    prices = {x["product_code"]: F.dec(x.get("unit_price")) for x in contract["lines"] if x.get("product_code")}
+    prices = {
+        x["product_code"]: F.dec(x.get("unit_price"))
+        for x in contract["lines"]
+        if x.get("product_code")
+    }
     noticed = F.noticed_by_product(ledger, contract["docno"], excluding=doc.docno)
     so_far: dict[str, Decimal] = defaultdict(Decimal)
     for line in doc.lines:
@@ -165,20 +197,48 @@ def _within_contract(doc: Document, contract: dict, ledger: LedgerView) -> list[
         if not code:
             continue
         if code not in contracted:
-            found.append(doc.problem(NOT_ON_CONTRACT, "product_code", line, code=code, docno=contract["docno"],
-                                     contracted=list(contracted) or "-"))
+            found.append(
+                doc.problem(
+                    NOT_ON_CONTRACT,
+                    "product_code",
+                    line,
+                    code=code,
+                    docno=contract["docno"],
+                    contracted=list(contracted) or "-",
+                )
+            )
             continue
         if quantity is None:
             continue
         left = contracted[code] - noticed.get(code, Decimal(0)) - so_far[code]
         if quantity > left:
-            found.append(doc.problem(EXCEEDS_CONTRACT, "quantity", line, docno=contract["docno"], code=code,
-                                     left=max(left, Decimal(0)), contracted=contracted[code],
-                                     noticed=noticed.get(code, Decimal(0)) + so_far[code], given=quantity))
+            found.append(
+                doc.problem(
+                    EXCEEDS_CONTRACT,
+                    "quantity",
+                    line,
+                    docno=contract["docno"],
+                    code=code,
+                    left=max(left, Decimal(0)),
+                    contracted=contracted[code],
+                    noticed=noticed.get(code, Decimal(0)) + so_far[code],
+                    given=quantity,
+                )
+            )
         so_far[code] += quantity
         if line["unit_price"] is not None and line["unit_price"] != prices[code]:
-            found.append(doc.problem(PRICE_DIFFERS, "unit_price", line, severity="warning", code=code,
-                                     docno=contract["docno"], contracted=prices[code], given=line["unit_price"]))
+            found.append(
+                doc.problem(
+                    PRICE_DIFFERS,
+                    "unit_price",
+                    line,
+                    severity="warning",
+                    code=code,
+                    docno=contract["docno"],
+                    contracted=prices[code],
+                    given=line["unit_price"],
+                )
+            )
     return found
 
 
@@ -194,12 +254,19 @@ def _places(doc: Document, ledger: LedgerView) -> list[Problem]:
         if not code or ledger.product(code) is None:
             continue
         if wh and ledger.warehouse(wh) is None:
-            found.append(doc.problem(common.WAREHOUSE_UNKNOWN, "warehouse", line, code=wh, known=known))
+            found.append(
+                doc.problem(common.WAREHOUSE_UNKNOWN, "warehouse", line, code=wh, known=known)
+            )
             continue
         if lot and not wh:
-            places = [f"{w['code']} {F.text(F.on_hand(ledger, w['code'], code, lot))}" for w in ledger.warehouses()
-                      if F.on_hand(ledger, w["code"], code, lot) > 0]
-            found.append(doc.problem(LOT_NEEDS_WAREHOUSE, "warehouse", line, lot=lot, places=places or "-"))
+            places = [
+                f"{w['code']} {F.text(F.on_hand(ledger, w['code'], code, lot))}"
+                for w in ledger.warehouses()
+                if F.on_hand(ledger, w["code"], code, lot) > 0
+            ]
+            found.append(
+                doc.problem(LOT_NEEDS_WAREHOUSE, "warehouse", line, lot=lot, places=places or "-")
+            )
             continue
         if not lot:
             if not wh or ledger.warehouse(wh) is not None:
@@ -207,14 +274,37 @@ def _places(doc: Document, ledger: LedgerView) -> list[Problem]:
             continue
         held = F.lots_held(ledger, wh, code)
         if ledger.lot(code, lot) is None:
-            found.append(doc.problem(LOT_UNKNOWN, "lot", line, code=code, lot=lot, warehouse=wh, held=F.held_words(held)))
+            found.append(
+                doc.problem(
+                    LOT_UNKNOWN,
+                    "lot",
+                    line,
+                    code=code,
+                    lot=lot,
+                    warehouse=wh,
+                    held=F.held_words(held),
+                )
+            )
             continue
         if F.on_hand(ledger, wh, code, lot) <= 0:
-            found.append(doc.problem(LOT_NOT_IN_WAREHOUSE, "lot", line, lot=lot, warehouse=wh, held=F.held_words(held)))
+            found.append(
+                doc.problem(
+                    LOT_NOT_IN_WAREHOUSE,
+                    "lot",
+                    line,
+                    lot=lot,
+                    warehouse=wh,
+                    held=F.held_words(held),
+                )
+            )
             continue
         expiry = F.expiry(ledger, code, lot)
         if expiry and doc["notice_date"] and expiry < doc["notice_date"]:
-            found.append(doc.problem(LOT_EXPIRED_NAMED, "lot", line, severity="warning", lot=lot, expiry=expiry))
+            found.append(
+                doc.problem(
+                    LOT_EXPIRED_NAMED, "lot", line, severity="warning", lot=lot, expiry=expiry
+                )
+            )
         if line["quantity"] is not None:
             need = max(line["quantity"] - issued.get(line.number, Decimal(0)), Decimal(0))
             needs[(wh, code, lot)].append((line, need))
@@ -225,26 +315,58 @@ def _places(doc: Document, ledger: LedgerView) -> list[Problem]:
         left = on_hand - reserved
         for line, need in wanted:
             if need > left:
-                found.append(doc.problem(
-                    LOT_OVER_RESERVED, "quantity", line, warehouse=wh, lot=lot, on_hand=on_hand, reserved=reserved,
-                    notices=sorted({r["docno"] for r in others}) or "-", left=max(left, Decimal(0)), given=need,
-                ))
+                found.append(
+                    doc.problem(
+                        LOT_OVER_RESERVED,
+                        "quantity",
+                        line,
+                        warehouse=wh,
+                        lot=lot,
+                        on_hand=on_hand,
+                        reserved=reserved,
+                        notices=sorted({r["docno"] for r in others}) or "-",
+                        left=max(left, Decimal(0)),
+                        given=need,
+                    )
+                )
             left -= need
     for code, lines in unnamed.items():
         for line in lines:
             if line["quantity"] is None:
                 continue
             wh = line["warehouse"]
-            held = F.lots_held(ledger, wh, code) if wh else [
-                h for w in ledger.warehouses() for h in F.lots_held(ledger, w["code"], code)
-            ]
-            free = sum((h["on_hand"] - F.reserved(ledger, h["warehouse"], code, h["lot"], excluding=doc.docno)
-                        for h in held), Decimal(0))
+            held = (
+                F.lots_held(ledger, wh, code)
+                if wh
+                else [h for w in ledger.warehouses() for h in F.lots_held(ledger, w["code"], code)]
+            )
+            free = sum(
+                (
+                    h["on_hand"]
+                    - F.reserved(ledger, h["warehouse"], code, h["lot"], excluding=doc.docno)
+                    for h in held
+                ),
+                Decimal(0),
+            )
             need = line["quantity"] - issued.get(line.number, Decimal(0))
             if need > max(free, Decimal(0)):
-                where = {"zh": f"在仓库 {wh} ", "en": f"in {wh}"} if wh else {"zh": "各仓合计", "en": "in all warehouses"}
-                found.append(doc.problem(STOCK_SHORT, "quantity", line, severity="warning", code=code,
-                                         where=where, available=max(free, Decimal(0)), given=need))
+                where = (
+                    {"zh": f"在仓库 {wh} ", "en": f"in {wh}"}
+                    if wh
+                    else {"zh": "各仓合计", "en": "in all warehouses"}
+                )
+                found.append(
+                    doc.problem(
+                        STOCK_SHORT,
+                        "quantity",
+                        line,
+                        severity="warning",
+                        code=code,
+                        where=where,
+                        available=max(free, Decimal(0)),
+                        given=need,
+                    )
+                )
     return found
 
 
@@ -262,11 +384,29 @@ def _keeps_issued(doc: Document, ledger: LedgerView) -> list[Problem]:
         line = next((x for x in doc.lines if x.number == number), None)
         code = before.get(number, {}).get("product_code")
         if line is None or line["product_code"] != code:
-            found.append(doc.problem(ISSUED_LINE_CHANGED, "product_code" if line else "docno", line, number=number,
-                                     code=code or "-", issued=done, slips=slips or "-"))
+            found.append(
+                doc.problem(
+                    ISSUED_LINE_CHANGED,
+                    "product_code" if line else "docno",
+                    line,
+                    number=number,
+                    code=code or "-",
+                    issued=done,
+                    slips=slips or "-",
+                )
+            )
         elif line["quantity"] is not None and line["quantity"] < done:
-            found.append(doc.problem(BELOW_ISSUED, "quantity", line, number=number, issued=done,
-                                     slips=slips or "-", given=line["quantity"]))
+            found.append(
+                doc.problem(
+                    BELOW_ISSUED,
+                    "quantity",
+                    line,
+                    number=number,
+                    issued=done,
+                    slips=slips or "-",
+                    given=line["quantity"],
+                )
+            )
     return found
 
 
@@ -287,8 +427,12 @@ def next_forms(doc: Document, docno: str, ledger: LedgerView) -> list[tuple]:
     lines = remaining_lines(ledger, doc["contract_no"])
     if not lines:
         return []
-    header = {"contract_no": doc["contract_no"], "customer_code": doc["customer_code"], "currency": doc["currency"],
-              "salesperson": doc["salesperson"]}
+    header = {
+        "contract_no": doc["contract_no"],
+        "customer_code": doc["customer_code"],
+        "currency": doc["currency"],
+        "salesperson": doc["salesperson"],
+    }
     return [("shipment_notice", header, lines)]
 
 
