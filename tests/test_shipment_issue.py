@@ -678,3 +678,106 @@ def test_stock_shows_on_hand_reserved_and_available(send, con, firm):
     assert rows[0]["reserved_by"] == [f"{sn}#1"]
     assert {r["warehouse"] for r in rows} == {"WH-A"}
     assert "price" not in result.output
+
+
+# --- what was built on the goods: returns and payments ------------------------------------------
+def sales_return(send, notice_no, quantity):
+    header = {
+        "return_date": "2026-11-26",
+        "notice_no": notice_no,
+        "reason": "包装破损",
+        "request_person": "李娜",
+        "money_person": "王强",
+        "goods_person": "赵磊",
+        "goods_disposition": "return",
+        "money_disposition": "refund",
+        "requested_amount": "1",
+    }
+    return send(
+        "sales_return",
+        header,
+        [{"product_code": "P-W10", "quantity": quantity, "warehouse": "WH-A"}],
+    )
+
+
+def test_slip_cannot_drop_below_what_was_returned(send, con):
+    sn = ok(notice(send, con, [w10(100, "WH-A")]))
+    docno = ok(slip(send, sn, "WH-A", [{"product_code": "P-W10", "quantity": 100}]))
+    ok(sales_return(send, sn, 10))
+    cancel = send(
+        "issue_slip",
+        {"docno": docno, "action": "cancel", "cancel_reason": "录错"},
+        sender=WAREHOUSE_A,
+    )
+    assert codes(cancel) == [("B5", "issue-below-returned")]
+    assert (
+        values(cancel, "issue-below-returned")["returned"],
+        values(cancel, "issue-below-returned")["issued"],
+    ) == ("10", "0")
+    assert codes(
+        slip(send, sn, "WH-A", [{"product_code": "P-W10", "quantity": 9}], docno=docno)
+    ) == [("B4", "issue-below-returned")]
+    assert slip(send, sn, "WH-A", [{"product_code": "P-W10", "quantity": 10}], docno=docno).accepted
+
+
+def test_slip_cannot_drop_below_what_was_paid_and_the_keeper_sees_no_amount(send, con):
+    from conftest import FINANCE
+
+    sn = ok(notice(send, con, [w10(100, "WH-A", price="0.37")]))
+    docno = ok(slip(send, sn, "WH-A", [{"product_code": "P-W10", "quantity": 100}]))
+    ok(
+        send(
+            "payment",
+            {
+                "payment_date": "2026-11-26",
+                "customer_code": "C001",
+                "payment_type": "receivable",
+                "amount": "37",
+            },
+            [{"notice_no": sn, "applied": "37"}],
+            sender=FINANCE,
+        )
+    )
+    cancel = send(
+        "issue_slip",
+        {"docno": docno, "action": "cancel", "cancel_reason": "录错"},
+        sender=WAREHOUSE_A,
+    )
+    assert codes(cancel) == [("B5", "issue-below-paid")]
+    assert "37" not in cancel.problems[0].message("zh") and "37" not in cancel.problems[0].message(
+        "en"
+    )
+    assert codes(
+        slip(send, sn, "WH-A", [{"product_code": "P-W10", "quantity": 99}], docno=docno)
+    ) == [("B4", "issue-below-paid")]
+    assert slip(
+        send, sn, "WH-A", [{"product_code": "P-W10", "quantity": 100}], docno=docno, note="复核"
+    ).accepted
+
+
+def test_notice_price_cannot_drop_below_what_was_paid(send, masters):
+    from conftest import FINANCE
+
+    con = signed_contract(send, [w10(100, price="0.37")])
+    sn = ok(notice(send, con, [w10(100, "WH-A", price="0.37")]))
+    ok(slip(send, sn, "WH-A", [{"product_code": "P-W10", "quantity": 100}]))
+    ok(
+        send(
+            "payment",
+            {
+                "payment_date": "2026-11-26",
+                "customer_code": "C001",
+                "payment_type": "receivable",
+                "amount": "37",
+            },
+            [{"notice_no": sn, "applied": "37"}],
+            sender=FINANCE,
+        )
+    )
+    refused = notice(send, con, [w10(100, "WH-A", price="0.30")], docno=sn)
+    assert ("B4", "notice-below-paid") in codes(refused)
+    assert (
+        values(refused, "notice-below-paid")["settled"],
+        values(refused, "notice-below-paid")["worth"],
+    ) == ("37", "30")
+    assert notice(send, con, [w10(100, "WH-A", price="0.37")], docno=sn).accepted

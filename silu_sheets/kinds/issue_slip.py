@@ -143,6 +143,17 @@ HANDLING_NOTE_NEEDED = problem_type(
     "A handling cost of {cost} needs a note saying what it was for.",
 )
 
+BELOW_RETURNED = problem_type(
+    "issue-below-returned",
+    "发货单 {docno} 第 {notice_line} 行已有退货 {returned}（{returns}），修改或作废本单后该行只剩出库 {issued}，少于退货数量。请先由销售修改退货单。",
+    "Line {notice_line} of shipment notice {docno} has {returned} returned ({returns}); with this slip amended or cancelled only {issued} would be issued, less than returned. Sales must amend the return first.",
+)
+BELOW_PAID = problem_type(
+    "issue-below-paid",
+    "发货单 {docno} 已有收款核销，修改或作废本单会使出库少于已收款的部分。请联系销售和财务先处理。",
+    "Payments were already applied to shipment notice {docno}; amending or cancelling this slip would leave less issued than was paid for. Ask sales and finance to settle it first.",
+)
+
 
 @dataclass
 class Resolved:
@@ -215,6 +226,58 @@ def check(doc: Document, ledger: LedgerView, ctx: Context) -> list[Problem]:
     found += problems
     found += _quantities(doc, notice, resolved, ledger)
     found += _stock(doc, notice, resolved, ledger)
+    if doc.docno:
+        found += _keeps_downstream(doc, ledger, notice["docno"], resolved)
+    return found
+
+
+def check_cancel(doc: Document, ledger: LedgerView, ctx: Context) -> list[Problem]:
+    """Cancelling a slip takes its goods back: refused where returns or payments already
+    counted on them."""
+    return _keeps_downstream(doc, ledger, None, [])
+
+
+def _keeps_downstream(
+    doc: Document, ledger: LedgerView, notice_no: str | None, resolved: list[Resolved]
+) -> list[Problem]:
+    """After the change, every notice this slip touches (before or after) still has at least
+    what its sales returns name per line, and goods worth at least what was paid against it.
+    The keeper is told that payments stand in the way, never how much (no amounts)."""
+    from silu_sheets import money
+
+    slip_no = doc.docno or ""
+    touched = {k[3] for k in F.slip_net(ledger, slip_no) if k[3]}
+    if notice_no:
+        touched.add(notice_no)
+    new: dict[tuple[str, int], Decimal] = defaultdict(Decimal)
+    for r in resolved:
+        if r.line["quantity"] is not None and notice_no:
+            new[(notice_no, int(r.notice_line["line_no"]))] += r.line["quantity"]
+    where = "action" if doc.cancelling else "docno"
+    found = []
+    for number in sorted(touched):
+        issued = F.issued_by_line(ledger, number, excluding_slip=slip_no)
+        lines = F.lines_of(ledger, "shipment_notice", number)
+        worth = Decimal(0)
+        for line in lines:
+            n = int(line["line_no"])
+            after = issued.get(n, Decimal(0)) + new.get((number, n), Decimal(0))
+            worth += after * F.dec(line.get("unit_price"))
+            returned = money.returned(ledger, number, n)
+            if returned > after:
+                found.append(
+                    doc.problem(
+                        BELOW_RETURNED,
+                        where,
+                        docno=number,
+                        notice_line=n,
+                        returned=returned,
+                        returns=money.returns_of_notice(ledger, number),
+                        issued=after,
+                    )
+                )
+        if money.notice_settled(ledger, number) > worth:
+            found.append(doc.problem(BELOW_PAID, where, docno=number))
     return found
 
 

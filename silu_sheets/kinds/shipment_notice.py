@@ -145,6 +145,12 @@ ISSUED_LINE_CHANGED = problem_type(
     "Line {number} (product {code}) has {issued} issued already ({slips}); it cannot be removed or changed to another product. Add new products on new lines.",
 )
 
+BELOW_PAID = problem_type(
+    "notice-below-paid",
+    "发货单 {docno} 已收款/冲抵 {settled}，按本次修改的单价，已出库货物只值 {worth}。请先调整收款核销，或保持原单价。",
+    "Shipment notice {docno} has {settled} paid or credited; at the amended prices its issued goods are worth only {worth}. Adjust the payments first, or keep the prices.",
+)
+
 
 def check(doc: Document, ledger: LedgerView, ctx: Context) -> list[Problem]:
     """Against an active contract of the same customer and currency; per contract product all
@@ -168,7 +174,24 @@ def check(doc: Document, ledger: LedgerView, ctx: Context) -> list[Problem]:
     found += _places(doc, ledger)
     if doc.docno:
         found += _keeps_issued(doc, ledger)
+        found += _keeps_paid(doc, ledger)
     return found
+
+
+def _keeps_paid(doc: Document, ledger: LedgerView) -> list[Problem]:
+    """An amended price may not leave the notice paid above what its issued goods are worth."""
+    from silu_sheets import money
+
+    prices = {
+        line.number: line["unit_price"] for line in doc.lines if line["unit_price"] is not None
+    }
+    beyond = money.paid_beyond(ledger, doc.docno or "", prices)
+    if beyond <= 0:
+        return []
+    settled = money.notice_settled(ledger, doc.docno or "")
+    return [
+        doc.problem(BELOW_PAID, "docno", docno=doc.docno, settled=settled, worth=settled - beyond)
+    ]
 
 
 def _within_contract(doc: Document, contract: dict, ledger: LedgerView) -> list[Problem]:
