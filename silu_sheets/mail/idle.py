@@ -6,7 +6,8 @@ allows 29 min; NAT boxes often drop silent connections after 5), and sooner when
 is due for another attempt. A dropped connection, a timeout or a server error closes the
 session and reconnects with backoff (1 s doubling to 60 s). A server without IDLE is polled every
 ``poll_seconds``; the local Maildir every second. Each cycle also checks the drop folder and
-sends what the outbox holds.
+sends what the outbox holds. One pass runs at a time per firm (a file lock in the mail folder),
+so ``silu poll`` beside ``silu serve`` waits rather than reading the same mail twice.
 """
 
 from __future__ import annotations

@@ -9,6 +9,10 @@
   ``retry_max_seconds``); after ``max_attempts`` it counts as failed.
 - A 5xx answer is final: the row is ``failed`` with the server's words in ``last_error``, and a
   mail tells the administrator who did not get which reply. Nothing is silently dropped.
+- Each row is claimed (``sending``) before it is sent, so two workers (``silu send`` beside
+  ``silu serve``, or the background sender of a backlog) never send the same reply. A worker that
+  dies mid-send leaves its claim; after ten minutes the row is queued again — the one case
+  where a reply may arrive twice rather than never.
 - The envelope sender is the shared mailbox, so bounces come back there, where the gateway
   recognises them and never answers them.
 """
