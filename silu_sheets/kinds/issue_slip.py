@@ -276,7 +276,8 @@ def _keeps_downstream(
                         issued=after,
                     )
                 )
-        if money.notice_settled(ledger, number) > worth:
+        # money the slip itself applied (auto-applied balance) goes back with it: not counted
+        if money.notice_settled(ledger, number, excluding=slip_no) > worth:
             found.append(doc.problem(BELOW_PAID, where, docno=number))
     return found
 
