@@ -317,3 +317,24 @@ def test_order_lines_reach_the_contract_unchanged(send, masters, gw):
         [con],
     ).fetchall()
     assert rows == [(x["product_code"], str(x["quantity"]), x["unit_price"]) for x in ORDER_LINES]
+
+
+def test_export_contract_without_trade_terms_is_recorded_with_a_note(send, masters):
+    order_no = accepted_order(send)
+    outcome = contract(send, order_no, trade="export", port_of_loading="宁波")
+    assert outcome.accepted
+    assert [(p.cell, p.code, p.severity) for p in outcome.problems] == [
+        ("B17", "contract-trade-terms-missing", "warning")
+    ]
+    assert "Incoterm, Port of discharge" in outcome.problems[0].message("en")
+    con = outcome.docno
+    complete = contract(
+        send,
+        order_no,
+        docno=con,
+        trade="export",
+        incoterm="FOB",
+        port_of_loading="宁波",
+        port_of_discharge="Hamburg",
+    )
+    assert complete.accepted and complete.problems == []

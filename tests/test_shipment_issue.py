@@ -781,3 +781,24 @@ def test_notice_price_cannot_drop_below_what_was_paid(send, masters):
         values(refused, "notice-below-paid")["worth"],
     ) == ("37", "30")
     assert notice(send, con, [w10(100, "WH-A", price="0.37")], docno=sn).accepted
+
+
+def test_ship_by_not_before_the_notice_date(send, con):
+    refused = notice(send, con, [m8(10)], ship_by="2026-11-22")
+    assert codes(refused) == [("B14", "date-before")]
+    assert notice(send, con, [m8(10)], ship_by="2026-11-23").accepted
+
+
+def test_warehouse_without_a_keeper_is_said_in_the_confirmation(send, con, firm, gw):
+    staff = firm.root / "inbox_rules" / "staff.toml"
+    staff.write_text(
+        staff.read_text(encoding="utf-8").replace('warehouses = ["WH-B"]', "warehouses = []"),
+        encoding="utf-8",
+    )
+    gw.roster = firm.roster()
+    outcome = notice(send, con, [m8(10, "WH-B", L31)])
+    assert outcome.accepted
+    assert [(p.cell, p.code, p.severity) for p in outcome.problems] == [
+        ("D18", "notice-warehouse-no-keeper", "warning")
+    ]
+    assert mails(gw, "warehouse_copy") == []

@@ -128,6 +128,12 @@ AFTER_FIRM_OFFER = problem_type(
     "Order {docno} was a firm offer valid until {valid_until}; the contract date {date} is past it, so the customer is no longer bound. Confirm with them.",
 )
 
+TRADE_TERMS_MISSING = problem_type(
+    "contract-trade-terms-missing",
+    "{trade}合同通常需要写明{missing}，以便报关和安排运输。",
+    "An {trade} contract usually states its {missing}, for customs and transport.",
+)
+
 
 def check(doc: Document, ledger: LedgerView, ctx: Context) -> list[Problem]:
     """Only from an accepted order, at most one active contract per order, same customer and
@@ -149,6 +155,25 @@ def check(doc: Document, ledger: LedgerView, ctx: Context) -> list[Problem]:
             )
         elif code:
             first[code] = line.number
+    if doc["trade"] in ("export", "import"):
+        labels = [
+            (k, KIND.field(k))
+            for k in ("incoterm", "port_of_loading", "port_of_discharge")
+            if not doc[k]
+        ]
+        if labels:
+            c = KIND.field("trade").choice(doc["trade"])
+            found.append(
+                doc.problem(
+                    TRADE_TERMS_MISSING,
+                    labels[0][0],
+                    severity="warning",
+                    trade=words(c.zh, c.en) if c else doc["trade"],
+                    missing=words(
+                        "、".join(f.zh for _, f in labels), ", ".join(f.en for _, f in labels)
+                    ),
+                )
+            )
     order, problems = common.referenced(doc, ledger, "order_no", "order")
     found += problems
     if order:

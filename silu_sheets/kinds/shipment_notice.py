@@ -145,6 +145,11 @@ ISSUED_LINE_CHANGED = problem_type(
     "Line {number} (product {code}) has {issued} issued already ({slips}); it cannot be removed or changed to another product. Add new products on new lines.",
 )
 
+NO_KEEPER = problem_type(
+    "notice-warehouse-no-keeper",
+    "仓库 {warehouse} 在员工名单中没有仓管员，出库通知无人接收。请联系管理员在 inbox_rules/staff.toml 中指定。",
+    "Warehouse {warehouse} has no keeper on the staff roster, so nobody receives its copy. Ask the administrator to name one in inbox_rules/staff.toml.",
+)
 BELOW_PAID = problem_type(
     "notice-below-paid",
     "发货单 {docno} 已收款/冲抵 {settled}，按本次修改的单价，已出库货物只值 {worth}。请先调整收款核销，或保持原单价。",
@@ -172,6 +177,14 @@ def check(doc: Document, ledger: LedgerView, ctx: Context) -> list[Problem]:
         found += common.same_currency(doc, contract, ctx.firm.currency)
         found += _within_contract(doc, contract, ledger)
     found += _places(doc, ledger)
+    found += common.not_before(doc, "ship_by", "notice_date")
+    kept = {w for person in ctx.staff for w in person.warehouses}
+    for wh in sorted({x["warehouse"] for x in doc.lines if x["warehouse"]}):
+        if wh not in kept and ledger.warehouse(wh) is not None:
+            line = next(x for x in doc.lines if x["warehouse"] == wh)
+            found.append(
+                doc.problem(NO_KEEPER, "warehouse", line, severity="warning", warehouse=wh)
+            )
     if doc.docno:
         found += _keeps_issued(doc, ledger)
         found += _keeps_paid(doc, ledger)
