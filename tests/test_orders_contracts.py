@@ -338,3 +338,28 @@ def test_export_contract_without_trade_terms_is_recorded_with_a_note(send, maste
         port_of_discharge="Hamburg",
     )
     assert complete.accepted and complete.problems == []
+
+
+def test_salesperson_hears_the_managers_decision_with_the_contract(send, masters, gw):
+    docno = ok(order(send))
+    ok(decide(send, docno, "accepted", sender=MANAGER))
+    rows = gw.ledger.db.execute(
+        "SELECT id, subject FROM outbox WHERE recipient = ? AND purpose = 'order_decided'", [SALES]
+    ).fetchall()
+    assert [subject for _, subject in rows] == [f"订单 {docno} 已接受（王强）"]
+    [(name, data)] = attachments(gw, rows[0][0]).items()
+    assert name.startswith("contract-") and sheet_values(data)[7][1] == docno
+    # the same decision sent again is not news; the owner deciding herself needs no notice
+    ok(decide(send, docno, "accepted", sender=MANAGER, note="加急"))
+    ok(decide(send, docno, "declined", sender=SALES, decline_reason="客户撤回"))
+    count = gw.ledger.db.execute(
+        "SELECT COUNT(*) FROM outbox WHERE purpose = 'order_decided'"
+    ).fetchone()[0]
+    assert count == 1
+    ok(decide(send, docno, "declined", sender=MANAGER, decline_reason="客户撤回", note="x"))
+    assert (
+        gw.ledger.db.execute(
+            "SELECT COUNT(*) FROM outbox WHERE purpose = 'order_decided'"
+        ).fetchone()[0]
+        == 1
+    )

@@ -5,6 +5,7 @@ Only an accepted order becomes a contract, and at most one."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -30,7 +31,9 @@ from silu_sheets.kinds.inquiry import salesperson_allowed
 from silu_sheets.problems import Problem, problem_type, words
 
 if TYPE_CHECKING:
-    from silu_sheets.ledger.store import LedgerView
+    from silu_sheets.ledger.store import LedgerView, LedgerWriter
+    from silu_sheets.replies import Reply
+    from silu_sheets.roster import Roster
 
 OFFER_TYPES = (C("firm", "实盘", "firm offer"), C("non_firm", "虚盘", "non-firm offer"))
 DECISIONS = (
@@ -275,3 +278,47 @@ def next_forms(doc: Document, docno: str, ledger: LedgerView) -> list[tuple]:
                 }
             )
     return [("contract", header, lines)]
+
+
+def more_replies(
+    doc: Document, docno: str, action: str, writer: LedgerWriter, ctx: Context, roster: Roster
+) -> list[Reply]:
+    """When a manager (not the order's salesperson) decides the order, the salesperson hears it;
+    an acceptance carries the contract pre-filled, ready to send."""
+    from silu_sheets.kinds import KINDS
+    from silu_sheets.replies import Attachment, Reply, render
+    from silu_sheets.workbook import fill
+
+    recorded = writer.view.document(docno)
+    if action == "record" or recorded is None or recorded["owner"] == ctx.sender.address:
+        return []
+    person = roster.find(recorded["owner"])
+    if person is None or not doc["decision"] or doc["decision"] == "pending" or action == "cancel":
+        return []
+    before = writer.view._one(
+        "SELECT data FROM revisions WHERE docno = ? AND revision = ?", [docno, recorded["revision"] - 1]
+    )
+    if before and json.loads(before["data"])["header"].get("decision") == doc["decision"]:
+        return []  # decided before: an amendment that keeps the decision is not news
+    language = person.language
+    choice_ = KIND.field("decision").choice(doc["decision"])
+    customer = writer.view.customer(doc["customer_code"] or "") or {}
+    attachments = []
+    for kind, header, lines in next_forms(doc, docno, writer.view):
+        data = fill.filled(KINDS[kind], header, lines)
+        attachments.append(Attachment(f"{kind}-{KINDS[kind].zh}-{docno}.xlsx", data))
+    context = {
+        "person": person.name,
+        "docno": docno,
+        "decided_by": ctx.sender.name,
+        "decision": (choice_.zh if language == "zh" else choice_.en)
+        if choice_
+        else doc["decision"],
+        "reason": doc["decline_reason"] if doc["decision"] == "declined" else "",
+        "customer": " ".join(x for x in (doc["customer_code"], customer.get("name")) if x),
+        "attached": bool(attachments),
+        "accepted": doc["decision"] == "accepted",
+        "administrator": ctx.firm.mailbox,
+    }
+    subject, text, html = render("order_decided", language, context)
+    return [Reply(person.address, subject, text, html, "order_decided", docno, attachments)]
