@@ -215,6 +215,16 @@ class Fulfilment(RuleBasedStateMachine):
 
     @precondition(lambda self: self.contracts)
     @rule(data=st.data())
+    def cancel_contract(self, data: st.DataObject) -> None:
+        docno = data.draw(st.sampled_from(self.contracts))
+        outcome = self.send(
+            "contract", {"docno": docno, "action": "cancel", "cancel_reason": "重签"}, []
+        )
+        if outcome.accepted:
+            assert not F.notices_of_contract(self.gw.ledger.view, docno)
+
+    @precondition(lambda self: self.contracts)
+    @rule(data=st.data())
     def new_notice(self, data: st.DataObject) -> None:
         contract = data.draw(st.sampled_from(self.contracts))
         products = [x["product_code"] for x in self.doc(contract)["lines"]]
@@ -412,8 +422,8 @@ class Fulfilment(RuleBasedStateMachine):
 
 
 Fulfilment.TestCase.settings = settings(
-    max_examples=20,
-    stateful_step_count=15,
+    max_examples=25,
+    stateful_step_count=16,
     deadline=None,
     suppress_health_check=[
         HealthCheck.too_slow,
