@@ -20,13 +20,12 @@ import contextlib
 import imaplib
 import logging
 import re
-import ssl
 from collections.abc import Iterable, Iterator
 
 from imap_tools import BaseMailBox, MailBox, MailBoxStartTls, MailBoxUnencrypted
 from imap_tools.utils import encode_folder
 
-from silu_sheets.mail.settings import ImapSettings
+from silu_sheets.mail.settings import ImapSettings, tls_context
 
 log = logging.getLogger(__name__)
 
@@ -45,14 +44,14 @@ def connect(settings: ImapSettings) -> BaseMailBox:
             settings.host,
             settings.port,
             timeout=settings.timeout,
-            ssl_context=ssl.create_default_context(),
+            ssl_context=tls_context(settings.ca_file),
         )
     elif settings.security == "starttls":
         box = MailBoxStartTls(
             settings.host,
             settings.port,
             timeout=settings.timeout,
-            ssl_context=ssl.create_default_context(),
+            ssl_context=tls_context(settings.ca_file),
         )
     else:
         box = MailBoxUnencrypted(settings.host, settings.port, timeout=settings.timeout)

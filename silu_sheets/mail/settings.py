@@ -27,12 +27,14 @@ prints a password; ``describe()`` shows the settings with the variable's name on
     security = "starttls"
     user = "forms@firm.test"
     password_env = "SILU_SMTP_PASSWORD"
+    # ca_file = "/etc/ssl/firm-ca.pem"   # trust a private CA too (also in [mail.imap])
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
+import ssl
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,6 +56,7 @@ class ImapSettings:
     rejected: str = "Rejected"
     ignored: str = "Ignored"
     timeout: float = 30.0
+    ca_file: str = ""
     idle_seconds: float = 240.0
     poll_seconds: float = 60.0
 
@@ -74,6 +77,8 @@ class SmtpSettings:
     retry_max_seconds: float = 3600.0
     #: after this many temporary failures the reply is failed and the administrator told
     max_attempts: int = 12
+    #: a CA bundle to trust besides the system's (a firm's own mail server with a private CA)
+    ca_file: str = ""
 
     def password(self) -> str:
         return _password(self.password_env, "[mail.smtp]") if self.user else ""
@@ -119,6 +124,14 @@ class MailSettings:
         else:
             lines.append(f"replies to the local Maildir {self.sent_dir}")
         return "\n".join(lines)
+
+
+def tls_context(ca_file: str) -> ssl.SSLContext:
+    """Certificates are always verified; ``ca_file`` adds a firm's own CA to the system's."""
+    context = ssl.create_default_context()
+    if ca_file:
+        context.load_verify_locations(cafile=ca_file)
+    return context
 
 
 def _password(variable: str, section: str) -> str:

@@ -24,13 +24,12 @@ import datetime as dt
 import logging
 import re
 import smtplib
-import ssl
 from dataclasses import dataclass, field
 
 from silu_sheets.document import Staff
 from silu_sheets.ledger.store import now
 from silu_sheets.mail import maildir
-from silu_sheets.mail.settings import MailSettings, SmtpSettings
+from silu_sheets.mail.settings import MailSettings, SmtpSettings, tls_context
 from silu_sheets.pipeline import Gateway
 from silu_sheets.replies import to_message
 
@@ -267,7 +266,7 @@ class Connection:
 
     def _open(self) -> smtplib.SMTP:
         s = self.settings
-        context = ssl.create_default_context()
+        context = tls_context(s.ca_file)
         if s.security == "tls":
             client: smtplib.SMTP = smtplib.SMTP_SSL(
                 s.host, s.port, timeout=s.timeout, context=context

@@ -28,6 +28,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 PASSWORD = "secret"
 
@@ -395,3 +396,86 @@ class CuttingProxy:
         self._closed = True
         self.drop_all()
         self.listener.close()
+
+
+def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 (and its key), for TLS tests; the certificate doubles as CA."""
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "2",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1,DNS:localhost",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    return cert, key
+
+
+@dataclass
+class SecureSmtp:
+    """An SMTP server that wants TLS (STARTTLS on the plain port, or TLS from the first byte)
+    and AUTH before it accepts mail, relaying into Dovecot like ``Smtp``."""
+
+    handler: RelayHandler
+    cert: Path
+    key: Path
+    user: str
+    password: str
+    implicit_tls: bool = False
+    port: int = field(default_factory=free_port)
+    controller: object | None = None
+    logins: list[str] = field(default_factory=list)
+
+    def _authenticate(self, server, session, envelope, mechanism, auth_data):
+        from aiosmtpd.smtp import AuthResult
+
+        ok = auth_data.login.decode() == self.user and auth_data.password.decode() == self.password
+        if ok:
+            self.logins.append(auth_data.login.decode())
+        return AuthResult(success=ok)
+
+    def start(self) -> SecureSmtp:
+        import ssl
+
+        from aiosmtpd.controller import Controller
+
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(str(self.cert), str(self.key))
+        common: dict[str, Any] = {
+            "hostname": "127.0.0.1",
+            "port": self.port,
+            "authenticator": self._authenticate,
+            "auth_required": True,
+            "ready_timeout": 10,
+        }
+        if self.implicit_tls:
+            # aiosmtpd does not count TLS-on-connect as TLS for AUTH (and warns each session)
+            self.controller = Controller(
+                self.handler, ssl_context=context, auth_require_tls=False, **common
+            )
+        else:
+            self.controller = Controller(
+                self.handler, tls_context=context, require_starttls=True, **common
+            )
+        self.controller.start()  # type: ignore[attr-defined]
+        return self
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()  # type: ignore[attr-defined]
