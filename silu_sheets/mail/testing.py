@@ -49,7 +49,9 @@ listen = 127.0.0.1
 base_dir = {root}/run
 state_dir = {root}/state
 log_path = {root}/dovecot.log
-ssl = no
+ssl = yes
+ssl_cert = <{root}/cert.pem
+ssl_key = <{root}/key.pem
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 default_internal_user = dovecot
@@ -77,7 +79,9 @@ service imap-login {{
     port = {imap_port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {imaps_port}
+    ssl = yes
   }}
 }}
 service lmtp {{
@@ -95,7 +99,13 @@ class Dovecot:
     root: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="dc-", dir="/tmp")))
     imap_port: int = field(default_factory=free_port)
     lmtp_port: int = field(default_factory=free_port)
+    imaps_port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
+
+    @property
+    def certificate(self) -> Path:
+        """The server's self-signed certificate: a client's ``ca_file`` for IMAPS and STARTTLS."""
+        return self.root / "cert.pem"
 
     @property
     def conf(self) -> Path:
@@ -110,8 +120,14 @@ class Dovecot:
         (self.root / "users").write_text(
             "".join(f"{u}:{{PLAIN}}{PASSWORD}::::::\n" for u in self.users)
         )
+        self_signed_certificate(self.root)
         self.conf.write_text(
-            CONFIG.format(root=self.root, imap_port=self.imap_port, lmtp_port=self.lmtp_port)
+            CONFIG.format(
+                root=self.root,
+                imap_port=self.imap_port,
+                lmtp_port=self.lmtp_port,
+                imaps_port=self.imaps_port,
+            )
         )
         self.process = subprocess.Popen(
             ["dovecot", "-F", "-c", str(self.conf)],

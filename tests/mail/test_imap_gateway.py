@@ -403,3 +403,23 @@ def test_smtp_550_fails_the_reply_and_tells_the_administrator(
         ("confirmation", "failed"),
         ("delivery-failure", "failed"),
     ]
+
+
+@pytest.mark.parametrize("security", ["tls", "starttls"])
+def test_the_shared_mailbox_over_tls_and_starttls(
+    mail_firm: MailFirm, quiet_masters, security: str
+) -> None:
+    dovecot = mail_firm.servers.dovecot
+    port = dovecot.imaps_port if security == "tls" else dovecot.imap_port
+    imap = replace(
+        mail_firm.settings.imap, security=security, port=port, ca_file=str(dovecot.certificate)
+    )
+    mail_firm.settings = replace(mail_firm.settings, imap=imap)
+    mail_firm.deliver(eml.with_form(SALES, FORMS, inquiry(), "a.xlsx"))
+    [outcome] = mail_firm.poll().outcomes
+    assert outcome.accepted
+    assert mail_firm.shared() == [] and len(mail_firm.shared("Processed")) == 1
+    # the server's certificate is verified: without the firm's CA nothing is read
+    mail_firm.settings = replace(mail_firm.settings, imap=replace(imap, ca_file=""))
+    with pytest.raises(CONNECTION_ERRORS, match="CERTIFICATE_VERIFY_FAILED"):
+        mail_firm.poll()
