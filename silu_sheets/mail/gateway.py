@@ -34,11 +34,12 @@ from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from silu_sheets.document import Staff
-from silu_sheets.ledger.store import now
+from silu_sheets.ledger.store import Source, now
 from silu_sheets.mail import commands, message
 from silu_sheets.mail.message import Incoming
 from silu_sheets.mail.settings import MailSettings
 from silu_sheets.pipeline import Gateway, Outcome, ingest
+from silu_sheets.problems import Problem, problem_type
 from silu_sheets.replies import Attachment, Reply, to_message
 
 log = logging.getLogger(__name__)
@@ -342,6 +343,15 @@ def handle_forms(
         if done:
             log.info("form %s of %s was recorded by an earlier pass: skipped", form.name, key)
             continue
+        earlier = db.execute(
+            "SELECT r.docno, r.kind, s.received_at FROM sources s JOIN revisions r ON r.source_id = s.id"
+            " JOIN documents d ON d.docno = r.docno"
+            " WHERE s.attachment_sha256 = ? AND s.sender = ? AND d.status = 'active' LIMIT 1",
+            [form.sha256, person.address],
+        ).fetchone()
+        if earlier:
+            outcomes.append(_already_recorded(held, incoming, person, form, channel, *earlier))
+            continue
         outcomes.append(
             ingest(held, form.data, form.name, person.address, channel=channel, message_id=key)
         )
@@ -357,13 +367,64 @@ def handle_forms(
     return Handled(uid, folder_for(outcome), incoming.sender, outcome, outcomes, reply_ids)
 
 
+ALREADY_RECORDED = problem_type(
+    "already-recorded",
+    "这个文件与 {received} 发来的完全相同，已登记为 {docno}，本次未再登记。要修改 {docno}，请在“单号”填写 {docno}，改好后再发送。",
+    "This file is identical to the one sent on {received}, recorded as {docno}; nothing was recorded again. "
+    "To amend {docno}, write {docno} in the Number cell, make the changes and send it again.",
+)
+
+
+def _already_recorded(
+    gw: Gateway,
+    incoming: Incoming,
+    person: Staff,
+    form,
+    channel: str,
+    docno: str,
+    kind: str,
+    received: str,
+) -> Outcome:
+    """The very same file (same sha256) from the same person, already recorded from another mail:
+    a resent copy, answered and not recorded twice. Kept as a refusal (source + rejection row),
+    so a retried pass skips it like any other form of this mail."""
+    problem = Problem(ALREADY_RECORDED, {"docno": docno, "received": received[:10]})
+    outcome = Outcome(form.name, person.address, kind=kind, docno=docno, problems=[problem])
+    source = Source(channel, person.address, form.sha256, form.name, incoming.message_id)
+    zh = person.language == "zh"
+    reply = commands.notice(
+        gw,
+        person,
+        f"未重复登记 {form.name}（已是 {docno}）"
+        if zh
+        else f"Not recorded again: {form.name} (already {docno})",
+        [problem.message(person.language)],
+        purpose="duplicate",
+    )
+    with gw.ledger.transaction() as writer:
+        source_id = writer.add_source(source)
+        writer.reject(
+            source_id, kind, docno, [{"code": problem.code, "cell": None, "severity": "error"}]
+        )
+        outbox_id = _queue(gw, writer, reply, incoming)
+        writer.db.execute(
+            "UPDATE outbox SET status = 'held', held_for = ? WHERE id = ?", [gw.held_for, outbox_id]
+        )
+    log.info("%s sent %s again (already %s): not recorded twice", person.address, form.name, docno)
+    return outcome
+
+
 def _release(gw: Gateway, writer, incoming: Incoming, person: Staff, key: str) -> list[int]:
     """Send the held replies of one mail: the sender's merged into one, the others as they are."""
     rows = writer.db.execute(
         "SELECT id, recipient, purpose, message, docno FROM outbox WHERE held_for = ? AND status = 'held' ORDER BY id",
         [key],
     ).fetchall()
-    mine = [r for r in rows if r[1] == person.address and r[2] in ("confirmation", "rejection")]
+    mine = [
+        r
+        for r in rows
+        if r[1] == person.address and r[2] in ("confirmation", "rejection", "duplicate")
+    ]
     others = [r for r in rows if r not in mine]
     ids = []
     if others:

@@ -403,3 +403,48 @@ def test_a_crash_between_forms_of_one_mail_still_ends_in_one_reply_and_nothing_t
     assert reply["Subject"] == "5 张表：5 张已登记，0 张未登记"
     text = reply.get_body(("plain",)).get_content()
     assert all(f"INQ-2026-0000{n}" in text for n in range(1, 6))
+
+
+def test_the_same_file_mailed_again_is_not_recorded_twice_but_a_refused_one_is_tried_again(
+    firm, gw, masters, send
+) -> None:
+    recorded_file = inquiry(42)
+    maildir.deliver(
+        firm.mail_dir / "inbox", eml.with_form(SALES, FORMS, recorded_file, "询价.xlsx")
+    )
+    assert [o.docno for o in local_pass(gw, firm).outcomes] == ["INQ-2026-00001"]
+    # Outlook's "resend this message": a new Message-ID, the very same file
+    maildir.deliver(
+        firm.mail_dir / "inbox", eml.with_form(SALES, FORMS, recorded_file, "询价.xlsx")
+    )
+    [again] = local_pass(gw, firm).outcomes
+    assert (again.accepted, again.docno, [p.code for p in again.problems]) == (
+        False,
+        "INQ-2026-00001",
+        ["already-recorded"],
+    )
+    assert (
+        gw.ledger.db.execute("SELECT count(*) FROM documents WHERE kind = 'inquiry'").fetchone()[0]
+        == 1
+    )
+    notice = [m for m in sent(firm) if m["To"] == SALES][-1]
+    assert notice["Subject"] == "未重复登记 询价.xlsx（已是 INQ-2026-00001）"
+
+    # refused for an unknown customer; the administrator adds it; the same file now records
+    unknown = fill_form(
+        "inquiry",
+        {"inquiry_date": "2026-11-20", "customer_code": "C003", "channel": "电话"},
+        [{"product_code": "P-M8", "quantity": 5}],
+    )
+    maildir.deliver(firm.mail_dir / "inbox", eml.with_form(SALES, FORMS, unknown, "c3.xlsx"))
+    [refused] = local_pass(gw, firm).outcomes
+    assert [p.code for p in refused.problems] == ["customer-unknown"]
+    assert send(
+        "customers",
+        {},
+        [{"code": "C003", "name": "新客户", "salesperson": SALES}],
+        sender="admin@firm.test",
+    ).accepted
+    maildir.deliver(firm.mail_dir / "inbox", eml.with_form(SALES, FORMS, unknown, "c3.xlsx"))
+    [recorded] = local_pass(gw, firm).outcomes
+    assert recorded.accepted and recorded.docno == "INQ-2026-00002"
