@@ -29,7 +29,7 @@ from conftest import (
     WAREHOUSE_B,
     WAREHOUSES,
 )
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from silu_sheets import firm as firm_folder
@@ -432,3 +432,32 @@ Fulfilment.TestCase.settings = settings(
     ],
 )
 TestFulfilment = Fulfilment.TestCase
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.decimals(
+            min_value=Decimal("-99999999.999"),
+            max_value=Decimal("99999999.999"),
+            places=3,
+            allow_nan=False,
+            allow_infinity=False,
+        ),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_on_hand_kept_by_the_trigger_is_the_exact_sum(tmp_path_factory, quantities):
+    """The on-hand kept in thousandths by the ledger's trigger (no floats) equals the exact
+    Decimal sum of the movements' text, whatever the signs and places."""
+    from silu_sheets.ledger.store import Ledger
+
+    ledger = Ledger(tmp_path_factory.mktemp("ledger") / "silu.db")
+    try:
+        with ledger.transaction() as writer:
+            for i, q in enumerate(quantities):
+                writer.move_stock("WH-A", "P-M8", "L1", q, "opening", "OPS-2026-00001", i)
+        assert F.on_hand(ledger.view, "WH-A", "P-M8", "L1") == sum(quantities, Decimal(0))
+    finally:
+        ledger.close()
