@@ -802,3 +802,38 @@ def test_warehouse_without_a_keeper_is_said_in_the_confirmation(send, con, firm,
         ("D18", "notice-warehouse-no-keeper", "warning")
     ]
     assert mails(gw, "warehouse_copy") == []
+
+
+# --- the demo scene -----------------------------------------------------------------------------
+def test_demo_ships_the_contract_from_two_warehouses_with_one_slip_refused(tmp_path):
+    from silu_sheets.demo import run
+
+    demo = run(tmp_path / "demo-firm", echo=lambda _: None)
+    slips = [o for o in demo.outcomes if o.kind == "issue_slip"]
+    assert [(o.sender, o.accepted) for o in slips] == [
+        (WAREHOUSE_A, True),
+        (WAREHOUSE_B, False),
+        (WAREHOUSE_B, True),
+    ]
+    assert codes(slips[1]) == [("C15", "issue-lot-not-as-named"), ("D16", "issue-exceeds-notice")]
+    notices = [o.docno for o in demo.outcomes if o.kind == "shipment_notice" and o.accepted]
+    assert len(notices) == 2
+    from silu_sheets.ledger.store import Ledger
+
+    ledger = Ledger(demo.folder.ledger_path)
+    try:
+        found = {
+            n: {line["warehouse"] for line in F.lines_of(ledger.view, "shipment_notice", n)}
+            for n in notices
+        }
+        assert sorted(found.values(), key=sorted) == [{"WH-A"}, {"WH-B"}]
+        from silu_sheets.status import document_status
+
+        contract = next(o.docno for o in demo.outcomes if o.kind == "contract")
+        progress = document_status(ledger.view, contract)["progress"]
+        assert [(r["quantity"], r["noticed"], r["issued"]) for r in progress] == [
+            ("300", "300", "300"),
+            ("1200", "1200", "1200"),
+        ]
+    finally:
+        ledger.close()
