@@ -296,7 +296,8 @@ def more_replies(
     if person is None or not doc["decision"] or doc["decision"] == "pending" or action == "cancel":
         return []
     before = writer.view._one(
-        "SELECT data FROM revisions WHERE docno = ? AND revision = ?", [docno, recorded["revision"] - 1]
+        "SELECT data FROM revisions WHERE docno = ? AND revision = ?",
+        [docno, recorded["revision"] - 1],
     )
     if before and json.loads(before["data"])["header"].get("decision") == doc["decision"]:
         return []  # decided before: an amendment that keeps the decision is not news
