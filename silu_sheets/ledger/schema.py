@@ -218,6 +218,8 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         -- replies of one mail are held until all its forms are done, then sent as one
         ALTER TABLE outbox ADD COLUMN held_for TEXT;
         CREATE INDEX outbox_by_held ON outbox (held_for);
+        -- the same file resent by the same person in another mail is not recorded twice
+        CREATE INDEX IF NOT EXISTS sources_by_sha ON sources (attachment_sha256, sender);
         """,
     ),
 ]
