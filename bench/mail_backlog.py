@@ -73,7 +73,7 @@ def make_firm(servers: testing.MailServers, root: Path) -> firm_folder.FirmFolde
 
 def quote(n: int) -> bytes:
     lines = [
-        {"product_code": p["code"], "quantity": 10 + n % 7 + i, "unit_price": f"{1 + i / 100:.2f}"}
+        {"product_code": p["code"], "quantity": 10 + n + i, "unit_price": f"{1 + i / 100:.2f}"}
         for i, p in enumerate(PRODUCTS)
     ]
     return fill_form(
@@ -128,7 +128,7 @@ def main() -> None:
     parser.add_argument("--forms", type=int, default=1000)
     args = parser.parse_args()
     os.environ[PASSWORD_ENV] = testing.PASSWORD
-    servers = testing.start([*ROSTER, FORMS])
+    servers = testing.start([*ROSTER, FORMS], smtp_in_process=False)
     try:
         with tempfile.TemporaryDirectory() as tmp:
             folder = make_firm(servers, Path(tmp) / "firm")

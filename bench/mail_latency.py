@@ -88,7 +88,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=40)
     args = parser.parse_args()
     os.environ[PASSWORD_ENV] = testing.PASSWORD
-    servers = testing.start([*ROSTER, FORMS])
+    servers = testing.start([*ROSTER, FORMS], smtp_in_process=False)
     stop = threading.Event()
     try:
         with tempfile.TemporaryDirectory() as tmp:

@@ -23,6 +23,7 @@ import shutil
 import smtplib
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -308,14 +309,60 @@ class MailServers:
         self.dovecot.stop()
 
 
-def start(users: list[str]) -> MailServers:
+class SmtpProcess(Smtp):
+    """The relaying SMTP server in a process of its own, as a real server would be: for the
+    benchmarks, so its Python does not share a GIL with the gateway being measured. (The fault
+    switches of ``RelayHandler`` are not reachable there.)"""
+
+    process: subprocess.Popen | None = None
+
+    def start(self) -> SmtpProcess:
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "silu_sheets.mail.testing",
+                str(self.port),
+                str(self.handler.lmtp_port),
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 15
+        while not _accepts(self.port):
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                raise RuntimeError("the SMTP relay process did not start")
+            time.sleep(0.05)
+        return self
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+
+def start(users: list[str], smtp_in_process: bool = True) -> MailServers:
+    """Dovecot, and an SMTP server relaying into it (in this process, where tests can switch its
+    faults; or, with ``smtp_in_process=False``, in a process of its own)."""
     dovecot = Dovecot(users).start()
     try:
-        smtp = Smtp(RelayHandler(dovecot.lmtp_port)).start()
+        kind = Smtp if smtp_in_process else SmtpProcess
+        smtp = kind(RelayHandler(dovecot.lmtp_port)).start()
     except Exception:
         dovecot.stop()
         raise
     return MailServers(dovecot, smtp)
+
+
+def _serve_relay(port: int, lmtp_port: int) -> None:
+    smtp = Smtp(RelayHandler(lmtp_port), port=port).start()
+    stop = threading.Event()
+    import signal
+
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        stop.wait()
+    finally:
+        smtp.stop()
 
 
 def read_mailbox(port: int, user: str, folder: str = "INBOX") -> list[bytes]:
@@ -495,3 +542,7 @@ class SecureSmtp:
     def stop(self) -> None:
         if self.controller is not None:
             self.controller.stop()  # type: ignore[attr-defined]
+
+
+if __name__ == "__main__":  # python -m silu_sheets.mail.testing SMTP_PORT LMTP_PORT
+    _serve_relay(int(sys.argv[1]), int(sys.argv[2]))
