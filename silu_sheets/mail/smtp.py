@@ -93,7 +93,12 @@ def send_queued(gw: Gateway, settings: MailSettings, limit: int = 10_000) -> Sen
                 continue
             try:
                 if settings.smtp is None:
-                    maildir.deliver(settings.sent_dir, data)
+                    try:
+                        maildir.deliver(settings.sent_dir, data)
+                    except OSError as exc:  # disk full, folder not writable: try again later
+                        raise TemporaryFailure(
+                            f"cannot write to {settings.sent_dir}: {exc}", connection=True
+                        ) from exc
                 else:
                     if connection is None:
                         connection = Connection(settings.smtp)

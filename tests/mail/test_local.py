@@ -448,3 +448,23 @@ def test_the_same_file_mailed_again_is_not_recorded_twice_but_a_refused_one_is_t
     maildir.deliver(firm.mail_dir / "inbox", eml.with_form(SALES, FORMS, unknown, "c3.xlsx"))
     [recorded] = local_pass(gw, firm).outcomes
     assert recorded.accepted and recorded.docno == "INQ-2026-00002"
+
+
+def test_a_sent_folder_that_cannot_be_written_is_retried_not_lost(firm, gw, masters) -> None:
+    import shutil
+
+    sent_dir = firm.mail_dir / "sent"
+    shutil.rmtree(sent_dir)
+    sent_dir.write_bytes(b"")  # a file where the folder should be: every write fails
+    report = send_queued(gw, mail_settings.load(firm))
+    assert report.sent == [] and len(report.retrying) == 1  # stopped at the first: the rest waits
+    statuses = gw.ledger.db.execute(
+        "SELECT status, count(*) FROM outbox GROUP BY status"
+    ).fetchall()
+    assert statuses == [("queued", 4)]
+    sent_dir.unlink()
+    # the backoff has passed (a minute for the local folder)
+    gw.ledger.db.execute("UPDATE outbox SET next_attempt_at = '2000-01-01T00:00:00+00:00'")
+    gw.ledger.db.conn.commit()
+    assert len(send_queued(gw, mail_settings.load(firm)).sent) == 4
+    assert len(sent(firm)) == 4
