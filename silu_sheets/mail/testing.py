@@ -217,6 +217,12 @@ class RelayHandler:
     async def handle_DATA(self, server, session, envelope) -> str:
         if self.stall_seconds:
             await asyncio.sleep(self.stall_seconds)
+            transport = getattr(server, "transport", None)
+            if transport is None or transport.is_closing():
+                # the client gave up waiting: like most servers, do not deliver half-agreed mail
+                with self.lock:
+                    self.refused.append((list(envelope.rcpt_tos), "stalled"))
+                return "451 4.4.2 too slow"
         rcpts = list(envelope.rcpt_tos)
         with self.lock:
             if self.permanent:

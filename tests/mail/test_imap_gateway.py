@@ -423,3 +423,33 @@ def test_the_shared_mailbox_over_tls_and_starttls(
     mail_firm.settings = replace(mail_firm.settings, imap=replace(imap, ca_file=""))
     with pytest.raises(CONNECTION_ERRORS, match="CERTIFICATE_VERIFY_FAILED"):
         mail_firm.poll()
+
+
+def test_an_smtp_server_that_stalls_is_a_timeout_retried_later(
+    mail_firm: MailFirm, quiet_masters
+) -> None:
+    import time
+
+    from silu_sheets.mail.smtp import send_queued
+
+    mail_firm.settings = replace(
+        mail_firm.settings, smtp=replace(mail_firm.settings.smtp, timeout=0.5)
+    )
+    mail_firm.servers.relay.stall_seconds = 1.5
+    mail_firm.deliver(eml.with_form(SALES, FORMS, inquiry(), "a.xlsx"))
+
+    report = mail_firm.poll()
+
+    assert report.sent.sent == [] and len(report.sent.retrying) == 1
+    error = mail_firm.gw.ledger.db.execute(
+        "SELECT last_error FROM outbox WHERE id > ?", [mail_firm.baseline_outbox]
+    ).fetchone()[0]
+    assert "timed out" in error
+    time.sleep(1.2)  # the stalled session ends; the server has not delivered it
+    assert mail_firm.inbox(SALES) == []
+    mail_firm.servers.relay.stall_seconds = 0
+    time.sleep(0.1)
+    assert len(send_queued(mail_firm.gw, mail_firm.settings).sent) == 1
+    assert len(mail_firm.inbox(SALES, count=1)) == 1
+    time.sleep(0.3)
+    assert len(mail_firm.inbox(SALES)) == 1
