@@ -44,7 +44,9 @@ def status(ctx: click.Context, docno: str, as_json: bool, viewer: str | None) ->
         prices, language = roster.sees_prices(person), person.language
     ledger = Ledger(folder.ledger_path)
     try:
-        found = document_status(ledger.view, docno.strip().upper(), prices=prices)
+        found = document_status(
+            ledger.view, docno.strip().upper(), prices=prices, language=language
+        )
     finally:
         ledger.close()
     if found is None:

@@ -10,8 +10,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
+from html import escape
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from silu_sheets import resources
 from silu_sheets.declare import Kind
@@ -19,19 +20,19 @@ from silu_sheets.problems import Problem
 
 XLSX = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
-_env: Environment | None = None
+_envs: dict[bool, Environment] = {}
 
 
-def environment() -> Environment:
-    global _env
-    if _env is None:
-        _env = Environment(
+def environment(html: bool = False) -> Environment:
+    """The template environment; the HTML one escapes every value (a file may be named ``<b>.xlsx``)."""
+    if html not in _envs:
+        _envs[html] = Environment(
             loader=FileSystemLoader(resources.path("templates") / "email"),
-            autoescape=select_autoescape(default=False, default_for_string=False),
+            autoescape=html,
             undefined=StrictUndefined,
             keep_trailing_newline=False,
         )
-    return _env
+    return _envs[html]
 
 
 def where(p: Problem, kind: Kind | None, language: str) -> str:
@@ -77,14 +78,14 @@ class Reply:
 
 def render(template: str, language: str, context: dict) -> tuple[str, str, str]:
     """(subject, text, html) from the blocks of ``template.language.j2``."""
-    t = environment().get_template(f"{template}.{language}.j2")
-    ctx = t.new_context(context)
+    name = f"{template}.{language}.j2"
     parts = []
-    for block in ("subject", "text", "html"):
-        parts.append("".join(t.blocks[block](ctx)).strip())
+    for block, html_env in (("subject", False), ("text", False), ("html", True)):
+        t = environment(html_env).get_template(name)
+        parts.append("".join(t.blocks[block](t.new_context(context))).strip())
     subject = " ".join(parts[0].split())
     html = (
-        f'<!DOCTYPE html><html lang="{language}"><head><meta charset="utf-8"><title>{subject}</title></head>'
+        f'<!DOCTYPE html><html lang="{language}"><head><meta charset="utf-8"><title>{escape(subject)}</title></head>'
         "<body style=\"font-family: 'Microsoft YaHei','PingFang SC',Arial,sans-serif; font-size:14px; "
         f'line-height:1.6; color:#222">{parts[2]}</body></html>'
     )

@@ -4,7 +4,9 @@
 to and what links to it, plus what its kind makes worth knowing — an order's decision and
 contract, a contract's noticed and issued per line, a notice's issued per line, warehouse and lot
 and its slips, an inquiry's state and history. ``prices=False`` gives the view for someone who
-must not see prices (a warehouse keeper): every field declared as a price is left out.
+must not see prices (a warehouse keeper): every field declared as a price is left out, and free
+text that names money or one of the document's prices or amounts is withheld, as in the
+warehouse's copies.
 
 ``stock_report`` lists on hand, reserved and available per warehouse, product and lot with the
 lot's expiry. It never carries a price, so it is the same for every reader.
@@ -17,31 +19,53 @@ from typing import TYPE_CHECKING, Any
 
 from silu_sheets import fulfilment as F
 from silu_sheets.kinds import KINDS
+from silu_sheets.warehouse_copy import money_values, safe_text
 
 if TYPE_CHECKING:
     from silu_sheets.ledger.store import LedgerView
 
 
-def _clean(kind_key: str, values: dict, prices: bool) -> dict:
-    """A document's stored values, without price fields when ``prices`` is False."""
+def _clean(kind_key: str, values: dict, secret: set[Decimal] | None, language: str) -> dict:
+    """A document's stored values; for a reader without prices (``secret`` given), without price
+    fields and with free text about money withheld."""
     kind = KINDS[kind_key]
     found = {}
     for key, value in values.items():
         try:
-            priced = kind.field(key).priced
+            declared = kind.field(key)
         except KeyError:
-            priced = False
-        if prices or not priced:
             found[key] = value
+            continue
+        if secret is None:
+            found[key] = value
+        elif not declared.priced:
+            found[key] = safe_text(value, secret, language) if declared.type == "text" else value
     return found
 
 
-def document_status(view: LedgerView, docno: str, prices: bool = True) -> dict | None:
+def _money_in(kind_key: str, header: dict) -> set[Decimal]:
+    """The header's money values (a payment's amount, a return's agreed refund…)."""
+    kind = KINDS[kind_key]
+    found = set()
+    for key, value in header.items():
+        try:
+            priced = kind.field(key).priced
+        except KeyError:
+            continue
+        if priced and value not in (None, ""):
+            found.add(F.dec(value))
+    return found
+
+
+def document_status(
+    view: LedgerView, docno: str, prices: bool = True, language: str = "en"
+) -> dict | None:
     """Everything worth knowing about ``docno`` now, as plain JSON-ready values; None if unknown."""
     doc = view.document(docno)
     if doc is None:
         return None
     kind = KINDS[doc["kind"]]
+    secret = None if prices else money_values(doc["lines"]) | _money_in(kind.key, doc["header"])
     found: dict[str, Any] = {
         "docno": docno,
         "kind": kind.key,
@@ -53,10 +77,10 @@ def document_status(view: LedgerView, docno: str, prices: bool = True) -> dict |
         "first_recorded_at": doc["first_recorded_at"],
         "updated_at": doc["updated_at"],
         "header": _clean(
-            kind.key, {k: v for k, v in doc["header"].items() if v not in (None, "")}, prices
+            kind.key, {k: v for k, v in doc["header"].items() if v not in (None, "")}, secret, language
         ),
         "lines": [
-            _clean(kind.key, {k: v for k, v in x.items() if v not in (None, "")}, prices)
+            _clean(kind.key, {k: v for k, v in x.items() if v not in (None, "")}, secret, language)
             for x in doc["lines"]
         ],
         "revisions": [

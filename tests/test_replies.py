@@ -263,3 +263,15 @@ def test_replies_land_as_eml_files_in_the_firm_outbox(firm, tmp_path):
     everything = sorted(firm.outbox_dir.glob("*.eml"))
     ingest_files(firm, [], SALES_EN)
     assert sorted(firm.outbox_dir.glob("*.eml")) == everything
+
+
+def test_a_file_name_with_markup_is_shown_not_interpreted_in_the_html_reply(gw):
+    """A file named like HTML reaches the HTML part escaped: the reader sees the name, not markup."""
+    from silu_sheets.pipeline import ingest
+
+    outcome = ingest(gw, b"%PDF-1.4", "<b>x</b>&.pdf", SALES_EN)
+    msg = message(gw, outcome.outbox_ids[0])
+    html = msg.get_body(("html",)).get_content()
+    assert "&lt;b&gt;x&lt;/b&gt;&amp;.pdf" in html
+    assert "<b>x</b>" not in html
+    assert "<b>x</b>&.pdf" in msg.get_body(("plain",)).get_content()

@@ -9,15 +9,12 @@ sender's language and within the sender's role.
     MEMO topic         the company memo's standard answer (备忘录)
     NOTE text / NOTES  write to / read one's own notepad (个人记事本)
 
-Chinese words work too (帮助, 模板, 状态, 产品, 合同, 备忘, 记事, 记事本). STATUS … NOTES call into
-modules other parts of the product provide; where one is not installed the answer says so
-politely. Staff who may not see prices (the warehouse) never get one here either: every value
+Chinese words work too (帮助, 模板, 状态, 产品, 合同, 备忘, 记事, 记事本). Staff who may not see prices (the warehouse) never get one here either: every value
 under a price-like name is dropped before the answer is written.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 import re
 from collections.abc import Callable
@@ -203,35 +200,6 @@ def _template(gw: Gateway, person: Staff, argument: str) -> tuple:
     )
 
 
-def _optional(module: str, *names: str) -> Callable[..., Any] | None:
-    """A function another part of the product provides, if it is installed."""
-    try:
-        mod = importlib.import_module(f"silu_sheets.{module}")
-    except ImportError:
-        return None
-    for name in names:
-        fn = getattr(mod, name, None)
-        if callable(fn):
-            return fn
-    return None
-
-
-def _not_yet(person: Staff, what_zh: str, what_en: str) -> tuple:
-    if person.language == "zh":
-        return (
-            f"{what_zh}暂未开通",
-            [f"{what_zh}功能还没有开通，敬请谅解。需要时请联系管理员。"],
-            [],
-            [],
-        )
-    return (
-        f"{what_en} is not available yet",
-        [f"Sorry, {what_en} is not available yet. Ask the administrator if you need it."],
-        [],
-        [],
-    )
-
-
 def price_free(value: Any) -> Any:
     """``value`` without anything under a price-like name, however deeply nested."""
     if isinstance(value, dict):
@@ -270,24 +238,16 @@ def _lines(value: Any) -> list[str]:
     return [_show(value)]
 
 
-_MISSING = object()
-
-
 def _lookup(
     what_zh: str,
     what_en: str,
     run: Callable[[Gateway, Staff, str], Any],
-    module: str,
     needs_argument: bool = True,
 ):
-    """A command answered by a lookup another part of the product provides (``module``)."""
+    """A command answered by a lookup: its result as lines, price-free for the warehouse."""
 
     def handler(gw: Gateway, person: Staff, argument: str) -> tuple:
         zh = person.language == "zh"
-        try:
-            importlib.import_module(f"silu_sheets.{module}")
-        except ImportError:
-            return _not_yet(person, what_zh, what_en)
         if needs_argument and not argument:
             return (
                 (what_zh if zh else what_en),
@@ -296,8 +256,6 @@ def _lookup(
                 [],
             )
         result = run(gw, person, argument)
-        if result is _MISSING:
-            return _not_yet(person, what_zh, what_en)
         if not gw.roster.sees_prices(person):
             if isinstance(result, str):
                 # free text cannot be checked for prices: the warehouse gets structured answers only
@@ -316,8 +274,15 @@ def _lookup(
 
 
 def _status(gw: Gateway, person: Staff, argument: str) -> Any:
-    fn = _optional("status", "document_status")
-    return _MISSING if fn is None else fn(gw.ledger.view, argument.strip().upper())
+    from silu_sheets.status import document_status, render_status
+
+    found = document_status(
+        gw.ledger.view,
+        argument.strip().upper(),
+        prices=gw.roster.sees_prices(person),
+        language=person.language,
+    )
+    return None if found is None else render_status(found, person.language).splitlines()
 
 
 def _product(gw: Gateway, person: Staff, argument: str) -> Any:
@@ -363,10 +328,10 @@ def _notes(gw: Gateway, person: Staff, argument: str) -> Any:
 _HANDLERS: dict[str, Callable[[Gateway, Staff, str], tuple]] = {
     "HELP": _help,
     "TEMPLATE": _template,
-    "STATUS": _lookup("单据状态", "Document status", _status, "status"),
-    "PRODUCT": _lookup("产品查找", "Product lookup", _product, "lookup"),
-    "CONTRACT": _lookup("合同速查", "Contract lookup", _contract, "lookup"),
-    "MEMO": _lookup("备忘录", "Company memo", _memo, "memo", needs_argument=False),
-    "NOTE": _lookup("记事本", "Notepad", _note, "notes"),
-    "NOTES": _lookup("记事本", "Notepad", _notes, "notes", needs_argument=False),
+    "STATUS": _lookup("单据状态", "Document status", _status),
+    "PRODUCT": _lookup("产品查找", "Product lookup", _product),
+    "CONTRACT": _lookup("合同速查", "Contract lookup", _contract),
+    "MEMO": _lookup("备忘录", "Company memo", _memo, needs_argument=False),
+    "NOTE": _lookup("记事本", "Notepad", _note),
+    "NOTES": _lookup("记事本", "Notepad", _notes, needs_argument=False),
 }

@@ -311,17 +311,35 @@ def test_one_mail_that_breaks_the_gateway_does_not_stop_the_others(
     assert maildir.messages(firm.mail_dir / "inbox") == []
 
 
-def test_status_command_answers_or_says_not_available_yet(firm, gw) -> None:
-    import importlib.util
+def test_status_command_by_sales_and_by_the_warehouse_which_sees_no_price(
+    firm, gw, send, masters
+) -> None:
+    from tests.fulfilment_flow import notice, ok, signed_contract
 
-    maildir.deliver(firm.mail_dir / "inbox", eml.mail(SALES_EN, FORMS, "STATUS QUO-2026-00001", []))
+    lines = [{"product_code": "P-M8", "quantity": 150, "unit_price": "7.13"}]
+    contract = signed_contract(send, lines)
+    number = ok(
+        notice(send, contract, [lines[0] | {"warehouse": "WH-A"}], note="按 7.13 结算，共 1069.50")
+    )
+    for person in (SALES_EN, WAREHOUSE_A):
+        maildir.deliver(firm.mail_dir / "inbox", eml.mail(person, FORMS, f"STATUS {number}", []))
+    maildir.deliver(firm.mail_dir / "inbox", eml.mail(SALES_EN, FORMS, "status SN-2026-99999", []))
     local_pass(gw, firm)
-    [reply] = sent(firm)
-    if importlib.util.find_spec("silu_sheets.status") is None:
-        assert reply["Subject"] == "Document status is not available yet"
-        assert "not available yet" in reply.get_body(("plain",)).get_content()
-    else:
-        assert reply["Subject"] == "Document status: QUO-2026-00001"
+    answers = [m for m in sent(firm) if m["Subject"].startswith(("Document status", "单据状态"))]
+    by_person = {(m["To"], m["Subject"]): m.get_body(("plain",)).get_content() for m in answers}
+    sales = by_person[(SALES_EN, f"Document status: {number}")]
+    assert f"{number}  Shipment notice" in sales and "#1 P-M8: 150  issued 0  left 150" in sales
+    keeper = by_person[(WAREHOUSE_A, f"单据状态：{number}")]
+    assert "#1 P-M8: 150  issued 0  left 150" in keeper
+    assert "7.13" not in keeper and "1069" not in keeper
+    assert "Nothing found." in by_person[(SALES_EN, "Document status: SN-2026-99999")]
+    as_keeper = CliRunner().invoke(
+        main, ["--firm", str(firm.root), "status", number, "--json", "--as", WAREHOUSE_A]
+    )
+    assert "7.13" not in as_keeper.output and "1069" not in as_keeper.output
+    assert "销售的这条说明未转给仓库" in as_keeper.output  # the note is withheld, not dropped silently
+    as_sales = CliRunner().invoke(main, ["--firm", str(firm.root), "status", number, "--json"])
+    assert "按 7.13 结算" in as_sales.output
 
 
 def test_poll_beside_a_running_pass_records_nothing_twice(firm, masters) -> None:
