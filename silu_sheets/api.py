@@ -13,12 +13,16 @@ from silu_sheets.pipeline import Gateway, Outcome, ingest
 from silu_sheets.workbook import template
 
 
-def fill_form(kind: str, header: Mapping[str, Any] | None = None, lines: Sequence[Mapping[str, Any]] = ()) -> bytes:
+def fill_form(
+    kind: str, header: Mapping[str, Any] | None = None, lines: Sequence[Mapping[str, Any]] = ()
+) -> bytes:
     """A form of ``kind`` filled with values, as an .xlsx file's bytes (what a person would save)."""
     return template.to_bytes(template.build(KINDS[kind], header, lines))
 
 
-def ingest_files(folder: FirmFolder, paths: Sequence[Path], sender: str, gateway: Gateway | None = None) -> list[Outcome]:
+def ingest_files(
+    folder: FirmFolder, paths: Sequence[Path], sender: str, gateway: Gateway | None = None
+) -> list[Outcome]:
     """Each file checked and recorded (or refused) in its own transaction; replies written to
     the local outbox afterwards. One bad file never stops the next."""
     gw = gateway or Gateway.open(folder)

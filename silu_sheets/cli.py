@@ -48,8 +48,13 @@ def init(directory: Path) -> None:
 
 
 @main.command()
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("templates/xlsx"),
-              show_default=True, help="Folder to write the blank forms into.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("templates/xlsx"),
+    show_default=True,
+    help="Folder to write the blank forms into.",
+)
 def templates(out: Path) -> None:
     """Write one blank .xlsx form per document kind."""
     for path in template.write_templates(out, list(KINDS.values())):
@@ -59,7 +64,9 @@ def templates(out: Path) -> None:
 @main.command()
 @click.argument("kind", type=click.Choice(list(KINDS)), required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print the machine-readable spec.")
-@click.option("--markdown", is_flag=True, help="Print every form's fields as Markdown (docs/FORMS.md).")
+@click.option(
+    "--markdown", is_flag=True, help="Print every form's fields as Markdown (docs/FORMS.md)."
+)
 def describe(kind: str | None, as_json: bool, markdown: bool) -> None:
     """Show a form's fields, cells and line table."""
     if markdown:
@@ -74,16 +81,22 @@ def describe(kind: str | None, as_json: bool, markdown: bool) -> None:
     click.echo(f"{spec['titles']['zh']} {spec['titles']['en']} ({kind}, version {spec['version']})")
     for f in spec["fields"]:
         star = "*" if f["required"] else " "
-        click.echo(f"  {f['cell']:>5} {star} {f['labels']['zh']} / {f['labels']['en']} [{f['type']}]")
+        click.echo(
+            f"  {f['cell']:>5} {star} {f['labels']['zh']} / {f['labels']['en']} [{f['type']}]"
+        )
     for table in spec["line_tables"]:
         click.echo(f"  lines from row {table['first_data_row']} (up to {table['max_rows']}):")
         for c in table["columns"]:
             star = "*" if c["required"] else " "
-            click.echo(f"  {c['column']:>5} {star} {c['labels']['zh']} / {c['labels']['en']} [{c['type']}]")
+            click.echo(
+                f"  {c['column']:>5} {star} {c['labels']['zh']} / {c['labels']['en']} [{c['type']}]"
+            )
 
 
 @main.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
 @click.option("--from", "sender", required=True, help="The sender's address, as on the roster.")
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome of each file as JSON.")
 @click.pass_context
@@ -100,7 +113,9 @@ def ingest(ctx: click.Context, files: tuple[Path, ...], sender: str, as_json: bo
     person = roster.find(sender)
     language = person.language if person else folder.language
     if as_json:
-        click.echo(json.dumps([o.as_dict(language) for o in outcomes], ensure_ascii=False, indent=2))
+        click.echo(
+            json.dumps([o.as_dict(language) for o in outcomes], ensure_ascii=False, indent=2)
+        )
     else:
         for o in outcomes:
             click.echo(render_outcome(o.as_dict(language), language))
@@ -110,13 +125,20 @@ def ingest(ctx: click.Context, files: tuple[Path, ...], sender: str, as_json: bo
 def render_outcome(o: dict, language: str) -> str:
     zh = language == "zh"
     if o["accepted"]:
-        word = {"record": "已登记", "amend": "已修改", "cancel": "已作废"}[o["action"]] if zh else o["action"] + "ed"
+        word = (
+            {"record": "已登记", "amend": "已修改", "cancel": "已作废"}[o["action"]]
+            if zh
+            else o["action"] + "ed"
+        )
         if not zh:
             word = {"record": "recorded", "amend": "amended", "cancel": "cancelled"}[o["action"]]
         lines = [f"✔ {o['file']}: {word} {o['docno']}"]
     else:
         count = len(o["problems"])
-        lines = [f"✘ {o['file']}: " + (f"未登记，{count} 处需要修改" if zh else f"not recorded, {count} problem(s)")]
+        lines = [
+            f"✘ {o['file']}: "
+            + (f"未登记，{count} 处需要修改" if zh else f"not recorded, {count} problem(s)")
+        ]
     for p in o["problems"]:
         mark = "!" if p["severity"] == "warning" else "-"
         lines.append(f"   {mark} [{p['code']}] {p['message']}")
@@ -124,8 +146,14 @@ def render_outcome(o: dict, language: str) -> str:
 
 
 @main.command()
-@click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path), default=Path("demo-firm"),
-              show_default=True, help="Where to build the sample firm (made anew each run).")
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("demo-firm"),
+    show_default=True,
+    help="Where to build the sample firm (made anew each run).",
+)
 def demo(directory: Path) -> None:
     """Run a day at a sample firm on the embedded default: no servers needed."""
     from silu_sheets.demo import run

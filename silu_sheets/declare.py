@@ -13,7 +13,17 @@ from typing import Literal
 from openpyxl.utils import get_column_letter
 
 FieldType = Literal[
-    "text", "date", "quantity", "money", "cost", "integer", "choice", "docno", "email", "phone", "bool"
+    "text",
+    "date",
+    "quantity",
+    "money",
+    "cost",
+    "integer",
+    "choice",
+    "docno",
+    "email",
+    "phone",
+    "bool",
 ]
 
 #: Fields carrying these types (or flagged ``priced``) never reach a warehouse.
@@ -192,7 +202,9 @@ def choice(
     return Field(key, zh, en, "choice", required, choices=choices, **kw)  # type: ignore[arg-type]
 
 
-def docno(key: str, zh: str, en: str, refers_to: str, *, required: bool = False, **kw: object) -> Field:
+def docno(
+    key: str, zh: str, en: str, refers_to: str, *, required: bool = False, **kw: object
+) -> Field:
     return Field(key, zh, en, "docno", required, refers_to=refers_to, **kw)  # type: ignore[arg-type]
 
 

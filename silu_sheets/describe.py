@@ -14,7 +14,9 @@ def field_spec(f: Field) -> dict:
         "required": f.required,
     }
     if f.choices:
-        spec["choices"] = [{"key": c.key, "zh": c.zh, "en": c.en, "shown": c.shown} for c in f.choices]
+        spec["choices"] = [
+            {"key": c.key, "zh": c.zh, "en": c.en, "shown": c.shown} for c in f.choices
+        ]
     if f.type == "bool":
         spec["choices"] = [{"key": "yes", "shown": "是 yes"}, {"key": "no", "shown": "否 no"}]
     if f.refers_to:
@@ -46,7 +48,10 @@ def describe(kind: Kind) -> dict:
                 "first_data_row": layout.first_line_row,
                 "max_rows": kind.lines.max_rows,
                 "required": kind.lines.required,
-                "columns": [field_spec(c) | {"column": layout.line_columns[c.key]} for c in kind.lines.columns],
+                "columns": [
+                    field_spec(c) | {"column": layout.line_columns[c.key]}
+                    for c in kind.lines.columns
+                ],
             }
         )
     return spec

@@ -510,7 +510,11 @@ def statement(
                 )
         else:
             ret = view._one("SELECT * FROM sales_return WHERE docno = ?", [d["docno"]])
-            if not ret or (ret["currency"] or cur).upper() != cur or ret["agreed_amount"] in (None, ""):
+            if (
+                not ret
+                or (ret["currency"] or cur).upper() != cur
+                or ret["agreed_amount"] in (None, "")
+            ):
                 continue
             if dec(ret["agreed_amount"]):
                 entries.append(

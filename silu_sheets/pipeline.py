@@ -146,11 +146,15 @@ def ingest(
     try:
         return _ingest(gw, data, person, source, outcome)
     except Exception:  # noqa: BLE001 - the person gets a plain answer; the trace goes to the log
-        log.error("internal fault on %s from %s:\n%s", filename, sender_address, traceback.format_exc())
+        log.error(
+            "internal fault on %s from %s:\n%s", filename, sender_address, traceback.format_exc()
+        )
         outcome = Outcome(filename, sender_address, kind=outcome.kind)
         ctx = Context(person, gw.firm.today(), gw.firm.firm, tuple(gw.roster.staff.values()))
         try:
-            return _refuse(gw, ctx, source, outcome, None, [Problem(INTERNAL_FAULT)], data, marked=False)
+            return _refuse(
+                gw, ctx, source, outcome, None, [Problem(INTERNAL_FAULT)], data, marked=False
+            )
         except Exception:  # noqa: BLE001 - the ledger itself is failing; say so without a reply
             log.error("could not even record the refusal:\n%s", traceback.format_exc())
             outcome.problems = [Problem(INTERNAL_FAULT)]
@@ -168,7 +172,10 @@ def _ingest(gw: Gateway, data: bytes, person: Staff, source: Source, outcome: Ou
     if reading.document is None or kind is None:
         return _refuse(gw, ctx, source, outcome, kind, reading.problems, data, marked=False)
     if not gw.roster.may_send(person, kind.key):
-        allowed = "、".join(f"{KINDS[k].zh} {KINDS[k].en}" for k in gw.roster.allowed_kinds(person)) or "-"
+        allowed = (
+            "、".join(f"{KINDS[k].zh} {KINDS[k].en}" for k in gw.roster.allowed_kinds(person))
+            or "-"
+        )
         problem = Problem(
             P.SENDER_NOT_ALLOWED,
             {"roles": ", ".join(person.roles), "kind": f"{kind.zh} {kind.en}", "allowed": allowed},
@@ -214,7 +221,9 @@ def revision_checks(doc: Document, view: LedgerView, ctx: Context) -> list[Probl
         if not doc["cancel_reason"]:
             found.append(doc.problem(CANCEL_NEEDS_REASON, "cancel_reason"))
         if dependents:
-            found.append(doc.problem(CANCEL_HAS_DEPENDENTS, "action", docno=number, dependents=dependents))
+            found.append(
+                doc.problem(CANCEL_HAS_DEPENDENTS, "action", docno=number, dependents=dependents)
+            )
     elif (
         dependents
         and "customer_code" in doc.header
@@ -224,7 +233,10 @@ def revision_checks(doc: Document, view: LedgerView, ctx: Context) -> list[Probl
     ):
         found.append(
             doc.problem(
-                CUSTOMER_CHANGE_HAS_DEPENDENTS, "customer_code", docno=number, dependents=dependents,
+                CUSTOMER_CHANGE_HAS_DEPENDENTS,
+                "customer_code",
+                docno=number,
+                dependents=dependents,
                 was=recorded["customer_code"],
             )
         )
@@ -232,7 +244,13 @@ def revision_checks(doc: Document, view: LedgerView, ctx: Context) -> list[Probl
 
 
 def _record(
-    gw: Gateway, ctx: Context, source: Source, outcome: Outcome, doc: Document, found: list[Problem], data: bytes
+    gw: Gateway,
+    ctx: Context,
+    source: Source,
+    outcome: Outcome,
+    doc: Document,
+    found: list[Problem],
+    data: bytes,
 ) -> Outcome:
     kind = doc.kind
     module = MODULES[kind.key]
@@ -268,7 +286,7 @@ def sheet_order(p: Problem) -> tuple[int, int]:
     column = 0
     for ch in letters.upper():
         column = column * 26 + ord(ch) - 64
-    return (int(p.cell[len(letters):] or 0), column)
+    return (int(p.cell[len(letters) :] or 0), column)
 
 
 def keep_recorded_values(doc: Document, recorded: dict | None) -> None:
@@ -316,9 +334,13 @@ def _refuse(
 
 def _queue(gw: Gateway, writer: LedgerWriter, reply: Reply, source: Source) -> int:
     msg = to_message(reply, gw.firm.firm.mailbox, gw.firm.firm.name, in_reply_to=source.message_id)
-    outbox_id = writer.queue_mail(reply.recipient, reply.subject, reply.purpose, msg.as_bytes(), reply.docno)
+    outbox_id = writer.queue_mail(
+        reply.recipient, reply.subject, reply.purpose, msg.as_bytes(), reply.docno
+    )
     if gw.held_for:  # same transaction as the form: a crash can neither lose nor double it
-        writer.db.execute("UPDATE outbox SET status = 'held', held_for = ? WHERE id = ?", [gw.held_for, outbox_id])
+        writer.db.execute(
+            "UPDATE outbox SET status = 'held', held_for = ? WHERE id = ?", [gw.held_for, outbox_id]
+        )
     return outbox_id
 
 
@@ -332,7 +354,9 @@ def _base_context(gw: Gateway, ctx: Context, outcome: Outcome, kind: Kind | None
     }
 
 
-def rejection(gw: Gateway, ctx: Context, outcome: Outcome, kind: Kind | None, data: bytes | None) -> Reply:
+def rejection(
+    gw: Gateway, ctx: Context, outcome: Outcome, kind: Kind | None, data: bytes | None
+) -> Reply:
     language = ctx.sender.language
     problems = [describe(p, kind, language) for p in outcome.problems]
     attachments = []
@@ -354,12 +378,17 @@ def rejection(gw: Gateway, ctx: Context, outcome: Outcome, kind: Kind | None, da
             "zh": "请用公司的表单模板填写并保存为 .xlsx 后再发送；发送主题为 HELP 的邮件可获取全部空白模板。",
             "en": "Fill one of the firm's form templates, save it as .xlsx and send it again; mail the subject HELP to get all blank templates.",
         }
-    context = _base_context(gw, ctx, outcome, kind) | {"problems": problems, "next_step": step[language]}
+    context = _base_context(gw, ctx, outcome, kind) | {
+        "problems": problems,
+        "next_step": step[language],
+    }
     subject, text, html = render("rejection", language, context)
     return Reply(ctx.sender.address, subject, text, html, "rejection", None, attachments)
 
 
-def confirmation(gw: Gateway, ctx: Context, outcome: Outcome, doc: Document, writer: LedgerWriter) -> Reply:
+def confirmation(
+    gw: Gateway, ctx: Context, outcome: Outcome, doc: Document, writer: LedgerWriter
+) -> Reply:
     language = ctx.sender.language
     kind = doc.kind
     module = MODULES[kind.key]
@@ -373,23 +402,37 @@ def confirmation(gw: Gateway, ctx: Context, outcome: Outcome, doc: Document, wri
     if customer_code:
         customer = writer.view.customer(customer_code)
         name = customer["name"] if customer else ""
-        facts.append(("客户" if language == "zh" else "Customer") + f"{COLON[language]}{customer_code} {name}")
+        facts.append(
+            ("客户" if language == "zh" else "Customer")
+            + f"{COLON[language]}{customer_code} {name}"
+        )
     if doc.lines:
-        facts.append(f"明细 {len(doc.lines)} 行" if language == "zh" else f"{len(doc.lines)} line(s)")
+        facts.append(
+            f"明细 {len(doc.lines)} 行" if language == "zh" else f"{len(doc.lines)} line(s)"
+        )
     if hasattr(module, "confirmation_facts") and outcome.action != "cancel":
         facts += module.confirmation_facts(doc, docno, writer.view, ctx)
     attachments = []
     nexts = []
     if hasattr(module, "next_forms") and outcome.action != "cancel":
-        nexts = [n for n in module.next_forms(doc, docno, writer.view) if gw.roster.may_send(ctx.sender, n[0])]
+        nexts = [
+            n
+            for n in module.next_forms(doc, docno, writer.view)
+            if gw.roster.may_send(ctx.sender, n[0])
+        ]
     for next_kind, values, *lines in nexts:
         k = KINDS[next_kind]
         built = fill.filled(k, values, lines[0] if lines else ())
         attachments.append(Attachment(f"{next_kind}-{k.zh}-{docno}.xlsx", built))
     if outcome.action == "cancel":
-        step = {"zh": "该单已作废，无需其他操作。", "en": "The document is cancelled; nothing else to do."}
+        step = {
+            "zh": "该单已作废，无需其他操作。",
+            "en": "The document is cancelled; nothing else to do.",
+        }
     elif attachments:
-        names = ("、" if language == "zh" else ", ").join(KINDS[n[0]].title(language) for n in nexts)
+        names = ("、" if language == "zh" else ", ").join(
+            KINDS[n[0]].title(language) for n in nexts
+        )
         step = {
             "zh": f"附件是已预填的下一张表（{names}），需要时填写后发回本邮箱即可。要修改本单，在原表“单号”填写 {docno} 后再次发送。",
             "en": f"The next form ({names}) is attached, pre-filled; fill it in and send it back when needed. To amend this document, write {docno} in its Number cell and send it again.",

@@ -93,7 +93,11 @@ def render(template: str, language: str, context: dict) -> tuple[str, str, str]:
 
 
 def to_message(
-    reply: Reply, sender: str, firm_name: str, in_reply_to: str | None = None, auto: str = "auto-replied"
+    reply: Reply,
+    sender: str,
+    firm_name: str,
+    in_reply_to: str | None = None,
+    auto: str = "auto-replied",
 ) -> EmailMessage:
     domain = sender.split("@")[-1]
     msg = EmailMessage()

@@ -70,8 +70,15 @@ def load(folder: Path) -> Roster:
         kinds = spec.get("may_send", [])
         unknown = [k for k in kinds if k not in KINDS]
         if unknown:
-            problems.append(f"{roles_file.name} [roles.{key}]: unknown kinds {unknown}; known: {list(KINDS)}")
-        roles[key] = Role(key, frozenset(kinds), bool(spec.get("sees_prices", True)), bool(spec.get("manager", False)))
+            problems.append(
+                f"{roles_file.name} [roles.{key}]: unknown kinds {unknown}; known: {list(KINDS)}"
+            )
+        roles[key] = Role(
+            key,
+            frozenset(kinds),
+            bool(spec.get("sees_prices", True)),
+            bool(spec.get("manager", False)),
+        )
     try:
         raw_staff = tomllib.loads(staff_file.read_text(encoding="utf-8")).get("staff", [])
     except (OSError, tomllib.TOMLDecodeError) as exc:
@@ -88,11 +95,17 @@ def load(folder: Path) -> Roster:
         person_roles = tuple(entry.get("roles", []))
         missing = [r for r in person_roles if r not in roles]
         if missing or not person_roles:
-            problems.append(f"{where} ({address}): roles {list(person_roles)} must be among {list(roles)}")
+            problems.append(
+                f"{where} ({address}): roles {list(person_roles)} must be among {list(roles)}"
+            )
         language = entry.get("language", "zh")
         if language not in LANGUAGES:
-            problems.append(f"{where} ({address}): language {language!r} must be one of {LANGUAGES}")
-        if "manager" not in person_roles and any(roles.get(r, Role(r, frozenset())).manager for r in person_roles):
+            problems.append(
+                f"{where} ({address}): language {language!r} must be one of {LANGUAGES}"
+            )
+        if "manager" not in person_roles and any(
+            roles.get(r, Role(r, frozenset())).manager for r in person_roles
+        ):
             person_roles = (*person_roles, "manager")
         staff[address] = Staff(
             address=address,

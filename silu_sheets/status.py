@@ -77,7 +77,10 @@ def document_status(
         "first_recorded_at": doc["first_recorded_at"],
         "updated_at": doc["updated_at"],
         "header": _clean(
-            kind.key, {k: v for k, v in doc["header"].items() if v not in (None, "")}, secret, language
+            kind.key,
+            {k: v for k, v in doc["header"].items() if v not in (None, "")},
+            secret,
+            language,
         ),
         "lines": [
             _clean(kind.key, {k: v for k, v in x.items() if v not in (None, "")}, secret, language)

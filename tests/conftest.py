@@ -30,17 +30,42 @@ CUSTOMERS = [
     {"code": "C002", "name": "Acme GmbH", "phone": "+49 30 1234567", "salesperson": SALES_EN},
 ]
 PRODUCTS = [
-    {"code": "P-M8", "name": "不锈钢螺栓 M8×40", "unit": "个", "list_price": "1.20", "lot_tracked": "是", "shelf_life_days": 720},
+    {
+        "code": "P-M8",
+        "name": "不锈钢螺栓 M8×40",
+        "unit": "个",
+        "list_price": "1.20",
+        "lot_tracked": "是",
+        "shelf_life_days": 720,
+    },
     {"code": "P-W10", "name": "平垫圈 10", "unit": "个", "list_price": "0.15", "lot_tracked": "否"},
 ]
 WAREHOUSES = [{"code": "WH-A", "name": "上海一号仓"}, {"code": "WH-B", "name": "苏州二号仓"}]
 OPENING = [
-    {"warehouse": "WH-A", "product_code": "P-M8", "lot": "L2026-007", "quantity": 120,
-     "production_date": "2026-03-01", "expiry_date": "2027-03-01"},
-    {"warehouse": "WH-A", "product_code": "P-M8", "lot": "L2026-019", "quantity": 35,
-     "production_date": "2026-05-10", "expiry_date": "2027-05-10"},
-    {"warehouse": "WH-B", "product_code": "P-M8", "lot": "L2026-031", "quantity": 200,
-     "production_date": "2026-07-01", "expiry_date": "2028-07-01"},
+    {
+        "warehouse": "WH-A",
+        "product_code": "P-M8",
+        "lot": "L2026-007",
+        "quantity": 120,
+        "production_date": "2026-03-01",
+        "expiry_date": "2027-03-01",
+    },
+    {
+        "warehouse": "WH-A",
+        "product_code": "P-M8",
+        "lot": "L2026-019",
+        "quantity": 35,
+        "production_date": "2026-05-10",
+        "expiry_date": "2027-05-10",
+    },
+    {
+        "warehouse": "WH-B",
+        "product_code": "P-M8",
+        "lot": "L2026-031",
+        "quantity": 200,
+        "production_date": "2026-07-01",
+        "expiry_date": "2028-07-01",
+    },
     {"warehouse": "WH-A", "product_code": "P-W10", "quantity": 1000},
     {"warehouse": "WH-B", "product_code": "P-W10", "quantity": 500},
 ]

@@ -256,8 +256,19 @@ def test_money_demo_scene_on_shipped_notices(gw, masters):
     demo = Demo(gw.firm, gw, said.append)
     money_scene.scene(demo)
     assert "skipped" in said[0] and demo.outcomes == []
-    seed_notice(gw, "C001", [{"product_code": "P-M8", "quantity": 30, "unit_price": "1.15", "warehouse": "WH-A",
-                              "lot": "L2026-007"}])
+    seed_notice(
+        gw,
+        "C001",
+        [
+            {
+                "product_code": "P-M8",
+                "quantity": 30,
+                "unit_price": "1.15",
+                "warehouse": "WH-A",
+                "lot": "L2026-007",
+            }
+        ],
+    )
     money_scene.scene(demo)
     got = [(o.kind, o.accepted, [p.code for p in o.problems]) for o in demo.outcomes]
     assert got == [
@@ -269,10 +280,16 @@ def test_money_demo_scene_on_shipped_notices(gw, masters):
         ("sales_return", True, []),
         ("sales_return", True, []),
         ("return_inbound", True, []),
-        ("payment", True, []),  # the notice was fully paid from the balance: the agreed money is refunded
+        (
+            "payment",
+            True,
+            [],
+        ),  # the notice was fully paid from the balance: the agreed money is refunded
         ("sales_return", True, []),
         ("service", True, []),
     ]
     view = gw.ledger.view
     assert len(money.open_replacements(view)) == 1
-    assert money.balances(view, "C001")[0]["balance"] == D(200) - D("17.25")  # the rest of the only notice
+    assert money.balances(view, "C001")[0]["balance"] == D(200) - D(
+        "17.25"
+    )  # the rest of the only notice

@@ -50,7 +50,9 @@ class Demo:
         path = self.forms_dir / name
         path.write_bytes(fill_form(kind, header, lines))
         # mailed into the firm's local Maildir inbox and answered by one gateway pass
-        outcome = mail_form_locally(self.gateway, demo_settings(self.folder), who, path.read_bytes(), name)
+        outcome = mail_form_locally(
+            self.gateway, demo_settings(self.folder), who, path.read_bytes(), name
+        )
         self.outcomes.append(outcome)
         self._print(outcome, note)
         return outcome
@@ -63,21 +65,31 @@ class Demo:
         if o.accepted:
             self.echo(f"  ✔ {head} → {o.docno}" + (f"   ({note})" if note else ""))
         else:
-            self.echo(f"  ✘ {head} → refused, {len(o.problems)} problem(s)" + (f"   ({note})" if note else ""))
+            self.echo(
+                f"  ✘ {head} → refused, {len(o.problems)} problem(s)"
+                + (f"   ({note})" if note else "")
+            )
         from silu_sheets.kinds import KINDS
 
         kind = KINDS.get(o.kind or "")
         for p in o.problems:
-            self.echo(f"       {'!' if p.severity == 'warning' else '-'} {describe(p, kind, language)}")
+            self.echo(
+                f"       {'!' if p.severity == 'warning' else '-'} {describe(p, kind, language)}"
+            )
 
 
 def scenes() -> list[tuple[str, Callable[[Demo], None]]]:
     from silu_sheets.demo import fulfilment, presales
     from silu_sheets.demo.money import scene as money_scene
 
-    return [("Pre-sales: masters, inquiries, follow-ups, quotes, samples", presales.scene),
-            ("Orders, contract, two notices from two warehouses, issue slips", fulfilment.scene),
-            ("Money and after-sales: advance, part payment, a return agreed, a replacement", money_scene)]
+    return [
+        ("Pre-sales: masters, inquiries, follow-ups, quotes, samples", presales.scene),
+        ("Orders, contract, two notices from two warehouses, issue slips", fulfilment.scene),
+        (
+            "Money and after-sales: advance, part payment, a return agreed, a replacement",
+            money_scene,
+        ),
+    ]
 
 
 def run(directory: Path, echo: Echo = print) -> Demo:
@@ -95,8 +107,12 @@ def run(directory: Path, echo: Echo = print) -> Demo:
     accepted = sum(o.accepted for o in demo.outcomes)
     refused = len(demo.outcomes) - accepted
     echo("")
-    echo(f"Summary: {len(demo.outcomes)} forms, {accepted} recorded, {refused} refused (each sender told why, cell by cell).")
-    echo(f"  {len(written)} replies in {folder.mail_dir / 'sent'} (a Maildir: one mail per file in new/, open with any mail client)")
+    echo(
+        f"Summary: {len(demo.outcomes)} forms, {accepted} recorded, {refused} refused (each sender told why, cell by cell)."
+    )
+    echo(
+        f"  {len(written)} replies in {folder.mail_dir / 'sent'} (a Maildir: one mail per file in new/, open with any mail client)"
+    )
     echo(f"  ledger: {folder.ledger_path}   forms sent: {demo.forms_dir}")
     gateway.ledger.close()
     return demo

@@ -93,7 +93,9 @@ def referenced(
     return found, []
 
 
-def customer_known(doc: Document, ledger: LedgerView, field_key: str = "customer_code") -> list[Problem]:
+def customer_known(
+    doc: Document, ledger: LedgerView, field_key: str = "customer_code"
+) -> list[Problem]:
     code = doc[field_key]
     if code and ledger.customer(code) is None:
         return [doc.problem(CUSTOMER_UNKNOWN, field_key, code=code)]
@@ -117,7 +119,9 @@ def same_customer(doc: Document, linked: dict | None, field_key: str) -> list[Pr
     return []
 
 
-def products_known(doc: Document, ledger: LedgerView, column: str = "product_code") -> list[Problem]:
+def products_known(
+    doc: Document, ledger: LedgerView, column: str = "product_code"
+) -> list[Problem]:
     found = []
     for line in doc.lines:
         code = line[column]
@@ -159,6 +163,8 @@ def same_currency(doc: Document, linked: dict | None, default: str) -> list[Prob
     theirs = (linked["header"].get("currency") or default).upper()
     if mine != theirs:
         return [
-            doc.problem(CURRENCY_MISMATCH, "currency", docno=linked["docno"], expected=theirs, actual=mine)
+            doc.problem(
+                CURRENCY_MISMATCH, "currency", docno=linked["docno"], expected=theirs, actual=mine
+            )
         ]
     return []

@@ -89,4 +89,6 @@ def check(doc: Document, ledger: LedgerView, ctx: Context) -> list[Problem]:
 
 def book(doc: Document, docno: str, writer: LedgerWriter, ctx: Context) -> None:
     for line in doc.lines:
-        writer.upsert_master("customers", {**line.values, "name_key": name_key(line["name"])}, "code")
+        writer.upsert_master(
+            "customers", {**line.values, "name_key": name_key(line["name"])}, "code"
+        )

@@ -38,8 +38,13 @@ KIND = Kind(
         choice("method", "跟进方式", "Method", CHANNELS),
         text("content", "跟进内容", "What was discussed", required=True),
         choice("result", "跟进结果", "Result", RESULTS, required=True),
-        text("close_reason", "成交/失败原因", "Reason won or lost",
-             hint_zh="结果为成交或失败时必填。", hint_en="Required when the result is won or lost."),
+        text(
+            "close_reason",
+            "成交/失败原因",
+            "Reason won or lost",
+            hint_zh="结果为成交或失败时必填。",
+            hint_en="Required when the result is won or lost.",
+        ),
         date("next_follow_up", "下次跟进日期", "Next follow-up date"),
         text("note", "备注", "Note"),
     ),
@@ -76,17 +81,37 @@ def check(doc: Document, ledger: LedgerView, ctx: Context) -> list[Problem]:
             result = KIND.field("result").choice(state["status"])
             found.append(
                 doc.problem(
-                    INQUIRY_CLOSED, "inquiry_no", docno=inquiry["docno"], date=state["closed_on"],
+                    INQUIRY_CLOSED,
+                    "inquiry_no",
+                    docno=inquiry["docno"],
+                    date=state["closed_on"],
                     result=result.shown if result else state["status"],
                 )
             )
         if inquiry["owner"] != ctx.sender.address and not ctx.sender.manager:
-            found.append(doc.problem(NOT_INQUIRY_OWNER, "inquiry_no", docno=inquiry["docno"], owner=inquiry["owner"]))
+            found.append(
+                doc.problem(
+                    NOT_INQUIRY_OWNER, "inquiry_no", docno=inquiry["docno"], owner=inquiry["owner"]
+                )
+            )
         started = inquiry["header"].get("inquiry_date")
         if doc["follow_up_date"] and started and doc["follow_up_date"].isoformat() < started:
-            found.append(doc.problem(BEFORE_INQUIRY, "follow_up_date", date=doc["follow_up_date"], inquiry_date=started))
+            found.append(
+                doc.problem(
+                    BEFORE_INQUIRY,
+                    "follow_up_date",
+                    date=doc["follow_up_date"],
+                    inquiry_date=started,
+                )
+            )
     if doc["result"] in ("won", "lost") and not doc["close_reason"]:
-        found.append(doc.problem(CLOSE_REASON_NEEDED, "close_reason", result=KIND.field("result").choice(doc["result"]).shown))  # type: ignore[union-attr]
+        found.append(
+            doc.problem(
+                CLOSE_REASON_NEEDED,
+                "close_reason",
+                result=KIND.field("result").choice(doc["result"]).shown,
+            )
+        )  # type: ignore[union-attr]
     found += common.not_before(doc, "next_follow_up", "follow_up_date")
     return found
 

@@ -39,19 +39,32 @@ KIND = Kind(
     version=1,
     header=document_header(
         date("inquiry_date", "咨询日期", "Inquiry date", required=True),
-        text("customer_code", "客户编号", "Customer code",
-             hint_zh="老客户填编号；新客户留空并填写客户名称。",
-             hint_en="Existing customer: its code. New customer: leave empty and write the name."),
+        text(
+            "customer_code",
+            "客户编号",
+            "Customer code",
+            hint_zh="老客户填编号；新客户留空并填写客户名称。",
+            hint_en="Existing customer: its code. New customer: leave empty and write the name.",
+        ),
         text("customer_name", "客户名称", "Customer name"),
         text("contact_person", "联系人", "Contact person"),
         phone("phone", "电话", "Phone"),
         email("email", "邮箱", "Email"),
         choice("channel", "咨询渠道", "Channel", CHANNELS, required=True),
-        email("salesperson", "业务员邮箱", "Salesperson's email",
-              hint_zh="留空即为发件人本人。", hint_en="Empty means the sender."),
+        email(
+            "salesperson",
+            "业务员邮箱",
+            "Salesperson's email",
+            hint_zh="留空即为发件人本人。",
+            hint_en="Empty means the sender.",
+        ),
         text("questions", "客户问题", "Customer's questions"),
-        choice("likelihood", "成交可能性", "Likelihood of a contract",
-               (C("high", "高", "high"), C("medium", "中", "medium"), C("low", "低", "low"))),
+        choice(
+            "likelihood",
+            "成交可能性",
+            "Likelihood of a contract",
+            (C("high", "高", "high"), C("medium", "中", "medium"), C("low", "低", "low")),
+        ),
         date("next_follow_up", "下次跟进日期", "Next follow-up date"),
         text("note", "备注", "Note"),
     ),
@@ -114,7 +127,12 @@ def kept_customer(doc: Document, ledger: LedgerView) -> str | None:
     by name) keeps the customer its first revision recorded: never a second customer, never
     a duplicate of itself. Naming another customer takes its code, as on a first record."""
     recorded = recorded_inquiry(doc, ledger)
-    if doc["customer_code"] or not doc["customer_name"] or not recorded or not recorded["customer_code"]:
+    if (
+        doc["customer_code"]
+        or not doc["customer_name"]
+        or not recorded
+        or not recorded["customer_code"]
+    ):
         return None
     return str(recorded["customer_code"])
 
@@ -136,7 +154,9 @@ def new_customer_duplicates(doc: Document, ledger: LedgerView) -> list[Problem]:
     if doc["customer_code"] or not doc["customer_name"]:
         return []
     kept = kept_customer(doc, ledger)
-    same_name = [c for c in ledger.customers_named(name_key(doc["customer_name"])) if c["code"] != kept]
+    same_name = [
+        c for c in ledger.customers_named(name_key(doc["customer_name"])) if c["code"] != kept
+    ]
     if same_name:
         c = same_name[0]
         return [doc.problem(LIKELY_DUPLICATE_NAME, "customer_name", code=c["code"], name=c["name"])]
@@ -145,8 +165,12 @@ def new_customer_duplicates(doc: Document, ledger: LedgerView) -> list[Problem]:
         for c in ledger.customers_with_phone(digits):
             return [
                 doc.problem(
-                    LIKELY_DUPLICATE_PHONE, "phone", severity="warning",
-                    code=c["code"], name=c["name"], new_code=ledger.next_customer_code(),
+                    LIKELY_DUPLICATE_PHONE,
+                    "phone",
+                    severity="warning",
+                    code=c["code"],
+                    name=c["name"],
+                    new_code=ledger.next_customer_code(),
                 )
             ]
     return []
@@ -191,4 +215,7 @@ def book(doc: Document, docno: str, writer: LedgerWriter, ctx: Context) -> None:
 
 def next_forms(doc: Document, docno: str, ledger: LedgerView) -> list[tuple]:
     """The forms the confirmation carries pre-filled: (kind, header values[, lines])."""
-    return [("follow_up", {"inquiry_no": docno}), ("quote", {"inquiry_no": docno, "customer_code": doc["customer_code"]})]
+    return [
+        ("follow_up", {"inquiry_no": docno}),
+        ("quote", {"inquiry_no": docno, "customer_code": doc["customer_code"]}),
+    ]

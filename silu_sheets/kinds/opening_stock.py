@@ -93,7 +93,9 @@ def check(doc: Document, ledger: LedgerView, ctx: Context) -> list[Problem]:
     for line in doc.lines:
         wh, code, lot = line["warehouse"], line["product_code"], line["lot"] or ""
         if wh and ledger.warehouse(wh) is None:
-            found.append(doc.problem(common.WAREHOUSE_UNKNOWN, "warehouse", line, code=wh, known=known))
+            found.append(
+                doc.problem(common.WAREHOUSE_UNKNOWN, "warehouse", line, code=wh, known=known)
+            )
         product = ledger.product(code) if code else None
         if code and product is None:
             found.append(doc.problem(common.PRODUCT_UNKNOWN, "product_code", line, code=code))
@@ -101,16 +103,46 @@ def check(doc: Document, ledger: LedgerView, ctx: Context) -> list[Problem]:
             found.append(doc.problem(LOT_REQUIRED, "lot", line, code=code))
         key = (wh, code, lot)
         if key in seen:
-            found.append(doc.problem(LOT_REPEATED, "lot", line, warehouse=wh, code=code, lot=lot or "-", first=seen[key]))
+            found.append(
+                doc.problem(
+                    LOT_REPEATED,
+                    "lot",
+                    line,
+                    warehouse=wh,
+                    code=code,
+                    lot=lot or "-",
+                    first=seen[key],
+                )
+            )
         seen.setdefault(key, line.number)
         produced, expiry = line["production_date"], line["expiry_date"]
         if produced and expiry and expiry < produced:
-            found.append(doc.problem(EXPIRY_BEFORE_PRODUCTION, "expiry_date", line, expiry=expiry, production=produced))
+            found.append(
+                doc.problem(
+                    EXPIRY_BEFORE_PRODUCTION,
+                    "expiry_date",
+                    line,
+                    expiry=expiry,
+                    production=produced,
+                )
+            )
         recorded = ledger.lot(code, lot) if (code and lot) else None
         given = expiry_of(line.values, product["shelf_life_days"] if product else None)
-        if recorded and given and recorded["expiry_date"] and recorded["expiry_date"] != given.isoformat():
+        if (
+            recorded
+            and given
+            and recorded["expiry_date"]
+            and recorded["expiry_date"] != given.isoformat()
+        ):
             found.append(
-                doc.problem(LOT_EXPIRY_DIFFERS, "expiry_date", line, lot=lot, recorded=recorded["expiry_date"], given=given)
+                doc.problem(
+                    LOT_EXPIRY_DIFFERS,
+                    "expiry_date",
+                    line,
+                    lot=lot,
+                    recorded=recorded["expiry_date"],
+                    given=given,
+                )
             )
         if code and lot and given:
             # the same lot in two warehouses is one lot: one expiry within the form, too
@@ -118,8 +150,13 @@ def check(doc: Document, ledger: LedgerView, ctx: Context) -> list[Problem]:
             if earlier[0] != given:
                 found.append(
                     doc.problem(
-                        LOT_EXPIRY_DIFFERS_IN_FORM, "expiry_date", line, lot=lot, earlier=earlier[0],
-                        first=earlier[1], given=given,
+                        LOT_EXPIRY_DIFFERS_IN_FORM,
+                        "expiry_date",
+                        line,
+                        lot=lot,
+                        earlier=earlier[0],
+                        first=earlier[1],
+                        given=given,
                     )
                 )
         if wh and code and line["quantity"] is not None:
@@ -129,8 +166,14 @@ def check(doc: Document, ledger: LedgerView, ctx: Context) -> list[Problem]:
             if line["quantity"] < moved_out:
                 found.append(
                     doc.problem(
-                        STOCK_WOULD_GO_NEGATIVE, "quantity", line, warehouse=wh, code=code, lot=lot or "-",
-                        moved=moved_out, minimum=moved_out,
+                        STOCK_WOULD_GO_NEGATIVE,
+                        "quantity",
+                        line,
+                        warehouse=wh,
+                        code=code,
+                        lot=lot or "-",
+                        moved=moved_out,
+                        minimum=moved_out,
                     )
                 )
     return found
@@ -142,7 +185,9 @@ def book(doc: Document, docno: str, writer: LedgerWriter, ctx: Context) -> None:
         product = writer.view.product(code)
         if lot:
             shelf_life = product["shelf_life_days"] if product else None
-            writer.upsert_lot(code, lot, line["production_date"], expiry_of(line.values, shelf_life))
+            writer.upsert_lot(
+                code, lot, line["production_date"], expiry_of(line.values, shelf_life)
+            )
         delta = Decimal(line["quantity"]) - writer.view.opening_quantity(wh, code, lot)
         if delta:
             writer.move_stock(wh, code, lot, delta, "opening", docno, line.number)

@@ -36,12 +36,24 @@ KIND = Kind(
     version=1,
     header=document_header(
         date("quote_date", "报价日期", "Quote date", required=True),
-        date("valid_until", "有效期至", "Valid until", required=True,
-             hint_zh="含当天；过期的报价不能用于订单。", hint_en="That day included; an expired quote cannot back an order."),
+        date(
+            "valid_until",
+            "有效期至",
+            "Valid until",
+            required=True,
+            hint_zh="含当天；过期的报价不能用于订单。",
+            hint_en="That day included; an expired quote cannot back an order.",
+        ),
         text("customer_code", "客户编号", "Customer code", required=True),
         docno("inquiry_no", "咨询单号", "Inquiry number", "inquiry"),
         currency_field(),
-        email("salesperson", "业务员邮箱", "Salesperson's email", hint_zh="留空即为发件人本人。", hint_en="Empty means the sender."),
+        email(
+            "salesperson",
+            "业务员邮箱",
+            "Salesperson's email",
+            hint_zh="留空即为发件人本人。",
+            hint_en="Empty means the sender.",
+        ),
         text("payment_terms", "付款条件", "Payment terms"),
         text("delivery_terms", "交货条件", "Delivery terms"),
         text("note", "备注", "Note"),
@@ -74,4 +86,9 @@ def check(doc: Document, ledger: LedgerView, ctx: Context) -> list[Problem]:
 
 def next_forms(doc: Document, docno: str, ledger: LedgerView) -> list[tuple]:
     """The forms the confirmation carries pre-filled: (kind, header values[, lines])."""
-    return [("order", {"quote_no": docno, "customer_code": doc["customer_code"], "currency": doc["currency"]})]
+    return [
+        (
+            "order",
+            {"quote_no": docno, "customer_code": doc["customer_code"], "currency": doc["currency"]},
+        )
+    ]

@@ -276,7 +276,9 @@ def migrate(db: sqlite_utils.Database, kinds: list[Kind]) -> list[str]:
             continue
         done += ensure_table(db, kind.key, header_columns(kind), pk="docno")
         if kind.lines:
-            done += ensure_table(db, f"{kind.key}_lines", line_columns(kind), pk=("docno", "line_no"))
+            done += ensure_table(
+                db, f"{kind.key}_lines", line_columns(kind), pk=("docno", "line_no")
+            )
     for version, name, sql in MIGRATIONS:
         if version in applied:
             continue

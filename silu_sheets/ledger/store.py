@@ -113,7 +113,8 @@ class LedgerView:
         if found is None:
             return None
         data = self._one(
-            "SELECT data FROM revisions WHERE docno = ? AND revision = ?", [docno, found["revision"]]
+            "SELECT data FROM revisions WHERE docno = ? AND revision = ?",
+            [docno, found["revision"]],
         )
         values = json.loads(data["data"]) if data else {"header": {}, "lines": []}
         found["header"] = values["header"]
@@ -189,11 +190,15 @@ class LedgerView:
         return self._all("SELECT * FROM warehouses ORDER BY code")
 
     def lot(self, product_code: str, lot: str) -> dict | None:
-        return self._one("SELECT * FROM lots WHERE product_code = ? AND lot = ?", [product_code, lot])
+        return self._one(
+            "SELECT * FROM lots WHERE product_code = ? AND lot = ?", [product_code, lot]
+        )
 
     # stock -------------------------------------------------------------------------------
     def _stock_sum(self, where: str, params: list) -> Decimal:
-        rows = self.db.execute(f"SELECT quantity FROM stock_movements WHERE {where}", params).fetchall()
+        rows = self.db.execute(
+            f"SELECT quantity FROM stock_movements WHERE {where}", params
+        ).fetchall()
         return sum((Decimal(r[0]) for r in rows), Decimal(0))
 
     def on_hand(self, warehouse: str, product_code: str, lot: str | None) -> Decimal:
@@ -228,7 +233,9 @@ class LedgerWriter:
 
     def next_number(self, kind: Kind, year: int) -> str:
         """``INQ-2026-00042``: per prefix and year, never reused."""
-        row = self.view._one("SELECT last FROM numbers WHERE prefix = ? AND year = ?", [kind.prefix, year])
+        row = self.view._one(
+            "SELECT last FROM numbers WHERE prefix = ? AND year = ?", [kind.prefix, year]
+        )
         last = (row["last"] if row else 0) + 1
         self.db.execute(
             "INSERT INTO numbers (prefix, year, last) VALUES (?, ?, ?) "
@@ -327,8 +334,16 @@ class LedgerWriter:
         )
 
     def move_stock(
-        self, warehouse: str, product_code: str, lot: str | None, quantity: Decimal, movement: str,
-        docno: str, line_no: int | None, against: str | None = None, against_line: int | None = None,
+        self,
+        warehouse: str,
+        product_code: str,
+        lot: str | None,
+        quantity: Decimal,
+        movement: str,
+        docno: str,
+        line_no: int | None,
+        against: str | None = None,
+        against_line: int | None = None,
     ) -> None:
         self.db.table("stock_movements").insert(
             {
@@ -345,7 +360,9 @@ class LedgerWriter:
             }
         )
 
-    def reject(self, source_id: int, kind: str | None, docno: str | None, problems: list[dict]) -> None:
+    def reject(
+        self, source_id: int, kind: str | None, docno: str | None, problems: list[dict]
+    ) -> None:
         self.db.table("rejections").insert(
             {
                 "source_id": source_id,
@@ -356,7 +373,9 @@ class LedgerWriter:
             }
         )
 
-    def queue_mail(self, recipient: str, subject: str, purpose: str, message: bytes, docno: str | None) -> int:
+    def queue_mail(
+        self, recipient: str, subject: str, purpose: str, message: bytes, docno: str | None
+    ) -> int:
         return int(
             self.db.table("outbox")
             .insert(

@@ -46,7 +46,9 @@ def cell_xml(coordinate: str, style: str, value: Any) -> str:
     return f'<c r="{coordinate}" s="{style}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
 
 
-def filled(kind: Kind, header: Mapping[str, Any] | None = None, lines: Sequence[Mapping[str, Any]] = ()) -> bytes:
+def filled(
+    kind: Kind, header: Mapping[str, Any] | None = None, lines: Sequence[Mapping[str, Any]] = ()
+) -> bytes:
     """The blank form of ``kind`` with ``header`` and ``lines`` written into their cells."""
     layout = kind.layout
     values: dict[str, Any] = {}
@@ -66,6 +68,8 @@ def filled(kind: Kind, header: Mapping[str, Any] | None = None, lines: Sequence[
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for item in source.infolist():
-            data = sheet.encode("utf-8") if item.filename == SHEET_PART else source.read(item.filename)
+            data = (
+                sheet.encode("utf-8") if item.filename == SHEET_PART else source.read(item.filename)
+            )
             target.writestr(item, data)
     return out.getvalue()

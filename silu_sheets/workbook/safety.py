@@ -35,7 +35,12 @@ def refuse(data: bytes, filename: str = "", caps: Caps = Caps()) -> list[Problem
     """Why this file is not read at all; an empty list means it may be opened."""
     name = filename.lower()
     if len(data) > caps.file_bytes:
-        return [Problem(P.FILE_TOO_LARGE, {"size": megabytes(len(data)), "limit": megabytes(caps.file_bytes)})]
+        return [
+            Problem(
+                P.FILE_TOO_LARGE,
+                {"size": megabytes(len(data)), "limit": megabytes(caps.file_bytes)},
+            )
+        ]
     if data.startswith(OLE_SIGNATURE):
         if ENCRYPTION_STREAM in data:
             return [Problem(P.FILE_ENCRYPTED)]
@@ -54,9 +59,15 @@ def refuse(data: bytes, filename: str = "", caps: Caps = Caps()) -> list[Problem
         return [Problem(P.FILE_TOO_MANY_PARTS, {"count": len(members), "limit": caps.parts})]
     unpacked = sum(m.file_size for m in members)
     if unpacked > caps.unpacked_bytes or any(
-        m.file_size > 1024 * 1024 and m.file_size > caps.ratio * max(m.compress_size, 1) for m in members
+        m.file_size > 1024 * 1024 and m.file_size > caps.ratio * max(m.compress_size, 1)
+        for m in members
     ):
-        return [Problem(P.FILE_ZIP_BOMB, {"size": megabytes(unpacked), "limit": megabytes(caps.unpacked_bytes)})]
+        return [
+            Problem(
+                P.FILE_ZIP_BOMB,
+                {"size": megabytes(unpacked), "limit": megabytes(caps.unpacked_bytes)},
+            )
+        ]
     if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
         return [Problem(P.FILE_NOT_XLSX)]
     try:

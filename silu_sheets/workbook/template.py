@@ -91,18 +91,28 @@ def validation(f: Field) -> DataValidation | None:
         items = ",".join(c.shown for c in f.choices)
         return DataValidation(type="list", formula1=f'"{items}"', showErrorMessage=True, **common)
     if f.type == "bool":
-        return DataValidation(type="list", formula1='"是 yes,否 no"', showErrorMessage=True, **common)
+        return DataValidation(
+            type="list", formula1='"是 yes,否 no"', showErrorMessage=True, **common
+        )
     if f.type == "date":
         return DataValidation(
-            type="date", operator="greaterThan", formula1="1", showErrorMessage=True,
-            errorStyle="warning", error="请填写日期，如 2026-11-26 / Write a date such as 2026-11-26",
+            type="date",
+            operator="greaterThan",
+            formula1="1",
+            showErrorMessage=True,
+            errorStyle="warning",
+            error="请填写日期，如 2026-11-26 / Write a date such as 2026-11-26",
             **common,
         )
     if f.type in ("quantity", "money", "cost", "integer"):
         return DataValidation(
-            type="whole" if f.type == "integer" else "decimal", operator="greaterThanOrEqual",
-            formula1=str(f.minimum or 0), showErrorMessage=True, errorStyle="warning",
-            error="请只填数字 / Numbers only", **common,
+            type="whole" if f.type == "integer" else "decimal",
+            operator="greaterThanOrEqual",
+            formula1=str(f.minimum or 0),
+            showErrorMessage=True,
+            errorStyle="warning",
+            error="请只填数字 / Numbers only",
+            **common,
         )
     return DataValidation(type=None, **common) if prompt else None
 

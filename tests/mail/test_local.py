@@ -337,7 +337,9 @@ def test_status_command_by_sales_and_by_the_warehouse_which_sees_no_price(
         main, ["--firm", str(firm.root), "status", number, "--json", "--as", WAREHOUSE_A]
     )
     assert "7.13" not in as_keeper.output and "1069" not in as_keeper.output
-    assert "销售的这条说明未转给仓库" in as_keeper.output  # the note is withheld, not dropped silently
+    assert (
+        "销售的这条说明未转给仓库" in as_keeper.output
+    )  # the note is withheld, not dropped silently
     as_sales = CliRunner().invoke(main, ["--firm", str(firm.root), "status", number, "--json"])
     assert "按 7.13 结算" in as_sales.output
 
