@@ -21,6 +21,7 @@ demo: install
 test: install
 	./scripts/test-deps
 	$(BIN)/ruff check silu_sheets tests bench
+	$(BIN)/ruff format --check silu_sheets tests bench
 	$(BIN)/mypy silu_sheets
 	$(BIN)/pytest
 
