@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from silu_sheets import money
 from silu_sheets.problems import show
-from silu_sheets.replies import Reply, render, to_message
+from silu_sheets.replies import Reply, as_mail, render
 
 if TYPE_CHECKING:
     from silu_sheets.document import Context, Document
@@ -63,6 +63,6 @@ def after_issue(
             },
         )
         reply = Reply(address, subject, text, html, "balance_applied", docno)
-        msg = to_message(reply, gw.firm.firm.mailbox, gw.firm.firm.name, auto="auto-generated")
-        writer.queue_mail(address, subject, "balance_applied", msg.as_bytes(), docno)
+        msg = as_mail(reply, gw.firm.firm.mailbox, gw.firm.firm.name, auto="auto-generated")
+        writer.queue_mail(address, subject, "balance_applied", msg, docno)
     return applied

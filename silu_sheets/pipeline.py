@@ -21,7 +21,7 @@ from silu_sheets.firm import FirmFolder
 from silu_sheets.kinds import KINDS, MODULES, common, enforced
 from silu_sheets.ledger.store import Ledger, LedgerView, LedgerWriter, Source
 from silu_sheets.problems import Problem, errors, problem_type, warnings
-from silu_sheets.replies import Attachment, Reply, describe, render, to_message
+from silu_sheets.replies import Attachment, Reply, as_mail, describe, render
 from silu_sheets.roster import Roster
 from silu_sheets.values import read_value
 from silu_sheets.workbook import fill, marking, reader, safety, template
@@ -333,10 +333,8 @@ def _refuse(
 
 
 def _queue(gw: Gateway, writer: LedgerWriter, reply: Reply, source: Source) -> int:
-    msg = to_message(reply, gw.firm.firm.mailbox, gw.firm.firm.name, in_reply_to=source.message_id)
-    outbox_id = writer.queue_mail(
-        reply.recipient, reply.subject, reply.purpose, msg.as_bytes(), reply.docno
-    )
+    msg = as_mail(reply, gw.firm.firm.mailbox, gw.firm.firm.name, in_reply_to=source.message_id)
+    outbox_id = writer.queue_mail(reply.recipient, reply.subject, reply.purpose, msg, reply.docno)
     if gw.held_for:  # same transaction as the form: a crash can neither lose nor double it
         writer.db.execute(
             "UPDATE outbox SET status = 'held', held_for = ? WHERE id = ?", [gw.held_for, outbox_id]

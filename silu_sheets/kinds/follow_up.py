@@ -105,13 +105,9 @@ def check(doc: Document, ledger: LedgerView, ctx: Context) -> list[Problem]:
                 )
             )
     if doc["result"] in ("won", "lost") and not doc["close_reason"]:
-        found.append(
-            doc.problem(
-                CLOSE_REASON_NEEDED,
-                "close_reason",
-                result=KIND.field("result").choice(doc["result"]).shown,
-            )
-        )  # type: ignore[union-attr]
+        result = KIND.field("result").choice(doc["result"])
+        assert result is not None  # won and lost are declared choices
+        found.append(doc.problem(CLOSE_REASON_NEEDED, "close_reason", result=result.shown))
     found += common.not_before(doc, "next_follow_up", "follow_up_date")
     return found
 

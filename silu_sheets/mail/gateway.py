@@ -40,7 +40,7 @@ from silu_sheets.mail.message import Incoming
 from silu_sheets.mail.settings import MailSettings
 from silu_sheets.pipeline import Gateway, Outcome, ingest
 from silu_sheets.problems import Problem, problem_type
-from silu_sheets.replies import Attachment, Reply, to_message
+from silu_sheets.replies import Attachment, Reply, as_mail
 
 log = logging.getLogger(__name__)
 
@@ -272,16 +272,14 @@ def _rate_limited(
 def _queue(
     gw: Gateway, writer, reply: Reply, incoming: Incoming, auto: str = "auto-replied"
 ) -> int:
-    msg = to_message(
+    msg = as_mail(
         reply,
         gw.firm.firm.mailbox,
         gw.firm.firm.name,
         in_reply_to=incoming.message_id if incoming.has_message_id else None,
         auto=auto,
     )
-    return writer.queue_mail(
-        reply.recipient, reply.subject, reply.purpose, msg.as_bytes(), reply.docno
-    )
+    return writer.queue_mail(reply.recipient, reply.subject, reply.purpose, msg, reply.docno)
 
 
 def _without_forms(

@@ -31,7 +31,7 @@ from silu_sheets.ledger.store import now
 from silu_sheets.mail import maildir
 from silu_sheets.mail.settings import MailSettings, SmtpSettings, tls_context
 from silu_sheets.pipeline import Gateway
-from silu_sheets.replies import to_message
+from silu_sheets.replies import as_mail
 
 log = logging.getLogger(__name__)
 
@@ -253,8 +253,8 @@ def writer_queue_failure(
         else "Check that address (roster inbox_rules/staff.toml) and pass the reply on to the person.",
         purpose="delivery-failure",
     )
-    msg = to_message(reply, gw.firm.firm.mailbox, gw.firm.firm.name, auto="auto-generated")
-    return writer.queue_mail(reply.recipient, reply.subject, reply.purpose, msg.as_bytes(), docno)
+    msg = as_mail(reply, gw.firm.firm.mailbox, gw.firm.firm.name, auto="auto-generated")
+    return writer.queue_mail(reply.recipient, reply.subject, reply.purpose, msg, docno)
 
 
 class Connection:

@@ -251,13 +251,13 @@ def test_settings_refuse_passwords_in_files_and_name_the_variable(firm) -> None:
 
 
 def test_replies_go_only_to_people_on_the_roster(firm, gw) -> None:
-    from silu_sheets.replies import Reply, to_message
+    from silu_sheets.replies import Reply, as_mail
 
-    msg = to_message(
+    msg = as_mail(
         Reply("outsider@example.com", "x", "x", "<p>x</p>", "confirmation"), FORMS, "firm"
     )
     with gw.ledger.transaction() as writer:
-        writer.queue_mail("outsider@example.com", "x", "confirmation", msg.as_bytes(), None)
+        writer.queue_mail("outsider@example.com", "x", "confirmation", msg, None)
     report = send_queued(gw, mail_settings.load(firm))
     assert report.failed == [1] and report.sent == []
     rows = gw.ledger.db.execute(
