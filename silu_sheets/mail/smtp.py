@@ -76,11 +76,13 @@ def send_queued(gw: Gateway, settings: MailSettings, limit: int = 10_000) -> Sen
     rows = _due(gw, limit)
     if not rows:
         return report
+    # claimed all at once: one write, not one per reply, beside a pass that is writing forms
+    claimed = _claim(gw, [row[0] for row in rows])
+    rows = [row for row in rows if row[0] in claimed]  # others are another worker's
     connection: Connection | None = None
     try:
         for id_, recipient, purpose, data, attempts in rows:
-            if not _claim(gw, id_):
-                continue  # another worker (a second ``silu send``, the background sender) has it
+            claimed.discard(id_)
             if not _may_receive(gw, recipient):
                 _fail(
                     gw,
@@ -123,6 +125,8 @@ def send_queued(gw: Gateway, settings: MailSettings, limit: int = 10_000) -> Sen
     finally:
         if connection is not None:
             connection.close()
+        if claimed:  # left unsent when the connection broke: queued again, due as they were
+            _unclaim(gw, claimed)
     return report
 
 
@@ -130,15 +134,31 @@ def send_queued(gw: Gateway, settings: MailSettings, limit: int = 10_000) -> Sen
 STALE_CLAIM = dt.timedelta(minutes=10)
 
 
-def _claim(gw: Gateway, id_: int) -> bool:
-    """Mark one row ``sending`` (the claim time kept in next_attempt_at) unless another worker
-    claimed it first: two workers never send the same reply."""
+def _claim(gw: Gateway, ids: list[int]) -> set[int]:
+    """Mark the rows ``sending`` (the claim time kept in next_attempt_at) unless another worker
+    claimed them first: two workers never send the same reply. Returns the ids claimed here."""
+    claimed: set[int] = set()
     with gw.ledger.transaction() as writer:
-        cursor = writer.db.execute(
-            "UPDATE outbox SET status = 'sending', next_attempt_at = ? WHERE id = ? AND status = 'queued'",
-            [now_precise(), id_],
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            claimed.update(
+                row[0]
+                for row in writer.db.execute(
+                    f"UPDATE outbox SET status = 'sending', next_attempt_at = ? "
+                    f"WHERE status = 'queued' AND id IN ({marks}) RETURNING id",
+                    [now_precise(), *chunk],
+                ).fetchall()
+            )
+    return claimed
+
+
+def _unclaim(gw: Gateway, ids: set[int]) -> None:
+    with gw.ledger.transaction() as writer:
+        writer.db.conn.executemany(
+            "UPDATE outbox SET status = 'queued', next_attempt_at = NULL WHERE id = ? AND status = 'sending'",
+            [[i] for i in ids],
         )
-        return cursor.rowcount == 1
 
 
 def _unclaim_stale(gw: Gateway) -> None:

@@ -33,6 +33,14 @@ def blank(kind: Kind) -> bytes:
     return template.to_bytes(template.build(kind))
 
 
+@cache
+def _parts(kind: Kind) -> tuple[tuple[tuple[zipfile.ZipInfo, bytes], ...], str]:
+    """The blank's parts, unpacked once: (entry, data) in order, and the sheet's XML."""
+    source = zipfile.ZipFile(io.BytesIO(blank(kind)))
+    parts = tuple((item, source.read(item.filename)) for item in source.infolist())
+    return parts, source.read(SHEET_PART).decode("utf-8")
+
+
 def cell_xml(coordinate: str, style: str, value: Any) -> str:
     value = as_cell_value(value)
     if isinstance(value, bool):
@@ -60,16 +68,12 @@ def filled(
             for key, value in line.items():
                 if key in layout.line_columns and value not in (None, ""):
                     values[layout.line_cell(key, layout.first_line_row + offset)] = value
-    source = zipfile.ZipFile(io.BytesIO(blank(kind)))
-    sheet = source.read(SHEET_PART).decode("utf-8")
+    parts, sheet = _parts(kind)
     sheet = EMPTY_CELL.sub(
         lambda m: cell_xml(m[1], m[2], values[m[1]]) if m[1] in values else m[0], sheet
     )
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for item in source.infolist():
-            data = (
-                sheet.encode("utf-8") if item.filename == SHEET_PART else source.read(item.filename)
-            )
-            target.writestr(item, data)
+        for item, data in parts:
+            target.writestr(item, sheet.encode("utf-8") if item.filename == SHEET_PART else data)
     return out.getvalue()

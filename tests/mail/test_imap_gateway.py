@@ -453,3 +453,26 @@ def test_an_smtp_server_that_stalls_is_a_timeout_retried_later(
     assert len(mail_firm.inbox(SALES, count=1)) == 1
     time.sleep(0.3)
     assert len(mail_firm.inbox(SALES)) == 1
+
+
+def test_replies_claimed_when_the_server_is_unreachable_stay_queued_and_go_later(
+    mail_firm: MailFirm, quiet_masters
+) -> None:
+    """A batch is claimed in one write; when the connection fails at the first reply, the rest
+    of the batch goes back to the queue at once, not 'sending' until the stale-claim timeout."""
+    from silu_sheets.mail.smtp import send_queued
+
+    for n in range(3):
+        mail_firm.deliver(eml.with_form(SALES, FORMS, inquiry(10 + n), f"{n}.xlsx"))
+    working = mail_firm.settings
+    mail_firm.settings = replace(
+        working, smtp=replace(working.smtp, port=testing.free_port(), retry_first_seconds=0)
+    )
+    report = mail_firm.poll()
+    assert len(report.outcomes) == 3 and report.sent.sent == []
+    rows = mail_firm.gw.ledger.db.execute(
+        "SELECT status, attempts FROM outbox WHERE id > ? ORDER BY id", [mail_firm.baseline_outbox]
+    ).fetchall()
+    assert rows == [("queued", 1), ("queued", 0), ("queued", 0)]  # one tried, two put back
+    assert len(send_queued(mail_firm.gw, working).sent) == 3
+    assert len(mail_firm.inbox(SALES, count=3)) == 3
