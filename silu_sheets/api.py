@@ -8,6 +8,8 @@ from typing import Any
 
 from silu_sheets.firm import FirmFolder
 from silu_sheets.kinds import KINDS
+from silu_sheets.mail import settings as mail_settings
+from silu_sheets.mail.smtp import send_queued
 from silu_sheets.outbox import deliver_local
 from silu_sheets.pipeline import Gateway, Outcome, ingest
 from silu_sheets.workbook import template
@@ -23,8 +25,9 @@ def fill_form(
 def ingest_files(
     folder: FirmFolder, paths: Sequence[Path], sender: str, gateway: Gateway | None = None
 ) -> list[Outcome]:
-    """Each file checked and recorded (or refused) in its own transaction; replies written to
-    the local outbox afterwards. One bad file never stops the next."""
+    """Each file checked and recorded (or refused) in its own transaction, then the replies
+    delivered: by mail where silu.toml configures SMTP (as the outbox worker would), else as
+    .eml files in the firm folder's local outbox. One bad file never stops the next."""
     gw = gateway or Gateway.open(folder)
     outcomes = []
     for path in paths:
@@ -39,5 +42,9 @@ def ingest_files(
             outcomes.append(outcome)
             continue
         outcomes.append(ingest(gw, data, path.name, sender))
-    deliver_local(gw.ledger, folder.outbox_dir)
+    settings = mail_settings.load(folder)
+    if settings.smtp is None:
+        deliver_local(gw.ledger, folder.outbox_dir)
+    else:  # never written aside as files: that would mark mail sent that nobody receives
+        send_queued(gw, settings)
     return outcomes

@@ -125,13 +125,12 @@ def ingest(ctx: click.Context, files: tuple[Path, ...], sender: str, as_json: bo
 def render_outcome(o: dict, language: str) -> str:
     zh = language == "zh"
     if o["accepted"]:
-        word = (
-            {"record": "已登记", "amend": "已修改", "cancel": "已作废"}[o["action"]]
+        words = (
+            {"record": "已登记", "amend": "已修改", "cancel": "已作废"}
             if zh
-            else o["action"] + "ed"
+            else {"record": "recorded", "amend": "amended", "cancel": "cancelled"}
         )
-        if not zh:
-            word = {"record": "recorded", "amend": "amended", "cancel": "cancelled"}[o["action"]]
+        word = words[o["action"]]
         lines = [f"✔ {o['file']}: {word} {o['docno']}"]
     else:
         count = len(o["problems"])

@@ -12,6 +12,7 @@ through the real pipeline, checking after every step:
 from __future__ import annotations
 
 import functools
+import os
 import shutil
 import tempfile
 from collections import defaultdict
@@ -422,7 +423,7 @@ class Fulfilment(RuleBasedStateMachine):
 
 
 Fulfilment.TestCase.settings = settings(
-    max_examples=25,
+    max_examples=int(os.environ.get("SILU_STATEFUL_EXAMPLES", "25")),  # a soak: set it higher
     stateful_step_count=16,
     deadline=None,
     suppress_health_check=[

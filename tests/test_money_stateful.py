@@ -10,6 +10,7 @@ inbound slips — valid and invalid — through real forms and the real pipeline
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from decimal import Decimal
@@ -343,7 +344,7 @@ class MoneyMachine(RuleBasedStateMachine):
 
 
 MoneyMachine.TestCase.settings = settings(
-    max_examples=12,
+    max_examples=int(os.environ.get("SILU_STATEFUL_EXAMPLES", "12")),  # a soak: set it higher
     stateful_step_count=20,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],

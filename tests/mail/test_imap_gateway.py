@@ -476,3 +476,23 @@ def test_replies_claimed_when_the_server_is_unreachable_stay_queued_and_go_later
     assert rows == [("queued", 1), ("queued", 0), ("queued", 0)]  # one tried, two put back
     assert len(send_queued(mail_firm.gw, working).sent) == 3
     assert len(mail_firm.inbox(SALES, count=3)) == 3
+
+
+def test_silu_ingest_in_a_firm_with_smtp_answers_by_mail(
+    mail_firm: MailFirm, quiet_masters, tmp_path
+) -> None:
+    """A form recorded from the command line is answered like a mailed one: by mail, not as a
+    file written aside (which would count as sent and never reach the person)."""
+    from click.testing import CliRunner
+
+    from silu_sheets.cli import main
+
+    path = tmp_path / "询价.xlsx"
+    path.write_bytes(inquiry())
+    result = CliRunner().invoke(
+        main, ["--firm", str(mail_firm.folder.root), "ingest", str(path), "--from", SALES]
+    )
+    assert result.exit_code == 0, result.output
+    [reply] = mail_firm.inbox(SALES, count=1)
+    assert "INQ-" in reply["Subject"]
+    assert not list(mail_firm.folder.outbox_dir.glob("*.eml"))
