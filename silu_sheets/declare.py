@@ -14,6 +14,7 @@ from openpyxl.utils import get_column_letter
 
 FieldType = Literal[
     "text",
+    "code",
     "date",
     "quantity",
     "money",
@@ -173,6 +174,29 @@ class Layout:
 # --- short constructors used by the kind modules ------------------------------------------
 def text(key: str, zh: str, en: str, *, required: bool = False, **kw: object) -> Field:
     return Field(key, zh, en, "text", required, **kw)  # type: ignore[arg-type]
+
+
+def code_field(key: str, zh: str, en: str, *, required: bool = False, **kw: object) -> Field:
+    """A code (customer, product, warehouse, lot): matched without regard to case or width."""
+    return Field(key, zh, en, "code", required, **kw)  # type: ignore[arg-type]
+
+
+def customer_field(*, required: bool = True, **kw: object) -> Field:
+    return code_field("customer_code", "客户编号", "Customer code", required=required, **kw)
+
+
+def product_field(*, required: bool = True, **kw: object) -> Field:
+    return code_field("product_code", "产品编号", "Product code", required=required, **kw)
+
+
+def lot_field(zh: str = "批号", en: str = "Lot", *, required: bool = False, **kw: object) -> Field:
+    return code_field("lot", zh, en, required=required, **kw)
+
+
+def warehouse_field(
+    zh: str = "仓库编号", en: str = "Warehouse", *, required: bool = True, **kw: object
+) -> Field:
+    return code_field("warehouse", zh, en, required=required, **kw)
 
 
 def date(key: str, zh: str, en: str, *, required: bool = False, **kw: object) -> Field:

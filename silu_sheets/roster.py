@@ -44,7 +44,7 @@ class Roster:
         return all(self.roles[r].sees_prices for r in person.roles if r in self.roles)
 
     def warehouse_staff(self, warehouse: str) -> list[Staff]:
-        return [s for s in self.staff.values() if warehouse in s.warehouses]
+        return [s for s in self.staff.values() if warehouse.upper() in s.warehouses]
 
     def with_role(self, *roles: str) -> list[Staff]:
         return [s for s in self.staff.values() if s.has(*roles)]
@@ -112,7 +112,8 @@ def load(folder: Path) -> Roster:
             name=str(entry.get("name", address)),
             roles=person_roles,
             language=language,
-            warehouses=tuple(entry.get("warehouses", [])),
+            # warehouse codes are read upper-case from forms; the roster is matched the same way
+            warehouses=tuple(str(w).strip().upper() for w in entry.get("warehouses", [])),
         )
     if problems:
         raise RosterError(problems)

@@ -212,8 +212,15 @@ def _bool(f: Field, raw: object) -> object:
     return Unreadable(P.CHOICE_UNKNOWN, {"value": clean_text(raw), "allowed": "是 yes、否 no"})
 
 
+def _code(f: Field, raw: object) -> object:
+    """Codes are kept upper-case: ``c001`` typed by hand is customer ``C001``."""
+    text = _text(f, raw)
+    return text.upper() if isinstance(text, str) else text
+
+
 _READERS = {
     "text": _text,
+    "code": _code,
     "date": _date,
     "quantity": _number,
     "money": _number,

@@ -837,3 +837,25 @@ def test_demo_ships_the_contract_from_two_warehouses_with_one_slip_refused(tmp_p
         ]
     finally:
         ledger.close()
+
+
+def test_codes_typed_in_lower_case_are_the_codes(send, con, gw):
+    """People type ``wh-a``, ``p-m8``, ``l2026-007`` by hand: codes match without case, are
+    stored as the masters spell them, and the keeper of wh-a is the keeper of WH-A."""
+    sn = ok(
+        notice(
+            send,
+            con,
+            [{"product_code": "p-m8", "quantity": 10, "unit_price": "1.15", "warehouse": "wh-a"}],
+        )
+    )
+    line = gw.ledger.view.document(sn)["lines"][0]
+    assert (line["product_code"], line["warehouse"]) == ("P-M8", "WH-A")
+    issued = ok(
+        slip(send, sn, "wh-a", [{"product_code": "p-m8", "lot": "l2026-007", "quantity": 10}])
+    )
+    moved = gw.ledger.db.execute(
+        "SELECT warehouse, product_code, lot, quantity FROM stock_movements WHERE docno = ?",
+        [issued],
+    ).fetchall()
+    assert [tuple(r[:3]) for r in moved] == [("WH-A", "P-M8", L7)]

@@ -15,12 +15,14 @@ from silu_sheets.declare import (
     LineTable,
     choice,
     currency_field,
+    customer_field,
     date,
     docno,
     document_header,
     email,
     integer,
     money,
+    product_field,
     quantity,
     text,
 )
@@ -47,7 +49,7 @@ KIND = Kind(
     header=document_header(
         date("contract_date", "合同日期", "Contract date", required=True),
         docno("order_no", "订单号", "Order number", "order", required=True),
-        text("customer_code", "客户编号", "Customer code", required=True),
+        customer_field(),
         email(
             "salesperson",
             "业务员邮箱",
@@ -78,7 +80,7 @@ KIND = Kind(
         "合同明细",
         "Contract lines",
         (
-            text("product_code", "产品编号", "Product code", required=True),
+            product_field(),
             quantity("quantity", "数量", "Quantity", required=True),
             money("unit_price", "单价", "Unit price", required=True),
             text("note", "备注", "Note"),

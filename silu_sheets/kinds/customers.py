@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from silu_sheets.declare import Kind, LineTable, email, integer, phone, text
+from silu_sheets.declare import Kind, LineTable, code_field, email, integer, phone, text
 from silu_sheets.document import Context, Document
 from silu_sheets.problems import Problem, problem_type
 from silu_sheets.values import name_key
@@ -29,7 +29,7 @@ KIND = Kind(
         "客户",
         "Customers",
         (
-            text("code", "客户编号", "Customer code", required=True),
+            code_field("code", "客户编号", "Customer code", required=True),
             text("name", "客户名称", "Customer name", required=True),
             text("contact_person", "联系人", "Contact person"),
             phone("phone", "电话", "Phone"),

@@ -15,10 +15,12 @@ from silu_sheets.declare import (
     Kind,
     LineTable,
     choice,
+    customer_field,
     date,
     document_header,
     email,
     phone,
+    product_field,
     quantity,
     text,
 )
@@ -39,10 +41,8 @@ KIND = Kind(
     version=1,
     header=document_header(
         date("inquiry_date", "咨询日期", "Inquiry date", required=True),
-        text(
-            "customer_code",
-            "客户编号",
-            "Customer code",
+        customer_field(
+            required=False,
             hint_zh="老客户填编号；新客户留空并填写客户名称。",
             hint_en="Existing customer: its code. New customer: leave empty and write the name.",
         ),
@@ -73,7 +73,7 @@ KIND = Kind(
         "关心的产品",
         "Products of interest",
         (
-            text("product_code", "产品编号", "Product code"),
+            product_field(required=False),
             text("product_name", "品名(无编号时)", "Name (if no code)"),
             quantity("quantity", "数量", "Quantity"),
             text("note", "备注", "Note"),

@@ -20,8 +20,11 @@ from silu_sheets.declare import (
     docno,
     document_header,
     line_no,
+    lot_field,
+    product_field,
     quantity,
     text,
+    warehouse_field,
 )
 from silu_sheets.document import Context, Document, Line
 from silu_sheets.kinds import common
@@ -41,7 +44,7 @@ KIND = Kind(
     header=document_header(
         date("issue_date", "出库日期", "Issue date", required=True),
         docno("notice_no", "发货单号", "Shipment notice number", "shipment_notice", required=True),
-        text("warehouse", "仓库编号", "Warehouse", required=True),
+        warehouse_field(),
         cost("handling_cost", "出库杂费", "Handling cost"),
         text("handling_note", "杂费说明", "Handling cost note"),
         text("note", "备注", "Note"),
@@ -52,8 +55,8 @@ KIND = Kind(
         "Issue lines",
         (
             line_no("notice_line", "发货单行号", "Notice line"),
-            text("product_code", "产品编号", "Product code", required=True),
-            text("lot", "批号", "Lot"),
+            product_field(),
+            lot_field(),
             quantity("quantity", "出库数量", "Quantity issued", required=True),
             quantity("damaged_quantity", "破损数量", "Damaged quantity"),
             text("note", "备注", "Note"),

@@ -11,7 +11,15 @@ import datetime as dt
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from silu_sheets.declare import Kind, LineTable, date, quantity, text
+from silu_sheets.declare import (
+    Kind,
+    LineTable,
+    date,
+    lot_field,
+    product_field,
+    quantity,
+    warehouse_field,
+)
 from silu_sheets.document import Context, Document
 from silu_sheets.kinds import common
 from silu_sheets.problems import Problem, problem_type
@@ -32,9 +40,9 @@ KIND = Kind(
         "库存",
         "Stock",
         (
-            text("warehouse", "仓库编号", "Warehouse", required=True),
-            text("product_code", "产品编号", "Product code", required=True),
-            text("lot", "批号", "Lot"),
+            warehouse_field(),
+            product_field(),
+            lot_field(),
             quantity("quantity", "数量", "Quantity", required=True),
             date("production_date", "生产日期", "Production date"),
             date("expiry_date", "到期日", "Expiry date"),

@@ -17,11 +17,13 @@ from silu_sheets.declare import (
     LineTable,
     choice,
     currency_field,
+    customer_field,
     date,
     docno,
     document_header,
     email,
     money,
+    product_field,
     quantity,
     text,
 )
@@ -50,7 +52,7 @@ KIND = Kind(
     version=1,
     header=document_header(
         date("order_date", "订单日期", "Order date", required=True),
-        text("customer_code", "客户编号", "Customer code", required=True),
+        customer_field(),
         docno("quote_no", "报价单号", "Quote number", "quote"),
         text("customer_po", "客户订单号", "Customer's PO number"),
         choice("offer_type", "盘类", "Offer type", OFFER_TYPES, required=True),
@@ -86,7 +88,7 @@ KIND = Kind(
         "订单明细",
         "Order lines",
         (
-            text("product_code", "产品编号", "Product code", required=True),
+            product_field(),
             quantity("quantity", "数量", "Quantity", required=True),
             money("unit_price", "单价", "Unit price", required=True),
             text("note", "备注", "Note"),

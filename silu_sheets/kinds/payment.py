@@ -14,6 +14,7 @@ from silu_sheets.declare import (
     LineTable,
     choice,
     currency_field,
+    customer_field,
     date,
     docno,
     document_header,
@@ -50,7 +51,7 @@ KIND = Kind(
     version=1,
     header=document_header(
         date("payment_date", "收款日期", "Payment date", required=True),
-        text("customer_code", "客户编号", "Customer code", required=True),
+        customer_field(),
         choice("payment_type", "收款类型", "Payment type", PAYMENT_TYPES, required=True),
         money(
             "amount",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from silu_sheets.declare import Kind, LineTable, integer, money, text, yes_no
+from silu_sheets.declare import Kind, LineTable, code_field, integer, money, text, yes_no
 from silu_sheets.document import Context, Document
 from silu_sheets.kinds.customers import unique_codes
 from silu_sheets.problems import Problem
@@ -25,7 +25,7 @@ KIND = Kind(
         "产品",
         "Products",
         (
-            text("code", "产品编号", "Product code", required=True),
+            code_field("code", "产品编号", "Product code", required=True),
             text("name", "品名", "Name", required=True),
             text("spec", "规格", "Specification"),
             text("unit", "单位", "Unit", required=True),

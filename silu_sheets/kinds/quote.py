@@ -12,11 +12,13 @@ from silu_sheets.declare import (
     Kind,
     LineTable,
     currency_field,
+    customer_field,
     date,
     docno,
     document_header,
     email,
     money,
+    product_field,
     quantity,
     text,
 )
@@ -44,7 +46,7 @@ KIND = Kind(
             hint_zh="含当天；过期的报价不能用于订单。",
             hint_en="That day included; an expired quote cannot back an order.",
         ),
-        text("customer_code", "客户编号", "Customer code", required=True),
+        customer_field(),
         docno("inquiry_no", "咨询单号", "Inquiry number", "inquiry"),
         currency_field(),
         email(
@@ -63,7 +65,7 @@ KIND = Kind(
         "报价明细",
         "Quote lines",
         (
-            text("product_code", "产品编号", "Product code", required=True),
+            product_field(),
             quantity("quantity", "数量", "Quantity", required=True),
             money("unit_price", "单价", "Unit price", required=True),
             text("note", "备注", "Note"),

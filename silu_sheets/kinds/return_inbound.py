@@ -16,8 +16,11 @@ from silu_sheets.declare import (
     docno,
     document_header,
     line_no,
+    lot_field,
+    product_field,
     quantity,
     text,
+    warehouse_field,
 )
 from silu_sheets.document import Context, Document, Line
 from silu_sheets.kinds import common
@@ -36,7 +39,7 @@ KIND = Kind(
     header=document_header(
         date("inbound_date", "入库日期", "Inbound date", required=True),
         docno("return_no", "退货单号", "Sales return number", "sales_return", required=True),
-        text("warehouse", "仓库编号", "Warehouse", required=True),
+        warehouse_field(),
         cost("handling_cost", "入库杂费", "Handling cost"),
         text("handling_note", "杂费说明", "Handling cost note"),
         text("note", "备注", "Note"),
@@ -47,8 +50,8 @@ KIND = Kind(
         "Inbound lines",
         (
             line_no("return_line", "退货单行号", "Return line"),
-            text("product_code", "产品编号", "Product code", required=True),
-            text("lot", "批号", "Lot"),
+            product_field(),
+            lot_field(),
             quantity("quantity", "入库数量", "Quantity received", required=True),
             quantity("damaged_quantity", "破损数量", "Damaged quantity"),
             text("note", "备注", "Note"),

@@ -15,13 +15,17 @@ from silu_sheets.declare import (
     LineTable,
     choice,
     currency_field,
+    customer_field,
     date,
     docno,
     document_header,
     line_no,
+    lot_field,
     money,
+    product_field,
     quantity,
     text,
+    warehouse_field,
 )
 from silu_sheets.document import Context, Document, Line
 from silu_sheets.kinds import common
@@ -49,7 +53,7 @@ KIND = Kind(
     header=document_header(
         date("return_date", "退货日期", "Return date", required=True),
         docno("notice_no", "发货单号", "Shipment notice", "shipment_notice", required=True),
-        text("customer_code", "客户编号", "Customer code"),
+        customer_field(required=False),
         text("reason", "退货原因", "Reason", required=True),
         text("request_person", "退货要求负责人", "Responsible for the request", required=True),
         text("money_person", "货款处理负责人", "Responsible for the money", required=True),
@@ -79,7 +83,7 @@ KIND = Kind(
                 hint_zh="发货单上的行号；留空时按产品编号对应。",
                 hint_en="The line number on the notice; empty means matched by product code.",
             ),
-            text("product_code", "产品编号", "Product code", required=True),
+            product_field(),
             quantity("quantity", "退货数量", "Quantity returned", required=True),
             money(
                 "unit_price",
@@ -88,8 +92,8 @@ KIND = Kind(
                 hint_zh="留空为发货单价。",
                 hint_en="Empty means the notice price.",
             ),
-            text("warehouse", "退回仓库", "Receiving warehouse"),
-            text("lot", "批号", "Lot"),
+            warehouse_field("退回仓库", "Receiving warehouse", required=False),
+            lot_field(),
             text("note", "备注", "Note"),
         ),
         key_columns=("product_code", "quantity"),

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from silu_sheets.declare import Kind, LineTable, date, docno, document_header, email, quantity, text
+from silu_sheets.declare import (
+    Kind,
+    LineTable,
+    customer_field,
+    date,
+    docno,
+    document_header,
+    email,
+    product_field,
+    quantity,
+    text,
+)
 from silu_sheets.document import Context, Document
 from silu_sheets.kinds import common
 from silu_sheets.kinds.inquiry import salesperson_allowed
@@ -21,7 +32,7 @@ KIND = Kind(
     version=1,
     header=document_header(
         date("send_date", "寄送日期", "Date sent", required=True),
-        text("customer_code", "客户编号", "Customer code", required=True),
+        customer_field(),
         docno("inquiry_no", "咨询单号", "Inquiry number", "inquiry"),
         email(
             "salesperson",
@@ -41,7 +52,7 @@ KIND = Kind(
         "样品明细",
         "Samples",
         (
-            text("product_code", "产品编号", "Product code", required=True),
+            product_field(),
             quantity("quantity", "数量", "Quantity", required=True),
             text("note", "备注", "Note"),
         ),

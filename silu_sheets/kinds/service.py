@@ -10,9 +10,12 @@ from silu_sheets.declare import (
     Kind,
     LineTable,
     choice,
+    customer_field,
     date,
     docno,
     document_header,
+    lot_field,
+    product_field,
     quantity,
     text,
 )
@@ -38,7 +41,7 @@ KIND = Kind(
     version=1,
     header=document_header(
         date("service_date", "服务日期", "Service date", required=True),
-        text("customer_code", "客户编号", "Customer code", required=True),
+        customer_field(),
         docno("contract_no", "合同号", "Contract number", "contract"),
         text("contact_person", "联系人", "Contact person"),
         choice("channel", "联系方式", "Channel", CHANNELS),
@@ -53,8 +56,8 @@ KIND = Kind(
         "涉及产品",
         "Products concerned",
         (
-            text("product_code", "产品编号", "Product code", required=True),
-            text("lot", "批号", "Lot"),
+            product_field(),
+            lot_field(),
             quantity("quantity", "数量", "Quantity"),
             text("problem", "问题描述", "Problem"),
         ),

@@ -14,13 +14,17 @@ from silu_sheets.declare import (
     Kind,
     LineTable,
     currency_field,
+    customer_field,
     date,
     docno,
     document_header,
     email,
+    lot_field,
     money,
+    product_field,
     quantity,
     text,
+    warehouse_field,
 )
 from silu_sheets.document import Context, Document, Line
 from silu_sheets.kinds import common
@@ -41,7 +45,7 @@ KIND = Kind(
     header=document_header(
         date("notice_date", "发货日期", "Notice date", required=True),
         docno("contract_no", "合同号", "Contract number", "contract", required=True),
-        text("customer_code", "客户编号", "Customer code"),
+        customer_field(required=False),
         email(
             "salesperson",
             "业务员邮箱",
@@ -73,11 +77,11 @@ KIND = Kind(
         "发货明细",
         "Notice lines",
         (
-            text("product_code", "产品编号", "Product code", required=True),
+            product_field(),
             quantity("quantity", "数量", "Quantity", required=True),
             money("unit_price", "单价", "Unit price", required=True),
-            text("warehouse", "指定仓库", "Warehouse (optional)"),
-            text("lot", "指定批号", "Lot (optional)"),
+            warehouse_field("指定仓库", "Warehouse (optional)", required=False),
+            lot_field("指定批号", "Lot (optional)"),
             text("note", "备注", "Note"),
         ),
         key_columns=("product_code", "quantity"),

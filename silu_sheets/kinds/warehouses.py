@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from silu_sheets.declare import Kind, LineTable, text
+from silu_sheets.declare import Kind, LineTable, code_field, text
 from silu_sheets.document import Context, Document
 from silu_sheets.kinds.customers import unique_codes
 from silu_sheets.problems import Problem
@@ -25,7 +25,7 @@ KIND = Kind(
         "仓库",
         "Warehouses",
         (
-            text("code", "仓库编号", "Warehouse code", required=True),
+            code_field("code", "仓库编号", "Warehouse code", required=True),
             text("name", "仓库名称", "Warehouse name", required=True),
             text("address", "地址", "Address"),
             text("note", "备注", "Note"),

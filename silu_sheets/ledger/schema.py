@@ -227,6 +227,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
 #: SQLite column type per field type; decimals as text so they stay exact.
 COLUMN_TYPES = {
     "text": str,
+    "code": str,
     "date": str,
     "quantity": str,
     "money": str,

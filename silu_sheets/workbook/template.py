@@ -51,6 +51,7 @@ FORMATS = {
     "cost": "#,##0.00",
     "integer": "0",
     "text": "@",
+    "code": "@",
     "docno": "@",
     "phone": "@",
     "email": "@",
