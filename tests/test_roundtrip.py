@@ -98,6 +98,8 @@ def cell_value(draw: st.DrawFn, f: Field) -> tuple[Any, Any]:
         )
         return digits, normal_width(digits)
     raw, expected = draw(texts())
+    if f.type == "code":  # codes match without case: kept upper-case
+        return raw, expected.upper() if expected else expected
     return raw, expected
 
 
