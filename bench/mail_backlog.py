@@ -98,7 +98,9 @@ def floor(servers: testing.MailServers, count: int, db_path: Path) -> float:
     ):
         for msg in box.fetch(mark_seen=False, bulk=50):
             for att in msg.attachments:
-                sheet = CalamineWorkbook.from_filelike(io.BytesIO(att.payload)).get_sheet_by_index(0)
+                sheet = CalamineWorkbook.from_filelike(io.BytesIO(att.payload)).get_sheet_by_index(
+                    0
+                )
                 rows = [r for r in sheet.to_python() if any(v not in (None, "") for v in r)]
                 with db:
                     db.execute(

@@ -33,7 +33,9 @@ def main() -> int:
     for script, full, quick in BENCHES:
         print(f"\n=== {script} ===", flush=True)
         started = time.monotonic()
-        code = subprocess.call([sys.executable, str(HERE / script), *(quick if args.quick else full)])
+        code = subprocess.call(
+            [sys.executable, str(HERE / script), *(quick if args.quick else full)]
+        )
         print(f"--- {script}: exit {code}, {time.monotonic() - started:.0f} s", flush=True)
         if code:
             failed.append(script)
