@@ -199,6 +199,17 @@ def warehouse_field(
     return code_field("warehouse", zh, en, required=required, **kw)
 
 
+def salesperson_field() -> Field:
+    """Whose document it is; empty means the sender (a manager may name another)."""
+    return email(
+        "salesperson",
+        "业务员邮箱",
+        "Salesperson's email",
+        hint_zh="留空即为发件人本人。",
+        hint_en="Empty means the sender.",
+    )
+
+
 def date(key: str, zh: str, en: str, *, required: bool = False, **kw: object) -> Field:
     return Field(key, zh, en, "date", required, **kw)  # type: ignore[arg-type]
 

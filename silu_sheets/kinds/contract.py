@@ -19,11 +19,11 @@ from silu_sheets.declare import (
     date,
     docno,
     document_header,
-    email,
     integer,
     money,
     product_field,
     quantity,
+    salesperson_field,
     text,
 )
 from silu_sheets.document import Context, Document
@@ -50,13 +50,7 @@ KIND = Kind(
         date("contract_date", "合同日期", "Contract date", required=True),
         docno("order_no", "订单号", "Order number", "order", required=True),
         customer_field(),
-        email(
-            "salesperson",
-            "业务员邮箱",
-            "Salesperson's email",
-            hint_zh="留空即为发件人本人。",
-            hint_en="Empty means the sender.",
-        ),
+        salesperson_field(),
         date("delivery_date", "交货日期", "Delivery date", required=True),
         integer("payment_days", "付款期限(天)", "Payment terms (days)", required=True),
         currency_field(),

@@ -22,6 +22,7 @@ from silu_sheets.declare import (
     phone,
     product_field,
     quantity,
+    salesperson_field,
     text,
 )
 from silu_sheets.document import Context, Document
@@ -51,13 +52,7 @@ KIND = Kind(
         phone("phone", "电话", "Phone"),
         email("email", "邮箱", "Email"),
         choice("channel", "咨询渠道", "Channel", CHANNELS, required=True),
-        email(
-            "salesperson",
-            "业务员邮箱",
-            "Salesperson's email",
-            hint_zh="留空即为发件人本人。",
-            hint_en="Empty means the sender.",
-        ),
+        salesperson_field(),
         text("questions", "客户问题", "Customer's questions"),
         choice(
             "likelihood",

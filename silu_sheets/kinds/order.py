@@ -21,10 +21,10 @@ from silu_sheets.declare import (
     date,
     docno,
     document_header,
-    email,
     money,
     product_field,
     quantity,
+    salesperson_field,
     text,
 )
 from silu_sheets.document import Context, Document
@@ -64,13 +64,7 @@ KIND = Kind(
             hint_en="Required for a firm offer; that day included.",
         ),
         currency_field(),
-        email(
-            "salesperson",
-            "业务员邮箱",
-            "Salesperson's email",
-            hint_zh="留空即为发件人本人。",
-            hint_en="Empty means the sender.",
-        ),
+        salesperson_field(),
         choice(
             "decision",
             "处理结果",

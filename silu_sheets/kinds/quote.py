@@ -16,10 +16,10 @@ from silu_sheets.declare import (
     date,
     docno,
     document_header,
-    email,
     money,
     product_field,
     quantity,
+    salesperson_field,
     text,
 )
 from silu_sheets.document import Context, Document
@@ -49,13 +49,7 @@ KIND = Kind(
         customer_field(),
         docno("inquiry_no", "咨询单号", "Inquiry number", "inquiry"),
         currency_field(),
-        email(
-            "salesperson",
-            "业务员邮箱",
-            "Salesperson's email",
-            hint_zh="留空即为发件人本人。",
-            hint_en="Empty means the sender.",
-        ),
+        salesperson_field(),
         text("payment_terms", "付款条件", "Payment terms"),
         text("delivery_terms", "交货条件", "Delivery terms"),
         text("note", "备注", "Note"),

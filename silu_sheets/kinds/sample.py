@@ -11,9 +11,9 @@ from silu_sheets.declare import (
     date,
     docno,
     document_header,
-    email,
     product_field,
     quantity,
+    salesperson_field,
     text,
 )
 from silu_sheets.document import Context, Document
@@ -34,13 +34,7 @@ KIND = Kind(
         date("send_date", "寄送日期", "Date sent", required=True),
         customer_field(),
         docno("inquiry_no", "咨询单号", "Inquiry number", "inquiry"),
-        email(
-            "salesperson",
-            "业务员邮箱",
-            "Salesperson's email",
-            hint_zh="留空即为发件人本人。",
-            hint_en="Empty means the sender.",
-        ),
+        salesperson_field(),
         text("recipient", "收件人", "Recipient"),
         text("address", "收件地址", "Address"),
         text("carrier", "快递公司", "Carrier"),

@@ -18,11 +18,11 @@ from silu_sheets.declare import (
     date,
     docno,
     document_header,
-    email,
     lot_field,
     money,
     product_field,
     quantity,
+    salesperson_field,
     text,
     warehouse_field,
 )
@@ -46,13 +46,7 @@ KIND = Kind(
         date("notice_date", "发货日期", "Notice date", required=True),
         docno("contract_no", "合同号", "Contract number", "contract", required=True),
         customer_field(required=False),
-        email(
-            "salesperson",
-            "业务员邮箱",
-            "Salesperson's email",
-            hint_zh="留空即为发件人本人。",
-            hint_en="Empty means the sender.",
-        ),
+        salesperson_field(),
         currency_field(),
         docno(
             "replaces_return",
