@@ -179,5 +179,28 @@ from silu_sheets import cli_fulfilment  # noqa: E402 - status and stock live in 
 main.add_command(cli_fulfilment.status)
 main.add_command(cli_fulfilment.stock)
 
+
+def run() -> None:
+    """The ``silu`` console command: an unexpected fault (a disk that is full, a ledger that is
+    locked too long) is told in one line with where the details went, never as a traceback."""
+    try:
+        main(standalone_mode=True)
+    except Exception as exc:  # noqa: BLE001 - the one place that turns any fault into words
+        import datetime as dt
+        import tempfile
+        import traceback
+
+        log = Path(tempfile.gettempdir()) / "silu-errors.log"
+        try:
+            with log.open("a", encoding="utf-8") as out:
+                out.write(f"--- {dt.datetime.now().isoformat(timespec='seconds')} {sys.argv}\n")
+                out.write(traceback.format_exc())
+            where = f"details for the administrator in {log}"
+        except OSError:
+            where = "no details could be written"
+        click.echo(f"silu stopped: {type(exc).__name__}: {exc} ({where})", err=True)
+        sys.exit(2)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    run()

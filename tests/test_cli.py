@@ -239,3 +239,17 @@ def test_every_command_has_help(name):
 def test_every_command_is_named_in_the_readme(name):
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert f"silu {name}" in readme, f"README.md does not mention `silu {name}`"
+
+
+def test_a_broken_ledger_is_one_line_not_a_traceback(tmp_path):
+    """A ledger file that is not a database (copied over by mistake): the person reads what
+    stopped and where the details went; the trace is in the log for the administrator."""
+    root = tmp_path / "firm"
+    assert silu("init", str(root)).returncode == 0
+    (root / "ledger" / "silu.db").write_bytes(b"this is not a database, it was overwritten" * 100)
+    result = silu("--firm", str(root), "status", "INQ-2026-00001")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr and "Traceback" not in result.stdout
+    assert result.stderr.startswith("silu stopped: DatabaseError: file is not a database")
+    log = Path(result.stderr.split("details for the administrator in ")[1].rstrip(")\n"))
+    assert "Traceback" in log.read_text(encoding="utf-8")
