@@ -122,6 +122,14 @@ def floor(servers: testing.MailServers, count: int, db_path: Path) -> float:
     return elapsed
 
 
+def cpu_seconds() -> float:
+    """CPU time used so far by the whole machine, all processes and the kernel (/proc/stat)."""
+    with open("/proc/stat") as stat:
+        fields = stat.readline().split()[1:]
+    busy = sum(int(v) for i, v in enumerate(fields[:8]) if i not in (3, 4))  # not idle, iowait
+    return busy / os.sysconf("SC_CLK_TCK")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--forms", type=int, default=1000)
@@ -144,9 +152,12 @@ def main() -> None:
 
             settings = mail_settings.load(folder)
             gw = Gateway.open(folder)
+            cpu_before, ours_before = cpu_seconds(), time.process_time()
             started = time.perf_counter()
             report = idle.poll(gw, settings, settle_seconds=0)
             elapsed = time.perf_counter() - started
+            ours_cpu = time.process_time() - ours_before
+            others_cpu = cpu_seconds() - cpu_before - ours_cpu
             recorded = gw.ledger.db.execute(
                 "SELECT count(*) FROM documents WHERE kind = 'quote'"
             ).fetchone()[0]
@@ -164,6 +175,10 @@ def main() -> None:
     )
     print(
         f"  floor    : {floor_seconds:6.2f} s  {bare:6.1f} forms/s  (imap-tools fetch + parse + insert + one short reply)"
+    )
+    print(
+        f"  CPU during silu poll: silu {ours_cpu:.1f} s, everything else (Dovecot, the SMTP relay,"
+        f" kernel) {others_cpu:.1f} s, of {elapsed * (os.cpu_count() or 1):.1f} s on {os.cpu_count()} CPUs"
     )
     print(
         f"  ratio    : {ours / bare:.2f} of the floor;  target >= 100 forms/s {'OK' if ours >= 100 else 'MISSED'}"
