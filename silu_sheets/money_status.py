@@ -33,14 +33,6 @@ def _sales_return(view: LedgerView, doc: dict, prices: bool) -> dict:
         "replaced_by": state.get("replaced_by", []),
         "replacement_open": state.get("replacement_open", False),
     }
-    notes = [
-        f"#{x['line_no']} {x['product_code']}: returned {x['quantity']}  received {x['received']}  left {x['left']}"
-        for x in found["received"]
-    ]
-    if found["replacement_open"]:
-        notes.append("换货待发 replacement still owed: no shipment notice names this return yet")
-    elif found["replaced_by"]:
-        notes.append("replaced by " + ", ".join(found["replaced_by"]))
     if prices:
         agreed = state.get("agreed_amount")
         found["money"] = {
@@ -50,16 +42,6 @@ def _sales_return(view: LedgerView, doc: dict, prices: bool) -> dict:
             "refunded": show(state.get("refunded", 0)),
             "refund_due": show(state.get("refund_due", 0)),
         }
-        notes.append(
-            "money: "
-            + (
-                "not agreed yet (nothing credited)"
-                if agreed in (None, "")
-                else f"agreed {agreed}, credited {found['money']['credited']}, refunded "
-                f"{found['money']['refunded']}, refund due {found['money']['refund_due']}"
-            )
-        )
-    found["money_notes"] = notes
     return found
 
 
@@ -70,11 +52,7 @@ def _payment(view: LedgerView, doc: dict, prices: bool) -> dict:
         "SELECT account, movement, amount, notice_no, return_no FROM money_movements WHERE docno = ? ORDER BY id",
         [doc["docno"]],
     )
-    notes = [
-        f"{r['movement']}: {r['account']} {r['amount']} {r['notice_no'] or r['return_no'] or ''}".rstrip()
-        for r in rows
-    ]
-    return {"movements": rows, "money_notes": notes}
+    return {"movements": rows}
 
 
 def _return_inbound(view: LedgerView, doc: dict, prices: bool) -> dict:

@@ -276,50 +276,120 @@ def stock_report(view: LedgerView, warehouse: str | None = None) -> list[dict]:
     return found
 
 
+#: the words of ``render_status`` (zh, en)
+WORDS = {
+    "customer": ("客户", "customer"),
+    "decision": ("决定", "decision"),
+    "contract": ("合同", "contract"),
+    "order_no": ("订单", "order"),
+    "contract_no": ("合同", "contract"),
+    "notice_no": ("发货单", "notice"),
+    "return_no": ("退货单", "return"),
+    "valid_until": ("有效期至", "valid until"),
+    "state": ("状态", "state"),
+    "next_follow_up": ("下次跟进", "next follow-up"),
+    "follow_ups": ("跟进", "follow-ups"),
+    "quotes": ("报价", "quotes"),
+    "samples": ("样品", "samples"),
+    "noticed": ("已通知发货", "noticed"),
+    "issued": ("已出库", "issued"),
+    "left_to_notice": ("待通知", "left to notice"),
+    "left": ("未出库", "left"),
+    "notices": ("发货单", "notices"),
+    "slips": ("出库单", "slips"),
+    "returned": ("退货", "returned"),
+    "received": ("已入库", "received"),
+    "not_received": ("待入库", "left"),
+    "replacement_open": (
+        "换货待发：还没有发货单注明此退货",
+        "replacement still owed: no shipment notice names this return yet",
+    ),
+    "replaced_by": ("换货发货单", "replaced by"),
+    "money": ("退款", "money"),
+    "not_agreed": ("尚未商定（未冲抵任何金额）", "not agreed yet (nothing credited)"),
+    "agreed": ("商定", "agreed"),
+    "credited": ("已冲抵", "credited"),
+    "refunded": ("已退款", "refunded"),
+    "refund_due": ("待退款", "refund due"),
+    "referred_by": ("被引用", "referred by"),
+}
+
+
 def render_status(found: dict, language: str = "zh") -> str:
-    """A short plain-text view of ``document_status`` for the terminal."""
-    zh = language == "zh"
-    title = found["title"]["zh" if zh else "en"]
+    """``document_status`` as lines a person reads, in their language (terminal and mail)."""
+    i = 0 if language == "zh" else 1
+
+    def w(key: str) -> str:
+        return WORDS[key][i]
+
+    sep = "：" if i == 0 else ": "
     out = [
-        f"{found['docno']}  {title}  [{found['status']}]  rev {found['revision']}  {found['owner']}"
+        f"{found['docno']}  {found['title']['zh' if i == 0 else 'en']}  [{found['status']}]  "
+        f"rev {found['revision']}  {found['owner']}"
     ]
     if found.get("customer_code"):
-        out.append(("客户 " if zh else "customer ") + found["customer_code"])
-    for key in ("decision", "contract", "order_no", "contract_no", "notice_no", "valid_until"):
+        out.append(f"{w('customer')} {found['customer_code']}")
+    for key in ("decision", "contract", "order_no", "contract_no", "notice_no", "return_no"):
         if found.get(key):
-            out.append(f"{key}: {found[key]}")
+            out.append(f"{w(key)}{sep}{found[key]}")
+    if found.get("valid_until"):
+        out.append(f"{w('valid_until')}{sep}{found['valid_until']}")
     if "state" in found:
         out.append(
-            f"state: {found['state'].get('status')}  next follow-up: {found['state'].get('next_follow_up')}"
+            f"{w('state')}{sep}{found['state'].get('status')}  "
+            f"{w('next_follow_up')}{sep}{found['state'].get('next_follow_up') or '-'}"
         )
         for key in ("follow_ups", "quotes", "samples"):
             if found[key]:
-                out.append(f"{key}: {', '.join(found[key])}")
+                out.append(f"{w(key)}{sep}{', '.join(found[key])}")
     for row in found.get("progress", []):
+        head = f"  #{row['line_no']} {row['product_code']}: {row['quantity']}"
         if "left_to_notice" in row:
             out.append(
-                f"  #{row['line_no']} {row['product_code']}: {row['quantity']}  noticed {row['noticed']}  "
-                f"issued {row['issued']}  left to notice {row['left_to_notice']}"
+                f"{head}  {w('noticed')} {row['noticed']}  {w('issued')} {row['issued']}  "
+                f"{w('left_to_notice')} {row['left_to_notice']}"
             )
         else:
             places = "; ".join(
-                f"{w['warehouse']} {w['lot'] or '-'} {w['issued']}" for w in row["issued_from"]
+                f"{x['warehouse']} {x['lot'] or '-'} {x['issued']}" for x in row["issued_from"]
             )
             out.append(
-                f"  #{row['line_no']} {row['product_code']}: {row['quantity']}  issued {row['issued']}  "
-                f"left {row['left']}" + (f"  ({places})" if places else "")
+                f"{head}  {w('issued')} {row['issued']}  {w('left')} {row['left']}"
+                + (f"  ({places})" if places else "")
             )
-    for key in ("notices",):
-        if found.get(key):
-            out.append(f"{key}: {', '.join(found[key])}")
+    for row in found.get("received", []):  # a sales return's lines
+        out.append(
+            f"  #{row['line_no']} {row['product_code']}: {w('returned')} {row['quantity']}  "
+            f"{w('received')} {row['received']}  {w('not_received')} {row['left']}"
+        )
+    if found.get("replacement_open"):
+        out.append(w("replacement_open"))
+    elif found.get("replaced_by"):
+        out.append(f"{w('replaced_by')}{sep}{', '.join(found['replaced_by'])}")
+    money = found.get("money")
+    if money:
+        out.append(
+            f"{w('money')}{sep}"
+            + (
+                w("not_agreed")
+                if money["agreed"] in (None, "")
+                else ", ".join(
+                    f"{w(k)} {money[k]}" for k in ("agreed", "credited", "refunded", "refund_due")
+                )
+            )
+        )
+    for r in found.get("movements", []):  # a payment's effect
+        target = r["notice_no"] or r["return_no"] or ""
+        out.append(f"  {r['movement']}: {r['account']} {r['amount']} {target}".rstrip())
+    if found.get("notices"):
+        out.append(f"{w('notices')}{sep}{', '.join(found['notices'])}")
     if found.get("slips"):
         out.append(
-            "slips: "
-            + ", ".join(f"{s['docno']} {s.get('warehouse') or ''}" for s in found["slips"])
+            f"{w('slips')}{sep}"
+            + ", ".join(f"{s['docno']} {s.get('warehouse') or ''}".strip() for s in found["slips"])
         )
-    out += found.get("money_notes", [])  # returns and payments (silu_sheets/money_status.py)
     if found["referred_by"]:
-        out.append("referred by: " + ", ".join(d["docno"] for d in found["referred_by"]))
+        out.append(f"{w('referred_by')}{sep}" + ", ".join(d["docno"] for d in found["referred_by"]))
     return "\n".join(out)
 
 

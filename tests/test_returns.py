@@ -11,7 +11,7 @@ import zipfile
 from decimal import Decimal
 
 import pytest
-from conftest import FINANCE, MANAGER, SALES, WAREHOUSE_A, WAREHOUSE_B, codes
+from conftest import FINANCE, MANAGER, SALES, SALES_EN, WAREHOUSE_A, WAREHOUSE_B, codes
 from money_seed import seed_notice
 
 from silu_sheets import money
@@ -603,7 +603,9 @@ def test_status_shows_replacement_owed_and_hides_money_from_the_warehouse(gw, se
     root = str(gw.firm.root)
     shown = runner.invoke(main, ["--firm", root, "status", r.docno])
     assert shown.exit_code == 0, shown.output
-    assert "replacement still owed" in shown.output
+    assert "换货待发：还没有发货单注明此退货" in shown.output  # the firm's language, zh
+    shown_en = runner.invoke(main, ["--firm", root, "status", r.docno, "--as", SALES_EN])
+    assert "replacement still owed: no shipment notice names this return yet" in shown_en.output
     as_json = json.loads(
         runner.invoke(main, ["--firm", root, "status", paid.docno, "--json"]).output
     )

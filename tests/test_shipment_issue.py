@@ -10,7 +10,7 @@ import io
 from decimal import Decimal
 
 import pytest
-from conftest import MANAGER, SALES, WAREHOUSE_A, WAREHOUSE_B, codes
+from conftest import MANAGER, SALES, SALES_EN, WAREHOUSE_A, WAREHOUSE_B, codes
 from fulfilment_flow import m8, notice, ok, signed_contract, slip, w10
 from openpyxl import load_workbook
 
@@ -650,6 +650,8 @@ def test_status_of_contract_notice_and_order(send, con, firm, gw):
     found = json.loads(run(main, ["--firm", str(firm.root), "status", order_no, "--json"]).output)
     assert (found["decision"], found["contract"]) == ("accepted", con)
     text = run(main, ["--firm", str(firm.root), "status", sn]).output
+    assert "#1 P-M8: 150  已出库 130  未出库 20  (WH-A L2026-007 120; WH-A L2026-019 10)" in text
+    text = run(main, ["--firm", str(firm.root), "status", sn, "--as", SALES_EN]).output
     assert "#1 P-M8: 150  issued 130  left 20  (WH-A L2026-007 120; WH-A L2026-019 10)" in text
     missing = run(main, ["--firm", str(firm.root), "status", "SN-2026-00999"])
     assert missing.exit_code == 1

@@ -330,7 +330,7 @@ def test_status_command_by_sales_and_by_the_warehouse_which_sees_no_price(
     sales = by_person[(SALES_EN, f"Document status: {number}")]
     assert f"{number}  Shipment notice" in sales and "#1 P-M8: 150  issued 0  left 150" in sales
     keeper = by_person[(WAREHOUSE_A, f"单据状态：{number}")]
-    assert "#1 P-M8: 150  issued 0  left 150" in keeper
+    assert "#1 P-M8: 150  已出库 0  未出库 150" in keeper  # in the keeper's language
     assert "7.13" not in keeper and "1069" not in keeper
     assert "Nothing found." in by_person[(SALES_EN, "Document status: SN-2026-99999")]
     as_keeper = CliRunner().invoke(
