@@ -312,6 +312,17 @@ WORDS = {
     "refunded": ("已退款", "refunded"),
     "refund_due": ("待退款", "refund due"),
     "referred_by": ("被引用", "referred by"),
+    # money movements (ledger table money_movements): what moved, and on which account
+    "receipt_applied": ("收款核销", "payment applied"),
+    "receipt_to_balance": ("收款转结余", "payment into the balance"),
+    "advance": ("预收款", "advance"),
+    "balance_applied": ("结余冲抵", "balance applied"),
+    "auto_applied": ("结余自动冲抵", "balance applied automatically"),
+    "refund": ("退款", "refund"),
+    "reversal": ("冲回", "reversal"),
+    "account:notice": ("发货单", "notice"),
+    "account:balance": ("结余", "balance"),
+    "account:refund_due": ("待退款", "refund due"),
 }
 
 
@@ -379,8 +390,10 @@ def render_status(found: dict, language: str = "zh") -> str:
             )
         )
     for r in found.get("movements", []):  # a payment's effect
+        movement = WORDS.get(r["movement"], (r["movement"],) * 2)[i]
+        account = WORDS.get(f"account:{r['account']}", (r["account"],) * 2)[i]
         target = r["notice_no"] or r["return_no"] or ""
-        out.append(f"  {r['movement']}: {r['account']} {r['amount']} {target}".rstrip())
+        out.append(f"  {movement}{sep}{account} {r['amount']} {target}".rstrip())
     if found.get("notices"):
         out.append(f"{w('notices')}{sep}{', '.join(found['notices'])}")
     if found.get("slips"):

@@ -341,3 +341,18 @@ def test_cancelled_slip_gives_auto_applied_money_back_to_the_balance(gw, send, n
     assert cancel.accepted, cancel.as_dict("en")
     assert money.balance(view, "C001", "CNY") == D(80)
     assert money.notice_owed(view, two) == D("20.00")
+
+
+def test_a_payments_status_names_what_it_moved_in_the_readers_language(gw, send, notices):
+    from silu_sheets.status import document_status, render_status
+
+    one, _, _ = notices
+    advance = pay(send, "advance", "100")
+    applied = pay(send, "apply_balance", None, [(one, "80")])
+    found = document_status(gw.ledger.view, advance.docno)
+    assert "  预收款：结余 100" in render_status(found, "zh").splitlines()
+    text = render_status(document_status(gw.ledger.view, applied.docno), "en").splitlines()
+    assert f"  balance applied: notice 80 {one}" in text
+    assert f"  balance applied: balance -80 {one}" in text
+    blind = document_status(gw.ledger.view, applied.docno, prices=False)
+    assert "80" not in render_status(blind, "zh")  # the warehouse sees no amounts
