@@ -10,6 +10,7 @@ import click
 from silu_sheets import firm as firm_folder
 from silu_sheets.ledger.store import Ledger
 from silu_sheets.roster import RosterError
+from silu_sheets.values import code_argument
 
 
 def _folder(ctx: click.Context) -> firm_folder.FirmFolder:
@@ -60,7 +61,7 @@ def status(ctx: click.Context, docno: str, as_json: bool, viewer: str | None) ->
 
 
 @click.command()
-@click.option("--warehouse", help="Only this warehouse.")
+@click.option("--warehouse", help="Only this warehouse.", callback=code_argument)
 @click.option("--json", "as_json", is_flag=True, help="Print the machine-readable list.")
 @click.pass_context
 def stock(ctx: click.Context, warehouse: str | None, as_json: bool) -> None:

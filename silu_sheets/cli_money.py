@@ -16,6 +16,7 @@ from silu_sheets import memo as memo_book
 from silu_sheets import money, notes
 from silu_sheets.ledger.store import Ledger
 from silu_sheets.problems import show
+from silu_sheets.values import code_argument
 
 
 def _firm(ctx: click.Context) -> firm_folder.FirmFolder:
@@ -48,7 +49,7 @@ def _person(folder: firm_folder.FirmFolder, address: str | None):  # type: ignor
 
 
 @click.command()
-@click.argument("customer", required=False)
+@click.argument("customer", required=False, callback=code_argument)
 @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
 @click.pass_context
 def balance(ctx: click.Context, customer: str | None, as_json: bool) -> None:
@@ -77,7 +78,7 @@ def balance(ctx: click.Context, customer: str | None, as_json: bool) -> None:
 
 
 @click.command()
-@click.argument("customer")
+@click.argument("customer", callback=code_argument)
 @click.option("--currency", help="Currency of the statement (default: the firm's).")
 @click.option("--since", help="First day (YYYY-MM-DD); earlier entries make the opening balance.")
 @click.option("--until", help="Last day (YYYY-MM-DD).")

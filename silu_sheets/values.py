@@ -218,6 +218,11 @@ def _code(f: Field, raw: object) -> object:
     return text.upper() if isinstance(text, str) else text
 
 
+def code_argument(_ctx: object, _param: object, value: str | None) -> str | None:
+    """A code given on the command line, read like one in a form (a click callback)."""
+    return ascii_if_full_width(clean_text(value)).upper() if value else value
+
+
 _READERS = {
     "text": _text,
     "code": _code,

@@ -680,6 +680,10 @@ def test_stock_shows_on_hand_reserved_and_available(send, con, firm):
     assert rows[0]["reserved_by"] == [f"{sn}#1"]
     assert {r["warehouse"] for r in rows} == {"WH-A"}
     assert "price" not in result.output
+    typed = CliRunner().invoke(
+        main, ["--firm", str(firm.root), "stock", "--warehouse", " wh-a ", "--json"]
+    )
+    assert json.loads(typed.output) == rows  # a code typed by hand is the code
 
 
 # --- what was built on the goods: returns and payments ------------------------------------------
