@@ -6,14 +6,14 @@ ledger's outbox inside the form's own transaction, and a transport delivers them
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import secrets
 from dataclasses import dataclass, field
 from email.header import Header
-from email.mime.application import MIMEApplication
-from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
 from email.utils import format_datetime, formataddr, make_msgid
 from html import escape
+from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
@@ -104,28 +104,50 @@ def as_mail(
 ) -> bytes:
     """``reply`` as the bytes of one mail: text and HTML alternatives, the workbooks attached.
 
-    Built with the ``email.mime`` classes: three times faster than ``EmailMessage`` (whose header
-    registry re-parses every header), which counts when a backlog of forms is answered. Every
-    part is UTF-8 base64, the subject and names RFC 2047 words, file names RFC 2231 — 7-bit
-    clean for any relay."""
-    msg = MIMEMultipart("mixed")
-    msg["From"] = formataddr((firm_name, sender), charset="utf-8")
-    msg["To"] = reply.recipient
-    # a Header is encoded as RFC 2047 words; the stubs type header values as str only
-    msg["Subject"] = reply.subject if reply.subject.isascii() else Header(reply.subject, "utf-8")  # type: ignore[assignment]
-    msg["Date"] = format_datetime(dt.datetime.now(dt.UTC))
-    msg["Message-ID"] = make_msgid("silu", domain=sender.split("@")[-1])
-    msg["Auto-Submitted"] = auto
-    msg["X-Auto-Response-Suppress"] = "All"
-    if in_reply_to:
-        msg["In-Reply-To"] = in_reply_to
-        msg["References"] = in_reply_to
-    body = MIMEMultipart("alternative")
-    body.attach(MIMEText(reply.text, "plain", "utf-8"))
-    body.attach(MIMEText(reply.html, "html", "utf-8"))
-    msg.attach(body)
+    Every reply has this one shape, so it is written directly (the stdlib's helpers encode the
+    headers): the ``email`` generators spent 1.5–3 ms a reply, most of the time it takes to
+    answer a form from a backlog. Every body part is UTF-8 base64, the subject an RFC 2047
+    word, an attachment's name RFC 2231 on the disposition (the standard) and an RFC 2047 word
+    on ``name`` (what Outlook and Foxmail read): 7-bit clean for any relay."""
+    mixed, alternative = (f"=_silu_{secrets.token_hex(12)}" for _ in range(2))
+    # one line each: a subject or message id carrying a line break would start a new header
+    subject, in_reply_to = " ".join(reply.subject.split()), " ".join((in_reply_to or "").split())
+    charset = "us-ascii" if subject.isascii() else "utf-8"
+    subject = Header(subject, charset, header_name="Subject").encode(linesep="\n")
+    headers = [
+        ("From", formataddr((firm_name, sender), charset="utf-8")),
+        ("To", reply.recipient),
+        ("Subject", subject),
+        ("Date", format_datetime(dt.datetime.now(dt.UTC))),
+        ("Message-ID", make_msgid("silu", domain=sender.split("@")[-1])),
+        ("Auto-Submitted", auto),
+        ("X-Auto-Response-Suppress", "All"),
+        *([("In-Reply-To", in_reply_to), ("References", in_reply_to)] if in_reply_to else []),
+        ("MIME-Version", "1.0"),
+        ("Content-Type", f'multipart/mixed; boundary="{mixed}"'),
+    ]
+    out = [f"{name}: {value}" for name, value in headers]
+    out += ["", f"--{mixed}", f'Content-Type: multipart/alternative; boundary="{alternative}"', ""]
+    for subtype, content in (("plain", reply.text), ("html", reply.html)):
+        out += [f"--{alternative}", *_base64_part(f'text/{subtype}; charset="utf-8"', None)]
+        out.append(_base64(content.encode("utf-8")))
+    out.append(f"--{alternative}--")
     for a in reply.attachments:
-        part = MIMEApplication(a.data, XLSX[1])
-        part.add_header("Content-Disposition", "attachment", filename=("utf-8", "", a.filename))
-        msg.attach(part)
-    return msg.as_bytes()
+        word = "=?utf-8?b?" + base64.b64encode(a.filename.encode("utf-8")).decode("ascii") + "?="
+        disposition = f"attachment; filename*=utf-8''{quote(a.filename, safe='')}"
+        out += [f"--{mixed}", *_base64_part(f'{XLSX[0]}/{XLSX[1]}; name="{word}"', disposition)]
+        out.append(_base64(a.data))
+    out += [f"--{mixed}--", ""]
+    return "\n".join(out).encode("ascii")
+
+
+def _base64_part(content_type: str, disposition: str | None) -> list[str]:
+    lines = [f"Content-Type: {content_type}", "Content-Transfer-Encoding: base64"]
+    if disposition:
+        lines.append(f"Content-Disposition: {disposition}")
+    return [*lines, ""]
+
+
+def _base64(data: bytes) -> str:
+    """Base64 in lines of 76 characters (RFC 2045), without the final newline."""
+    return base64.encodebytes(data).decode("ascii").rstrip("\n")

@@ -8,6 +8,7 @@ Golden files live in tests/golden/; after a deliberate wording change, regenerat
 from __future__ import annotations
 
 import email
+import email.header
 import io
 import os
 import re
@@ -275,3 +276,40 @@ def test_a_file_name_with_markup_is_shown_not_interpreted_in_the_html_reply(gw):
     assert "&lt;b&gt;x&lt;/b&gt;&amp;.pdf" in html
     assert "<b>x</b>" not in html
     assert "<b>x</b>&.pdf" in msg.get_body(("plain",)).get_content()
+
+
+def test_a_reply_reads_the_same_in_both_python_mail_apis_and_cannot_gain_headers():
+    """The mail is written directly (one fixed shape); it must parse cleanly, carry the
+    attachment byte for byte under its Chinese name (RFC 2231 and, for Outlook/Foxmail, an RFC
+    2047 ``name``), and a line break in a subject or message id never starts a new header."""
+    from silu_sheets.replies import Attachment, Reply, as_mail
+
+    data = fill_form("order", {"customer_code": "C001"})
+    raw = as_mail(
+        Reply(
+            SALES,
+            "已登记：销售报价单\nBcc: outsider@example.com",
+            "正文\n第二行",
+            "<p>正文</p>",
+            "confirmation",
+            attachments=[Attachment("order-销售订单.xlsx", data)],
+        ),
+        "forms@firm.test",
+        "示例贸易有限公司",
+        in_reply_to="<a@b>\r\nX-Injected: 1",
+    )
+    assert raw.isascii()
+    msg = email.message_from_bytes(raw, policy=policy.default)
+    assert not msg.defects and msg["Bcc"] is None and msg["X-Injected"] is None
+    assert msg["Subject"] == "已登记：销售报价单 Bcc: outsider@example.com"
+    assert msg["From"].addresses[0].display_name == "示例贸易有限公司"
+    assert msg.get_body(("plain",)).get_content() == "正文\n第二行"
+    assert msg.get_body(("html",)).get_content() == "<p>正文</p>"
+    [part] = msg.iter_attachments()
+    assert (part.get_filename(), part.get_content()) == ("order-销售订单.xlsx", data)
+    assert (
+        email.header.make_header(email.header.decode_header(part.get_param("name"))).__str__()
+        == "order-销售订单.xlsx"
+    )
+    legacy = email.message_from_bytes(raw)  # the compat32 parser many tools still use
+    assert [p.get_filename() for p in legacy.walk() if p.get_filename()] == ["order-销售订单.xlsx"]
