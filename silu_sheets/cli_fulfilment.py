@@ -10,7 +10,7 @@ import click
 from silu_sheets import firm as firm_folder
 from silu_sheets.ledger.store import Ledger
 from silu_sheets.roster import RosterError
-from silu_sheets.values import code_argument
+from silu_sheets.values import code_argument, docno_text
 
 
 def _folder(ctx: click.Context) -> firm_folder.FirmFolder:
@@ -45,9 +45,7 @@ def status(ctx: click.Context, docno: str, as_json: bool, viewer: str | None) ->
         prices, language = roster.sees_prices(person), person.language
     ledger = Ledger(folder.ledger_path)
     try:
-        found = document_status(
-            ledger.view, docno.strip().upper(), prices=prices, language=language
-        )
+        found = document_status(ledger.view, docno_text(docno), prices=prices, language=language)
     finally:
         ledger.close()
     if found is None:

@@ -278,6 +278,9 @@ def stock_report(view: LedgerView, warehouse: str | None = None) -> list[dict]:
 
 #: the words of ``render_status`` (zh, en)
 WORDS = {
+    "active": ("有效", "active"),
+    "cancelled": ("已作废", "cancelled"),
+    "revision": ("第 {} 版", "revision {}"),
     "customer": ("客户", "customer"),
     "decision": ("决定", "decision"),
     "contract": ("合同", "contract"),
@@ -334,9 +337,10 @@ def render_status(found: dict, language: str = "zh") -> str:
         return WORDS[key][i]
 
     sep = "：" if i == 0 else ": "
+    status = WORDS.get(found["status"], (found["status"],) * 2)[i]
     out = [
-        f"{found['docno']}  {found['title']['zh' if i == 0 else 'en']}  [{found['status']}]  "
-        f"rev {found['revision']}  {found['owner']}"
+        f"{found['docno']}  {found['title']['zh' if i == 0 else 'en']}  [{status}]  "
+        f"{w('revision').format(found['revision'])}  {found['owner']}"
     ]
     if found.get("customer_code"):
         out.append(f"{w('customer')} {found['customer_code']}")

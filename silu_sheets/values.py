@@ -176,8 +176,13 @@ def _choice(f: Field, raw: object) -> object:
     return Unreadable(P.CHOICE_UNKNOWN, {"value": clean_text(raw), "allowed": allowed})
 
 
+def docno_text(raw: object) -> str:
+    """A document number as typed (``ｓｎ-2026-00001``, ``sn_2026_00001``) in its one spelling."""
+    return normal_width(clean_text(raw)).upper().replace(" ", "").replace("_", "-")
+
+
 def _docno(f: Field, raw: object) -> object:
-    text = normal_width(clean_text(raw)).upper().replace(" ", "").replace("_", "-")
+    text = docno_text(raw)
     if DOCNO_PATTERN.match(text):
         return text
     return Unreadable(P.DOCNO_MALFORMED, {"value": clean_text(raw), "example": "INQ-2026-00042"})

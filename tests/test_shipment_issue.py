@@ -653,6 +653,10 @@ def test_status_of_contract_notice_and_order(send, con, firm, gw):
     assert "#1 P-M8: 150  已出库 130  未出库 20  (WH-A L2026-007 120; WH-A L2026-019 10)" in text
     text = run(main, ["--firm", str(firm.root), "status", sn, "--as", SALES_EN]).output
     assert "#1 P-M8: 150  issued 130  left 20  (WH-A L2026-007 120; WH-A L2026-019 10)" in text
+    assert text.startswith(f"{sn}  Shipment notice  [active]  revision 1  ")
+    typed = sn.lower().replace("-", "_").replace("sn", "ｓｎ")  # as a Chinese keyboard may type it
+    zh = run(main, ["--firm", str(firm.root), "status", typed]).output
+    assert zh.startswith(f"{sn}  销售发货单  [有效]  第 1 版  ")
     missing = run(main, ["--firm", str(firm.root), "status", "SN-2026-00999"])
     assert missing.exit_code == 1
 

@@ -9,8 +9,9 @@ sender's language and within the sender's role.
     MEMO topic         the company memo's standard answer (备忘录)
     NOTE text / NOTES  write to / read one's own notepad (个人记事本)
 
-Chinese words work too (帮助, 模板, 状态, 产品, 合同, 备忘, 记事, 记事本). Staff who may not see prices (the warehouse) never get one here either: every value
-under a price-like name is dropped before the answer is written.
+Chinese words work too (帮助, 模板, 状态, 产品, 合同, 备忘, 记事, 记事本). Staff who may not see
+prices (the warehouse) never get one here either: every value under a price-like name is dropped
+before the answer is written.
 """
 
 from __future__ import annotations
@@ -275,10 +276,11 @@ def _lookup(
 
 def _status(gw: Gateway, person: Staff, argument: str) -> Any:
     from silu_sheets.status import document_status, render_status
+    from silu_sheets.values import docno_text
 
     found = document_status(
         gw.ledger.view,
-        argument.strip().upper(),
+        docno_text(argument),
         prices=gw.roster.sees_prices(person),
         language=person.language,
     )
