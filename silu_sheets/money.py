@@ -231,7 +231,8 @@ def move(
     """Append one money movement (never updated, never deleted)."""
     from silu_sheets.ledger.store import now, to_json_value
 
-    writer.db.table("money_movements").insert(
+    writer.insert(
+        "money_movements",
         {
             "customer_code": customer_code,
             "currency": currency.upper(),
@@ -244,7 +245,7 @@ def move(
             "return_no": return_no,
             "moved_on": to_json_value(moved_on),
             "moved_at": now(),
-        }
+        },
     )
 
 

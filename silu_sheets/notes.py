@@ -19,10 +19,8 @@ def add_note(ledger: Ledger, owner: str, text: str) -> int:
     if not text:
         raise ValueError("a note needs some text")
     with ledger.transaction() as writer:
-        return int(
-            writer.db.table("notes")
-            .insert({"owner": owner.strip().lower(), "text": text, "written_at": now()})
-            .last_pk  # type: ignore[arg-type]
+        return writer.insert(
+            "notes", {"owner": owner.strip().lower(), "text": text, "written_at": now()}
         )
 
 
