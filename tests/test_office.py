@@ -23,7 +23,7 @@ from openpyxl import load_workbook
 from silu_sheets.api import fill_form
 from silu_sheets.kinds import KINDS
 from silu_sheets.pipeline import Gateway, ingest
-from silu_sheets.workbook import reader
+from silu_sheets.workbook import fill, reader
 from silu_sheets.workbook.template import ID_NAME, ID_SHEET, MARK
 
 pytestmark = pytest.mark.office
@@ -74,6 +74,15 @@ FORMS: dict[str, tuple[str, dict, list[dict]]] = {
             {},
             {},
             {"product_code": "P-M8", "quantity": "1,200", "unit_price": "5750.5", "note": "加急"},
+        ],
+    ),
+    # the pre-filled next form a confirmation carries (written by fill.filled, not openpyxl)
+    "prefilled_order": (
+        "order",
+        {"customer_code": "C001", "quote_no": "QUO-2026-00001", "currency": "CNY"},
+        [
+            {"product_code": "P-M8", "quantity": 5000, "unit_price": Decimal("1.15")},
+            {"product_code": "P-W10", "quantity": Decimal("20000.5"), "note": "加急 <急>"},
         ],
     ),
     "opening_stock": (
@@ -141,7 +150,11 @@ def resaved(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[bytes, 
     originals, out = base / "in", base / "out"
     originals.mkdir()
     for name, (kind, header, lines) in FORMS.items():
-        (originals / f"{name}.xlsx").write_bytes(fill_form(kind, header, lines))
+        if name.startswith("prefilled"):
+            data = fill.filled(KINDS[kind], header, lines)
+        else:
+            data = fill_form(kind, header, lines)
+        (originals / f"{name}.xlsx").write_bytes(data)
     done = convert("xlsx", sorted(originals.iterdir()), out)
     pairs = {}
     for name in FORMS:
@@ -193,6 +206,12 @@ def test_values_are_the_exact_ones_written(resaved):
     assert [(line["code"], line["lot_tracked"]) for line in products.lines] == [
         ("P-N1", True),
         ("00123", False),
+    ]
+    order = reader.read(resaved["prefilled_order"][1]).document
+    assert (order["customer_code"], order["quote_no"]) == ("C001", "QUO-2026-00001")
+    assert [(line["quantity"], line["unit_price"], line["note"]) for line in order.lines] == [
+        (Decimal(5000), Decimal("1.15"), None),
+        (Decimal("20000.5"), None, "加急 <急>"),
     ]
     stock = reader.read(resaved["opening_stock"][1]).document
     assert stock["as_of"] == dt.date(2026, 11, 2)

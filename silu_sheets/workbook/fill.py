@@ -3,7 +3,7 @@ rewriting the empty input cells of its sheet XML.
 
 openpyxl needs ~80 ms to build, style and save a form; a confirmation carries one on every
 accepted form, so the mail gateway would spend most of its time there. Filling the cached
-blank takes ~2 ms and gives the same workbook: same styles, validations, protection and
+blank takes ~0.3 ms and gives the same workbook: same styles, validations, protection and
 hidden identification, only the values differ.
 """
 
@@ -14,6 +14,7 @@ import io
 import re
 import zipfile
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -33,12 +34,35 @@ def blank(kind: Kind) -> bytes:
     return template.to_bytes(template.build(kind))
 
 
+@dataclass(frozen=True)
+class _Blank:
+    """A kind's blank, taken apart once: every part but the sheet already zipped, and the
+    sheet's XML cut at its empty input cells, so a copy only writes its own values."""
+
+    others: bytes  # a zip of every part except the sheet
+    sheet: zipfile.ZipInfo
+    pieces: tuple[str, ...]  # the sheet's XML; each empty input cell a piece of its own
+    cells: Mapping[str, tuple[int, str]]  # coordinate -> (its piece, its style)
+
+
 @cache
-def _parts(kind: Kind) -> tuple[tuple[tuple[zipfile.ZipInfo, bytes], ...], str]:
-    """The blank's parts, unpacked once: (entry, data) in order, and the sheet's XML."""
+def _blank(kind: Kind) -> _Blank:
     source = zipfile.ZipFile(io.BytesIO(blank(kind)))
-    parts = tuple((item, source.read(item.filename)) for item in source.infolist())
-    return parts, source.read(SHEET_PART).decode("utf-8")
+    others = io.BytesIO()
+    with zipfile.ZipFile(others, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            if item.filename != SHEET_PART:
+                target.writestr(item, source.read(item))
+    pieces: list[str] = []
+    cells: dict[str, tuple[int, str]] = {}
+    xml, at = source.read(SHEET_PART).decode("utf-8"), 0
+    for empty in EMPTY_CELL.finditer(xml):
+        pieces.append(xml[at : empty.start()])
+        cells[empty[1]] = (len(pieces), empty[2])
+        pieces.append(empty[0])
+        at = empty.end()
+    pieces.append(xml[at:])
+    return _Blank(others.getvalue(), source.getinfo(SHEET_PART), tuple(pieces), cells)
 
 
 def cell_xml(coordinate: str, style: str, value: Any) -> str:
@@ -68,12 +92,12 @@ def filled(
             for key, value in line.items():
                 if key in layout.line_columns and value not in (None, ""):
                     values[layout.line_cell(key, layout.first_line_row + offset)] = value
-    parts, sheet = _parts(kind)
-    sheet = EMPTY_CELL.sub(
-        lambda m: cell_xml(m[1], m[2], values[m[1]]) if m[1] in values else m[0], sheet
-    )
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for item, data in parts:
-            target.writestr(item, sheet.encode("utf-8") if item.filename == SHEET_PART else data)
+    form = _blank(kind)
+    pieces = list(form.pieces)
+    for coordinate, value in values.items():
+        piece, style = form.cells[coordinate]
+        pieces[piece] = cell_xml(coordinate, style, value)
+    out = io.BytesIO(form.others)
+    with zipfile.ZipFile(out, "a", zipfile.ZIP_DEFLATED, compresslevel=1) as target:
+        target.writestr(form.sheet, "".join(pieces).encode("utf-8"))
     return out.getvalue()
