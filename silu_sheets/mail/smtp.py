@@ -291,15 +291,14 @@ class Connection:
 
     def _open(self) -> smtplib.SMTP:
         s = self.settings
-        context = tls_context(s.ca_file)
         if s.security == "tls":
             client: smtplib.SMTP = smtplib.SMTP_SSL(
-                s.host, s.port, timeout=s.timeout, context=context
+                s.host, s.port, timeout=s.timeout, context=tls_context(s.ca_file)
             )
         else:
             client = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
             if s.security == "starttls":
-                client.starttls(context=context)
+                client.starttls(context=tls_context(s.ca_file))
         if s.user:
             client.login(s.user, s.password())
         return client

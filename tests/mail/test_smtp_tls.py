@@ -94,3 +94,27 @@ def test_replies_go_out_over_tls_with_auth(
     )
     assert SMTP_PASSWORD not in stored and SMTP_PASSWORD not in caplog.text
     assert SMTP_PASSWORD.encode() not in reply.as_bytes()
+
+
+def test_a_renewed_firm_ca_is_trusted_without_a_restart(tmp_path) -> None:
+    """The TLS context is built once per CA file, and again when the file changes."""
+    import os
+    import shutil
+
+    from silu_sheets.mail.settings import tls_context
+
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+    first, _ = testing.self_signed_certificate(tmp_path / "a")
+    renewed, _ = testing.self_signed_certificate(tmp_path / "b")
+    ca_file = tmp_path / "firm-ca.pem"
+    shutil.copy(first, ca_file)
+    context = tls_context(str(ca_file))
+    assert tls_context(str(ca_file)) is context
+    serials = {c["serialNumber"] for c in context.get_ca_certs()}
+
+    shutil.copy(renewed, ca_file)
+    os.utime(ca_file, ns=(0, os.stat(ca_file).st_mtime_ns + 1_000_000))
+    again = tls_context(str(ca_file))
+    assert again is not context
+    assert {c["serialNumber"] for c in again.get_ca_certs()} != serials
