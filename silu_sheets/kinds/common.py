@@ -122,12 +122,12 @@ def same_customer(doc: Document, linked: dict | None, field_key: str) -> list[Pr
 def products_known(
     doc: Document, ledger: LedgerView, column: str = "product_code"
 ) -> list[Problem]:
-    found = []
-    for line in doc.lines:
-        code = line[column]
-        if code and ledger.product(code) is None:
-            found.append(doc.problem(PRODUCT_UNKNOWN, column, line, code=code))
-    return found
+    known = ledger.product_codes({line[column] for line in doc.lines if line[column]})
+    return [
+        doc.problem(PRODUCT_UNKNOWN, column, line, code=line[column])
+        for line in doc.lines
+        if line[column] and line[column] not in known
+    ]
 
 
 def not_before(doc: Document, later: str, earlier: str) -> list[Problem]:

@@ -197,6 +197,17 @@ class LedgerView:
     def product(self, code: str) -> dict | None:
         return self._one("SELECT * FROM products WHERE code = ?", [code])
 
+    def product_codes(self, codes: set[str]) -> set[str]:
+        """Which of ``codes`` are products: one query for a form's lines, not one per line."""
+        found: set[str] = set()
+        listed = sorted(codes)
+        for at in range(0, len(listed), 500):  # SQLite's bound-parameter limit is far above
+            chunk = listed[at : at + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(f"SELECT code FROM products WHERE code IN ({marks})", chunk)
+            found.update(r[0] for r in rows)
+        return found
+
     def warehouse(self, code: str) -> dict | None:
         return self._one("SELECT * FROM warehouses WHERE code = ?", [code])
 

@@ -15,6 +15,7 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from python_calamine import CalamineWorkbook
@@ -52,10 +53,17 @@ def column_index(letters: str) -> int:
     return n - 1
 
 
-def cell_at(grid: Grid, coordinate: str) -> Any:
+@cache
+def position(coordinate: str) -> tuple[int, int]:
+    """``"B3"`` → (2, 1): row and column from 0. A form has a few hundred cells; each is worked
+    out once."""
     match = re.fullmatch(r"([A-Z]+)(\d+)", coordinate)
     assert match, coordinate
-    row, col = int(match[2]) - 1, column_index(match[1])
+    return int(match[2]) - 1, column_index(match[1])
+
+
+def cell_at(grid: Grid, coordinate: str) -> Any:
+    row, col = position(coordinate)
     if row < len(grid) and col < len(grid[row]):
         return grid[row][col]
     return None
