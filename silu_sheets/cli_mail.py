@@ -55,6 +55,8 @@ def _print_report(report) -> None:
         f"{len(report.handled)} mail(s) handled, {len(report.outcomes)} form(s); "
         f"{len(s.sent)} reply(ies) sent, {len(s.retrying)} to retry, {len(s.failed)} failed"
     )
+    if s.waiting:
+        click.echo(f"replies not sent: {s.waiting}", err=True)
 
 
 @click.command()
@@ -93,7 +95,7 @@ def serve(ctx: click.Context, verbose: bool) -> None:
         signal.signal(sig, lambda *_: stop.set())
 
     def on_cycle(report) -> None:
-        if report.handled or report.sent.sent or report.sent.failed:
+        if report.handled or report.sent.sent or report.sent.failed or report.sent.waiting:
             _print_report(report)
 
     try:
@@ -117,3 +119,5 @@ def send(ctx: click.Context, verbose: bool) -> None:
     click.echo(
         f"{len(report.sent)} sent, {len(report.retrying)} to retry later, {len(report.failed)} failed"
     )
+    if report.waiting:
+        click.echo(f"replies not sent: {report.waiting}", err=True)

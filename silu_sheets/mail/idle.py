@@ -113,6 +113,7 @@ def _cycle(
     if sender is not None:
         for name in ("sent", "retrying", "failed"):
             getattr(report.sent, name)[:0] = getattr(sender.report, name)
+        report.sent.waiting = report.sent.waiting or sender.report.waiting
     return report
 
 
@@ -145,6 +146,9 @@ class BackgroundSender:
                 self.report.sent += r.sent
                 self.report.retrying += r.retrying
                 self.report.failed += r.failed
+                if r.waiting:  # a setting only the administrator can fix: the final send says it
+                    self.report.waiting = r.waiting
+                    return
                 if r.retrying or not r.sent:
                     self.done.wait(0.05)
         except Exception:  # noqa: BLE001 - the final send in the main thread picks up the rest

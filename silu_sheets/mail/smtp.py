@@ -27,6 +27,7 @@ import smtplib
 from dataclasses import dataclass, field
 
 from silu_sheets.document import Staff
+from silu_sheets.firm import FirmError
 from silu_sheets.ledger.store import now
 from silu_sheets.mail import maildir
 from silu_sheets.mail.settings import MailSettings, SmtpSettings, tls_context
@@ -55,6 +56,8 @@ class SendReport:
     sent: list[int] = field(default_factory=list)
     retrying: list[int] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
+    #: why nothing could be tried (a setting only the administrator can fix); replies wait
+    waiting: str = ""
 
 
 def _due(gw: Gateway, limit: int) -> list[tuple]:
@@ -73,6 +76,13 @@ def send_queued(gw: Gateway, settings: MailSettings, limit: int = 10_000) -> Sen
     """Send every reply that is due; returns what happened to each."""
     report = SendReport()
     _unclaim_stale(gw)
+    if settings.smtp is not None:
+        try:
+            settings.smtp.password()
+        except FirmError as exc:  # no attempt spent: sending cannot work until it is set
+            report.waiting = f"{exc}; the replies wait in the outbox until it is set"
+            log.error("not sending: %s", report.waiting)
+            return report
     rows = _due(gw, limit)
     if not rows:
         return report

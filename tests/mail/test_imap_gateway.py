@@ -496,3 +496,35 @@ def test_silu_ingest_in_a_firm_with_smtp_answers_by_mail(
     [reply] = mail_firm.inbox(SALES, count=1)
     assert "INQ-" in reply["Subject"]
     assert not list(mail_firm.folder.outbox_dir.glob("*.eml"))
+
+
+def test_an_unset_smtp_password_keeps_replies_waiting_and_tells_the_administrator(
+    mail_firm: MailFirm, quiet_masters, monkeypatch, caplog
+) -> None:
+    """A password variable missing from the environment is the administrator's to fix:
+    the forms are recorded, no reply is claimed or spends an attempt, and the run says
+    which variable to set. Once it is set, every reply goes out."""
+    from silu_sheets.mail.smtp import send_queued
+
+    monkeypatch.delenv("SILU_TEST_NEVER_SET", raising=False)
+    working = mail_firm.settings
+    assert working.smtp is not None
+    mail_firm.settings = replace(
+        working, smtp=replace(working.smtp, user=FORMS, password_env="SILU_TEST_NEVER_SET")
+    )
+    for n in range(2):
+        mail_firm.deliver(eml.with_form(SALES, FORMS, inquiry(quantity=20 + n), f"{n}.xlsx"))
+
+    report = mail_firm.poll()
+
+    assert [o.accepted for o in report.outcomes] == [True, True]
+    assert report.sent.sent == report.sent.retrying == report.sent.failed == []
+    assert "SILU_TEST_NEVER_SET" in report.sent.waiting
+    assert "SILU_TEST_NEVER_SET" in caplog.text
+    rows = mail_firm.gw.ledger.db.execute(
+        "SELECT status, attempts FROM outbox WHERE id > ? ORDER BY id", [mail_firm.baseline_outbox]
+    ).fetchall()
+    assert rows == [("queued", 0), ("queued", 0)]
+    # the test relay takes mail without AUTH: the administrator's fix, in effect
+    assert len(send_queued(mail_firm.gw, working).sent) == 2
+    assert len(mail_firm.inbox(SALES, count=2)) == 2
