@@ -315,6 +315,10 @@ WORDS = {
     "refunded": ("已退款", "refunded"),
     "refund_due": ("待退款", "refund due"),
     "referred_by": ("被引用", "referred by"),
+    # an inquiry's state (won and lost read as the follow-up's results do)
+    "inquiry:open": ("跟进中", "open"),
+    "inquiry:won": ("成交", "won"),
+    "inquiry:lost": ("失败", "lost"),
     # money movements (ledger table money_movements): what moved, and on which account
     "receipt_applied": ("收款核销", "payment applied"),
     "receipt_to_balance": ("收款转结余", "payment into the balance"),
@@ -344,14 +348,18 @@ def render_status(found: dict, language: str = "zh") -> str:
     ]
     if found.get("customer_code"):
         out.append(f"{w('customer')} {found['customer_code']}")
-    for key in ("decision", "contract", "order_no", "contract_no", "notice_no", "return_no"):
+    if found.get("decision"):  # an order's: the words its form shows
+        choice = KINDS["order"].field("decision").choice(found["decision"])
+        shown = (choice.zh if i == 0 else choice.en) if choice else found["decision"]
+        out.append(f"{w('decision')}{sep}{shown}")
+    for key in ("contract", "order_no", "contract_no", "notice_no", "return_no"):
         if found.get(key):
             out.append(f"{w(key)}{sep}{found[key]}")
     if found.get("valid_until"):
         out.append(f"{w('valid_until')}{sep}{found['valid_until']}")
     if "state" in found:
         out.append(
-            f"{w('state')}{sep}{found['state'].get('status')}  "
+            f"{w('state')}{sep}{w('inquiry:' + found['state'].get('status', 'open'))}  "
             f"{w('next_follow_up')}{sep}{found['state'].get('next_follow_up') or '-'}"
         )
         for key in ("follow_ups", "quotes", "samples"):

@@ -23,6 +23,7 @@ from conftest import (
 
 from silu_sheets import firm as firm_folder
 from silu_sheets.kinds import KINDS
+from silu_sheets.status import document_status, render_status
 
 NOT_DATA = {"sources", "rejections", "outbox", "schema_migrations"}
 
@@ -466,12 +467,16 @@ def test_cancelling_the_closing_follow_up_reopens_the_inquiry(send, gw, inquiry)
     form = follow_up_form(inquiry, result="lost", close_reason="价格太高")
     closing = send("follow_up", form)
     assert gw.ledger.view.inquiry_state(inquiry)["status"] == "lost"
+    shown = render_status(document_status(gw.ledger.view, inquiry), "zh").splitlines()
+    assert [line.split("  ")[0] for line in shown if line.startswith("状态")] == ["状态：失败"]
     undo = send(
         "follow_up",
         {**form, "docno": closing.docno, "action": "作废", "cancel_reason": "客户回心转意"},
     )
     assert undo.accepted, undo.as_dict("en")
     assert gw.ledger.view.inquiry_state(inquiry)["status"] == "open"
+    shown = render_status(document_status(gw.ledger.view, inquiry), "en").splitlines()
+    assert [line.split("  ")[0] for line in shown if line.startswith("state")] == ["state: open"]
     assert send("follow_up", follow_up_form(inquiry, follow_up_date="2026-11-24")).accepted
 
 

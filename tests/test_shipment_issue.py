@@ -649,6 +649,10 @@ def test_status_of_contract_notice_and_order(send, con, firm, gw):
     order_no = found["refers_to"] and gw.ledger.view.document(con)["header"]["order_no"]
     found = json.loads(run(main, ["--firm", str(firm.root), "status", order_no, "--json"]).output)
     assert (found["decision"], found["contract"]) == ("accepted", con)
+    order_zh = run(main, ["--firm", str(firm.root), "status", order_no]).output
+    assert "决定：接受" in order_zh.splitlines()
+    order_en = run(main, ["--firm", str(firm.root), "status", order_no, "--as", SALES_EN]).output
+    assert "decision: accepted" in order_en.splitlines()
     text = run(main, ["--firm", str(firm.root), "status", sn]).output
     assert "#1 P-M8: 150  已出库 130  未出库 20  (WH-A L2026-007 120; WH-A L2026-019 10)" in text
     text = run(main, ["--firm", str(firm.root), "status", sn, "--as", SALES_EN]).output
