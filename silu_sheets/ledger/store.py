@@ -1,4 +1,5 @@
-"""Reading and writing the ledger (one SQLite file, WAL, through sqlite-utils).
+"""Reading and writing the ledger (one SQLite file, WAL). sqlite-utils opens it and shapes its
+tables (``schema``); a form's rows are written with prepared SQL (``LedgerWriter.insert``).
 
 ``LedgerView`` is the read side the rules see; ``LedgerWriter`` records one form inside one
 transaction (``Ledger.transaction``): its revision, the kind's table rows, the links, stock
