@@ -140,9 +140,10 @@ class BackgroundSender:
 
     def _run(self) -> None:
         own = Gateway.open(self.firm)
+        session = smtp.Session()
         try:
             while not self.done.is_set():
-                r = smtp.send_queued(own, self.settings, limit=20)
+                r = smtp.send_queued(own, self.settings, limit=20, session=session)
                 self.report.sent += r.sent
                 self.report.retrying += r.retrying
                 self.report.failed += r.failed
@@ -150,10 +151,12 @@ class BackgroundSender:
                     self.report.waiting = r.waiting
                     return
                 if r.retrying or not r.sent:
+                    session.close()  # kept only while batches come back to back
                     self.done.wait(0.05)
         except Exception:  # noqa: BLE001 - the final send in the main thread picks up the rest
             log.exception("background sender stopped")
         finally:
+            session.close()
             own.ledger.close()
 
     def finish(self) -> None:

@@ -72,8 +72,25 @@ def now_precise() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
 
 
-def send_queued(gw: Gateway, settings: MailSettings, limit: int = 10_000) -> SendReport:
-    """Send every reply that is due; returns what happened to each."""
+class Session:
+    """An SMTP session kept open from one ``send_queued`` call to the next, for a worker that
+    sends batch after batch (the backlog's background sender): one connection, handshake and
+    login instead of one per batch. Its owner closes it when the batches stop coming."""
+
+    def __init__(self) -> None:
+        self.connection: Connection | None = None
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+
+
+def send_queued(
+    gw: Gateway, settings: MailSettings, limit: int = 10_000, session: Session | None = None
+) -> SendReport:
+    """Send every reply that is due; returns what happened to each. Over ``session`` when
+    given (left open), else over a connection of its own."""
     report = SendReport()
     _unclaim_stale(gw)
     if settings.smtp is not None:
@@ -89,7 +106,7 @@ def send_queued(gw: Gateway, settings: MailSettings, limit: int = 10_000) -> Sen
     # claimed all at once: one write, not one per reply, beside a pass that is writing forms
     claimed = _claim(gw, [row[0] for row in rows])
     rows = [row for row in rows if row[0] in claimed]  # others are another worker's
-    connection: Connection | None = None
+    smtp = session or Session()
     try:
         for id_, recipient, purpose, data, attempts in rows:
             claimed.discard(id_)
@@ -112,13 +129,11 @@ def send_queued(gw: Gateway, settings: MailSettings, limit: int = 10_000) -> Sen
                             f"cannot write to {settings.sent_dir}: {exc}", connection=True
                         ) from exc
                 else:
-                    if connection is None:
-                        connection = Connection(settings.smtp)
-                    connection.send(gw.firm.firm.mailbox, recipient, data)
+                    if smtp.connection is None:
+                        smtp.connection = Connection(settings.smtp)
+                    smtp.connection.send(gw.firm.firm.mailbox, recipient, data)
             except TemporaryFailure as exc:
-                if connection is not None:
-                    connection.close()
-                    connection = None
+                smtp.close()
                 _retry(gw, settings.smtp, id_, recipient, purpose, attempts, str(exc), report)
                 if exc.connection:
                     break
@@ -133,8 +148,8 @@ def send_queued(gw: Gateway, settings: MailSettings, limit: int = 10_000) -> Sen
                 )
             report.sent.append(id_)
     finally:
-        if connection is not None:
-            connection.close()
+        if session is None:
+            smtp.close()
         if claimed:  # left unsent when the connection broke: queued again, due as they were
             _unclaim(gw, claimed)
     return report
@@ -175,6 +190,9 @@ def _unclaim_stale(gw: Gateway) -> None:
     """A worker that died between claim and result leaves ``sending`` rows: queue them again
     (the one case where a reply may arrive twice, rather than never)."""
     before = (dt.datetime.now(dt.UTC) - STALE_CLAIM).isoformat(timespec="milliseconds")
+    stale = "SELECT 1 FROM outbox WHERE status = 'sending' AND next_attempt_at < ? LIMIT 1"
+    if not gw.ledger.db.execute(stale, [before]).fetchone():
+        return  # the usual case, found without taking the write lock from a pass recording forms
     with gw.ledger.transaction() as writer:
         cursor = writer.db.execute(
             "UPDATE outbox SET status = 'queued' WHERE status = 'sending' AND next_attempt_at < ?",

@@ -204,6 +204,7 @@ class RelayHandler:
         self.stall_seconds = 0.0
         self.accepted: list[tuple[list[str], bytes]] = []
         self.refused: list[tuple[list[str], str]] = []
+        self.sessions = 0  # EHLO greetings: one per SMTP session (two with STARTTLS)
         self.lock = threading.Lock()
         self.relay_lock = threading.Lock()
         self._lmtp: smtplib.LMTP | None = None
@@ -213,6 +214,13 @@ class RelayHandler:
             self.temporary_failures, self.permanent, self.stall_seconds = 0, False, 0.0
             self.accepted.clear()
             self.refused.clear()
+            self.sessions = 0
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses) -> list[str]:
+        session.host_name = hostname  # what aiosmtpd does itself when no handler takes EHLO
+        with self.lock:
+            self.sessions += 1
+        return responses
 
     async def handle_DATA(self, server, session, envelope) -> str:
         if self.stall_seconds:

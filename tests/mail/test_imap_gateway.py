@@ -528,3 +528,27 @@ def test_an_unset_smtp_password_keeps_replies_waiting_and_tells_the_administrato
     # the test relay takes mail without AUTH: the administrator's fix, in effect
     assert len(send_queued(mail_firm.gw, working).sent) == 2
     assert len(mail_firm.inbox(SALES, count=2)) == 2
+
+
+def test_a_kept_session_sends_batch_after_batch_over_one_connection(
+    mail_firm: MailFirm, quiet_masters
+) -> None:
+    """The backlog's background sender keeps its SMTP session between batches; a plain
+    ``send_queued`` opens and closes its own."""
+    from silu_sheets.mail.smtp import Session, send_queued
+    from silu_sheets.pipeline import ingest
+
+    relay = mail_firm.servers.relay
+    for n in range(5):
+        assert ingest(mail_firm.gw, inquiry(quantity=30 + n), f"{n}.xlsx", SALES).accepted
+    relay.reset()
+    session = Session()
+    try:
+        batches = [send_queued(mail_firm.gw, mail_firm.settings, 2, session) for _ in range(2)]
+    finally:
+        session.close()
+    assert [len(b.sent) for b in batches] == [2, 2]
+    assert relay.sessions == 1
+    assert len(send_queued(mail_firm.gw, mail_firm.settings).sent) == 1
+    assert relay.sessions == 2
+    assert len(mail_firm.inbox(SALES, count=5)) == 5
