@@ -125,8 +125,9 @@ class BackgroundSender:
     """Sends due replies from its own ledger connection while the pass records forms: with a
     real (remote) SMTP server most of a send is waiting, which a thread overlaps with the pass.
     (Measured on loopback, where the server is as fast as the pass, it gains little; a process
-    of its own gained nothing on 2 CPUs shared with Dovecot.) Rows are claimed
-    in one write (smtp._claim), so it and the final send never collide."""
+    of its own gained nothing on 2 CPUs shared with Dovecot.) Its SMTP session is kept while
+    batches come back to back. Rows are claimed in one write (smtp._claim), so it and the final
+    send never collide."""
 
     def __init__(self, gw: Gateway, settings: MailSettings):
         self.firm = gw.firm
