@@ -44,6 +44,9 @@ class Choice:
         """The text offered in the dropdown; the reader accepts it, the key, zh or en alone."""
         return f"{self.zh} {self.en}"
 
+    def label(self, language: str) -> str:
+        return self.zh if language == "zh" else self.en
+
 
 @dataclass(frozen=True)
 class Field:

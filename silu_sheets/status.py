@@ -315,10 +315,7 @@ WORDS = {
     "refunded": ("已退款", "refunded"),
     "refund_due": ("待退款", "refund due"),
     "referred_by": ("被引用", "referred by"),
-    # an inquiry's state (won and lost read as the follow-up's results do)
-    "inquiry:open": ("跟进中", "open"),
-    "inquiry:won": ("成交", "won"),
-    "inquiry:lost": ("失败", "lost"),
+    "open": ("跟进中", "open"),  # an inquiry no follow-up has closed (won, lost: its result)
     # money movements (ledger table money_movements): what moved, and on which account
     "receipt_applied": ("收款核销", "payment applied"),
     "receipt_to_balance": ("收款转结余", "payment into the balance"),
@@ -340,6 +337,11 @@ def render_status(found: dict, language: str = "zh") -> str:
     def w(key: str) -> str:
         return WORDS[key][i]
 
+    def chosen(kind: str, field: str, key: str) -> str:
+        """A stored choice in the words its form offers."""
+        choice = KINDS[kind].field(field).choice(key)
+        return choice.label(language) if choice else key
+
     sep = "：" if i == 0 else ": "
     status = WORDS.get(found["status"], (found["status"],) * 2)[i]
     out = [
@@ -348,18 +350,18 @@ def render_status(found: dict, language: str = "zh") -> str:
     ]
     if found.get("customer_code"):
         out.append(f"{w('customer')} {found['customer_code']}")
-    if found.get("decision"):  # an order's: the words its form shows
-        choice = KINDS["order"].field("decision").choice(found["decision"])
-        shown = (choice.zh if i == 0 else choice.en) if choice else found["decision"]
-        out.append(f"{w('decision')}{sep}{shown}")
+    if found.get("decision"):
+        out.append(f"{w('decision')}{sep}{chosen('order', 'decision', found['decision'])}")
     for key in ("contract", "order_no", "contract_no", "notice_no", "return_no"):
         if found.get(key):
             out.append(f"{w(key)}{sep}{found[key]}")
     if found.get("valid_until"):
         out.append(f"{w('valid_until')}{sep}{found['valid_until']}")
     if "state" in found:
+        state = found["state"].get("status", "open")
+        shown = w("open") if state == "open" else chosen("follow_up", "result", state)
         out.append(
-            f"{w('state')}{sep}{w('inquiry:' + found['state'].get('status', 'open'))}  "
+            f"{w('state')}{sep}{shown}  "
             f"{w('next_follow_up')}{sep}{found['state'].get('next_follow_up') or '-'}"
         )
         for key in ("follow_ups", "quotes", "samples"):

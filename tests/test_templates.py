@@ -222,3 +222,40 @@ def test_describe_matches_the_template(key: str, described: dict[str, dict]):
         assert c["labels"]["zh"] in ws[f"{c['column']}{table['header_row']}"].value, (key, c["key"])
         for row in (table["first_data_row"], table["first_data_row"] + table["max_rows"] - 1):
             assert ws[f"{c['column']}{row}"].protection.locked is False, (key, c["key"], row)
+
+
+@pytest.mark.parametrize("key", sorted(KINDS))
+def test_every_input_cell_can_be_pre_filled(key: str):
+    """A confirmation's next form is filled by rewriting the blank's empty input cells
+    (``fill.filled``): every header cell and every line cell must be one of them, and what is
+    written there reads back."""
+    import io
+
+    from python_calamine import CalamineWorkbook
+
+    from silu_sheets.workbook import fill
+    from silu_sheets.workbook.reader import cell_at
+
+    kind = KINDS[key]
+    layout = kind.layout
+    header = {k: f"h-{k}" for k in layout.header_cells}
+    lines = (
+        [{c.key: f"l{n}-{c.key}" for c in kind.lines.columns} for n in range(kind.lines.max_rows)]
+        if kind.lines
+        else []
+    )
+    data = fill.filled(kind, header, lines)
+    grid = (
+        CalamineWorkbook.from_filelike(io.BytesIO(data))
+        .get_sheet_by_name(kind.sheet)
+        .to_python(skip_empty_area=False)
+    )
+    for k, coordinate in layout.header_cells.items():
+        assert cell_at(grid, coordinate) == f"h-{k}", coordinate
+    if lines:
+        last = layout.first_line_row + kind.lines.max_rows - 1
+        for c in kind.lines.columns:
+            assert (
+                cell_at(grid, layout.line_cell(c.key, last))
+                == f"l{kind.lines.max_rows - 1}-{c.key}"
+            )

@@ -308,9 +308,7 @@ def more_replies(
         "person": person.name,
         "docno": docno,
         "decided_by": ctx.sender.name,
-        "decision": (choice_.zh if language == "zh" else choice_.en)
-        if choice_
-        else doc["decision"],
+        "decision": choice_.label(language) if choice_ else doc["decision"],
         "reason": doc["decline_reason"] if doc["decision"] == "declined" else "",
         "customer": " ".join(x for x in (doc["customer_code"], customer.get("name")) if x),
         "attached": bool(attachments),

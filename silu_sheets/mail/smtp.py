@@ -106,7 +106,7 @@ def send_queued(
     # claimed all at once: one write, not one per reply, beside a pass that is writing forms
     claimed = _claim(gw, [row[0] for row in rows])
     rows = [row for row in rows if row[0] in claimed]  # others are another worker's
-    smtp = session or Session()
+    kept = session or Session()
     try:
         for id_, recipient, purpose, data, attempts in rows:
             claimed.discard(id_)
@@ -129,11 +129,11 @@ def send_queued(
                             f"cannot write to {settings.sent_dir}: {exc}", connection=True
                         ) from exc
                 else:
-                    if smtp.connection is None:
-                        smtp.connection = Connection(settings.smtp)
-                    smtp.connection.send(gw.firm.firm.mailbox, recipient, data)
+                    if kept.connection is None:
+                        kept.connection = Connection(settings.smtp)
+                    kept.connection.send(gw.firm.firm.mailbox, recipient, data)
             except TemporaryFailure as exc:
-                smtp.close()
+                kept.close()
                 _retry(gw, settings.smtp, id_, recipient, purpose, attempts, str(exc), report)
                 if exc.connection:
                     break
@@ -149,7 +149,7 @@ def send_queued(
             report.sent.append(id_)
     finally:
         if session is None:
-            smtp.close()
+            kept.close()
         if claimed:  # left unsent when the connection broke: queued again, due as they were
             _unclaim(gw, claimed)
     return report
