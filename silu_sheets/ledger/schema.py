@@ -222,6 +222,22 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         CREATE INDEX IF NOT EXISTS sources_by_sha ON sources (attachment_sha256, sender);
         """,
     ),
+    (
+        6,
+        "periodic runs",
+        # version 5 is the open items' table (built beside this one); versions apply by number
+        """
+        CREATE TABLE periodic_runs (          -- mail on a timetable, once per job, person, period
+            job TEXT NOT NULL,                -- digest, report, …
+            person TEXT NOT NULL,             -- the roster address it went to
+            period TEXT NOT NULL,             -- 2026-11-29, 2026-W48, 2026-11
+            outcome TEXT NOT NULL,            -- sent, nothing (nothing was due)
+            outbox_id INTEGER REFERENCES outbox(id),
+            ran_at TEXT NOT NULL,
+            PRIMARY KEY (job, person, period)
+        );
+        """,
+    ),
 ]
 
 #: SQLite column type per field type; decimals as text so they stay exact.
