@@ -371,6 +371,8 @@ def replacement_notices(view: LedgerView, return_no: str) -> list[str]:
 def return_state(view: LedgerView, return_no: str) -> dict | None:
     """A return's progress: per line returned / received; money requested, agreed, credited,
     refunded, still to refund; and whether a replacement is still owed (an open obligation)."""
+    from silu_sheets.open_items import remaining_by_line
+
     header = view._one("SELECT * FROM sales_return WHERE docno = ?", [return_no])
     if header is None:
         return None
@@ -410,20 +412,19 @@ def return_state(view: LedgerView, return_no: str) -> dict | None:
         "refund_due": refundable(view, return_no),
         "lines": lines,
         "replaced_by": replaced_by,
-        "replacement_open": header["status"] == "active"
-        and header["goods_disposition"] == "replace"
-        and not replaced_by,
+        # what is still to be replaced is an open item (silu_sheets/open_items.py)
+        "replacement_open": bool(remaining_by_line(view, return_no, "replacement_owed")),
+        "to_receive": remaining_by_line(view, return_no, "return_to_receive"),
     }
 
 
 def open_replacements(view: LedgerView) -> list[dict]:
-    """Returns whose goods are to be replaced and that no active notice names yet."""
-    rows = view._all(
-        "SELECT r.docno FROM documents d JOIN sales_return r ON r.docno = d.docno "
-        "WHERE d.kind = 'sales_return' AND d.status = 'active' AND r.goods_disposition = 'replace' ORDER BY r.docno"
-    )
-    states = [return_state(view, r["docno"]) for r in rows]
-    return [s for s in states if s and s["replacement_open"]]
+    """Returns with goods still to be replaced (open items ``replacement_owed``)."""
+    from silu_sheets.open_items import open_items
+
+    owed = sorted({i.docno for i in open_items(view, obligations=["replacement_owed"])})
+    states = [return_state(view, docno) for docno in owed]
+    return [s for s in states if s]
 
 
 # --- statement ---------------------------------------------------------------------------------

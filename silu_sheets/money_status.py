@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 def _sales_return(view: LedgerView, doc: dict, prices: bool) -> dict:
     state = money.return_state(view, doc["docno"]) or {}
+    to_receive = state.get("to_receive", {})
     found: dict[str, Any] = {
         "notice_no": state.get("notice_no"),
         "goods_disposition": state.get("goods_disposition"),
@@ -26,7 +27,7 @@ def _sales_return(view: LedgerView, doc: dict, prices: bool) -> dict:
                 "product_code": x["product_code"],
                 "quantity": show(x["quantity"]),
                 "received": show(x["received"]),
-                "left": show(x["quantity"] - x["received"]),
+                "left": show(to_receive.get(int(x["line_no"]), 0)),
             }
             for x in state.get("lines", [])
         ],

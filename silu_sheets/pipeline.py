@@ -14,6 +14,7 @@ import logging
 import traceback
 from dataclasses import dataclass, field
 
+from silu_sheets import open_items
 from silu_sheets import problems as P
 from silu_sheets.declare import Kind
 from silu_sheets.document import Context, Document, Line, Staff
@@ -122,7 +123,7 @@ class Gateway:
 
     @classmethod
     def open(cls, firm: FirmFolder) -> Gateway:
-        return cls(firm, firm.roster(), Ledger(firm.ledger_path))
+        return cls(firm, firm.roster(), Ledger(firm.ledger_path, firm.firm.currency))
 
 
 def ingest(
@@ -264,11 +265,14 @@ def _record(
             module.book(doc, docno, writer, ctx)
         if hasattr(module, "on_cancel") and action == "cancel":
             module.on_cancel(doc, docno, writer, ctx)
+        drawn_on = open_items.cited(writer.view, docno)  # before the links change
         writer.record(doc, docno, action, source_id, ctx.sender.address)
         if kind.key == "issue_slip":  # goods issued: apply balances where silu.toml says so
             from silu_sheets.money_hooks import after_issue
 
             after_issue(gw, ctx, doc, docno, writer)
+        if not kind.master:
+            open_items.refresh(writer, {docno} | drawn_on, ctx.firm.currency)
         outcome.accepted, outcome.docno, outcome.action = True, docno, action
         outcome.problems = warnings(found)
         replies = [confirmation(gw, ctx, outcome, doc, writer)]

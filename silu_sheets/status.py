@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from silu_sheets import fulfilment as F
 from silu_sheets.kinds import KINDS
+from silu_sheets.open_items import remaining_by_line
 from silu_sheets.warehouse_copy import money_values, safe_text
 
 if TYPE_CHECKING:
@@ -133,6 +134,7 @@ def _contract(view: LedgerView, doc: dict, prices: bool) -> dict:
         for line in F.lines_of(view, "shipment_notice", n):
             code = line["product_code"]
             issued[code] = issued.get(code, F.ZERO) + by_line.get(int(line["line_no"]), F.ZERO)
+    left = remaining_by_line(view, doc["docno"], "contract_to_notice")
     lines = []
     for line in doc["lines"]:
         code = line.get("product_code")
@@ -143,7 +145,7 @@ def _contract(view: LedgerView, doc: dict, prices: bool) -> dict:
             "quantity": F.text(quantity),
             "noticed": F.text(noticed.get(code, F.ZERO)),
             "issued": F.text(issued.get(code, F.ZERO)),
-            "left_to_notice": F.text(quantity - noticed.get(code, F.ZERO)),
+            "left_to_notice": F.text(left.get(int(line["line_no"]), F.ZERO)),
         }
         if prices:
             row["unit_price"] = line.get("unit_price")
@@ -154,6 +156,7 @@ def _contract(view: LedgerView, doc: dict, prices: bool) -> dict:
 def _notice(view: LedgerView, doc: dict, prices: bool) -> dict:
     from silu_sheets.warehouse_copy import progress
 
+    left = remaining_by_line(view, doc["docno"], "notice_to_issue")
     rows = []
     for r in progress(view, doc["docno"]):
         rows.append(
@@ -164,7 +167,7 @@ def _notice(view: LedgerView, doc: dict, prices: bool) -> dict:
                 "lot": r["lot"],
                 "quantity": F.text(r["noticed"]),
                 "issued": F.text(r["issued"]),
-                "left": F.text(r["left"]),
+                "left": F.text(left.get(int(r["line_no"]), F.ZERO)),
                 "damaged": F.text(r["damaged"]),
                 "issued_from": [
                     {"warehouse": w["warehouse"], "lot": w["lot"], "issued": F.text(w["issued"])}

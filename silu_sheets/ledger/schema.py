@@ -24,6 +24,9 @@ def _milli(q: str) -> str:
     return f"((CASE WHEN substr({q}, 1, 1) = '-' THEN -1 ELSE 1 END) * ({whole} * 1000 + {part}))"
 
 
+#: the name of the migration that makes the ``open_items`` table (the ledger fills it once made)
+OPEN_ITEMS = "open items"
+
 MIGRATIONS: list[tuple[int, str, str]] = [
     (
         1,
@@ -220,6 +223,39 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         CREATE INDEX outbox_by_held ON outbox (held_for);
         -- the same file resent by the same person in another mail is not recorded twice
         CREATE INDEX IF NOT EXISTS sources_by_sha ON sources (attachment_sha256, sender);
+        """,
+    ),
+    (
+        5,
+        OPEN_ITEMS,
+        # What every document still owes (silu_sheets/open_items.py keeps it, in the same
+        # transaction as each document; Ledger fills it for a ledger made before it).
+        """
+        CREATE TABLE open_items (
+            docno TEXT NOT NULL,              -- the document that owes something
+            kind TEXT NOT NULL,
+            line_no INTEGER NOT NULL DEFAULT 0,   -- the line that owes; 0 for the whole document
+            obligation TEXT NOT NULL,         -- follow_up_due, contract_to_notice, notice_owed, …
+            owner TEXT,                       -- the responsible person's address
+            role TEXT NOT NULL,               -- audience: sales, warehouse, finance, service
+            customer_code TEXT,
+            salesperson TEXT,
+            warehouse TEXT,
+            product_code TEXT,
+            lot TEXT,
+            measure TEXT NOT NULL,            -- quantity, amount, flag
+            remaining TEXT,                   -- exact decimal still open; NULL for a flag
+            total TEXT,                       -- what it was out of
+            currency TEXT,                    -- for amounts
+            due_on TEXT,                      -- ISO date it is due
+            since TEXT,                       -- ISO date it opened
+            PRIMARY KEY (docno, obligation, line_no),
+            CHECK (NOT (role = 'warehouse' AND measure = 'amount'))
+        );
+        CREATE INDEX open_items_by_owner ON open_items (owner, due_on);
+        CREATE INDEX open_items_by_role ON open_items (role, warehouse, due_on);
+        CREATE INDEX open_items_by_customer ON open_items (customer_code);
+        CREATE INDEX open_items_by_due ON open_items (due_on);
         """,
     ),
     (

@@ -69,7 +69,9 @@ class Source:
 class Ledger:
     """The ledger file. Open it once per process; ``transaction()`` for each form."""
 
-    def __init__(self, path: Path | str):
+    def __init__(self, path: Path | str, currency: str = "CNY"):
+        """``currency``: the firm's default, for what a ledger made before the open items
+        table owes in documents that name none."""
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite_utils.Database(self.path)
@@ -79,8 +81,13 @@ class Ledger:
         self.db.execute("PRAGMA foreign_keys=ON")
         from silu_sheets.kinds import KINDS
 
-        schema.migrate(self.db, list(KINDS.values()))
+        done = schema.migrate(self.db, list(KINDS.values()))
         self.view = LedgerView(self.db)
+        if schema.OPEN_ITEMS in done:  # a ledger made before the table: what is open so far
+            from silu_sheets import open_items
+
+            with self.transaction() as writer:
+                open_items.rebuild(writer, currency)
 
     @contextmanager
     def transaction(self) -> Iterator[LedgerWriter]:
