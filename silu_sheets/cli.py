@@ -68,16 +68,22 @@ def templates(out: Path) -> None:
     "--markdown", is_flag=True, help="Print every form's fields as Markdown (docs/FORMS.md)."
 )
 def describe(kind: str | None, as_json: bool, markdown: bool) -> None:
-    """Show a form's fields, cells and line table."""
+    """Show a form's fields, cells and line table; every form's when no KIND is named (with
+    --json: a list of specs)."""
+    kinds = [KINDS[kind]] if kind else list(KINDS.values())
     if markdown:
-        click.echo(forms_markdown([KINDS[kind]] if kind else list(KINDS.values())))
+        click.echo(forms_markdown(kinds))
         return
-    if kind is None:
-        raise click.UsageError("name a kind: " + ", ".join(KINDS))
-    spec = describe_kind(KINDS[kind])
+    specs = [describe_kind(k) for k in kinds]
     if as_json:
-        click.echo(json.dumps(spec, ensure_ascii=False, indent=2))
+        click.echo(json.dumps(specs[0] if kind else specs, ensure_ascii=False, indent=2))
         return
+    for spec in specs:
+        _describe_in_words(spec)
+
+
+def _describe_in_words(spec: dict) -> None:
+    kind = spec["kind"]
     click.echo(f"{spec['titles']['zh']} {spec['titles']['en']} ({kind}, version {spec['version']})")
     for f in spec["fields"]:
         star = "*" if f["required"] else " "

@@ -64,7 +64,8 @@ def balance(ctx: click.Context, customer: str | None, as_json: bool) -> None:
             click.echo(json.dumps(_plain(rows), ensure_ascii=False, indent=2))
             return
         if not rows:
-            click.echo("没有往来款项 No money on record" + (f" for {customer}" if customer else ""))
+            click.echo(_nothing_open(ledger, customer))
+            return
         click.echo(
             f"{'客户 Customer':<14}{'币种':<6}{'结余款 Balance':>16}{'尚欠 Owed':>14}{'待退款 Refund due':>19}"
         )
@@ -75,6 +76,21 @@ def balance(ctx: click.Context, customer: str | None, as_json: bool) -> None:
             )
     finally:
         ledger.close()
+
+
+def _nothing_open(ledger: Ledger, customer: str | None) -> str:
+    """No balance, nothing owed, no refund due: settled when money or goods ever moved."""
+    if customer is None:
+        return "没有未结清的往来款项 Nothing open: no balance, nothing owed, no refund due"
+    moved = ledger.view._one(
+        "SELECT 1 AS any_ FROM money_movements WHERE customer_code = ? LIMIT 1", [customer]
+    ) or money.customer_notices(ledger.view, customer)
+    if moved:
+        return (
+            f"{customer} 已结清：无结余款、无欠款、无待退款\n"
+            f"{customer} is settled: no balance, nothing owed, no refund due"
+        )
+    return f"{customer} 没有往来款项 No money on record for {customer}"
 
 
 @click.command()
@@ -104,6 +120,10 @@ def statement(
         cur = (currency or folder.firm.currency).upper()
         st = money.statement(ledger.view, customer, cur, since, until)
         path = out or Path(f"statement-{customer}-{cur}.xlsx")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise click.ClickException(f"cannot make the folder {path.parent}: {exc}") from exc
         path.write_bytes(statement_book.to_bytes(statement_book.build(st, found, folder.firm.name)))
         click.echo(
             f"{path}: opening {show(st['opening'])}, goods {show(st['shipments'])}, payments {show(st['payments'])}, "
@@ -248,7 +268,7 @@ def note_list(ctx: click.Context, address: str, as_json: bool) -> None:
     person = _person(folder, address)
     ledger = Ledger(folder.ledger_path)
     try:
-        found = notes.list_notes(ledger.view, person.address)
+        found = notes.list_notes(ledger.view, person.address, timezone=folder.firm.timezone)
     finally:
         ledger.close()
     if as_json:
@@ -257,4 +277,4 @@ def note_list(ctx: click.Context, address: str, as_json: bool) -> None:
     if not found:
         click.echo("还没有记事 No notes yet")
     for n in found:
-        click.echo(f"{n['id']:>4}  {n['written_at']}  {n['text']}")
+        click.echo(f"{n['id']:>4}  {n['written_at'][:16].replace('T', ' ')}  {n['text']}")

@@ -61,8 +61,8 @@ CUSTOMER_CHANGE_HAS_DEPENDENTS = problem_type(
 )
 INTERNAL_FAULT = problem_type(
     "internal-fault",
-    "系统处理本表时出错，本表未登记。管理员已收到通知，请稍后再发送一次。",
-    "The system failed while handling this form; nothing was recorded. The administrator has been told; please send it again later.",
+    "系统处理本表时出错，本表未登记。{told}请稍后再发送一次。",
+    "The system failed while handling this form; nothing was recorded. {told}Please send it again later.",
 )
 
 COLON = {"zh": "：", "en": ": "}
@@ -152,14 +152,54 @@ def ingest(
         )
         outcome = Outcome(filename, sender_address, kind=outcome.kind)
         ctx = Context(person, gw.firm.today(), gw.firm.firm, tuple(gw.roster.staff.values()))
+        fault = Problem(INTERNAL_FAULT, {"told": _tell_administrator(gw, source, outcome.kind)})
         try:
-            return _refuse(
-                gw, ctx, source, outcome, None, [Problem(INTERNAL_FAULT)], data, marked=False
-            )
+            return _refuse(gw, ctx, source, outcome, None, [fault], data, marked=False)
         except Exception:  # noqa: BLE001 - the ledger itself is failing; say so without a reply
             log.error("could not even record the refusal:\n%s", traceback.format_exc())
-            outcome.problems = [Problem(INTERNAL_FAULT)]
+            outcome.problems = [fault]
             return outcome
+
+
+def _tell_administrator(gw: Gateway, source: Source, kind: str | None) -> dict[str, str]:
+    """Mail the administrator that a form failed (the trace is in the log) and return what the
+    sender's answer may truly say about it: "has been told" only once that mail is queued."""
+    administrator = (gw.firm.administrator or "").strip().lower()
+    if administrator and administrator != gw.firm.firm.mailbox:
+        person = gw.roster.find(administrator)
+        language = person.language if person else gw.firm.language
+        what = KINDS[kind].title(language) if kind in KINDS else ""
+        zh = language == "zh"
+        context = {
+            "title": "系统出错：一张表未能处理"
+            if zh
+            else "System fault: a form could not be handled",
+            "person": person.name if person else administrator,
+            "paragraphs": [
+                f"{source.sender} 发来的 {source.attachment_name or '-'} {what}处理时出错，未登记；"
+                "发件人已被告知稍后重发。详细错误记在系统日志中（internal fault）。"
+                if zh
+                else f"{source.attachment_name or '-'} {what} from {source.sender} failed and was not "
+                "recorded; the sender was asked to send it again later. The details are in the "
+                "system log (internal fault).",
+            ],
+            "items": [],
+            "next_step": "",
+            "administrator": administrator,
+        }
+        subject, text, html = render("notice", language, context)
+        try:
+            with gw.ledger.transaction() as writer:
+                _queue(
+                    gw, writer, Reply(administrator, subject, text, html, "internal-fault"), source
+                )
+            return P.words("管理员已收到通知，", "The administrator has been told; ")
+        except Exception:  # noqa: BLE001 - the ledger itself is failing: nobody was told
+            log.error("could not tell the administrator:\n%s", traceback.format_exc())
+    who = administrator or gw.firm.firm.mailbox
+    return P.words(
+        f"请把本邮件转给管理员 {who}，", f"Forward this mail to the administrator, {who}. "
+    )
 
 
 def _ingest(gw: Gateway, data: bytes, person: Staff, source: Source, outcome: Outcome) -> Outcome:

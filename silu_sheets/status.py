@@ -198,7 +198,7 @@ def _slip(view: LedgerView, doc: dict, prices: bool) -> dict:
         "WHERE docno = ? ORDER BY id",
         [doc["docno"]],
     )
-    return {"notice_no": doc["header"].get("notice_no"), "movements": moved}
+    return {"notice_no": doc["header"].get("notice_no"), "stock_movements": moved}
 
 
 def _inquiry(view: LedgerView, doc: dict, prices: bool) -> dict:
@@ -330,6 +330,10 @@ WORDS = {
     "account:notice": ("发货单", "notice"),
     "account:balance": ("结余", "balance"),
     "account:refund_due": ("待退款", "refund due"),
+    "account:refundable": ("待退款", "refund due"),
+    "return_credit": ("退货冲抵欠款", "return credited to the notice"),
+    "return_to_balance": ("退货转结余", "return into the balance"),
+    "return_refundable": ("退货待退款", "return to refund"),
 }
 
 
@@ -405,6 +409,13 @@ def render_status(found: dict, language: str = "zh") -> str:
                     f"{w(k)} {money[k]}" for k in ("agreed", "credited", "refunded", "refund_due")
                 )
             )
+        )
+    for r in found.get("stock_movements", []):  # an issue slip's goods, out (or back)
+        out.append(
+            f"  {w('issued') if F.dec(r['quantity']) < 0 else w('reversal')}{sep}"
+            f"{r['warehouse']} {r['product_code']} {r['lot'] or '-'} "
+            f"{F.text(abs(F.dec(r['quantity'])))}"
+            + (f"  ({w('notice_no')} #{r['against_line']})" if r.get("against_line") else "")
         )
     for r in found.get("movements", []):  # a payment's effect
         movement = WORDS.get(r["movement"], (r["movement"],) * 2)[i]

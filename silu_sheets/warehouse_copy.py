@@ -252,6 +252,17 @@ def progress(view: LedgerView, notice_no: str) -> list[dict]:
     return found
 
 
+def _issued_so_far(rows: list[dict], language: str, shown: int = 3) -> str:
+    """``P-M8 20/30、P-W10 0/1200`` (issued of noticed, per line): what a subject can say about
+    a partly issued notice; a count of fully issued lines said "0/1" while 20 of 30 were out."""
+    parts = [f"{r['product_code']} {F.text(r['issued'])}/{F.text(r['noticed'])}" for r in rows]
+    more = len(parts) - shown
+    text = ("、" if language == "zh" else ", ").join(parts[:shown])
+    if more > 0:
+        text += f" 等 {len(parts)} 行" if language == "zh" else f" and {more} more line(s)"
+    return text
+
+
 def issue_progress(
     doc: Document, docno: str, action: str, view: LedgerView, ctx: Context, roster: Roster
 ) -> list[Reply]:
@@ -292,7 +303,7 @@ def issue_progress(
         "warehouse": doc["warehouse"] or "",
         "action_word": words[0] if language == "zh" else words[1],
         "lines": lines,
-        "done_lines": sum(1 for r in rows if r["left"] <= 0),
+        "issued_so_far": _issued_so_far(rows, language),
         "all_done": all(r["left"] <= 0 for r in rows),
         "slips": F.slips_of_notice(view, notice["docno"]),
         "administrator": ctx.firm.mailbox,

@@ -507,7 +507,8 @@ def _stock(
                         lot=lot or "-",
                         on_hand=on_hand,
                         given=total,
-                        held=_other_lots(ledger, wh, code, lot),
+                        # every lot here, this one too: "现有…：无" beside a lot holding 35 misleads
+                        held=F.held_words(F.lots_held(ledger, wh, code)),
                     )
                 )
                 break

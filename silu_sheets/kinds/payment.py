@@ -108,6 +108,16 @@ NOTICE_OVERPAID = problem_type(
     "发货单 {docno} 目前只欠 {owed}（已出库货值 {gross}，已收/已冲 {settled}），本行核销 {applied}。请改为不超过 {owed}。",
     "Shipment notice {docno} still owes only {owed} (goods issued {gross}, already paid or credited {settled}); this line applies {applied}. Apply at most {owed}.",
 )
+NOTHING_ISSUED_YET = problem_type(
+    "notice-nothing-owed-yet",
+    "发货单 {docno} 还没有任何货物出库，目前什么也不欠：应收款按已出库数量 × 发货单价计算。请等仓库出库后再核销；客户先付的钱请记为预收款（收款类型选“预收款”）。",
+    "Shipment notice {docno} has no goods issued yet, so nothing is owed on it: a receivable is issued quantity × notice price. Apply it once the warehouse has issued the goods; money the customer pays first is an advance (payment type “advance”).",
+)
+NOTHING_LEFT_OWED = problem_type(
+    "notice-settled",
+    "发货单 {docno} 已经收清，目前什么也不欠（已出库货值 {gross}，已收/已冲 {settled}）。请不要再核销此发货单；多收的钱请记入客户结余款（不填核销行即转入结余）。",
+    "Shipment notice {docno} is settled and owes nothing now (goods issued {gross}, paid or credited {settled}). Apply nothing more to it; money beyond what is owed goes to the customer's balance (leave it unapplied).",
+)
 BALANCE_SHORT = problem_type(
     "balance-insufficient",
     "客户 {customer} 的结余款（{currency}）到本行只剩 {left}，本行冲抵 {applied}。请改为不超过 {left}。",
@@ -256,7 +266,18 @@ def _check_lines(doc: Document, ledger: LedgerView, ctx: Context, currency: str)
             number, ZERO
         )
         owed = gross - settled
-        if applied > owed:
+        if applied > 0 and owed <= 0:  # "apply at most 0" says nothing: say why nothing is owed
+            found.append(
+                doc.problem(
+                    NOTHING_LEFT_OWED if gross > 0 else NOTHING_ISSUED_YET,
+                    "applied",
+                    line,
+                    docno=number,
+                    gross=gross,
+                    settled=settled,
+                )
+            )
+        elif applied > owed:
             found.append(
                 doc.problem(
                     NOTICE_OVERPAID,

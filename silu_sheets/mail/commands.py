@@ -100,10 +100,12 @@ def answer(gw: Gateway, person: Staff, command: str, argument: str) -> Reply:
     except Exception:  # noqa: BLE001 - the person gets a plain answer; the trace goes to the log
         log.exception("command %s %r from %s failed", command, argument, person.address)
         title = "查询出错" if zh else "The lookup failed"
+        # nobody else is mailed from here: the answer says who to tell, not that they were told
+        administrator = gw.firm.administrator or gw.firm.firm.mailbox
         paragraphs = [
-            "系统处理这条命令时出错，管理员已收到通知，请稍后再试。"
+            f"系统处理这条命令时出错，请稍后再试；如果一直出错，请把本邮件转给管理员 {administrator}。"
             if zh
-            else "The system failed while answering this command; the administrator has been told. Please try again later."
+            else f"The system failed while answering this command. Please try again later; if it keeps failing, forward this mail to the administrator, {administrator}."
         ]
         items, attachments = [], []
     return notice(
@@ -323,7 +325,7 @@ def _notes(gw: Gateway, person: Staff, argument: str) -> Any:
 
     return [
         f"#{n['id']} {str(n['written_at'])[:16].replace('T', ' ')} {n['text']}"
-        for n in notes.list_notes(gw.ledger.view, person.address)
+        for n in notes.list_notes(gw.ledger.view, person.address, timezone=gw.firm.firm.timezone)
     ]
 
 
