@@ -24,7 +24,9 @@ def _day(option: str, text: str | None) -> dt.date | None:
 
 
 @click.command()
-@click.option("--from", "start", metavar="DATE", help="First day (default: the 1st of --to's month).")
+@click.option(
+    "--from", "start", metavar="DATE", help="First day (default: the 1st of --to's month)."
+)
 @click.option("--to", "end", metavar="DATE", help="Last day, included (default: today).")
 @click.option(
     "--out",

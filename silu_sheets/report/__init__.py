@@ -22,10 +22,19 @@ if TYPE_CHECKING:
     from silu_sheets.firm import FirmFolder
 
 Audience = Literal["manager", "warehouse"]
-__all__ = ["Audience", "Period", "default_period", "report_bytes", "write_report", "report_filename"]
+__all__ = [
+    "Audience",
+    "Period",
+    "default_period",
+    "report_bytes",
+    "write_report",
+    "report_filename",
+]
 
 
-def default_period(today: dt.date, start: dt.date | None = None, end: dt.date | None = None) -> Period:
+def default_period(
+    today: dt.date, start: dt.date | None = None, end: dt.date | None = None
+) -> Period:
     """``end`` defaults to today, ``start`` to the first day of ``end``'s month."""
     end = end or today
     return Period(start or end.replace(day=1), end)
@@ -36,7 +45,9 @@ def report_filename(period: Period, audience: Audience = "manager") -> str:
     return f"{word}-{period.start.isoformat()}_{period.end.isoformat()}.xlsx"
 
 
-def _sheets(folder: FirmFolder, period: Period, audience: Audience, today: dt.date, expiring_days: int):
+def _sheets(
+    folder: FirmFolder, period: Period, audience: Audience, today: dt.date, expiring_days: int
+):
     from silu_sheets.report import sheets, views
 
     staff: dict[str, str] = {}
@@ -46,7 +57,9 @@ def _sheets(folder: FirmFolder, period: Period, audience: Audience, today: dt.da
         staff = {}
     conn = views.connect(folder.ledger_path, folder.firm.currency)
     try:
-        ctx = sheets.Context(conn, period, today, folder.firm.currency.upper(), staff, expiring_days)
+        ctx = sheets.Context(
+            conn, period, today, folder.firm.currency.upper(), staff, expiring_days
+        )
         return sheets.manager_sheets(ctx) if audience == "manager" else sheets.warehouse_sheets(ctx)
     finally:
         conn.close()
@@ -79,7 +92,10 @@ def write_report(
 
 
 def report_bytes(
-    folder: FirmFolder, period: Period | None = None, audience: Audience = "manager", today: dt.date | None = None
+    folder: FirmFolder,
+    period: Period | None = None,
+    audience: Audience = "manager",
+    today: dt.date | None = None,
 ) -> bytes:
     buffer = io.BytesIO()
     write_report(folder, buffer, period, audience, today)

@@ -14,7 +14,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from silu_sheets.report.views import MONEY_PLACES, QTY_PLACES, VALUE_PLACES, has_table, money, qty, scaled
+from silu_sheets.report.views import (
+    MONEY_PLACES,
+    QTY_PLACES,
+    VALUE_PLACES,
+    has_table,
+    money,
+    qty,
+    scaled,
+)
 from silu_sheets.workbook.summary import Chart, Column, Sheet, Table
 
 if TYPE_CHECKING:
@@ -163,10 +171,21 @@ def overview(ctx: Context, prices: bool = True) -> Sheet:
         _period_figures(ctx, ctx.period.previous, prices),
     )
     rows: list[dict] = []
-    counted = COUNTED if prices else [c for c in COUNTED if c[0] in ("shipment_notice", "issue_slip", "return_inbound")]
+    counted = (
+        COUNTED
+        if prices
+        else [c for c in COUNTED if c[0] in ("shipment_notice", "issue_slip", "return_inbound")]
+    )
     for kind, zh, en in counted:
         key = f"count:{kind}"
-        rows.append({"figure": f"{zh} {en}", "unit": "件 count", "now": now.get(key, 0), "before": before.get(key, 0)})
+        rows.append(
+            {
+                "figure": f"{zh} {en}",
+                "unit": "件 count",
+                "now": now.get(key, 0),
+                "before": before.get(key, 0),
+            }
+        )
         if kind == "follow_up":
             rows.append(
                 {
@@ -176,16 +195,33 @@ def overview(ctx: Context, prices: bool = True) -> Sheet:
                     "before": before.get("late:follow_up", 0),
                 }
             )
-    for kind, zh, en in (("issue_slip", "出库数量", "quantity issued"), ("return_inbound", "退货入库数量", "quantity returned in")):
+    for kind, zh, en in (
+        ("issue_slip", "出库数量", "quantity issued"),
+        ("return_inbound", "退货入库数量", "quantity returned in"),
+    ):
         key = f"qty:{kind}"
-        rows.append({"figure": f"{zh} {en}", "unit": "数量 qty", "now": now.get(key, 0), "before": before.get(key, 0)})
+        rows.append(
+            {
+                "figure": f"{zh} {en}",
+                "unit": "数量 qty",
+                "now": now.get(key, 0),
+                "before": before.get(key, 0),
+            }
+        )
     if prices:
-        currencies = sorted({k.rsplit(":", 1)[1] for k in (*now, *before) if k.startswith("value:")})
+        currencies = sorted(
+            {k.rsplit(":", 1)[1] for k in (*now, *before) if k.startswith("value:")}
+        )
         for kind, zh, en in VALUED:
             for currency in currencies or [ctx.currency]:
                 key = f"value:{kind}:{currency}"
                 rows.append(
-                    {"figure": f"{zh} {en}", "unit": currency, "now": now.get(key, 0), "before": before.get(key, 0)}
+                    {
+                        "figure": f"{zh} {en}",
+                        "unit": currency,
+                        "now": now.get(key, 0),
+                        "before": before.get(key, 0),
+                    }
                 )
     frame = pd.DataFrame(rows, columns=["figure", "unit", "now", "before"])
     frame["change"] = frame["now"] - frame["before"]
@@ -202,7 +238,11 @@ def overview(ctx: Context, prices: bool = True) -> Sheet:
         ]
 
     def part(unit: Any) -> pd.DataFrame:
-        chosen = frame["unit"].isin(unit) if isinstance(unit, list) else ~frame["unit"].isin(["件 count", "数量 qty"])
+        chosen = (
+            frame["unit"].isin(unit)
+            if isinstance(unit, list)
+            else ~frame["unit"].isin(["件 count", "数量 qty"])
+        )
         return frame[chosen].reset_index(drop=True)
 
     tables = [
@@ -220,10 +260,12 @@ def overview(ctx: Context, prices: bool = True) -> Sheet:
     if ctx.has_open_items:
         tables.append(_open_now(ctx, prices))
     how = (
-        "计算：本期与上期（同样天数）内按单据日期统计的有效单据（作废的不计）；金额按单据上的价格×数量，按币种分列。"
-        "  How: active documents (cancelled ones left out) counted by their own date in this period and in the "
-        "same number of days before; values are quantity × the document's price, per currency. "
-        "The documents: sheet 明细 Documents."
+        "计算：本期与上期（同样天数）内按单据日期统计的有效单据（作废的不计）"
+        + ("；金额按单据上的价格×数量，按币种分列。" if prices else "。")
+        + "  How: active documents (cancelled ones left out) counted by their own date in this period and in the "
+        "same number of days before"
+        + ("; values are quantity × the document's price, per currency." if prices else ".")
+        + " The documents: sheet 明细 Documents."
     )
     return Sheet("总览 Overview", f"总览 Overview — {ctx.period}", how, tables, stacked=True)
 
@@ -282,7 +324,9 @@ def salespeople(ctx: Context) -> Sheet:
         "GROUP BY salesperson, kind",
         [start, end],
     )
-    table = counts.pivot_table(index="salesperson", columns="kind", values="n", aggfunc="sum", fill_value=0)
+    table = counts.pivot_table(
+        index="salesperson", columns="kind", values="n", aggfunc="sum", fill_value=0
+    )
     table = table.reindex(columns=["inquiry", "quote", "sample", "order", "contract"], fill_value=0)
     follow = ctx.frame(
         "SELECT salesperson, SUM(CASE WHEN due_on IS NOT NULL AND due_on != '' AND day > due_on THEN 1 ELSE 0 END) AS late, "
@@ -315,7 +359,9 @@ def salespeople(ctx: Context) -> Sheet:
         "AND day BETWEEN ? AND ? GROUP BY salesperson, currency",
         [start, end],
     )
-    value_table = values.pivot_table(index="salesperson", columns="currency", values="value", aggfunc="sum")
+    value_table = values.pivot_table(
+        index="salesperson", columns="currency", values="value", aggfunc="sum"
+    )
     overdue = (
         ctx.frame(
             "SELECT COALESCE(NULLIF(salesperson, ''), owner) AS salesperson, COUNT(*) AS overdue FROM open_items "
@@ -326,7 +372,11 @@ def salespeople(ctx: Context) -> Sheet:
         else pd.DataFrame(columns=["overdue"])
     )
     people = sorted(
-        {p for p in (*table.index, *follow.index, *overdue.index, *value_table.index) if isinstance(p, str) and p}
+        {
+            p
+            for p in (*table.index, *follow.index, *overdue.index, *value_table.index)
+            if isinstance(p, str) and p
+        }
     )
     frame = pd.DataFrame({"address": people})
     frame["name"] = frame["address"].map(ctx.person)
@@ -334,8 +384,12 @@ def salespeople(ctx: Context) -> Sheet:
         frame[key] = frame["address"].map(table[key]).fillna(0).astype("int64")
     frame["on_time"] = frame["address"].map(follow["on_time"]).fillna(0).astype("int64")
     frame["late"] = frame["address"].map(follow["late"]).fillna(0).astype("int64")
-    frame["conv_contract"] = _ratio(frame["address"].map(converted["converted"]).fillna(0), frame["inquiry"])
-    frame["conv_order"] = _ratio(frame["address"].map(sampled["ordered"]).fillna(0), frame["sample"])
+    frame["conv_contract"] = _ratio(
+        frame["address"].map(converted["converted"]).fillna(0), frame["inquiry"]
+    )
+    frame["conv_order"] = _ratio(
+        frame["address"].map(sampled["ordered"]).fillna(0), frame["sample"]
+    )
     frame["days"] = frame["address"].map(days["days"])
     currencies = list(value_table.columns) or [ctx.currency]
     value_columns = []
@@ -345,7 +399,9 @@ def salespeople(ctx: Context) -> Sheet:
         frame[key] = _value(frame["address"].map(series).fillna(0))
         value_columns.append(Column(key, "合同金额", f"Contract value {currency}", "money"))
     frame["overdue"] = frame["address"].map(overdue["overdue"]).fillna(0).astype("int64")
-    frame = frame.sort_values(["inquiry", "contract"], ascending=False, kind="stable").reset_index(drop=True)
+    frame = frame.sort_values(["inquiry", "contract"], ascending=False, kind="stable").reset_index(
+        drop=True
+    )
     columns = [
         Column("name", "业务员", "Salesperson"),
         Column("address", "邮箱", "Address"),
@@ -382,7 +438,12 @@ def salespeople(ctx: Context) -> Sheet:
                 "业务员评估 Salesperson evaluation",
                 columns,
                 frame,
-                Chart("column", "咨询、报价、合同 Inquiries, quotes, contracts", "name", ("inquiry", "quote", "contract")),
+                Chart(
+                    "column",
+                    "咨询、报价、合同 Inquiries, quotes, contracts",
+                    "name",
+                    ("inquiry", "quote", "contract"),
+                ),
             )
         ],
     )
@@ -428,7 +489,9 @@ def sales(ctx: Context) -> Sheet:
         else pd.DataFrame(columns=["month", "currency", "c_value", "i_value"])
     )
     by_customer = (
-        frame.groupby(["customer_code", "customer", "currency"], as_index=False, dropna=False)[["c_value", "i_value"]]
+        frame.groupby(["customer_code", "customer", "currency"], as_index=False, dropna=False)[
+            ["c_value", "i_value"]
+        ]
         .sum()
         .sort_values("c_value", ascending=False, kind="stable")
         .reset_index(drop=True)
@@ -444,7 +507,9 @@ def sales(ctx: Context) -> Sheet:
         .sort_values("c_value", ascending=False, kind="stable")
         .reset_index(drop=True)
         if len(frame)
-        else pd.DataFrame(columns=["product_code", "product", "currency", "c_qty", "c_value", "i_qty", "i_value"])
+        else pd.DataFrame(
+            columns=["product_code", "product", "currency", "c_qty", "c_value", "i_qty", "i_value"]
+        )
     )
     value_cols = [
         Column("c_value", "合同金额", "Contracted value", "money"),
@@ -480,9 +545,18 @@ def sales(ctx: Context) -> Sheet:
             Table(
                 "SalesByMonth",
                 "按月 By month",
-                [Column("month", "月份", "Month"), Column("currency", "币种", "Currency"), *value_cols],
+                [
+                    Column("month", "月份", "Month"),
+                    Column("currency", "币种", "Currency"),
+                    *value_cols,
+                ],
                 by_month,
-                Chart("column", "每月合同与出库 Contracted and issued by month", "month", ("c_value", "i_value")),
+                Chart(
+                    "column",
+                    "每月合同与出库 Contracted and issued by month",
+                    "month",
+                    ("c_value", "i_value"),
+                ),
             ),
             Table(
                 "SalesByCustomer",
@@ -541,7 +615,9 @@ def fulfilment(ctx: Context, prices: bool = True) -> Sheet:
     lines["customer"] = lines["customer_code"].map(customers)
     lines["product"] = lines["product_code"].map(products)
     lines["salesperson_name"] = lines["salesperson"].map(ctx.person)
-    lines = lines.sort_values(["contract_date", "contract_no", "product_code"], kind="stable").reset_index(drop=True)
+    lines = lines.sort_values(
+        ["contract_date", "contract_no", "product_code"], kind="stable"
+    ).reset_index(drop=True)
     handling = f"SUM({money('i.handling_cost')})" if prices else "NULL"
     warehouses = ctx.frame(
         "SELECT i.warehouse, COUNT(DISTINCT i.docno) AS slips, SUM(v.quantity) AS issued, "
@@ -611,7 +687,9 @@ def fulfilment(ctx: Context, prices: bool = True) -> Sheet:
                 "按仓库 By warehouse",
                 warehouse_cols,
                 warehouses,
-                Chart("column", "出库与破损 Issued and damaged", "warehouse", ("issued", "damaged")),
+                Chart(
+                    "column", "出库与破损 Issued and damaged", "warehouse", ("issued", "damaged")
+                ),
             ),
         ],
     )
@@ -626,7 +704,9 @@ def returns(ctx: Context) -> Sheet:
         "SELECT COALESCE(NULLIF(trim(r.reason), ''), '—') AS reason, r.goods_disposition, r.money_disposition, "
         "COALESCE(NULLIF(upper(trim(r.currency)), ''), ?) AS currency, COUNT(*) AS returns, "
         "SUM(v.quantity) AS quantity, SUM(" + money("r.requested_amount") + ") AS requested, "
-        "SUM(CASE WHEN COALESCE(r.agreed_amount, '') != '' THEN " + money("r.agreed_amount") + " END) AS agreed, "
+        "SUM(CASE WHEN COALESCE(r.agreed_amount, '') != '' THEN "
+        + money("r.agreed_amount")
+        + " END) AS agreed, "
         "SUM(CASE WHEN COALESCE(r.agreed_amount, '') = '' THEN 1 ELSE 0 END) AS pending "
         "FROM sales_return r JOIN documents d ON d.docno = r.docno AND d.status = 'active' "
         "LEFT JOIN report_documents v ON v.docno = r.docno WHERE r.return_date BETWEEN ? AND ? "
@@ -636,7 +716,7 @@ def returns(ctx: Context) -> Sheet:
     kind = sales_return.KIND
     for key in ("goods_disposition", "money_disposition"):
         f = kind.field(key)
-        frame[key] = frame[key].map(lambda k, f=f: (c.shown if (c := f.choice(k)) else (k or "")))
+        frame[key] = frame[key].map(lambda k, f=f: c.shown if (c := f.choice(k)) else (k or ""))
     frame["quantity"] = _qty(frame["quantity"].fillna(0))
     frame["requested"] = _value(frame["requested"].fillna(0))
     frame["agreed"] = _value(frame["agreed"].fillna(0))
@@ -673,7 +753,9 @@ def returns(ctx: Context) -> Sheet:
 
 # --- Stock -----------------------------------------------------------------------------------
 def stock(ctx: Context) -> Sheet:
-    frame = ctx.frame("SELECT * FROM report_stock ORDER BY warehouse, product_code, expiry_date, lot")
+    frame = ctx.frame(
+        "SELECT * FROM report_stock ORDER BY warehouse, product_code, expiry_date, lot"
+    )
     frame["on_hand"] = _qty(frame["on_hand"])
     today = ctx.today
 
@@ -695,7 +777,9 @@ def stock(ctx: Context) -> Sheet:
         return ""
 
     frame["state"] = [state(d) for d in frame["days_left"]]
-    expiring = frame[frame["state"] != ""].sort_values("days_left", kind="stable").reset_index(drop=True)
+    expiring = (
+        frame[frame["state"] != ""].sort_values("days_left", kind="stable").reset_index(drop=True)
+    )
     by_warehouse = frame.groupby(["warehouse"], as_index=False)["on_hand"].sum()
     columns = [
         Column("warehouse", "仓库", "Warehouse"),
@@ -722,13 +806,347 @@ def stock(ctx: Context) -> Sheet:
         how,
         [
             Table("Stock", "库存 On hand", columns, frame),
-            Table("Expiring", f"{within} 天内到期 Expiring within {within} days", columns, expiring),
+            Table(
+                "Expiring", f"{within} 天内到期 Expiring within {within} days", columns, expiring
+            ),
             Table(
                 "StockByWarehouse",
                 "按仓库 By warehouse",
-                [Column("warehouse", "仓库", "Warehouse"), Column("on_hand", "库存", "On hand", "qty")],
+                [
+                    Column("warehouse", "仓库", "Warehouse"),
+                    Column("on_hand", "库存", "On hand", "qty"),
+                ],
                 by_warehouse,
                 Chart("column", "各仓库存 On hand by warehouse", "warehouse", ("on_hand",)),
+            ),
+        ],
+    )
+
+
+# --- Pipeline (open items) ------------------------------------------------------------------
+LIKELIHOOD = {"high": "高 high", "medium": "中 medium", "low": "低 low"}
+
+
+def pipeline(ctx: Context) -> Sheet:
+    import pandas as pd
+
+    today = ctx.today.isoformat()
+    inquiries = ctx.frame(
+        "SELECT o.docno, o.obligation, o.owner, o.customer_code, o.due_on, i.inquiry_date, i.likelihood, "
+        "CAST(julianday(?) - julianday(i.inquiry_date) AS INTEGER) AS age FROM open_items o "
+        "JOIN inquiry i ON i.docno = o.docno WHERE o.obligation IN ('follow_up_due', 'inquiry_no_date') "
+        "ORDER BY i.inquiry_date, o.docno",
+        [today],
+    )
+    inquiries["likelihood"] = inquiries["likelihood"].map(
+        lambda k: LIKELIHOOD.get(k, "未填 not given")
+    )
+    inquiries["age_bucket"] = [
+        _bucket(int(a), AGE_BUCKETS) if a == a else "" for a in inquiries["age"]
+    ]
+    inquiries["days_late"] = [_days_late(d, ctx.today) for d in inquiries["due_on"]]
+    inquiries["owner"] = inquiries["owner"].map(ctx.person)
+    inquiries["customer"] = inquiries["customer_code"].map(_names(ctx, "customers"))
+    labels = [b[2] for b in AGE_BUCKETS]
+    grid = (
+        inquiries.pivot_table(
+            index="likelihood", columns="age_bucket", values="docno", aggfunc="count", fill_value=0
+        )
+        .reindex(index=[*LIKELIHOOD.values(), "未填 not given"], columns=labels, fill_value=0)
+        .reset_index()
+    )
+    grid.columns = ["likelihood", *[f"age_{label}" for label in labels]]
+    grid["total"] = grid[[f"age_{label}" for label in labels]].sum(axis=1)
+    quotes = ctx.frame(
+        "SELECT o.docno, o.owner, o.customer_code, o.due_on, d.day, d.currency, d.value, "
+        "CAST(julianday(o.due_on) - julianday(?) AS INTEGER) AS days_left FROM open_items o "
+        "LEFT JOIN report_documents d ON d.docno = o.docno WHERE o.obligation = 'quote_validity' "
+        "ORDER BY o.due_on, o.docno",
+        [today],
+    )
+
+    def validity(days: Any) -> str:
+        if days is None or days != days:
+            return "无有效期 no date"
+        if days < 0:
+            return "已过期 expired"
+        if days <= 7:
+            return "7 天内到期 expiring within 7 days"
+        return "有效 valid"
+
+    quotes["state"] = [validity(d) for d in quotes["days_left"]]
+    quotes["value"] = _value(quotes["value"].fillna(0))
+    quotes["owner"] = quotes["owner"].map(ctx.person)
+    quotes["customer"] = quotes["customer_code"].map(_names(ctx, "customers"))
+    by_state = (
+        quotes.groupby(["state", "currency"], as_index=False, dropna=False)
+        .agg(quotes=("docno", "count"), value=("value", "sum"))
+        .sort_values("state", kind="stable")
+        if len(quotes)
+        else pd.DataFrame(columns=["state", "currency", "quotes", "value"])
+    )
+    age_columns = [
+        Column(f"age_{label}", f"{label} 天", f"{label} days", "int") for label in labels
+    ]
+    how = (
+        f"计算：现在（{today}）未结的咨询（未成交也未失败），按成交可能性和咨询至今天数分组；"
+        "未被订单引用的报价按有效期分组（7 天内到期、已过期）。均取自未结事项（明细 Documents 的 Open items）。"
+        "  How: inquiries open now (neither won nor lost) by likelihood and days since the inquiry; quotes no order "
+        "cites yet by their valid-until date. Both read from the open items."
+    )
+    return Sheet(
+        "销售漏斗 Pipeline",
+        f"销售漏斗 Pipeline — {today}",
+        how,
+        [
+            Table(
+                "PipelineGrid",
+                "未结咨询：可能性×天数 Open inquiries: likelihood × age",
+                [
+                    Column("likelihood", "成交可能性", "Likelihood"),
+                    *age_columns,
+                    Column("total", "合计", "Total", "int"),
+                ],
+                grid,
+                Chart(
+                    "column",
+                    "未结咨询 Open inquiries",
+                    "likelihood",
+                    tuple(c.key for c in age_columns),
+                    stacked=True,
+                ),
+            ),
+            Table(
+                "OpenInquiries",
+                "未结咨询 Open inquiries",
+                [
+                    Column("docno", "咨询单号", "Inquiry"),
+                    Column("inquiry_date", "咨询日期", "Date", "date"),
+                    Column("customer_code", "客户编号", "Customer"),
+                    Column("customer", "客户名称", "Customer name"),
+                    Column("owner", "业务员", "Salesperson"),
+                    Column("likelihood", "成交可能性", "Likelihood"),
+                    Column("age", "天数", "Age (days)", "int"),
+                    Column("due_on", "下次跟进", "Next follow-up", "date"),
+                    Column("days_late", "逾期天数", "Days late", "int"),
+                ],
+                inquiries,
+            ),
+            Table(
+                "QuotesByValidity",
+                "报价按有效期 Quotes by validity",
+                [
+                    Column("state", "有效期", "Validity"),
+                    Column("currency", "币种", "Currency"),
+                    Column("quotes", "报价数", "Quotes", "int"),
+                    Column("value", "金额", "Value", "money"),
+                ],
+                by_state,
+            ),
+            Table(
+                "OpenQuotes",
+                "未成单报价 Quotes not yet ordered",
+                [
+                    Column("docno", "报价单号", "Quote"),
+                    Column("day", "报价日期", "Date", "date"),
+                    Column("customer_code", "客户编号", "Customer"),
+                    Column("customer", "客户名称", "Customer name"),
+                    Column("owner", "业务员", "Salesperson"),
+                    Column("due_on", "有效期至", "Valid until", "date"),
+                    Column("days_left", "剩余天数", "Days left", "int"),
+                    Column("state", "状态", "State"),
+                    Column("currency", "币种", "Currency"),
+                    Column("value", "金额", "Value", "money"),
+                ],
+                quotes,
+            ),
+        ],
+    )
+
+
+# --- Receivables (open items + money movements) ----------------------------------------------
+def receivables(ctx: Context) -> Sheet:
+    import pandas as pd
+
+    today = ctx.today.isoformat()
+    start, end = ctx.between
+    buckets = (
+        ("not_due", "未到期", "not yet due"),
+        ("d0_30", "0-30", "0-30"),
+        ("d31_60", "31-60", "31-60"),
+        ("d61_90", "61-90", "61-90"),
+        ("d90", "90+", "90+"),
+    )
+    owed = ctx.frame(
+        "SELECT customer_code, COALESCE(NULLIF(currency, ''), ?) AS currency, "
+        f"SUM({money('remaining')}) AS owed, COUNT(*) AS notices, "
+        f"SUM(CASE WHEN due_on IS NULL OR due_on = '' OR due_on >= ? THEN {money('remaining')} ELSE 0 END) AS not_due, "
+        + ", ".join(
+            f"SUM(CASE WHEN julianday(?) - julianday(due_on) BETWEEN {low} AND {high} THEN {money('remaining')} "
+            f"ELSE 0 END) AS {key}"
+            for key, low, high in (
+                ("d0_30", 1, 30),
+                ("d31_60", 31, 60),
+                ("d61_90", 61, 90),
+                ("d90", 91, 10**9),
+            )
+        )
+        + " FROM open_items WHERE obligation = 'notice_owed' GROUP BY 1, 2",
+        [ctx.currency, today, today, today, today, today],
+    )
+    balances = ctx.frame(
+        f"SELECT customer_code, currency, SUM({money('amount')}) AS balance FROM money_movements "
+        "WHERE account = 'balance' GROUP BY 1, 2"
+    )
+    advances = ctx.frame(
+        f"SELECT customer_code, currency, SUM({money('amount')}) AS advances FROM money_movements "
+        "WHERE account = 'balance' AND movement = 'advance' AND moved_on BETWEEN ? AND ? GROUP BY 1, 2",
+        [start, end],
+    )
+    refunds = ctx.frame(
+        f"SELECT customer_code, COALESCE(NULLIF(currency, ''), ?) AS currency, SUM({money('remaining')}) AS refunds "
+        "FROM open_items WHERE obligation = 'refund_owed' GROUP BY 1, 2",
+        [ctx.currency],
+    )
+    keys = ["customer_code", "currency"]
+    frame = owed
+    for other in (balances, advances, refunds):
+        frame = frame.merge(other, on=keys, how="outer")
+    value_keys = ["owed", *[b[0] for b in buckets], "balance", "advances", "refunds"]
+    for key in value_keys:
+        frame[key] = _value(frame[key].fillna(0)) if key in frame else 0.0
+    frame["notices"] = frame["notices"].fillna(0).astype("int64")
+    frame["net"] = frame["owed"] - frame["balance"] + frame["refunds"]
+    frame = frame[(frame[value_keys] != 0).any(axis=1)] if len(frame) else frame
+    frame["customer"] = frame["customer_code"].map(_names(ctx, "customers"))
+    frame["label"] = frame["customer"].fillna(frame["customer_code"])
+    frame = frame.sort_values(
+        ["owed", "customer_code"], ascending=[False, True], kind="stable"
+    ).reset_index(drop=True)
+    columns = [
+        Column("customer_code", "客户编号", "Customer"),
+        Column("customer", "客户名称", "Customer name"),
+        Column("label", "客户", "Customer (chart)"),
+        Column("currency", "币种", "Currency"),
+        Column("notices", "欠款发货单", "Notices owing", "int"),
+        Column("owed", "应收合计", "Owed", "money"),
+        *[
+            Column(
+                key,
+                zh if key == "not_due" else f"逾期 {zh} 天",
+                en if key == "not_due" else f"{en} days past terms",
+                "money",
+            )
+            for key, zh, en in buckets
+        ],
+        Column("balance", "客户结余", "Customer balance", "money"),
+        Column("advances", "本期预收", "Advances this period", "money"),
+        Column("refunds", "待退款", "Refunds due", "money"),
+        Column("net", "净应收", "Net owed", "money"),
+    ]
+    how = (
+        f"计算：应收＝每张发货单已出库数量×单价－退货冲减－已收款（未结事项 notice_owed），按到期日（最后出库日＋账期天数）"
+        f"至 {today} 的逾期天数分段；客户结余＝结余款流水合计；本期预收＝本期预收款；待退款＝已商定未付的退款；净应收＝应收－结余＋待退款。"
+        "  How: owed = each notice's issued quantity × price less return credits less payments (open items), aged by "
+        "days past its due date (last issue + payment days); balance = the customer's balance movements; advances = "
+        "advances received in the period; refunds due = agreed, unpaid; net = owed − balance + refunds due."
+    )
+    if not len(frame):
+        frame = pd.DataFrame(columns=[c.key for c in columns])
+    return Sheet(
+        "应收 Receivables",
+        f"应收 Receivables — {today}",
+        how,
+        [
+            Table(
+                "Receivables",
+                "应收账龄 Receivables ageing past terms",
+                columns,
+                frame,
+                Chart(
+                    "bar", "应收账龄 Ageing", "label", tuple(b[0] for b in buckets), stacked=True
+                ),
+            )
+        ],
+    )
+
+
+# --- Service ---------------------------------------------------------------------------------
+def service(ctx: Context) -> Sheet:
+    import pandas as pd
+
+    start, end = ctx.between
+    today = ctx.today.isoformat()
+    records = ctx.frame(
+        "SELECT s.docno, s.service_date, s.customer_code, s.contract_no, s.channel, s.request, s.action_taken, "
+        "s.salesperson, o.due_on, o.docno IS NOT NULL AS open, "
+        "CASE WHEN o.docno IS NULL THEN 'closed' WHEN o.due_on IS NOT NULL AND o.due_on != '' AND o.due_on < ? "
+        "THEN 'overdue' ELSE 'open' END AS state "
+        "FROM service s JOIN documents d ON d.docno = s.docno AND d.status = 'active' "
+        "LEFT JOIN open_items o ON o.docno = s.docno AND o.obligation = 'service_next_action' "
+        "WHERE s.service_date BETWEEN ? AND ? OR o.docno IS NOT NULL ORDER BY s.service_date, s.docno",
+        [today, start, end],
+    )
+    states = {"open": "处理中 open", "overdue": "已逾期 overdue", "closed": "已完成 closed"}
+    records["customer"] = records["customer_code"].map(_names(ctx, "customers"))
+    records["salesperson"] = records["salesperson"].map(ctx.person)
+    by_customer = (
+        records.pivot_table(
+            index=["customer_code"], columns="state", values="docno", aggfunc="count", fill_value=0
+        )
+        .reindex(columns=list(states), fill_value=0)
+        .reset_index()
+        if len(records)
+        else pd.DataFrame(columns=["customer_code", *states])
+    )
+    by_customer["customer"] = by_customer["customer_code"].map(_names(ctx, "customers"))
+    by_customer["label"] = by_customer["customer"].fillna(by_customer["customer_code"])
+    by_customer["total"] = by_customer[list(states)].sum(axis=1)
+    by_customer = by_customer.sort_values("total", ascending=False, kind="stable").reset_index(
+        drop=True
+    )
+    records["state"] = records["state"].map(states)
+    how = (
+        f"计算：本期的售后记录及现在仍未完成的记录；状态取自未结事项：有下次处理日期且未到＝处理中，已过＝已逾期（{today}），"
+        "无未结事项＝已完成。  How: the period's service records and any still open; state from the open items: "
+        "next action ahead = open, passed = overdue, none = closed."
+    )
+    return Sheet(
+        "售后 Service",
+        f"售后 Service — {ctx.period}",
+        how,
+        [
+            Table(
+                "ServiceByCustomer",
+                "按客户与状态 By customer and state",
+                [
+                    Column("label", "客户", "Customer"),
+                    Column("customer_code", "客户编号", "Code"),
+                    *[
+                        Column(key, zh.split()[0], zh.split()[1], "int")
+                        for key, zh in states.items()
+                    ],
+                    Column("total", "合计", "Total", "int"),
+                ],
+                by_customer,
+                Chart("bar", "售后记录 Service records", "label", tuple(states), stacked=True),
+            ),
+            Table(
+                "ServiceRecords",
+                "售后记录 Service records",
+                [
+                    Column("docno", "单号", "Record"),
+                    Column("service_date", "日期", "Date", "date"),
+                    Column("customer_code", "客户编号", "Customer"),
+                    Column("customer", "客户名称", "Customer name"),
+                    Column("contract_no", "合同号", "Contract"),
+                    Column("request", "客户要求", "Request"),
+                    Column("action_taken", "处理", "Action taken"),
+                    Column("salesperson", "负责人", "Person"),
+                    Column("due_on", "下次处理", "Next action", "date"),
+                    Column("state", "状态", "State"),
+                ],
+                records,
             ),
         ],
     )
@@ -742,7 +1160,12 @@ def documents(ctx: Context, prices: bool = True) -> Sheet:
         "SELECT CASE WHEN day >= ? THEN '本期 this' ELSE '上期 previous' END AS period, docno, kind, day, "
         f"customer_code, salesperson, warehouse, {'currency, value, ' if prices else ''}quantity, detail "
         f"FROM report_documents WHERE day BETWEEN ? AND ? {kinds} ORDER BY day DESC, docno LIMIT ?",
-        [ctx.period.start.isoformat(), previous.start.isoformat(), ctx.period.end.isoformat(), MAX_DRILL_ROWS + 1],
+        [
+            ctx.period.start.isoformat(),
+            previous.start.isoformat(),
+            ctx.period.end.isoformat(),
+            MAX_DRILL_ROWS + 1,
+        ],
     )
     cut = len(frame) > MAX_DRILL_ROWS
     frame = frame.iloc[:MAX_DRILL_ROWS]
@@ -763,12 +1186,19 @@ def documents(ctx: Context, prices: bool = True) -> Sheet:
     ]
     if prices:
         frame["value"] = _value(frame["value"])
-        columns += [Column("currency", "币种", "Currency"), Column("value", "金额", "Value", "money")]
+        columns += [
+            Column("currency", "币种", "Currency"),
+            Column("value", "金额", "Value", "money"),
+        ]
     tables = [
         Table(
             "Documents",
             "本期和上期的单据（用 STATUS 单号 可查每一张）Documents of both periods (STATUS number shows each)"
-            + (f" — 只列最近 {MAX_DRILL_ROWS:,} 张 only the latest {MAX_DRILL_ROWS:,}" if cut else ""),
+            + (
+                f" — 只列最近 {MAX_DRILL_ROWS:,} 张 only the latest {MAX_DRILL_ROWS:,}"
+                if cut
+                else ""
+            ),
             columns,
             frame.reset_index(drop=True),
         )
@@ -780,7 +1210,12 @@ def documents(ctx: Context, prices: bool = True) -> Sheet:
         "  How: the documents behind the totals: active documents dated in this or the previous period, and the "
         "open items now."
     )
-    return Sheet("明细 Documents", f"明细 Documents — {ctx.period.previous.start} … {ctx.period.end}", how, tables)
+    return Sheet(
+        "明细 Documents",
+        f"明细 Documents — {ctx.period.previous.start} … {ctx.period.end}",
+        how,
+        tables,
+    )
 
 
 def _open_items_table(ctx: Context, prices: bool) -> Table:
@@ -794,7 +1229,9 @@ def _open_items_table(ctx: Context, prices: bool) -> Table:
     frame["kind"] = frame["kind"].map(_kind_label)
     frame["obligation"] = frame["obligation"].map(lambda o: OBLIGATIONS.get(o, o))
     frame["owner"] = frame["owner"].map(ctx.person)
-    frame["remaining"] = [float(r) if isinstance(r, str) and r else None for r in frame["remaining"]]
+    frame["remaining"] = [
+        float(r) if isinstance(r, str) and r else None for r in frame["remaining"]
+    ]
     frame["days_late"] = [_days_late(d, ctx.today) for d in frame["due_on"]]
     return Table(
         "OpenItems",
@@ -825,10 +1262,13 @@ def _days_late(due: Any, today: dt.date) -> int:
 MANAGER_SHEETS: tuple[Callable[[Context], Sheet], ...] = (
     overview,
     salespeople,
+    pipeline,
     sales,
     fulfilment,
+    receivables,
     returns,
     stock,
+    service,
     documents,
 )
 
@@ -839,4 +1279,9 @@ def manager_sheets(ctx: Context) -> list[Sheet]:
 
 def warehouse_sheets(ctx: Context) -> list[Sheet]:
     """Quantities only: built from frames that never select a price, amount or balance."""
-    return [overview(ctx, prices=False), fulfilment(ctx, prices=False), stock(ctx), documents(ctx, prices=False)]
+    return [
+        overview(ctx, prices=False),
+        fulfilment(ctx, prices=False),
+        stock(ctx),
+        documents(ctx, prices=False),
+    ]

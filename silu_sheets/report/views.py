@@ -87,7 +87,13 @@ def view_sql(currency: str) -> dict[str, str]:
         [
             kind("inquiry", "inquiry_date", lines="inquiry_lines", detail="t.likelihood"),
             kind("follow_up", "follow_up_date", detail="t.result"),
-            kind("quote", "quote_date", lines="quote_lines", price="unit_price", currency_col="t.currency"),
+            kind(
+                "quote",
+                "quote_date",
+                lines="quote_lines",
+                price="unit_price",
+                currency_col="t.currency",
+            ),
             kind("sample", "send_date", lines="sample_lines"),
             kind(
                 "order",
@@ -97,7 +103,13 @@ def view_sql(currency: str) -> dict[str, str]:
                 currency_col="t.currency",
                 detail="t.decision",
             ),
-            kind("contract", "contract_date", lines="contract_lines", price="unit_price", currency_col="t.currency"),
+            kind(
+                "contract",
+                "contract_date",
+                lines="contract_lines",
+                price="unit_price",
+                currency_col="t.currency",
+            ),
             kind(
                 "shipment_notice",
                 "notice_date",
@@ -222,6 +234,8 @@ def connect(path: Path | str, currency: str) -> sqlite3.Connection:
 
 def has_table(conn: sqlite3.Connection, name: str) -> bool:
     return (
-        conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [name]).fetchone()
+        conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [name]
+        ).fetchone()
         is not None
     )

@@ -163,7 +163,14 @@ class _Styles:
         self.caption = wb.add_format({**font, "bold": True, "font_color": "#1F4E79"})
         # the header drawn by the cell too: LibreOffice does not paint Excel's table styles
         self.header = wb.add_format(
-            {**font, "bold": True, "bg_color": "#DDEBF7", "bottom": 1, "text_wrap": True, "valign": "top"}
+            {
+                **font,
+                "bold": True,
+                "bg_color": "#DDEBF7",
+                "bottom": 1,
+                "text_wrap": True,
+                "valign": "top",
+            }
         )
         self.text = wb.add_format(font)
         self._numbers: dict[str, Any] = {}
@@ -176,7 +183,9 @@ class _Styles:
         return self._numbers[fmt]
 
 
-def _table(ws: Any, styles: _Styles, table: Table, row0: int, col0: int, widths: dict[int, int]) -> int:
+def _table(
+    ws: Any, styles: _Styles, table: Table, row0: int, col0: int, widths: dict[int, int]
+) -> int:
     """Caption at ``row0``, the header under it, then the rows; returns the last row used."""
     from pandas import NA
 
@@ -186,25 +195,36 @@ def _table(ws: Any, styles: _Styles, table: Table, row0: int, col0: int, widths:
     frame = table.frame
     n = len(frame)
     formats = [
-        (_qty_format(frame[c.key]) if n else "#,##0") if c.format == "qty" else NUMBER_FORMATS.get(c.format, "")
+        (_qty_format(frame[c.key]) if n else "#,##0")
+        if c.format == "qty"
+        else NUMBER_FORMATS.get(c.format, "")
         for c in table.columns
     ]
     for j, c in enumerate(table.columns):
         # a long heading wraps (two lines); the column is as wide as its values, within reason
-        widths[col0 + j] = max(widths.get(col0 + j, 0), min(display_width(c.heading) + 3, HEADING_WIDTH))
+        widths[col0 + j] = max(
+            widths.get(col0 + j, 0), min(display_width(c.heading) + 3, HEADING_WIDTH)
+        )
     for j, c in enumerate(table.columns):
         col, cell_style, kind = col0 + j, styles.number(formats[j]), c.format
         width = widths[col]
         for i, value in enumerate(frame[c.key].tolist()):
             row = header_row + 1 + i
-            if value is None or (isinstance(value, float) and value != value) or value is NA:
+            if (
+                value is None
+                or value is NA
+                or value == ""
+                or (isinstance(value, float) and value != value)
+            ):
                 ws.write_blank(row, col, None, cell_style)
                 continue
             if kind == "text":
                 text = str(value)
                 ws.write_string(row, col, text, cell_style)
             elif kind == "date":
-                day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+                day = (
+                    value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+                )
                 ws.write_datetime(row, col, dt.datetime(day.year, day.month, day.day), cell_style)
                 text = "0000-00-00"
             else:
