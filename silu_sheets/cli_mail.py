@@ -85,10 +85,18 @@ def poll(ctx: click.Context, verbose: bool) -> None:
 @click.option("-v", "--verbose", is_flag=True, help="Log each step to stderr.")
 @click.pass_context
 def serve(ctx: click.Context, verbose: bool) -> None:
-    """Keep answering: IMAP IDLE (or polling), reconnecting on drops, until stopped (Ctrl-C, SIGTERM)."""
+    """Keep answering: IMAP IDLE (or polling), reconnecting on drops, until stopped (Ctrl-C,
+    SIGTERM); each person's daily digest at the time silu.toml [reminders] sets."""
+    from silu_sheets import digest
     from silu_sheets.mail.idle import serve as serve_forever
+    from silu_sheets.reminders import SettingsError
 
     folder, settings, gw = _setup(ctx, verbose)
+    try:
+        timetable = digest.timetable(gw)
+    except (SettingsError, ValueError) as exc:
+        gw.ledger.close()
+        raise click.ClickException(str(exc)) from exc
     click.echo(settings.describe(), err=True)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -99,7 +107,7 @@ def serve(ctx: click.Context, verbose: bool) -> None:
             _print_report(report)
 
     try:
-        serve_forever(gw, settings, stop=stop, on_cycle=on_cycle)
+        serve_forever(gw, settings, stop=stop, on_cycle=on_cycle, timetable=timetable)
     finally:
         gw.ledger.close()
 

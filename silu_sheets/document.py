@@ -79,6 +79,8 @@ class Staff:
     roles: tuple[str, ...]
     language: str = "zh"
     warehouses: tuple[str, ...] = ()
+    #: IANA time zone of the person's own calendar (daily digests); None: the firm's
+    timezone: str | None = None
 
     def has(self, *roles: str) -> bool:
         return any(r in self.roles for r in roles)

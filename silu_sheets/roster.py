@@ -58,6 +58,16 @@ class RosterError(Exception):
         self.problems = problems
 
 
+def _known_zone(name: str) -> bool:
+    from zoneinfo import ZoneInfo
+
+    try:
+        ZoneInfo(name)
+    except (ValueError, KeyError, OSError):  # ZoneInfoNotFoundError is a KeyError
+        return False
+    return True
+
+
 def load(folder: Path) -> Roster:
     problems: list[str] = []
     roles_file, staff_file = folder / "roles.toml", folder / "staff.toml"
@@ -103,6 +113,11 @@ def load(folder: Path) -> Roster:
             problems.append(
                 f"{where} ({address}): language {language!r} must be one of {LANGUAGES}"
             )
+        timezone = entry.get("timezone") or None
+        if timezone is not None and not _known_zone(str(timezone)):
+            problems.append(
+                f"{where} ({address}): time zone {timezone!r} is unknown; write one like Asia/Shanghai"
+            )
         if "manager" not in person_roles and any(
             roles.get(r, Role(r, frozenset())).manager for r in person_roles
         ):
@@ -114,6 +129,7 @@ def load(folder: Path) -> Roster:
             language=language,
             # warehouse codes are read upper-case from forms; the roster is matched the same way
             warehouses=tuple(str(w).strip().upper() for w in entry.get("warehouses", [])),
+            timezone=str(timezone) if timezone else None,
         )
     if problems:
         raise RosterError(problems)

@@ -158,6 +158,7 @@ class Timetable:
         import schedule
 
         self.scheduler = schedule.Scheduler()
+        self.starting: list[Callable[[], None]] = []
 
     def daily(self, at: str, timezone: str, job: Callable[[], object], name: str = "") -> None:
         """``job`` every day at ``at`` (HH:MM) wall-clock time in ``timezone``."""
@@ -168,23 +169,32 @@ class Timetable:
         """``job`` every ``minutes`` (retries of what failed, runs missed while down)."""
         self._guarded(self.scheduler.every(max(1, round(minutes * 60))).seconds, job, name)
 
+    def on_start(self, job: Callable[[], object], name: str = "") -> None:
+        """``job`` once, at the first ``run_pending``: what came due while nothing ran."""
+        self.starting.append(self._guard(job, name))
+
     def _guarded(self, when: schedule_lib.Job, job: Callable[[], object], name: str) -> None:
+        when.do(self._guard(job, name))
+
+    @staticmethod
+    def _guard(job: Callable[[], object], name: str) -> Callable[[], None]:
         def run() -> None:
             try:
                 job()
             except Exception:  # noqa: BLE001 - one failing job must not stop serve or the others
                 log.exception("scheduled job %s failed; it is tried again later", name or job)
 
-        when.do(run)
+        return run
 
     def run_pending(self) -> None:
+        starting, self.starting = self.starting, []
+        for job in starting:
+            job()
         self.scheduler.run_pending()
-
-    def run_all(self) -> None:
-        """Every job once, now: on start, what came due while nothing ran is made up."""
-        self.scheduler.run_all()
 
     def seconds_to_next(self) -> float | None:
         """Seconds until the next job is due (0 when one is due), None with no jobs."""
+        if self.starting:
+            return 0.0
         left = self.scheduler.idle_seconds
         return None if left is None else max(0.0, left)

@@ -261,7 +261,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     (
         6,
         "periodic runs",
-        # version 5 is the open items' table (built beside this one); versions apply by number
+        # versions apply by number, not by their place in this list
         """
         CREATE TABLE periodic_runs (          -- mail on a timetable, once per job, person, period
             job TEXT NOT NULL,                -- digest, report, …

@@ -8,8 +8,9 @@ sender's language and within the sender's role.
     CONTRACT text      contract quick lookup (合同速查)
     MEMO topic         the company memo's standard answer (备忘录)
     NOTE text / NOTES  write to / read one's own notepad (个人记事本)
+    TODO               one's own to-do list today (待办), the same mail as the daily digest
 
-Chinese words work too (帮助, 模板, 状态, 产品, 合同, 备忘, 记事, 记事本). Staff who may not see
+Chinese words work too (帮助, 模板, 状态, 产品, 合同, 备忘, 记事, 记事本, 待办). Staff who may not see
 prices (the warehouse) never get one here either: every value under a price-like name is dropped
 before the answer is written.
 """
@@ -30,7 +31,7 @@ from silu_sheets.workbook import template
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("HELP", "TEMPLATE", "STATUS", "PRODUCT", "CONTRACT", "MEMO", "NOTE", "NOTES")
+COMMANDS = ("HELP", "TEMPLATE", "STATUS", "PRODUCT", "CONTRACT", "MEMO", "NOTE", "NOTES", "TODO")
 ALIASES = {
     "帮助": "HELP",
     "说明": "HELP",
@@ -43,6 +44,8 @@ ALIASES = {
     "备忘录": "MEMO",
     "记事": "NOTE",
     "记事本": "NOTES",
+    "待办": "TODO",
+    "待办事项": "TODO",
 }
 _REPLY_PREFIX = re.compile(r"^\s*((re|fw|fwd|aw|wg|回复|答复|转发)\s*[:：]\s*)+", re.I)
 #: value names that carry a selling price, an amount or a balance (never to the warehouse)
@@ -96,7 +99,10 @@ def answer(gw: Gateway, person: Staff, command: str, argument: str) -> Reply:
     zh = person.language == "zh"
     handler = _HANDLERS[command]
     try:
-        title, paragraphs, items, attachments = handler(gw, person, argument)
+        answered = handler(gw, person, argument)
+        if isinstance(answered, Reply):
+            return answered
+        title, paragraphs, items, attachments = answered
     except Exception:  # noqa: BLE001 - the person gets a plain answer; the trace goes to the log
         log.exception("command %s %r from %s failed", command, argument, person.address)
         title = "查询出错" if zh else "The lookup failed"
@@ -151,7 +157,7 @@ def _help(gw: Gateway, person: Staff, argument: str) -> tuple:
             "没问题就登记并回复单号，附上下一张已预填的表；有问题就原样退回，出错的单元格标红并写明原因。",
             "要修改已登记的单据，在原表“单号”填写单号后再次发送；要作废，在“操作”选“作废”并写明原因。",
             "邮件主题也可以是命令：HELP（本说明）、TEMPLATE 表名（空白模板）、STATUS 单号、PRODUCT 关键词、"
-            "CONTRACT 关键词、MEMO 主题、NOTE 内容、NOTES。",
+            "CONTRACT 关键词、MEMO 主题、NOTE 内容、NOTES、TODO（待办清单）。",
             "附件是您可以发送的全部空白表：",
         ]
     else:
@@ -163,7 +169,7 @@ def _help(gw: Gateway, person: Staff, argument: str) -> tuple:
             "To amend a recorded document, write its number in the form's Number cell and send it again; to cancel, "
             "choose Cancel as the action and give a reason.",
             "The subject may also be a command: HELP (this), TEMPLATE kind (a blank form), STATUS number, "
-            "PRODUCT words, CONTRACT words, MEMO topic, NOTE text, NOTES.",
+            "PRODUCT words, CONTRACT words, MEMO topic, NOTE text, NOTES, TODO (your to-do list).",
             "Attached are the blank forms you may send:",
         ]
     items = [f"{KINDS[k].zh} {KINDS[k].en} — {template.template_filename(KINDS[k])}" for k in kinds]
@@ -329,7 +335,13 @@ def _notes(gw: Gateway, person: Staff, argument: str) -> Any:
     ]
 
 
-_HANDLERS: dict[str, Callable[[Gateway, Staff, str], tuple]] = {
+def _todo(gw: Gateway, person: Staff, argument: str) -> Reply:
+    from silu_sheets.digest import todo_reply
+
+    return todo_reply(gw, person)
+
+
+_HANDLERS: dict[str, Callable[[Gateway, Staff, str], tuple | Reply]] = {
     "HELP": _help,
     "TEMPLATE": _template,
     "STATUS": _lookup("单据状态", "Document status", _status),
@@ -338,4 +350,5 @@ _HANDLERS: dict[str, Callable[[Gateway, Staff, str], tuple]] = {
     "MEMO": _lookup("备忘录", "Company memo", _memo, needs_argument=False),
     "NOTE": _lookup("记事本", "Notepad", _note),
     "NOTES": _lookup("记事本", "Notepad", _notes, needs_argument=False),
+    "TODO": _todo,
 }

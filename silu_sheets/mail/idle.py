@@ -32,6 +32,7 @@ from silu_sheets.mail.mailbox import ImapError, ImapMailbox
 from silu_sheets.mail.maildir import MaildirInbox
 from silu_sheets.mail.settings import MailSettings
 from silu_sheets.pipeline import Gateway
+from silu_sheets.schedule_runs import Timetable
 
 log = logging.getLogger(__name__)
 
@@ -195,8 +196,11 @@ def serve(
     stop: threading.Event | None = None,
     on_cycle: Callable[[CycleReport], None] | None = None,
     settle_seconds: float = 1.0,
+    timetable: Timetable | None = None,
 ) -> None:
-    """Run until ``stop`` is set: cycle, then wait in IDLE (or poll), reconnecting on faults."""
+    """Run until ``stop`` is set: cycle, then wait in IDLE (or poll), reconnecting on faults.
+    What ``timetable`` holds (daily digests) runs before each cycle, so its mail leaves with it,
+    and the wait ends when its next job is due."""
     stop = stop or threading.Event()
     backoff = 1.0
     while not stop.is_set():
@@ -204,11 +208,13 @@ def serve(
         try:
             mailbox = open_mailbox(settings)
             while not stop.is_set():
+                if timetable is not None:
+                    timetable.run_pending()
                 report = cycle(gw, settings, mailbox, settle_seconds)
                 backoff = 1.0  # a whole cycle worked: the connection is good
                 if on_cycle:
                     on_cycle(report)
-                _wait(gw, settings, mailbox, stop)
+                _wait(gw, settings, mailbox, stop, timetable)
         except MailboxLoginError as exc:
             log.error(
                 "IMAP login as %s refused: %s", settings.imap.user if settings.imap else "?", exc
@@ -225,9 +231,16 @@ def serve(
 
 
 def _wait(
-    gw: Gateway, settings: MailSettings, mailbox: ImapMailbox | MaildirInbox, stop: threading.Event
+    gw: Gateway,
+    settings: MailSettings,
+    mailbox: ImapMailbox | MaildirInbox,
+    stop: threading.Event,
+    timetable: Timetable | None = None,
 ) -> None:
     limits = []
+    scheduled = timetable.seconds_to_next() if timetable is not None else None
+    if scheduled is not None:
+        limits.append(scheduled + 0.05)
     retry = _seconds_to_next_retry(gw)
     if retry is not None:
         limits.append(retry + 0.05)
