@@ -227,8 +227,11 @@ def _ingest(gw: Gateway, data: bytes, person: Staff, source: Source, outcome: Ou
         return _refuse(gw, ctx, source, outcome, kind, [problem], data, marked=False)
 
     doc = reading.document
+    if any(p.code == P.LINES_BEYOND_TABLE for p in reading.problems):
+        # an oversized line table is refused before the ledger is locked: no rule needs it
+        return _refuse(gw, ctx, source, outcome, kind, reading.problems, data, reading.markable)
     # Check and record under one write lock: two slips racing for the last 40 pieces cannot
-    # both pass their checks. _refuse/_record nest inside it (savepoints).
+    # both pass their checks. _record nests inside it (a savepoint).
     with gw.ledger.transaction() as writer:
         found = list(reading.problems)
         if doc.cancelling:  # a cancellation needs only the number and a reason
@@ -238,9 +241,10 @@ def _ingest(gw: Gateway, data: bytes, person: Staff, source: Source, outcome: Ou
             found += MODULES[kind.key].check(doc, writer.view, ctx)
         elif hasattr(MODULES[kind.key], "check_cancel"):  # kind rules a cancellation must keep
             found += MODULES[kind.key].check_cancel(doc, writer.view, ctx)
-        if errors(found):
-            return _refuse(gw, ctx, source, outcome, kind, found, data, marked=True)
-        return _record(gw, ctx, source, outcome, doc, found, data)
+        if not errors(found):
+            return _record(gw, ctx, source, outcome, doc, found, data)
+    # refused: nothing was written; the marked copy is built without holding the lock
+    return _refuse(gw, ctx, source, outcome, kind, found, data, marked=reading.markable)
 
 
 def revision_checks(doc: Document, view: LedgerView, ctx: Context) -> list[Problem]:
@@ -363,6 +367,8 @@ def _refuse(
 ) -> Outcome:
     outcome.accepted = False
     outcome.problems = found = sorted(found, key=sheet_order)
+    # built before the write lock is taken: marking a workbook is the slow part of a refusal
+    reply = rejection(gw, ctx, outcome, kind, data if marked else None)
     with gw.ledger.transaction() as writer:
         source_id = writer.add_source(source)
         writer.reject(
@@ -371,7 +377,6 @@ def _refuse(
             None,
             [{"code": p.code, "cell": p.cell, "severity": p.severity} for p in found],
         )
-        reply = rejection(gw, ctx, outcome, kind, data if marked else None)
         outcome.outbox_ids = [_queue(gw, writer, reply, source)]
     return outcome
 
@@ -414,6 +419,16 @@ def rejection(
         step = {
             "zh": f"附件是空白的{kind.zh}模板，请用它重新填写后发回本邮箱。",
             "en": f"A blank {kind.en} template is attached; fill it in and send it back to this address.",
+        }
+    elif any(p.code == P.NOT_OUR_TEMPLATE for p in outcome.problems):
+        # the refusal promises blanks: those of every form this person may send
+        for key in gw.roster.allowed_kinds(ctx.sender):
+            attachments.append(
+                Attachment(template.template_filename(KINDS[key]), fill.blank(KINDS[key]))
+            )
+        step = {
+            "zh": "附件是您可以提交的各张空白表单，请选用对应的一张重新填写后发回本邮箱。",
+            "en": "The blank forms you may send are attached; fill the right one and send it back to this address.",
         }
     else:
         step = {

@@ -124,6 +124,11 @@ FILE_TOO_MANY_PARTS = problem_type(
     "文件内部部件过多（{count} 个，上限 {limit}），不予读取。请用空白模板重新填写。",
     "The file has too many internal parts ({count}, limit {limit}) and is not read. Fill a blank template again.",
 )
+FILE_UNSAFE_XML = problem_type(
+    "file-unsafe-xml",
+    "文件内含 XML 实体定义（DTD），出于安全不予读取。Excel、WPS 不会写这种内容；请用空白模板重新填写。",
+    "The file holds XML entity definitions (a DTD) and is not read for safety. Excel and WPS never write them; fill a blank template again.",
+)
 FILE_DAMAGED = problem_type(
     "file-damaged",
     "文件已损坏，无法打开（{detail}）。请重新保存后再发送。",
@@ -167,6 +172,16 @@ NOT_A_NUMBER = problem_type(
     "not-a-number",
     "“{value}”不是数字。请只填数字，如 12 或 12.5。",
     "“{value}” is not a number. Write a number only, such as 12 or 12.5.",
+)
+VALUE_TOO_LARGE = problem_type(
+    "value-too-large",
+    "填写 {value}，超过上限 {maximum}。请检查是否多打了数字。",
+    "{value} was written; the most this cell takes is {maximum}. Check for extra digits.",
+)
+TEXT_CONTROL_CHARACTERS = problem_type(
+    "text-control-characters",
+    "文字中含有看不见的控制字符（{characters}），可能是从别处复制来的。请删除后重新输入这段文字。",
+    "The text holds invisible control characters ({characters}), perhaps pasted from elsewhere. Delete it and type the text again.",
 )
 NOT_AN_INTEGER = problem_type(
     "not-an-integer",
@@ -217,6 +232,26 @@ NO_LINES = problem_type(
     "no-lines",
     "明细表没有任何一行。请至少填写一行。",
     "The line table is empty. Fill at least one line.",
+)
+FORMULA_IN_INPUT = problem_type(
+    "formula-in-input",
+    "这里是公式，不是填写的值。请直接输入值（不要用公式或链接）。",
+    "This cell holds a formula, not a value. Type the value itself (no formula or link).",
+)
+MERGED_INPUT = problem_type(
+    "merged-input",
+    "这个格子被合并进 {merged}，填写的内容无法读取。请取消合并（开始 → 合并后居中）后在此格填写。",
+    "This cell is merged into {merged}, so what it holds cannot be read. Unmerge it (Home → Merge & Center) and fill this cell.",
+)
+HIDDEN_ROWS_READ = problem_type(
+    "hidden-rows-read",
+    "第 {rows} 行是隐藏行，其中的内容已和其他行一样读取并登记。如不需要，请删除这些行后修改本单。",
+    "Row(s) {rows} are hidden; what they hold was read and recorded like any other line. If it should not be, delete those rows and amend the document.",
+)
+VALUES_OUTSIDE_FORM = problem_type(
+    "values-outside-form",
+    "表单范围以外的格子有内容（{cells}），未读取。",
+    "Cells outside the form hold values ({cells}); they were not read.",
 )
 LINES_BEYOND_TABLE = problem_type(
     "lines-beyond-table",

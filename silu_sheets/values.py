@@ -25,6 +25,20 @@ DOCNO_PATTERN = re.compile(r"^[A-Z]{2,4}-\d{4}-\d{5}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 DECIMAL_PLACES = {"quantity": 3, "money": 4, "cost": 2}
 CURRENCY_SIGNS = ("¥", "$", "€", "£")
+#: the largest value a cell of each type may hold: beyond any real trade, and small enough that
+#: every total of 200 lines stays exact in the ledger and in Excel (15 significant digits)
+MAXIMUM = {
+    "quantity": Decimal("1000000000"),
+    "money": Decimal("1000000000000"),
+    "cost": Decimal("1000000000000"),
+    "integer": Decimal("1000000000"),
+}
+#: C0/C1 control characters (tab and line breaks excepted), direction overrides, embeddings
+#: and isolates: invisible, they make a name read differently from what it is, and XML
+#: (so every workbook we write) cannot hold the C0 ones
+CONTROL = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff\ufffe\uffff]"
+)
 TRUE_WORDS = {"是", "yes", "y", "true", "1", "对", "√", "有"}
 FALSE_WORDS = {"否", "no", "n", "false", "0", "无", "×"}
 
@@ -50,6 +64,17 @@ def normal_width(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
+def printable(text: str) -> str:
+    """Text without control characters and direction overrides: what a workbook, a subject
+    line or a terminal is given of a value stored before they were refused."""
+    return CONTROL.sub("", text)
+
+
+def control_characters(text: str) -> list[str]:
+    """The control characters in ``text``, named as U+XXXX."""
+    return sorted({f"U+{ord(ch):04X}" for ch in CONTROL.findall(text)})
+
+
 def is_blank(raw: object) -> bool:
     return raw is None or (isinstance(raw, str) and clean_text(raw) == "")
 
@@ -58,6 +83,8 @@ def read_value(f: Field, raw: object) -> object | Unreadable | None:
     """The value of ``raw`` for field ``f``; ``None`` when blank; ``Unreadable`` when wrong."""
     if is_blank(raw):
         return None
+    if isinstance(raw, str) and CONTROL.search(raw):
+        return Unreadable(P.TEXT_CONTROL_CHARACTERS, {"characters": control_characters(raw)})
     reader = _READERS[f.type]
     return reader(f, raw)
 
@@ -119,6 +146,9 @@ def _number(f: Field, raw: object) -> object:
         return Unreadable(P.TOO_MANY_DECIMALS, {"value": value, "places": places})
     if f.minimum is not None and value < f.minimum:
         return Unreadable(P.BELOW_MINIMUM, {"value": value, "minimum": f.minimum})
+    maximum = MAXIMUM.get(f.type)
+    if maximum is not None and abs(value) > maximum:
+        return Unreadable(P.VALUE_TOO_LARGE, {"value": value, "maximum": maximum})
     if f.type == "integer":
         if value != value.to_integral_value():
             return Unreadable(P.NOT_AN_INTEGER, {"value": clean_text(raw)})

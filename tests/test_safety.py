@@ -291,4 +291,10 @@ def test_identified_by_the_defined_name_when_the_hidden_sheet_is_gone(gw, good):
     del wb.defined_names["SILU_FORM"]
     out = io.BytesIO()
     wb.save(out)
+    # both gone: the title "客户资料 Customers" on sheet 客户资料 still says which form it is
+    outcome = ingest_as(gw, out.getvalue(), "customers.xlsx")
+    assert outcome.accepted, outcome.as_dict("en")
+    wb.active["A1"] = "客户名单"
+    out = io.BytesIO()
+    wb.save(out)
     assert only(ingest_as(gw, out.getvalue(), "customers.xlsx")) == P.NOT_OUR_TEMPLATE

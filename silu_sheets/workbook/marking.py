@@ -1,4 +1,10 @@
-"""The sender's own workbook back, with every bad cell filled red and commented in their language."""
+"""The sender's own workbook back, with every bad cell filled red and commented in their language.
+
+What goes back is data only: a formula the sender's file held comes back as its text (never a
+live formula from a stranger's file), characters a workbook cannot hold are dropped, links to
+other workbooks are left out, and a merged range over a marked cell is unmerged so the mark
+lands on the cell it is about.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +15,10 @@ from collections import defaultdict
 from openpyxl import load_workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
+from openpyxl.workbook.workbook import Workbook
 
 from silu_sheets.problems import Problem
+from silu_sheets.values import CONTROL, printable
 from silu_sheets.workbook.template import MARK
 
 BAD_FILL = PatternFill("solid", fgColor="FFC7CE")
@@ -23,6 +31,7 @@ def mark_problems(data: bytes, problems: list[Problem], language: str) -> bytes 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             wb = load_workbook(io.BytesIO(data))
+        only_data(wb)
     except Exception:  # noqa: BLE001 - a file we could not open is returned unmarked
         return None
     by_cell: dict[tuple[str, str], list[Problem]] = defaultdict(list)
@@ -30,7 +39,10 @@ def mark_problems(data: bytes, problems: list[Problem], language: str) -> bytes 
         if p.cell and p.sheet and p.sheet in wb.sheetnames:
             by_cell[(p.sheet, p.cell)].append(p)
     for (sheet, cell), found in by_cell.items():
-        target = wb[sheet][cell]
+        ws = wb[sheet]
+        for merged in [r for r in ws.merged_cells.ranges if cell in r]:
+            ws.unmerge_cells(str(merged))
+        target = ws[cell]
         errors = any(p.severity == "error" for p in found)
         target.fill = BAD_FILL if errors else WARN_FILL
         text = "\n".join(p.message(language) for p in found)
@@ -38,3 +50,15 @@ def mark_problems(data: bytes, problems: list[Problem], language: str) -> bytes 
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def only_data(wb: Workbook) -> None:
+    """Formulas become their text, unwritable characters go, external links are dropped."""
+    wb._external_links = []
+    for ws in wb.worksheets:
+        for cell in list(ws._cells.values()):  # only the cells that exist, never a dense range
+            if cell.data_type == "f":  # a formula, or an array formula (its .text)
+                cell.value = printable(str(getattr(cell.value, "text", cell.value)))
+                cell.data_type = "s"
+            elif isinstance(cell.value, str) and CONTROL.search(cell.value):
+                cell.value = printable(cell.value)

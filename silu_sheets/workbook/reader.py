@@ -2,34 +2,33 @@
 
 Works on what Excel, WPS and LibreOffice save: values come through ``silu_sheets.values``;
 empty rows inside the line table are skipped; the kind comes from the hidden identification,
-never from the file name.
+else from the defined name, else from the title when exactly one kind has it, never from the
+file name.
 
-Cell values are read with python-calamine (Rust), about 100x faster than openpyxl on our
-forms (0.4 ms against 48 ms for a 20-line quote): the mail gateway reads every form, openpyxl
-is kept for writing and for marking a refused workbook.
+Only the cells the form declares are read (``cells``): a stray value far outside them, a
+formula, a hidden row or a merged input is named as a problem at its cell, never a fault.
 """
 
 from __future__ import annotations
 
-import io
 import re
-import zipfile
 from dataclasses import dataclass, field
-from functools import cache
-from typing import Any
-
-from python_calamine import CalamineWorkbook
 
 from silu_sheets import problems as P
-from silu_sheets.declare import Field, Kind
+from silu_sheets.declare import TITLE_ROW, Field, Kind
 from silu_sheets.document import Document, Line
 from silu_sheets.kinds import KINDS
 from silu_sheets.problems import Problem
-from silu_sheets.values import Unreadable, is_blank, read_value
+from silu_sheets.values import Unreadable, clean_text, is_blank, read_value
+from silu_sheets.workbook import cells, safety
+from silu_sheets.workbook.cells import Bounds, Sheet, parse_ref
 from silu_sheets.workbook.template import ID_NAME, ID_SHEET, MARK
 
 #: how far below the line table we look for stray lines (a person pasting 250 rows)
 OVERFLOW_ROWS = 500
+#: a sheet part larger than this is not opened again to mark it (openpyxl takes ~15 s and
+#: 200 MB for 100,000 rows); a full 200-line form is ~150 KB
+MARKABLE_BYTES = 1024 * 1024
 
 
 @dataclass
@@ -40,64 +39,64 @@ class Reading:
     version: int | None = None
     document: Document | None = None
     problems: list[Problem] = field(default_factory=list)
+    #: the sender's workbook may be opened again to mark its cells (not too big, not damaged)
+    markable: bool = True
 
 
-Grid = list[list[Any]]
+def bounds(kind: Kind) -> Bounds:
+    """The cells a form of ``kind`` declares, with room below its line table for stray lines."""
+    layout = kind.layout
+    places = [parse_ref(c) for c in layout.header_cells.values()]
+    places.append((TITLE_ROW, 1))
+    rows = max(r for r, _ in places)
+    columns = max(c for _, c in places) + 1  # the template's hint beside each header value
+    if kind.lines and layout.last_line_row:
+        rows = max(rows, layout.last_line_row + OVERFLOW_ROWS)
+        columns = max(
+            [columns] + [cells.column_number(letter) for letter in layout.line_columns.values()]
+        )
+    return Bounds(rows, columns)
 
 
-def column_index(letters: str) -> int:
-    """``"A"`` → 0, ``"AB"`` → 27."""
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n - 1
-
-
-@cache
-def position(coordinate: str) -> tuple[int, int]:
-    """``"B3"`` → (2, 1): row and column from 0. A form has a few hundred cells; each is worked
-    out once."""
-    match = re.fullmatch(r"([A-Z]+)(\d+)", coordinate)
-    assert match, coordinate
-    return int(match[2]) - 1, column_index(match[1])
-
-
-def cell_at(grid: Grid, coordinate: str) -> Any:
-    row, col = position(coordinate)
-    if row < len(grid) and col < len(grid[row]):
-        return grid[row][col]
-    return None
-
-
-def identify(wb: CalamineWorkbook, data: bytes) -> tuple[str, int] | None:
-    """Kind and version from the hidden sheet, else from the defined name."""
-    if ID_SHEET in wb.sheet_names:
-        ident = wb.get_sheet_by_name(ID_SHEET).to_python(skip_empty_area=False)
-        if cell_at(ident, "A1") == MARK and cell_at(ident, "B2"):
+def identify(book: cells.Workbook) -> tuple[str, int] | None:
+    """Kind and version from the hidden sheet, else from the defined name, else the title."""
+    if ID_SHEET in book.sheet_names:
+        ident = book.sheet(ID_SHEET, Bounds(3, 2))
+        if ident.get(1, 1) == MARK and ident.get(2, 2):
             try:
-                return str(cell_at(ident, "B2")), int(float(str(cell_at(ident, "B3"))))
+                return str(ident.get(2, 2)), int(float(str(ident.get(3, 2))))
             except ValueError:
                 return None
     # the defined name is a second copy, for a suite that dropped the hidden sheet
-    try:
-        workbook_xml = (
-            zipfile.ZipFile(io.BytesIO(data)).read("xl/workbook.xml").decode("utf-8", "replace")
-        )
-    except (KeyError, zipfile.BadZipFile):
-        return None
     match = re.search(
-        rf'name="{ID_NAME}"[^>]*>\s*(?:&quot;|")([a-z_]+)@(\d+)(?:&quot;|")', workbook_xml
+        rf'name="{ID_NAME}"[^>]*>\s*(?:&quot;|")([a-z_]+)@(\d+)(?:&quot;|")', book.defined_names()
     )
-    return (match[1], int(match[2])) if match else None
+    if match:
+        return match[1], int(match[2])
+    return by_title(book)
+
+
+def by_title(book: cells.Workbook) -> tuple[str, int] | None:
+    """A form whose identification was removed is still known by its title (e.g. "客户咨询单
+    Customer inquiry" in A1 of sheet "客户咨询单") when exactly one kind has that title; it is
+    read as the current version."""
+    found = []
+    for kind in KINDS.values():
+        if kind.sheet not in book.sheet_names:
+            continue
+        title = book.sheet(kind.sheet, Bounds(TITLE_ROW, 1)).get(TITLE_ROW, 1)
+        if clean_text(title) == clean_text(f"{kind.zh}  {kind.en}"):
+            found.append(kind)
+    return (found[0].key, found[0].version) if len(found) == 1 else None
 
 
 def read(data: bytes) -> Reading:
     """Open, identify and read a form. The caller has already passed it through ``safety``."""
     try:
-        wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        found = identify(wb, data)
+        book = cells.Workbook(data)
+        found = identify(book)
         if found is None or found[0] not in KINDS:
-            return Reading(problems=[Problem(P.NOT_OUR_TEMPLATE)])
+            return Reading(problems=[Problem(P.NOT_OUR_TEMPLATE)], markable=False)
         kind = KINDS[found[0]]
         version = found[1]
         words = {
@@ -109,21 +108,29 @@ def read(data: bytes) -> Reading:
             return Reading(kind, version, problems=[Problem(P.TEMPLATE_TOO_OLD, words)])
         if version > kind.version:
             return Reading(kind, version, problems=[Problem(P.TEMPLATE_TOO_NEW, words)])
-        sheet = kind.sheet if kind.sheet in wb.sheet_names else wb.sheet_names[0]
-        grid = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+        name = kind.sheet if kind.sheet in book.sheet_names else book.sheet_names[0]
+        sheet = book.sheet(name, bounds(kind))
     except Exception as exc:  # noqa: BLE001 - any parser fault in a stranger's file is "damaged"
-        return Reading(problems=[Problem(P.FILE_DAMAGED, {"detail": type(exc).__name__})])
-    document, problems = read_sheet(kind, grid)
-    return Reading(kind, version, document, problems)
+        return Reading(problems=[safety.damaged(exc)], markable=False)
+    document, problems = read_sheet(kind, sheet)
+    return Reading(kind, version, document, problems, markable=sheet.size <= MARKABLE_BYTES)
 
 
-def read_sheet(kind: Kind, grid: Grid) -> tuple[Document, list[Problem]]:
+def read_sheet(kind: Kind, sheet: Sheet) -> tuple[Document, list[Problem]]:
     layout = kind.layout
     doc = Document(kind, {})
     found: list[Problem] = []
 
     def take(f: Field, coordinate: str, line: Line | None) -> object:
-        value = read_value(f, cell_at(grid, coordinate))
+        place = parse_ref(coordinate)
+        merged = merged_over(sheet, place)
+        if merged:
+            found.append(doc.problem(P.MERGED_INPUT, f.key, line, merged=merged))
+            return None
+        if place in sheet.formulas:
+            found.append(doc.problem(P.FORMULA_IN_INPUT, f.key, line))
+            return None
+        value = read_value(f, sheet.values.get(place))
         if isinstance(value, Unreadable):
             found.append(doc.problem(value.code, f.key, line, **value.values))
             return None
@@ -134,29 +141,66 @@ def read_sheet(kind: Kind, grid: Grid) -> tuple[Document, list[Problem]]:
     for f in kind.header:
         doc.header[f.key] = take(f, layout.header_cells[f.key], None)
 
+    hidden = set(sheet.hidden_rows)
+    hidden_read: list[int] = []
     if kind.lines and layout.first_line_row and layout.last_line_row:
         columns = kind.lines.columns
-        letters = [layout.line_columns[c.key] for c in columns]
-        for row in range(layout.first_line_row, min(layout.last_line_row, len(grid)) + 1):
-            if all(is_blank(cell_at(grid, f"{letter}{row}")) for letter in letters):
+        numbers = [cells.column_number(layout.line_columns[c.key]) for c in columns]
+        last_filled = max((r for r, _ in [*sheet.values, *sheet.formulas]), default=0)
+        for row in range(layout.first_line_row, min(layout.last_line_row, last_filled) + 1):
+            if all(
+                is_blank(sheet.values.get((row, n))) and (row, n) not in sheet.formulas
+                for n in numbers
+            ):
                 continue
+            if row in hidden:
+                hidden_read.append(row)
             line = Line(row - layout.first_line_row + 1, row, {})
             for c in columns:
                 line.values[c.key] = take(c, layout.line_cell(c.key, row), line)
             doc.lines.append(line)
-        for row in range(
-            layout.last_line_row + 1, min(len(grid), layout.last_line_row + OVERFLOW_ROWS) + 1
-        ):
-            if any(not is_blank(cell_at(grid, f"{letter}{row}")) for letter in letters):
-                found.append(
-                    Problem(
-                        P.LINES_BEYOND_TABLE,
-                        {"row": row, "max_rows": kind.lines.max_rows},
-                        sheet=kind.sheet,
-                        cell=f"A{row}",
-                    )
+        beyond = sorted(
+            r
+            for (r, c) in sheet.values
+            if r > layout.last_line_row and c in numbers and not is_blank(sheet.values[(r, c)])
+        )
+        if beyond:
+            found.append(
+                Problem(
+                    P.LINES_BEYOND_TABLE,
+                    {"row": beyond[0], "max_rows": kind.lines.max_rows},
+                    sheet=kind.sheet,
+                    cell=f"A{beyond[0]}",
                 )
-                break
+            )
         if kind.lines.required and not doc.lines:
             found.append(Problem(P.NO_LINES, sheet=kind.sheet, cell=f"A{layout.first_line_row}"))
+    if hidden_read:
+        found.append(
+            Problem(
+                P.HIDDEN_ROWS_READ,
+                {"rows": hidden_read},
+                sheet=kind.sheet,
+                cell=f"A{hidden_read[0]}",
+                severity="warning",
+            )
+        )
+    if sheet.outside:
+        found.append(
+            Problem(
+                P.VALUES_OUTSIDE_FORM,
+                {"cells": sheet.outside},
+                sheet=kind.sheet,
+                severity="warning",
+            )
+        )
     return doc, found
+
+
+def merged_over(sheet: Sheet, place: tuple[int, int]) -> str | None:
+    """The merged range hiding this cell (any cell of it but its top-left holds nothing)."""
+    row, column = place
+    for (top, left), (bottom, right) in sheet.merged:
+        if top <= row <= bottom and left <= column <= right and (row, column) != (top, left):
+            return f"{cells.coordinate(top, left)}:{cells.coordinate(bottom, right)}"
+    return None

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 from dataclasses import dataclass
+from xml.parsers import expat
 
 from silu_sheets import problems as P
 from silu_sheets.problems import Problem
@@ -25,6 +27,25 @@ class Caps:
     unpacked_bytes: int = 60 * 1024 * 1024
     parts: int = 400
     ratio: int = 200
+
+
+def damaged(exc: BaseException) -> Problem:
+    """A damaged file, said in the reader's words (never a library's English message)."""
+    from silu_sheets.workbook.cells import PartTooLarge, UnsafeXml
+
+    if isinstance(exc, UnsafeXml):
+        return Problem(P.FILE_UNSAFE_XML)
+    if isinstance(exc, PartTooLarge):
+        return Problem(P.FILE_ZIP_BOMB, {"size": "-", "limit": megabytes(16 * 1024 * 1024)})
+    if isinstance(exc, (zlib.error, zipfile.BadZipFile, EOFError)):
+        detail = P.words("压缩数据已损坏", "its compressed data is corrupt")
+    elif isinstance(exc, expat.ExpatError):
+        detail = P.words("内部 XML 格式错误", "its XML is malformed")
+    elif isinstance(exc, KeyError):
+        detail = P.words("缺少必需的部件", "a required part is missing")
+    else:
+        detail = P.words("内容无法解析", "its content cannot be read")
+    return Problem(P.FILE_DAMAGED, {"detail": detail})
 
 
 def megabytes(n: int) -> str:
@@ -52,8 +73,8 @@ def refuse(data: bytes, filename: str = "", caps: Caps = Caps()) -> list[Problem
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
-    except (zipfile.BadZipFile, ValueError, OSError) as exc:
-        return [Problem(P.FILE_DAMAGED, {"detail": str(exc)[:80]})]
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
+        return [damaged(exc)]
     names = {m.filename for m in members}
     if len(members) > caps.parts:
         return [Problem(P.FILE_TOO_MANY_PARTS, {"count": len(members), "limit": caps.parts})]
@@ -72,8 +93,8 @@ def refuse(data: bytes, filename: str = "", caps: Caps = Caps()) -> list[Problem
         return [Problem(P.FILE_NOT_XLSX)]
     try:
         content_types = archive.read("[Content_Types].xml")
-    except (zipfile.BadZipFile, OSError, RuntimeError) as exc:
-        return [Problem(P.FILE_DAMAGED, {"detail": str(exc)[:80]})]
+    except (zipfile.BadZipFile, OSError, RuntimeError, zlib.error, EOFError) as exc:
+        return [damaged(exc)]
     if (
         name.endswith((".xlsm", ".xltm"))
         or any(n.lower().endswith("vbaproject.bin") for n in names)

@@ -1,0 +1,240 @@
+"""Every hostile or damaged attachment of ``tests/hostile.py`` through the real pipeline and a
+real ledger: each refused (or recorded with a warning) with its own reason, never an internal
+fault, nothing half-recorded, no live formula in any workbook sent back, and a valid form
+recorded afterwards as if nothing had happened.
+"""
+
+from __future__ import annotations
+
+import email
+import io
+import re
+import zipfile
+
+import pytest
+from conftest import ADMIN, SALES, codes
+from hostile import SHEET, HostileCase, corpus, put_cell, valid_inquiry, with_number, with_text
+from openpyxl import load_workbook
+
+from silu_sheets import problems as P
+from silu_sheets.api import fill_form
+from silu_sheets.pipeline import INTERNAL_FAULT, Gateway, ingest
+from silu_sheets.workbook import cells, reader
+
+#: a cell formula element (``<f>``, ``<x:f t="shared">``), not ``<formula1>`` of a validation
+FORMULA = re.compile(rb"<(?:\w+:)?f[ >/]")
+
+
+@pytest.fixture(scope="module")
+def cases() -> list[HostileCase]:
+    return corpus()
+
+
+def attachments(gw: Gateway, outbox_id: int) -> dict[str, bytes]:
+    raw = gw.ledger.db.execute("SELECT message FROM outbox WHERE id = ?", [outbox_id]).fetchone()
+    message = email.message_from_bytes(raw[0] if isinstance(raw[0], bytes) else raw[0].encode())
+    return {
+        part.get_filename(): part.get_payload(decode=True)
+        for part in message.walk()
+        if part.get_filename()
+    }
+
+
+def formulas_in(workbook: bytes) -> list[str]:
+    archive = zipfile.ZipFile(io.BytesIO(workbook))
+    return [
+        name
+        for name in archive.namelist()
+        if name.startswith("xl/worksheets/") and FORMULA.search(archive.read(name))
+    ]
+
+
+def test_the_corpus_is_large_and_varied(cases):
+    assert len(cases) >= 100
+    assert len({c.name for c in cases}) == len(cases)
+    assert {code for c in cases for code in c.expected} >= {
+        P.FILE_NOT_XLSX,
+        P.FILE_OLD_XLS,
+        P.FILE_MACRO,
+        P.FILE_ENCRYPTED,
+        P.FILE_ZIP_BOMB,
+        P.FILE_DAMAGED,
+        P.FILE_UNSAFE_XML,
+        P.VALUES_OUTSIDE_FORM,
+        P.MERGED_INPUT,
+        P.FORMULA_IN_INPUT,
+        P.VALUE_TOO_LARGE,
+        P.TEXT_CONTROL_CHARACTERS,
+        P.HIDDEN_ROWS_READ,
+        P.LINES_BEYOND_TABLE,
+    }
+
+
+def test_every_hostile_case_is_answered_with_its_reason(gw, cases):
+    wrong = []
+    for case in cases:
+        before = gw.ledger.db.execute("SELECT COUNT(*) FROM revisions").fetchone()[0]
+        outcome = ingest(gw, case.data, case.filename, SALES)
+        found = codes(outcome)
+        after = gw.ledger.db.execute("SELECT COUNT(*) FROM revisions").fetchone()[0]
+        problems = [
+            outcome.accepted != case.accepted and f"accepted={outcome.accepted}",
+            INTERNAL_FAULT in [c for _, c in found] and "internal fault",
+            not set(case.expected) <= {c for _, c in found} and f"expected {case.expected}",
+            case.cell and (case.cell, case.expected[0]) not in found and f"expected at {case.cell}",
+            after - before != (1 if case.accepted else 0) and "recorded wrongly",
+            len(outcome.outbox_ids) != 1 and "no reply queued",
+        ]
+        for outbox_id in outcome.outbox_ids:
+            for name, workbook in attachments(gw, outbox_id).items():
+                if name.endswith(".xlsx") and formulas_in(workbook):
+                    problems.append(f"formula sent back in {name}")
+        if any(problems):
+            wrong.append((case.name, [p for p in problems if p], found))
+    assert wrong == []
+    after_all = ingest(gw, valid_inquiry("上海最后一家贸易"), "inquiry.xlsx", SALES)
+    assert after_all.accepted, after_all.as_dict("en")
+
+
+# --- 10.1: a stray value far away ------------------------------------------------------------
+def test_a_stray_value_at_the_last_cell_is_a_warning_naming_it(send, gw):
+    data = with_number(valid_inquiry("嘉兴远方纺织"), "XFD1048576", "7")
+    outcome = ingest(gw, data, "inquiry.xlsx", SALES)
+    assert outcome.accepted, outcome.as_dict("en")
+    [warning] = outcome.problems
+    assert warning.code == P.VALUES_OUTSIDE_FORM and warning.severity == "warning"
+    assert "XFD1048576" in warning.message("zh") and "XFD1048576" in warning.message("en")
+
+
+def test_the_declared_dimension_is_never_trusted():
+    data = valid_inquiry()
+    xml = zipfile.ZipFile(io.BytesIO(data)).read(SHEET).decode()
+    assert '<dimension ref="A1:D220"' in xml
+    from hostile import edit_sheet
+
+    lying = edit_sheet(data, lambda x: x.replace('ref="A1:D220"', 'ref="A1:XFD1048576"'))
+    sheet = cells.Workbook(lying).sheet("客户咨询单", reader.bounds(reader.KINDS["inquiry"]))
+    assert sheet.outside == [] and len(sheet.values) < 100
+
+
+# --- 10.8: damaged files are the sender's problem, said in their language -----------------------
+def test_a_merged_input_is_marked_on_the_senders_copy(gw):
+    from hostile import edit_sheet
+
+    data = edit_sheet(
+        valid_inquiry(),
+        lambda x: x.replace(
+            "</sheetData>",
+            '</sheetData><mergeCells count="1"><mergeCell ref="A9:B9"/></mergeCells>',
+        ),
+    )
+    outcome = ingest(gw, data, "inquiry.xlsx", SALES)
+    assert (("B9", P.MERGED_INPUT)) in codes(outcome)
+    [marked] = [w for n, w in attachments(gw, outcome.outbox_ids[0]).items() if "待修改" in n]
+    ws = load_workbook(io.BytesIO(marked))["客户咨询单"]
+    assert "A9:B9" in ws["B9"].comment.text
+    assert ws["B9"].fill.fgColor.rgb.endswith("FFC7CE")
+
+
+@pytest.mark.parametrize("part", [SHEET, "[Content_Types].xml", "xl/workbook.xml"])
+def test_a_corrupt_deflate_stream_is_a_damaged_file_in_plain_words(gw, part, caplog):
+    from hostile import corrupt_deflate
+
+    outcome = ingest(gw, corrupt_deflate(valid_inquiry(), part), "inquiry.xlsx", SALES)
+    assert codes(outcome) == [(None, P.FILE_DAMAGED)]
+    zh = outcome.problems[0].message("zh")
+    assert "压缩数据已损坏" in zh and not any(ch.isascii() and ch.isalpha() for ch in zh)
+    assert "internal fault" not in caplog.text
+
+
+def test_no_english_inside_a_chinese_damage_message(gw):
+    outcome = ingest(gw, b"PK\x03\x04" + b"\0" * 26, "inquiry.xlsx", SALES)
+    zh = outcome.problems[0].message("zh")
+    assert "zip" not in zh.lower() and "File" not in zh
+
+
+# --- 10.9: bounds, exact totals --------------------------------------------------------------
+@pytest.mark.parametrize("literal", ["12345678901234567", "1E308", "1000000000.001"])
+def test_a_quantity_beyond_its_bound_is_refused_naming_the_cell(gw, literal):
+    data = with_number(valid_inquiry(), "C21", literal)
+    outcome = ingest(gw, data, "inquiry.xlsx", SALES)
+    assert ("C21", P.VALUE_TOO_LARGE) in codes(outcome)
+    assert "1000000000" in outcome.problems[-1].message("en")
+
+
+def test_stock_totals_at_the_bound_stay_exact(send, gw):
+    lots = [
+        {"warehouse": "WH-A", "product_code": "P-M8", "lot": f"L{n}", "quantity": "999999999.999"}
+        for n in range(3)
+    ]
+    for kind, lines in (
+        ("products", [{"code": "P-M8", "name": "螺栓", "unit": "个", "lot_tracked": "是"}]),
+        ("warehouses", [{"code": "WH-A", "name": "一号仓"}]),
+    ):
+        assert send(kind, {}, lines, sender=ADMIN).accepted
+    outcome = send("opening_stock", {"as_of": "2026-11-01"}, lots, sender=ADMIN)
+    assert outcome.accepted, outcome.as_dict("en")
+    total = gw.ledger.db.execute(
+        "SELECT SUM(on_hand_milli), typeof(SUM(on_hand_milli)) FROM stock_on_hand"
+    ).fetchone()
+    assert total == (2999999999997, "integer")
+
+
+# --- 10.10: control characters ----------------------------------------------------------------
+@pytest.mark.parametrize("text", ["宁波_x0001_海通", "宁波\u202e通海", "宁波\x7f海通"])
+def test_control_characters_are_refused_naming_the_cell(gw, text):
+    outcome = ingest(gw, with_text(valid_inquiry(), "B9", text), "inquiry.xlsx", SALES)
+    assert ("B9", P.TEXT_CONTROL_CHARACTERS) in codes(outcome)
+    [marked] = [w for n, w in attachments(gw, outcome.outbox_ids[0]).items() if "待修改" in n]
+    assert load_workbook(io.BytesIO(marked))["客户咨询单"]["B9"].comment is not None
+
+
+# --- 10.11: formulas ---------------------------------------------------------------------------
+def test_a_formula_in_an_input_is_a_problem_there_and_never_sent_back(gw):
+    data = put_cell(
+        valid_inquiry(), "B9", '<f>HYPERLINK("http://evil.test","宁波海通")</f>', ' t="str"'
+    )
+    outcome = ingest(gw, data, "inquiry.xlsx", SALES)
+    assert ("B9", P.FORMULA_IN_INPUT) in codes(outcome)
+    [marked] = [w for n, w in attachments(gw, outcome.outbox_ids[0]).items() if "待修改" in n]
+    assert formulas_in(marked) == []
+    ws = load_workbook(io.BytesIO(marked))["客户咨询单"]
+    assert ws["B9"].value == '=HYPERLINK("http://evil.test","宁波海通")'
+    assert ws["B9"].data_type == "s"
+
+
+# --- 10.12 and 11.20 ---------------------------------------------------------------------------
+def test_a_hidden_line_is_read_and_said(gw):
+    data = with_text(valid_inquiry("衢州隐藏五金"), "B22", "不锈钢螺栓 M8")
+    data = with_number(data, "C22", "100")
+    from hostile import edit_sheet
+
+    data = edit_sheet(data, lambda x: x.replace('<row r="22"', '<row r="22" hidden="1"', 1))
+    outcome = ingest(gw, data, "inquiry.xlsx", SALES)
+    assert outcome.accepted
+    assert codes(outcome) == [("A22", P.HIDDEN_ROWS_READ)]
+    assert "22" in outcome.problems[0].message("zh")
+
+
+def test_not_our_template_comes_with_the_blanks_it_promises(gw):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active["A1"] = "报价"
+    out = io.BytesIO()
+    wb.save(out)
+    outcome = ingest(gw, out.getvalue(), "报价.xlsx", SALES)
+    assert codes(outcome) == [(None, P.NOT_OUR_TEMPLATE)]
+    names = attachments(gw, outcome.outbox_ids[0])
+    assert any("inquiry" in n or "客户咨询单" in n for n in names), names
+    assert all(reader.read(data).kind is not None for data in names.values())
+
+
+def test_a_form_without_its_identification_is_known_by_its_title(gw):
+    wb = load_workbook(io.BytesIO(fill_form("customers", {}, [{"code": "C7", "name": "衢州"}])))
+    del wb["_silu"]
+    del wb.defined_names["SILU_FORM"]
+    out = io.BytesIO()
+    wb.save(out)
+    outcome = ingest(gw, out.getvalue(), "customers.xlsx", ADMIN)
+    assert outcome.accepted, outcome.as_dict("en")
