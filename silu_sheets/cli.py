@@ -185,6 +185,10 @@ from silu_sheets import cli_fulfilment  # noqa: E402 - status and stock live in 
 main.add_command(cli_fulfilment.status)
 main.add_command(cli_fulfilment.stock)
 
+from silu_sheets import cli_report  # noqa: E402 - the summary workbook lives in its own module
+
+main.add_command(cli_report.report)
+
 from silu_sheets import cli_remind  # noqa: E402 - the reminder centre lives in its own module
 
 main.add_command(cli_remind.remind)

@@ -271,3 +271,47 @@ def test_paying_a_settled_notice_again(gw, send, issued):
     assert codes(refused) == [("B18", "notice-settled")]
     zh = refused.as_dict("zh")["problems"][0]["message"]
     assert "已经收清" in zh and "已出库货值 23" in zh and "不超过 0" not in zh
+
+
+def sales_return(send, sn, lines, sender=SALES, **more):
+    header = {
+        "return_date": "2026-11-26",
+        "notice_no": sn,
+        "reason": "螺纹不良",
+        "request_person": "李娜",
+        "money_person": "王强",
+        "goods_person": "赵磊",
+        "goods_disposition": "return",
+        "money_disposition": "refund",
+        "requested_amount": "10",
+        **more,
+    }
+    return send("sales_return", header, lines, sender=sender)
+
+
+# --- 3. a manager's refund price above the price sold is said, with the sold price ---------------------
+def test_manager_refund_price_above_the_sold_price_is_said(gw, send, issued):
+    _, sn, _ = issued
+    outcome = sales_return(
+        send, sn, [{"product_code": "P-M8", "quantity": 10, "unit_price": "3"}], sender=MANAGER
+    )
+    assert outcome.accepted, outcome.as_dict("en")
+    assert [(p.cell, p.code, p.severity) for p in outcome.problems] == [
+        ("D22", "return-price-above-sold", "warning")
+    ]
+    text = reply_text(gw, outcome)
+    assert "退款单价 3 高于售价 1.15" in text
+    at_price = sales_return(send, sn, [{"product_code": "P-M8", "quantity": 2}], sender=MANAGER)
+    assert at_price.accepted and at_price.problems == []
+
+
+# --- 16. the three persons responsible are people on the roster ---------------------------------------
+def test_persons_responsible_on_a_return_are_on_the_roster(gw, send, issued):
+    _, sn, _ = issued
+    line = [{"product_code": "P-M8", "quantity": 1}]
+    refused = sales_return(send, sn, line, money_person="老王", goods_person="nobody@firm.test")
+    assert codes(refused) == [("B12", "return-person-unknown"), ("B13", "return-person-unknown")]
+    zh = refused.as_dict("zh")["problems"][0]["message"]
+    assert "老王" in zh and "王强" in zh
+    by_address = sales_return(send, sn, line, money_person="Wang.Qiang@firm.test")
+    assert by_address.accepted, by_address.as_dict("en")

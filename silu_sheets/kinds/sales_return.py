@@ -188,6 +188,17 @@ LOT_UNKNOWN = problem_type(
     "批号 {lot} 不是产品 {code} 的批号。",
     "Lot {lot} is not a lot of product {code}.",
 )
+PRICE_ABOVE_SOLD = problem_type(
+    "return-price-above-sold",
+    "退款单价 {price} 高于售价 {sold}（发货单 {docno} 第 {line_no} 行）：主管可以这样定，退货货值按 {price} 计算，请确认无误。",
+    "The refund unit price {price} is above the price sold, {sold} (shipment notice {docno} line {line_no}): a manager may set it so, and the returned goods are valued at {price}. Make sure it is meant.",
+)
+PERSON_UNKNOWN = problem_type(
+    "return-person-unknown",
+    "“{given}”不在员工名单上。请填写名单中的姓名或邮箱：{names}。",
+    "“{given}” is not on the staff roster. Write the name or address of someone on it: {names}.",
+)
+PERSONS = ("request_person", "money_person", "goods_person")
 BALANCE_USED = problem_type(
     "return-balance-used",
     "客户 {customer} 的结余款（{currency}）已被使用，撤回本退货单转入的结余后只剩 {left}。请先修改或作废使用该结余的单据。",
@@ -272,10 +283,23 @@ def value_of(doc: Document, prices: dict[int, Decimal]) -> Decimal:
     return total
 
 
+def persons_on_roster(doc: Document, ctx: Context) -> list[Problem]:
+    """The three persons responsible (request, money, goods) are staff on the roster, named by
+    name or address: someone must answer for each, and a typo would leave nobody."""
+    known = {s.name.strip().lower() for s in ctx.staff} | {s.address for s in ctx.staff}
+    names = "、".join(s.name for s in ctx.staff) or "-"
+    return [
+        doc.problem(PERSON_UNKNOWN, key, given=doc[key], names=names)
+        for key in PERSONS
+        if doc[key] and str(doc[key]).strip().lower() not in known
+    ]
+
+
 def check(doc: Document, ledger: LedgerView, ctx: Context) -> list[Problem]:
     """Every rule of a sales return at once (see the module docstring)."""
     notice, found = common.referenced(doc, ledger, "notice_no", "shipment_notice")
     found += common.currency_valid(doc) + common.customer_known(doc, ledger)
+    found += persons_on_roster(doc, ctx)
     goods, money_way = doc["goods_disposition"], doc["money_disposition"]
     if money_way == "none" and goods == "return":
         found.append(doc.problem(NONE_NEEDS_REPLACE, "money_disposition"))
@@ -351,6 +375,19 @@ def check(doc: Document, ledger: LedgerView, ctx: Context) -> list[Problem]:
                     line,
                     price=line["unit_price"],
                     notice_price=notice_price,
+                )
+            )
+        elif line["unit_price"] is not None and line["unit_price"] > notice_price:
+            found.append(
+                doc.problem(
+                    PRICE_ABOVE_SOLD,
+                    "unit_price",
+                    line,
+                    severity="warning",
+                    price=line["unit_price"],
+                    sold=notice_price,
+                    docno=number,
+                    line_no=at,
                 )
             )
         issued = accounts.issued(ledger, number, at)
