@@ -81,7 +81,7 @@ def row(columns: dict, values: dict) -> tuple:
 def insert(db, table: str, columns: dict, rows: list[tuple]) -> None:
     names = ", ".join(f"[{c}]" for c in columns)
     marks = ", ".join("?" for _ in columns)
-    db.conn.executemany(f"INSERT INTO [{table}] ({names}) VALUES ({marks})", rows)
+    db.executemany(f"INSERT INTO [{table}] ({names}) VALUES ({marks})", rows)
 
 
 def seed_history(gw: Gateway, units: int) -> None:
@@ -110,7 +110,7 @@ def seed_history(gw: Gateway, units: int) -> None:
                 insert(db, table, lcols[table[: -len("_lines")]], rows)
             else:
                 marks = ", ".join("?" for _ in rows[0])
-                db.conn.executemany(f"INSERT INTO [{table}] VALUES ({marks})", rows)
+                db.executemany(f"INSERT INTO [{table}] VALUES ({marks})", rows)
         batch.clear()
 
     def document(kind: str, docno: str, header: dict, lines: list[dict], owner: str) -> None:
@@ -218,7 +218,7 @@ def seed_history(gw: Gateway, units: int) -> None:
 def _flush_revisions(db, batch: dict) -> None:
     rows = batch.pop("revisions_", [])
     if rows:
-        db.conn.executemany(
+        db.executemany(
             "INSERT INTO revisions (docno, kind, revision, action, data, source_id, sender, recorded_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             rows,

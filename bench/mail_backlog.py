@@ -66,7 +66,7 @@ def make_firm(servers: testing.MailServers, root: Path) -> firm_folder.FirmFolde
         outcome = ingest(gw, fill_form(kind, {}, lines), f"{kind}.xlsx", ADMIN)
         assert outcome.accepted, outcome.as_dict("en")
     gw.ledger.db.execute("UPDATE outbox SET status = 'sent' WHERE status = 'queued'")
-    gw.ledger.db.conn.commit()
+    gw.ledger.db.commit()
     gw.ledger.close()
     return folder
 

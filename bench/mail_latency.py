@@ -61,7 +61,7 @@ def make_firm(servers: testing.MailServers, root: Path) -> firm_folder.FirmFolde
         gw, fill_form("opening_stock", {"as_of": "2026-11-01"}, OPENING), "o.xlsx", ADMIN
     ).accepted
     gw.ledger.db.execute("UPDATE outbox SET status = 'sent' WHERE status = 'queued'")
-    gw.ledger.db.conn.commit()
+    gw.ledger.db.commit()
     gw.ledger.close()
     return folder
 

@@ -13,7 +13,6 @@ from silu_sheets.describe import describe as describe_kind
 from silu_sheets.describe import markdown as forms_markdown
 from silu_sheets.kinds import KINDS
 from silu_sheets.roster import RosterError
-from silu_sheets.workbook import template
 
 
 def _open(ctx: click.Context) -> firm_folder.FirmFolder:
@@ -57,6 +56,8 @@ def init(directory: Path) -> None:
 )
 def templates(out: Path) -> None:
     """Write one blank .xlsx form per document kind."""
+    from silu_sheets.workbook import template
+
     for path in template.write_templates(out, list(KINDS.values())):
         click.echo(str(path))
 

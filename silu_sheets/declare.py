@@ -10,8 +10,6 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from typing import Literal
 
-from openpyxl.utils import get_column_letter
-
 FieldType = Literal[
     "text",
     "code",
@@ -152,6 +150,16 @@ LABEL_COLUMN = "A"
 VALUE_COLUMN = "B"
 
 
+def column_letter(number: int) -> str:
+    """Excel's name for column ``number`` (1 → A, 27 → AA). Kinds are declared on every start,
+    and importing openpyxl for this costs ~0.2 s."""
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
 @dataclass(frozen=True)
 class Layout:
     header_cells: dict[str, str]
@@ -166,7 +174,7 @@ class Layout:
         if not kind.lines:
             return Layout(cells, None, None, None, {})
         header_row = FIRST_HEADER_ROW + len(kind.header) + 1
-        columns = {c.key: get_column_letter(i + 1) for i, c in enumerate(kind.lines.columns)}
+        columns = {c.key: column_letter(i + 1) for i, c in enumerate(kind.lines.columns)}
         first = header_row + 1
         return Layout(cells, header_row, first, first + kind.lines.max_rows - 1, columns)
 

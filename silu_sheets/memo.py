@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from openpyxl import Workbook, load_workbook
+from python_calamine import CalamineWorkbook
 
 MEMO_FILE = "memo.xlsx"
 SHEET = "备忘录"
@@ -48,6 +48,8 @@ def memo_path(firm_root: Path) -> Path:
 
 def write_example(path: Path) -> Path:
     """A memo workbook with the three columns and example answers, for the office to edit."""
+    from openpyxl import Workbook  # only here: reading the memo must not pay openpyxl's import
+
     wb = Workbook()
     ws = wb.active
     ws.title = SHEET
@@ -66,19 +68,24 @@ def load_memo(firm_root: Path) -> list[MemoEntry]:
     path = memo_path(firm_root)
     if not path.exists():
         return []
-    wb = load_workbook(path, read_only=True, data_only=True)
-    ws = wb[SHEET] if SHEET in wb.sheetnames else wb.worksheets[0]
+    book = CalamineWorkbook.from_path(str(path))
+    sheet = SHEET if SHEET in book.sheet_names else book.sheet_names[0]
     entries = []
-    for i, row in enumerate(ws.iter_rows(values_only=True)):
-        cells = [
-            ("" if v is None else str(v).strip()) for v in (list(row) + [None, None, None])[:3]
-        ]
+    for i, row in enumerate(book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)):
+        cells = [_text(v) for v in (list(row) + ["", "", ""])[:3]]
         if i == 0 and cells[0].startswith("主题"):
             continue
         if cells[0] and (cells[1] or cells[2]):
             entries.append(MemoEntry(*cells))
-    wb.close()
+    book.close()
     return entries
+
+
+def _text(value: object) -> str:
+    """A cell as the office typed it: calamine gives every number as a float (80 → 80.0)."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
 
 
 def find(entries: list[MemoEntry], topic: str | None) -> list[MemoEntry]:

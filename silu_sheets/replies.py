@@ -13,13 +13,15 @@ from dataclasses import dataclass, field
 from email.header import Header
 from email.utils import format_datetime, formataddr, make_msgid
 from html import escape
+from typing import TYPE_CHECKING
 from urllib.parse import quote
-
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from silu_sheets import resources
 from silu_sheets.declare import Kind
 from silu_sheets.problems import Problem
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 XLSX = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
@@ -29,6 +31,9 @@ _envs: dict[bool, Environment] = {}
 def environment(html: bool = False) -> Environment:
     """The template environment; the HTML one escapes every value (a file may be named ``<b>.xlsx``)."""
     if html not in _envs:
+        # imported here: the kinds import this module for its wording, on every start
+        from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
         _envs[html] = Environment(
             loader=FileSystemLoader(resources.path("templates") / "email"),
             autoescape=html,

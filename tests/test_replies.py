@@ -24,7 +24,7 @@ from silu_sheets import firm as firm_folder
 from silu_sheets.api import fill_form, ingest_files
 from silu_sheets.kinds import KINDS
 from silu_sheets.workbook import reader
-from silu_sheets.workbook.marking import BAD_FILL, WARN_FILL
+from silu_sheets.workbook.marking import BAD_COLOUR, WARN_COLOUR
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("SILU_UPDATE_GOLDEN") == "1"
@@ -152,7 +152,7 @@ def test_rejection_attaches_the_senders_workbook_marked(send, gw, sender, langua
     by_cell = {p.cell: p for p in outcome.problems}
     assert sorted(by_cell) == ["A18", "B18", "B8", "B9", "C18"]
     for cell, problem in by_cell.items():
-        assert ws[cell].fill.fgColor.rgb.endswith(BAD_FILL.fgColor.rgb[-6:]), cell
+        assert ws[cell].fill.fgColor.rgb.endswith(BAD_COLOUR), cell
         assert ws[cell].comment.text == problem.message(language), cell
     # the person's own values are still there, and good cells stay unmarked
     assert ws["A20"].value == "P-M8" and ws["C20"].value == "1.15"
@@ -178,8 +178,8 @@ def test_warning_cells_are_marked_yellow_on_a_marked_workbook(gw):
     ws = load_workbook(
         io.BytesIO(next(iter(attachments(message(gw, outcome.outbox_ids[0])).values())))
     )["客户咨询单"]
-    assert ws["B11"].fill.fgColor.rgb.endswith(WARN_FILL.fgColor.rgb[-6:])
-    assert ws["B17"].fill.fgColor.rgb.endswith(BAD_FILL.fgColor.rgb[-6:])
+    assert ws["B11"].fill.fgColor.rgb.endswith(WARN_COLOUR)
+    assert ws["B17"].fill.fgColor.rgb.endswith(BAD_COLOUR)
 
 
 def test_confirmation_names_the_number_the_links_and_attaches_the_next_form(send, gw, firm):

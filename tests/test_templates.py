@@ -29,7 +29,7 @@ from silu_sheets.workbook.template import (
     ID_NAME,
     ID_SHEET,
     MARK,
-    REQUIRED_FILL,
+    REQUIRED_COLOUR,
     template_filename,
 )
 
@@ -148,7 +148,7 @@ def test_template_shape(key: str):
         where = (key, f.key, coordinate)
         assert cell.value is None, where
         assert cell.protection.locked is False, where
-        assert (cell.fill.fgColor.rgb == REQUIRED_FILL.fgColor.rgb) == f.required, where
+        assert cell.fill.fgColor.rgb.endswith(REQUIRED_COLOUR) == f.required, where
         if f.type in FORMATS:
             assert cell.number_format == FORMATS[f.type], where
         found = validations_at(ws, coordinate)

@@ -9,8 +9,7 @@ quantities are stored as exact decimal text ("12.50"), never as binary floats.
 from __future__ import annotations
 
 import datetime as dt
-
-import sqlite_utils
+import sqlite3
 
 from silu_sheets.declare import Field, Kind
 
@@ -313,7 +312,7 @@ def line_columns(kind: Kind) -> dict[str, type]:
     return columns
 
 
-def migrate(db: sqlite_utils.Database, kinds: list[Kind]) -> list[str]:
+def migrate(db: sqlite3.Connection, kinds: list[Kind]) -> list[str]:
     """Bring the file up to date: each kind's tables and columns, then numbered migrations.
 
     A new field in a declaration becomes a new column; nothing is ever dropped.
@@ -337,7 +336,7 @@ def migrate(db: sqlite_utils.Database, kinds: list[Kind]) -> list[str]:
             continue
         stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         # one script, one transaction: a migration applies whole or not at all
-        db.conn.executescript(
+        db.executescript(
             f"BEGIN;\n{sql}\nINSERT INTO schema_migrations VALUES ({version}, '{name}', '{stamp}');\nCOMMIT;"
         )
         done.append(name)
@@ -345,21 +344,41 @@ def migrate(db: sqlite_utils.Database, kinds: list[Kind]) -> list[str]:
 
 
 def ensure_table(
-    db: sqlite_utils.Database, name: str, columns: dict[str, type], pk: str | tuple[str, ...]
+    db: sqlite3.Connection, name: str, columns: dict[str, type], pk: str | tuple[str, ...]
 ) -> list[str]:
-    table = db.table(name)
-    if not table.exists():
+    present = table_columns(db, name)
+    if present and present.issuperset(columns):
+        return []
+    # only when the schema changes: importing sqlite-utils costs ~0.3 s (pandas, numpy)
+    import sqlite_utils
+
+    table = sqlite_utils.Database(db).table(name)
+    if not present:
         table.create(columns, pk=pk)
         if name.endswith("_lines"):
             table.create_index(["docno"], if_not_exists=True)
         return [f"table {name}"]
-    present = set(table.columns_dict)
     added = []
     for column, kind in columns.items():
         if column not in present:
             table.add_column(column, kind)
             added.append(f"column {name}.{column}")
     return added
+
+
+def table_columns(db: sqlite3.Connection, name: str) -> set[str]:
+    """The table's column names; empty when there is no such table."""
+    return {row[0] for row in db.execute("SELECT name FROM pragma_table_info(?)", (name,))}
+
+
+def add_columns(db: sqlite3.Connection, table: str, row: dict) -> None:
+    """A column for each key of ``row`` its table lacks (a master form's new field), typed by
+    the value: integers as INTEGER, everything else as TEXT."""
+    present = table_columns(db, table)
+    for key, value in row.items():
+        if key not in present:
+            column_type = "INTEGER" if isinstance(value, int) else "TEXT"
+            db.execute(f'ALTER TABLE "{table}" ADD COLUMN "{key}" {column_type}')
 
 
 def is_reference(f: Field) -> bool:

@@ -1,5 +1,7 @@
-"""Reading and writing the ledger (one SQLite file, WAL). sqlite-utils opens it and shapes its
-tables (``schema``); a form's rows are written with prepared SQL (``LedgerWriter.insert``).
+"""Reading and writing the ledger (one SQLite file, WAL), through the standard library's sqlite3:
+a form's rows are written with prepared SQL (``LedgerWriter.insert``); sqlite-utils shapes the
+tables only when the schema changes (``schema``), because importing it costs ~0.3 s (it pulls in
+pandas and numpy) and every ``silu`` command opens the ledger.
 
 ``LedgerView`` is the read side the rules see; ``LedgerWriter`` records one form inside one
 transaction (``Ledger.transaction``): its revision, the kind's table rows, the links, stock
@@ -11,14 +13,13 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-
-import sqlite_utils
 
 from silu_sheets.declare import Kind
 from silu_sheets.document import Document
@@ -74,7 +75,9 @@ class Ledger:
         table owes in documents that name none."""
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite_utils.Database(self.path)
+        # autocommit outside explicit transactions, as sqlite-utils' execute() did
+        self.db = sqlite3.connect(self.path, isolation_level=None)
+        self.db.execute("PRAGMA recursive_triggers=ON")
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA busy_timeout=10000")
@@ -93,18 +96,18 @@ class Ledger:
     def transaction(self) -> Iterator[LedgerWriter]:
         """All or nothing. The outermost one takes the write lock at once (BEGIN IMMEDIATE), so
         what a check read cannot change before its booking commits; inner ones are savepoints."""
-        if self.db.conn.in_transaction:
-            with self.db.atomic():
-                yield LedgerWriter(self.db, self.view)
-            return
-        self.db.execute("BEGIN IMMEDIATE")
+        outermost = not self.db.in_transaction
+        self.db.execute("BEGIN IMMEDIATE" if outermost else "SAVEPOINT inner")
         try:
             yield LedgerWriter(self.db, self.view)
         except BaseException:
-            if self.db.conn.in_transaction:
-                self.db.execute("ROLLBACK")
+            # a RAISE(ROLLBACK) trigger may already have ended the whole transaction
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK" if outermost else "ROLLBACK TO inner")
+                if not outermost:
+                    self.db.execute("RELEASE inner")
             raise
-        self.db.execute("COMMIT")
+        self.db.execute("COMMIT" if outermost else "RELEASE inner")
 
     def close(self) -> None:
         self.db.close()
@@ -113,7 +116,7 @@ class Ledger:
 class LedgerView:
     """What the rules may ask of the ledger. Every query uses an index; none scans a table."""
 
-    def __init__(self, db: sqlite_utils.Database):
+    def __init__(self, db: sqlite3.Connection):
         self.db = db
 
     def _one(self, sql: str, params: list | tuple = ()) -> dict | None:
@@ -249,7 +252,7 @@ class LedgerView:
 class LedgerWriter:
     """Writes inside one open transaction; reads through ``view`` see its own writes."""
 
-    def __init__(self, db: sqlite_utils.Database, view: LedgerView):
+    def __init__(self, db: sqlite3.Connection, view: LedgerView):
         self.db = db
         self.view = view
 
@@ -257,13 +260,13 @@ class LedgerWriter:
         """Insert ``row``; with ``key``, a row already there under that key gets these values
         (its other columns are kept). Returns the new row's id."""
         sql = _insert_sql(table, tuple(row), tuple(key))
-        return int(self.db.conn.execute(sql, tuple(row.values())).lastrowid or 0)
+        return int(self.db.execute(sql, tuple(row.values())).lastrowid or 0)
 
     def insert_all(self, table: str, rows: list[dict]) -> None:
         """Insert rows that all have the same columns."""
         if rows:
             sql = _insert_sql(table, tuple(rows[0]))
-            self.db.conn.executemany(sql, [tuple(r.values()) for r in rows])
+            self.db.executemany(sql, [tuple(r.values()) for r in rows])
 
     def add_source(self, source: Source) -> int:
         row = {
@@ -367,7 +370,8 @@ class LedgerWriter:
             row["phone_digits"] = phone_digits(row.get("phone")) or None
         if sender:
             row["updated_by"] = sender
-        self.db.table(table).upsert(row, pk=key, alter=True)
+        schema.add_columns(self.db, table, row)
+        self.insert(table, row, key=(key,))
 
     def upsert_lot(self, product_code: str, lot: str, produced: Any, expiry: Any) -> None:
         self.insert(

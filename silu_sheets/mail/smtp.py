@@ -180,7 +180,7 @@ def _claim(gw: Gateway, ids: list[int]) -> set[int]:
 
 def _unclaim(gw: Gateway, ids: set[int]) -> None:
     with gw.ledger.transaction() as writer:
-        writer.db.conn.executemany(
+        writer.db.executemany(
             "UPDATE outbox SET status = 'queued', next_attempt_at = NULL WHERE id = ? AND status = 'sending'",
             [[i] for i in ids],
         )

@@ -12,21 +12,26 @@ import io
 import warnings
 from collections import defaultdict
 
-from openpyxl import load_workbook
-from openpyxl.comments import Comment
-from openpyxl.styles import PatternFill
-from openpyxl.workbook.workbook import Workbook
+from typing import TYPE_CHECKING
 
 from silu_sheets.problems import Problem
 from silu_sheets.values import CONTROL, printable
 from silu_sheets.workbook.template import MARK
 
-BAD_FILL = PatternFill("solid", fgColor="FFC7CE")
-WARN_FILL = PatternFill("solid", fgColor="FFEB9C")
+if TYPE_CHECKING:
+    from openpyxl.workbook.workbook import Workbook
+
+#: errors red, warnings yellow
+BAD_COLOUR, WARN_COLOUR = "FFC7CE", "FFEB9C"
 
 
 def mark_problems(data: bytes, problems: list[Problem], language: str) -> bytes | None:
     """The workbook with problems marked, or ``None`` when it cannot be opened again."""
+    # imported here: only a refusal writes a workbook with openpyxl (~0.2 s to import)
+    from openpyxl import load_workbook
+    from openpyxl.comments import Comment
+    from openpyxl.styles import PatternFill
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -44,7 +49,7 @@ def mark_problems(data: bytes, problems: list[Problem], language: str) -> bytes 
             ws.unmerge_cells(str(merged))
         target = ws[cell]
         errors = any(p.severity == "error" for p in found)
-        target.fill = BAD_FILL if errors else WARN_FILL
+        target.fill = PatternFill("solid", fgColor=BAD_COLOUR if errors else WARN_COLOUR)
         text = "\n".join(p.message(language) for p in found)
         target.comment = Comment(text, MARK, width=320, height=40 + 18 * len(text) // 30)
     out = io.BytesIO()

@@ -15,15 +15,7 @@ from collections.abc import Mapping, Sequence
 from copy import copy
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
-
-from openpyxl import Workbook
-from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
-from openpyxl.utils import get_column_letter
-from openpyxl.workbook.defined_name import DefinedName
-from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.worksheet import Worksheet
+from typing import TYPE_CHECKING, Any
 
 from silu_sheets.declare import (
     FIRST_HEADER_ROW,
@@ -33,17 +25,33 @@ from silu_sheets.declare import (
     VALUE_COLUMN,
     Field,
     Kind,
+    column_letter,
 )
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+    from openpyxl.styles import Border
+    from openpyxl.worksheet.datavalidation import DataValidation
+    from openpyxl.worksheet.worksheet import Worksheet
+
+# openpyxl is imported inside the functions that build a workbook: the reader, the fast fill
+# and every command import this module for its names, and openpyxl costs ~0.2 s to import.
 
 ID_SHEET = "_silu"
 ID_NAME = "SILU_FORM"
 MARK = "silu-sheets"
 
-REQUIRED_FILL = PatternFill("solid", fgColor="FFF2CC")
-OPTIONAL_FILL = PatternFill("solid", fgColor="FFFFFF")
-LABEL_FILL = PatternFill("solid", fgColor="DDEBF7")
-THIN = Side(style="thin", color="A6A6A6")
-BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+#: fill colours: required input cells yellow, optional ones white, labels blue
+REQUIRED_COLOUR, OPTIONAL_COLOUR, LABEL_COLOUR = "FFF2CC", "FFFFFF", "DDEBF7"
+
+
+def box() -> Border:
+    from openpyxl.styles import Border, Side
+
+    thin = Side(style="thin", color="A6A6A6")
+    return Border(left=thin, right=thin, top=thin, bottom=thin)
+
+
 FORMATS = {
     "date": "yyyy-mm-dd",
     "quantity": "#,##0.###",
@@ -81,6 +89,8 @@ def hint(f: Field) -> str:
 
 def validation(f: Field) -> DataValidation | None:
     """A dropdown for choices; type checks as warnings (the system, not Excel, has the last word)."""
+    from openpyxl.worksheet.datavalidation import DataValidation
+
     prompt = hint(f)[:250]
     common: dict[str, Any] = {
         "showInputMessage": bool(prompt),
@@ -119,9 +129,11 @@ def validation(f: Field) -> DataValidation | None:
 
 
 def style_input(cell: Any, f: Field) -> None:
+    from openpyxl.styles import PatternFill, Protection
+
     cell.protection = Protection(locked=False)
-    cell.fill = REQUIRED_FILL if f.required else OPTIONAL_FILL
-    cell.border = BOX
+    cell.fill = PatternFill("solid", fgColor=REQUIRED_COLOUR if f.required else OPTIONAL_COLOUR)
+    cell.border = box()
     cell.number_format = FORMATS.get(f.type, "General")
 
 
@@ -144,6 +156,11 @@ def build(
     notes: Mapping[str, str] | None = None,
 ) -> Workbook:
     """The form as a workbook; ``header`` and ``lines`` pre-fill it (next form, warehouse copy)."""
+    from openpyxl import Workbook
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    label_fill, border = PatternFill("solid", fgColor=LABEL_COLOUR), box()
     wb = Workbook()
     ws = wb.active
     assert ws is not None
@@ -177,8 +194,8 @@ def build(
         cell = ws[f"{LABEL_COLUMN}{row}"]
         cell.value = label(f)
         cell.font = Font(bold=f.required)
-        cell.fill = LABEL_FILL
-        cell.border = BOX
+        cell.fill = label_fill
+        cell.border = border
         target = ws[layout.header_cells[f.key]]
         style_input(target, f)
         validate(f, target.coordinate, f"h:{f.key}")
@@ -197,8 +214,8 @@ def build(
             head = ws[f"{letter}{layout.line_header_row}"]
             head.value = f"{c.zh}{' *' if c.required else ''}\n{c.en}"
             head.font = Font(bold=True)
-            head.fill = LABEL_FILL
-            head.border = BOX
+            head.fill = label_fill
+            head.border = border
             head.alignment = Alignment(wrap_text=True, horizontal="center", vertical="center")
             area = f"{letter}{layout.first_line_row}:{letter}{layout.last_line_row}"
             validate(c, area, f"l:{c.key}")
@@ -218,7 +235,7 @@ def build(
     ws.column_dimensions[VALUE_COLUMN].width = 26
     ws.column_dimensions["C"].width = 44
     for i in range(4, width + 1):
-        ws.column_dimensions[get_column_letter(i)].width = 16
+        ws.column_dimensions[column_letter(i)].width = 16
 
     fill_values(ws, kind, header or {}, lines)
     for key, text in (notes or {}).items():
@@ -235,7 +252,7 @@ def build(
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     last_row = layout.last_line_row or (FIRST_HEADER_ROW + len(kind.header))
-    ws.print_area = f"A1:{get_column_letter(width)}{last_row}"
+    ws.print_area = f"A1:{column_letter(width)}{last_row}"
 
     mark(wb, kind)
     return wb
@@ -267,6 +284,8 @@ def put(cell: Any, value: Any) -> None:
 
 def mark(wb: Workbook, kind: Kind) -> None:
     """The hidden identification: kind and template version."""
+    from openpyxl.workbook.defined_name import DefinedName
+
     ident = wb.create_sheet(ID_SHEET)
     ident["A1"], ident["B1"] = MARK, "do not edit / 请勿修改"
     ident["A2"], ident["B2"] = "kind", kind.key

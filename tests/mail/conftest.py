@@ -116,5 +116,5 @@ def quiet_masters(mail_firm: MailFirm, masters) -> None:
     long ago, so a test sees only the mail it causes."""
     db = mail_firm.gw.ledger.db
     db.execute("UPDATE outbox SET status = 'sent', sent_at = created_at WHERE status = 'queued'")
-    db.conn.commit()
+    db.commit()
     mail_firm.baseline_outbox = db.execute("SELECT coalesce(max(id), 0) FROM outbox").fetchone()[0]

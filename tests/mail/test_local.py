@@ -485,6 +485,6 @@ def test_a_sent_folder_that_cannot_be_written_is_retried_not_lost(firm, gw, mast
     sent_dir.unlink()
     # the backoff has passed (a minute for the local folder)
     gw.ledger.db.execute("UPDATE outbox SET next_attempt_at = '2000-01-01T00:00:00+00:00'")
-    gw.ledger.db.conn.commit()
+    gw.ledger.db.commit()
     assert len(send_queued(gw, mail_settings.load(firm)).sent) == 4
     assert len(sent(firm)) == 4

@@ -48,7 +48,7 @@ def test_the_warehouse_keeper_gets_a_price_free_copy_in_his_own_mailbox(
     )
     assert contract.accepted, contract.as_dict("en")
     mail_firm.gw.ledger.db.execute("UPDATE outbox SET status = 'sent' WHERE status = 'queued'")
-    mail_firm.gw.ledger.db.conn.commit()
+    mail_firm.gw.ledger.db.commit()
     from silu_sheets.api import fill_form
 
     notice = fill_form(

@@ -1,0 +1,98 @@
+"""A command pays only for what it uses: the light commands never import the heavy libraries.
+
+Staff and scripts call ``silu`` one file or one question at a time, so its start-up is felt on
+every call: pandas, numpy, openpyxl and sqlite-utils cost ~0.2-0.5 s each to import, more than
+the work itself. The rule (README, "Start-up"): heavy libraries are imported inside the functions
+that need them. Each command below runs in a fresh process, as a person runs it, and reports
+which of them it loaded. Nothing here is timed; ``bench/run.py`` prints the figures.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ADMIN, SALES
+
+from silu_sheets import firm as firm_folder
+from silu_sheets.api import fill_form
+from silu_sheets.pipeline import Gateway, ingest
+
+#: the libraries no light command may import (numpy comes with pandas and openpyxl)
+HEAVY = ("pandas", "numpy", "openpyxl", "sqlite_utils")
+
+#: run the real console entry point, then say which heavy modules it loaded
+DRIVER = f"""
+import atexit, json, sys
+atexit.register(lambda: print("LOADED " + json.dumps(
+    sorted(m for m in {HEAVY!r} if m in sys.modules))))
+from silu_sheets.cli import run
+sys.argv[0] = "silu"
+run()
+"""
+
+
+def loaded(*args: str, cwd: Path | None = None) -> list[str]:
+    """The heavy modules ``silu ARGS`` imported; the command itself must succeed."""
+    done = subprocess.run(
+        [sys.executable, "-c", DRIVER, *args], capture_output=True, text=True, cwd=cwd, timeout=120
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return json.loads(done.stdout.rsplit("LOADED ", 1)[1])
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory: pytest.TempPathFactory, seeded_folder: Path) -> Path:
+    """The seeded firm with one inquiry recorded (status has a document to show) and the
+    example memo written."""
+    import shutil
+
+    from silu_sheets import memo
+
+    root = tmp_path_factory.mktemp("startup") / "firm"
+    shutil.copytree(seeded_folder, root)
+    gateway = Gateway.open(firm_folder.open_firm(root))
+    form = fill_form(
+        "inquiry",
+        {"customer_code": "C001", "inquiry_date": "2026-11-20", "channel": "电话 phone"},
+        [{"product_code": "P-M8", "quantity": 100}],
+    )
+    outcome = ingest(gateway, form, "inquiry.xlsx", SALES)
+    assert outcome.accepted, outcome.as_dict("en")
+    gateway.ledger.close()
+    memo.write_example(memo.memo_path(root))
+    return root
+
+
+def test_importing_the_cli_loads_no_heavy_library():
+    assert loaded("--help") == []
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("describe", "--help"),
+        ("describe", "inquiry"),
+        ("describe", "shipment_notice", "--json"),
+        ("status", "INQ-2026-00001"),
+        ("stock",),
+        ("stock", "--json"),
+        ("balance",),
+        ("lookup", "product", "P-M8"),
+        ("lookup", "contract", "C001"),
+        ("memo",),
+        ("note", "add", "--as", ADMIN, "call back Monday"),
+        ("note", "list", "--as", ADMIN),
+    ],
+    ids=" ".join,
+)
+def test_a_light_command_loads_no_heavy_library(recorded: Path, args: tuple[str, ...]):
+    assert loaded("--firm", str(recorded), *args) == []
+
+
+def test_the_guard_can_fail(tmp_path: Path):
+    """Writing workbooks does load openpyxl: the check above sees an import when there is one."""
+    assert "openpyxl" in loaded("templates", "--out", str(tmp_path))
