@@ -116,7 +116,7 @@ def record(writer: LedgerWriter, job: str, person: str, period: str, outbox_id: 
     the caller must roll back what it queued: raise, or check ``ran`` first under the lock)."""
     from silu_sheets.ledger.store import now
 
-    cursor = writer.db.conn.execute(
+    cursor = writer.db.execute(
         "INSERT INTO periodic_runs (job, person, period, outcome, outbox_id, ran_at)"
         " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (job, person, period) DO NOTHING",
         [job, person, period, "sent" if outbox_id else "nothing", outbox_id, now()],
