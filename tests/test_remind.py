@@ -200,7 +200,7 @@ def test_one_persons_failing_digest_does_not_stop_the_others_and_is_retried(
         tom = inquiry(send, "2026-12-01", customer="C002", sender=SALES_EN)
         # a row of Tom's made unreadable (say, edited by hand in a SQLite browser)
         gw.ledger.db.execute("UPDATE open_items SET remaining = 'n/a' WHERE docno = ?", [tom])
-        gw.ledger.db.conn.commit()
+        gw.ledger.db.commit()
         clock.move_to(moment("2026-12-02 17:00"))  # past 08:30 in Shanghai and in Berlin
         table = digest.timetable(gw)
         with caplog.at_level(logging.ERROR):
@@ -210,7 +210,7 @@ def test_one_persons_failing_digest_does_not_stop_the_others_and_is_retried(
         assert any(SALES_EN in m for m in failed)
         assert any(MANAGER in m for m in failed)  # the manager's list reads the team's rows
         gw.ledger.db.execute("UPDATE open_items SET remaining = NULL WHERE docno = ?", [tom])
-        gw.ledger.db.conn.commit()
+        gw.ledger.db.commit()
         clock.move_to(moment("2026-12-02 17:11"))  # the retry sweep, retry_minutes later
         table.run_pending()
     assert sorted(a for a, _ in digests(gw)) == sorted([SALES, SALES_EN, MANAGER, ADMIN])

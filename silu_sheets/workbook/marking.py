@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import warnings
 from collections import defaultdict
-
 from typing import TYPE_CHECKING
 
 from silu_sheets.problems import Problem
