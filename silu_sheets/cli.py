@@ -194,6 +194,10 @@ from silu_sheets import cli_remind  # noqa: E402 - the reminder centre lives in 
 
 main.add_command(cli_remind.remind)
 
+from silu_sheets import cli_print  # noqa: E402 - customer-ready documents
+
+main.add_command(cli_print.print_document)
+
 
 def run() -> None:
     """The ``silu`` console command: an unexpected fault (a disk that is full, a ledger that is

@@ -14,6 +14,7 @@ from silu_sheets import firm as firm_folder
 from silu_sheets import lookup as lookups
 from silu_sheets import memo as memo_book
 from silu_sheets import money, notes
+from silu_sheets.amounts import money_text
 from silu_sheets.ledger.store import Ledger
 from silu_sheets.problems import show
 from silu_sheets.values import code_argument
@@ -71,8 +72,8 @@ def balance(ctx: click.Context, customer: str | None, as_json: bool) -> None:
         )
         for r in rows:
             click.echo(
-                f"{r['customer_code']:<14}{r['currency']:<6}{show(r['balance']):>16}{show(r['owed']):>14}"
-                f"{show(r['refund_due']):>19}"
+                f"{r['customer_code']:<14}{r['currency']:<6}{money_text(r['balance'], r['currency']):>16}"
+                f"{money_text(r['owed'], r['currency']):>14}{money_text(r['refund_due'], r['currency']):>19}"
             )
     finally:
         ledger.close()
@@ -99,6 +100,7 @@ def _nothing_open(ledger: Ledger, customer: str | None) -> str:
 @click.option("--since", help="First day (YYYY-MM-DD); earlier entries make the opening balance.")
 @click.option("--until", help="Last day (YYYY-MM-DD).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Workbook to write.")
+@click.option("--pdf", is_flag=True, help="Also write a PDF (needs LibreOffice).")
 @click.pass_context
 def statement(
     ctx: click.Context,
@@ -107,9 +109,12 @@ def statement(
     since: str | None,
     until: str | None,
     out: Path | None,
+    pdf: bool,
 ) -> None:
-    """Write a customer's statement workbook (对账单): opening, shipments, payments, returns, closing."""
-    from silu_sheets.workbook import statement as statement_book
+    """Write a customer's statement (对账单) ready to sign: opening, shipments, payments, returns,
+    closing in figures and in capitals, bank details and the customer's confirmation block."""
+    from silu_sheets import printing
+    from silu_sheets.cli_print import write_printout
 
     folder = _firm(ctx)
     ledger = Ledger(folder.ledger_path)
@@ -119,18 +124,28 @@ def statement(
             raise click.ClickException(f"customer {customer} does not exist")
         cur = (currency or folder.firm.currency).upper()
         st = money.statement(ledger.view, customer, cur, since, until)
-        path = out or Path(f"statement-{customer}-{cur}.xlsx")
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise click.ClickException(f"cannot make the folder {path.parent}: {exc}") from exc
-        path.write_bytes(statement_book.to_bytes(statement_book.build(st, found, folder.firm.name)))
-        click.echo(
-            f"{path}: opening {show(st['opening'])}, goods {show(st['shipments'])}, payments {show(st['payments'])}, "
-            f"returns {show(st['returns'])}, refunds {show(st['refunds'])}, closing {show(st['closing'])} {cur}"
-        )
     finally:
         ledger.close()
+    sheet = printing.statement(st, found, printing.Letterhead.of(folder), folder.today())
+    path = out or Path(f"statement-{customer}-{cur}.xlsx")
+    written = write_printout(sheet, path, pdf)
+    click.echo(
+        f"{path}: "
+        + ", ".join(
+            f"{word} {money_text(st[key], cur)}"
+            for word, key in (
+                ("opening", "opening"),
+                ("goods", "shipments"),
+                ("payments", "payments"),
+                ("returns", "returns"),
+                ("refunds", "refunds"),
+                ("closing", "closing"),
+            )
+        )
+        + f" {cur}"
+    )
+    for extra in written[1:]:
+        click.echo(str(extra))
 
 
 @click.group()
@@ -162,7 +177,9 @@ def lookup_contract(ctx: click.Context, query: str, as_json: bool) -> None:
                     f"已出库 {show(line['issued'])}"
                 )
             click.echo(
-                f"   货值 shipped {show(c['shipped_value'])}  已收/冲 paid {show(c['paid'])}  尚欠 owed {show(c['owed'])}"
+                f"   货值 shipped {money_text(c['shipped_value'], c.get('currency'))}  "
+                f"已收/冲 paid {money_text(c['paid'], c.get('currency'))}  "
+                f"尚欠 owed {money_text(c['owed'], c.get('currency'))}"
             )
     finally:
         ledger.close()
@@ -190,7 +207,7 @@ def lookup_product(ctx: click.Context, query: str, address: str | None, as_json:
             click.echo(f"没有找到产品 No product found for “{query}”")
         for p in found:
             price = (
-                f"  价格 price {show(p['list_price'])}"
+                f"  价格 price {money_text(p['list_price'])}"
                 if "list_price" in p and p["list_price"] is not None
                 else ""
             )

@@ -30,6 +30,16 @@ timezone = "Asia/Shanghai"    # the firm's calendar: what "today" and "valid unt
 mailbox = "forms@firm.test"   # the shared address staff send forms to
 language = "zh"               # language of mail to people not on the roster (the administrator)
 administrator = "admin@firm.test"
+# letterhead of printed documents (silu print, silu statement): fill what your paper shows
+# address = "上海市浦东新区张江路 88 号"
+# phone = "021-5080 1234"
+# tax_number = "91310115MA1K3XXXX8"
+# bank = "中国工商银行上海张江支行"
+# bank_account = "1001 2345 6789 0123 456"
+# logo = "logo.png"             # a picture in this folder, printed top left
+
+[documents]
+delivery_note_prices = false  # whether the delivery note (送货单) shows prices and amounts
 
 [ledger]
 path = "ledger/silu.db"

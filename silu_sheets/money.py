@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from silu_sheets.amounts import money_text
+
 if TYPE_CHECKING:
     from silu_sheets.document import Context
     from silu_sheets.ledger.store import LedgerView, LedgerWriter
@@ -529,7 +531,9 @@ def statement(
                         ret["notice_no"],
                     )
                 )
-    entries.sort(key=lambda e: (e.date, e.docno))
+    entries += _balance_applied(view, customer_code, cur)
+    # a same-day return comes after the shipment it returns, money after the goods it pays for
+    entries.sort(key=lambda e: (e.date, STATEMENT_ORDER.get(e.what, 9), e.docno))
     opening = sum((e.charge - e.credit for e in entries if since and e.date < since), ZERO)
     shown = [
         e for e in entries if not (since and e.date < since) and not (until and e.date > until)
@@ -549,6 +553,45 @@ def statement(
         "closing": closing,
         "balance": balance(view, customer_code, cur),
     }
+
+
+STATEMENT_ORDER = {"shipment": 0, "receivable": 1, "advance": 1, "apply_balance": 2, "return": 3}
+
+
+def _balance_applied(view: LedgerView, customer_code: str, currency: str) -> list[StatementLine]:
+    """The customer's balance applied to notices (by a payment form or automatically): neither
+    a charge nor a credit on the account, a move inside it, shown so the customer sees where
+    the balance went (the amount in the note)."""
+    net: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
+    day: dict[tuple[str, str], str] = {}
+    applying = {
+        r["docno"]
+        for r in view._all(
+            "SELECT DISTINCT docno FROM money_movements WHERE customer_code = ? AND currency = ? "
+            "AND account = 'notice' AND movement IN ('balance_applied', 'auto_applied')",
+            [customer_code, currency],
+        )
+    }
+    for docno in sorted(applying):
+        for r in view._all(
+            "SELECT * FROM money_movements WHERE docno = ? AND account = 'notice' ORDER BY id",
+            [docno],
+        ):
+            key = (docno, r["notice_no"] or "")
+            net[key] += dec(r["amount"])
+            day.setdefault(key, r["moved_on"] or r["moved_at"][:10])
+    return [
+        StatementLine(
+            day[key],
+            key[0],
+            "apply_balance",
+            ZERO,
+            ZERO,
+            f"{key[1]}: {money_text(amount, currency)}",
+        )
+        for key, amount in net.items()
+        if amount
+    ]
 
 
 def _slip_date(view: LedgerView, slip: str) -> str | None:

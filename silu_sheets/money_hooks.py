@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from silu_sheets import money
-from silu_sheets.problems import show
+from silu_sheets.amounts import money_text
 from silu_sheets.replies import Reply, as_mail, render
 
 if TYPE_CHECKING:
@@ -43,9 +43,9 @@ def after_issue(
         lines = [
             (
                 a["notice_no"],
-                show(a["amount"]),
+                money_text(a["amount"], a["currency"]),
                 a["currency"],
-                show(money.notice_owed(writer.view, a["notice_no"])),
+                money_text(money.notice_owed(writer.view, a["notice_no"]), a["currency"]),
             )
             for a in applied
         ]
@@ -58,7 +58,9 @@ def after_issue(
                 "customer": notice["customer_code"],
                 "slip": docno,
                 "lines": lines,
-                "balance": show(money.balance(writer.view, notice["customer_code"], currency)),
+                "balance": money_text(
+                    money.balance(writer.view, notice["customer_code"], currency), currency
+                ),
                 "currency": currency,
             },
         )

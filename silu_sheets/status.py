@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from silu_sheets import fulfilment as F
+from silu_sheets.amounts import money_text
 from silu_sheets.kinds import KINDS
 from silu_sheets.open_items import remaining_by_line
 from silu_sheets.warehouse_copy import money_values, safe_text
@@ -398,6 +399,7 @@ def render_status(found: dict, language: str = "zh") -> str:
         out.append(w("replacement_open"))
     elif found.get("replaced_by"):
         out.append(f"{w('replaced_by')}{sep}{', '.join(found['replaced_by'])}")
+    currency = found.get("header", {}).get("currency")
     money = found.get("money")
     if money:
         out.append(
@@ -406,7 +408,8 @@ def render_status(found: dict, language: str = "zh") -> str:
                 w("not_agreed")
                 if money["agreed"] in (None, "")
                 else ", ".join(
-                    f"{w(k)} {money[k]}" for k in ("agreed", "credited", "refunded", "refund_due")
+                    f"{w(k)} {money_text(money[k], currency)}"
+                    for k in ("agreed", "credited", "refunded", "refund_due")
                 )
             )
         )
@@ -421,7 +424,8 @@ def render_status(found: dict, language: str = "zh") -> str:
         movement = WORDS.get(r["movement"], (r["movement"],) * 2)[i]
         account = WORDS.get(f"account:{r['account']}", (r["account"],) * 2)[i]
         target = r["notice_no"] or r["return_no"] or ""
-        out.append(f"  {movement}{sep}{account} {r['amount']} {target}".rstrip())
+        amount = money_text(r["amount"], currency)
+        out.append(f"  {movement}{sep}{account} {amount} {target}".rstrip())
     if found.get("notices"):
         out.append(f"{w('notices')}{sep}{', '.join(found['notices'])}")
     if found.get("slips"):

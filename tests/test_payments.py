@@ -83,8 +83,8 @@ def test_receivable_applied_and_rest_to_balance(gw, send, notices):
     assert money.notice_owed(view, two) == D("5.00")
     assert money.balance(view, "C001", "CNY") == D("15")
     text = confirmation_text(gw, outcome)
-    assert "15 CNY 已转入客户 C001 的结余款" in text
-    assert f"发货单 {two}：本次核销 15，尚欠 5 CNY" in text
+    assert "15.00 CNY 已转入客户 C001 的结余款" in text
+    assert f"发货单 {two}：本次核销 15.00，尚欠 5.00 CNY" in text
 
 
 def test_receivable_refused_above_what_notice_owes(gw, send, notices):
@@ -126,7 +126,7 @@ def test_advance_goes_to_balance_and_names_only_customer(gw, send, notices):
     outcome = pay(send, "advance", "500")
     assert outcome.accepted
     assert money.balance(gw.ledger.view, "C001", "CNY") == D("500")
-    assert "500 CNY 已转入客户 C001 的结余款" in confirmation_text(gw, outcome)
+    assert "500.00 CNY 已转入客户 C001 的结余款" in confirmation_text(gw, outcome)
 
 
 def test_apply_balance_never_above_balance(gw, send, notices):
@@ -257,7 +257,7 @@ def test_auto_apply_oldest_first_as_goods_are_issued_and_mails_sales_and_finance
         .get_body(("plain",))
         .get_content()
     )
-    assert f"发货单 {two}：冲抵 10 CNY，尚欠 15 CNY" in body
+    assert f"发货单 {two}：冲抵 10.00 CNY，尚欠 15.00 CNY" in body
     to_keeper = view._all("SELECT purpose FROM outbox WHERE recipient = ?", [WAREHOUSE_A])
     assert "balance_applied" not in {m["purpose"] for m in to_keeper}
 
@@ -350,9 +350,9 @@ def test_a_payments_status_names_what_it_moved_in_the_readers_language(gw, send,
     advance = pay(send, "advance", "100")
     applied = pay(send, "apply_balance", None, [(one, "80")])
     found = document_status(gw.ledger.view, advance.docno)
-    assert "  预收款：结余 100" in render_status(found, "zh").splitlines()
+    assert "  预收款：结余 100.00" in render_status(found, "zh").splitlines()
     text = render_status(document_status(gw.ledger.view, applied.docno), "en").splitlines()
-    assert f"  balance applied: notice 80 {one}" in text
-    assert f"  balance applied: balance -80 {one}" in text
+    assert f"  balance applied: notice 80.00 {one}" in text
+    assert f"  balance applied: balance -80.00 {one}" in text
     blind = document_status(gw.ledger.view, applied.docno, prices=False)
     assert "80" not in render_status(blind, "zh")  # the warehouse sees no amounts

@@ -3,6 +3,7 @@ personal notepad, and the money commands (balance, statement) through the real C
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 from decimal import Decimal
@@ -232,17 +233,16 @@ def test_cli_balance_and_statement_workbook(gw, send, masters, tmp_path):
     )
     assert result.exit_code == 0, result.output
     ws = load_workbook(io.BytesIO(out.read_bytes()))["对账单"]
-    rows = [[c.value for c in row] for row in ws.iter_rows(min_row=7)]
-    assert rows[0][2] == "期初余额 Opening balance" and D(str(rows[0][5])) == D(
-        -80
-    )  # the advance came before
-    labels = {r[2]: r[5] for r in rows if r[2]}
-    assert D(str(labels["发货合计 Goods issued"])) == D(50)
-    assert D(str(labels["收款合计 Payments received"])) == D(30)
-    assert D(str(labels["期末余额 Closing balance"])) == D(
-        -60
-    )  # owes 20, holds 80 of the customer's
-    assert D(str(labels["其中结余款 of which customer balance"])) == D(80)
+    rows = [[c.value for c in row] for row in ws.iter_rows()]
+    head = next(i for i, r in enumerate(rows) if r[0] == "日期\nDate")
+    table = rows[head + 1 :]
+    assert table[0][2] == "期初余额 Opening balance" and D(str(table[0][5])) == D(-80)
+    assert isinstance(table[1][0], dt.datetime)  # real dates, not text
+    totals = next(r for r in table if r[0] == "本期合计 Period totals")
+    assert (D(str(totals[3])), D(str(totals[4]))) == (D(50), D(30))  # in their own row
+    closing = next(r for r in table if str(r[0]).startswith("期末余额 Closing balance"))
+    assert D(str(closing[5])) == D(-60)  # owes 20, holds 80 of the customer's
+    assert "陆拾元整" in str(table[table.index(closing) + 1][0])  # the closing in capitals
     st = money.statement(gw.ledger.view, "C001", "CNY")
     assert st["closing"] == D(-60) and st["opening"] == 0
 

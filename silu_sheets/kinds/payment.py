@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from silu_sheets import money as accounts
+from silu_sheets.amounts import money_text
 from silu_sheets.declare import Choice as C
 from silu_sheets.declare import (
     Kind,
@@ -24,7 +25,7 @@ from silu_sheets.declare import (
 from silu_sheets.document import Context, Document, Line, decimal_sum
 from silu_sheets.kinds import common
 from silu_sheets.money import ZERO
-from silu_sheets.problems import Problem, problem_type, show, words
+from silu_sheets.problems import Problem, problem_type, words
 
 if TYPE_CHECKING:
     from silu_sheets.ledger.store import LedgerView, LedgerWriter
@@ -496,27 +497,27 @@ def confirmation_facts(doc: Document, docno: str, ledger: LedgerView, ctx: Conte
     for line in doc.lines if doc["payment_type"] in ("receivable", "apply_balance") else ():
         owed = accounts.notice_owed(ledger, line["notice_no"])
         facts.append(
-            f"发货单 {line['notice_no']}：本次核销 {show(line['applied'])}，尚欠 {show(owed)} {currency}"
+            f"发货单 {line['notice_no']}：本次核销 {money_text(line['applied'], currency)}，尚欠 {money_text(owed, currency)} {currency}"
             if zh
-            else f"Notice {line['notice_no']}: {show(line['applied'])} applied, {show(owed)} {currency} still owed"
+            else f"Notice {line['notice_no']}: {money_text(line['applied'], currency)} applied, {money_text(owed, currency)} {currency} still owed"
         )
     if doc["payment_type"] in ("receivable", "advance") and rest > 0:
         facts.append(
-            f"{show(rest)} {currency} 已转入客户 {customer} 的结余款"
+            f"{money_text(rest, currency)} {currency} 已转入客户 {customer} 的结余款"
             if zh
-            else f"{show(rest)} {currency} went into customer {customer}'s balance"
+            else f"{money_text(rest, currency)} {currency} went into customer {customer}'s balance"
         )
     if doc["payment_type"] == "refund":
         due = accounts.refundable(ledger, doc["sales_return_no"])
         facts.append(
-            f"退货单 {doc['sales_return_no']} 还需退款 {show(due)} {currency}"
+            f"退货单 {doc['sales_return_no']} 还需退款 {money_text(due, currency)} {currency}"
             if zh
-            else f"Sales return {doc['sales_return_no']}: {show(due)} {currency} left to refund"
+            else f"Sales return {doc['sales_return_no']}: {money_text(due, currency)} {currency} left to refund"
         )
     now_balance = accounts.balance(ledger, customer, currency)
     facts.append(
-        f"客户 {customer} 当前结余款：{show(now_balance)} {currency}"
+        f"客户 {customer} 当前结余款：{money_text(now_balance, currency)} {currency}"
         if zh
-        else f"Customer {customer}'s balance is now {show(now_balance)} {currency}"
+        else f"Customer {customer}'s balance is now {money_text(now_balance, currency)} {currency}"
     )
     return facts

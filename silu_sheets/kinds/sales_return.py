@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from silu_sheets import money as accounts
+from silu_sheets.amounts import money_text
 from silu_sheets.declare import Choice as C
 from silu_sheets.declare import (
     Kind,
@@ -534,9 +535,9 @@ def confirmation_facts(doc: Document, docno: str, ledger: LedgerView, ctx: Conte
         )
     else:
         facts.append(
-            f"已冲减发货单欠款/转结余 {show(state['credited'])} {cur}，待财务退款 {show(state['refund_due'])} {cur}"
+            f"已冲减发货单欠款/转结余 {money_text(state['credited'], cur)} {cur}，待财务退款 {money_text(state['refund_due'], cur)} {cur}"
             if zh
-            else f"Credited to the notice or balance {show(state['credited'])} {cur}; refund finance still has to pay {show(state['refund_due'])} {cur}"
+            else f"Credited to the notice or balance {money_text(state['credited'], cur)} {cur}; refund finance still has to pay {money_text(state['refund_due'], cur)} {cur}"
         )
     if state["replacement_open"]:
         facts.append(

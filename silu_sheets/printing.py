@@ -1,0 +1,481 @@
+"""Documents a firm hands its customers, built from the ledger: quote (报价单), sales contract
+(销售合同), delivery note (送货单) and customer statement (对账单).
+
+Each is a ``Printout``: plain values (letterhead, parties, facts, a table, totals, clauses,
+signature blocks) that ``workbook/printout.py`` lays out on an A4 sheet. The amounts a customer
+reads are in the currency's decimals, and a CNY total is also written in capitals (大写金额),
+as Chinese paperwork expects. The warehouse never receives any of these: they carry prices.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from silu_sheets.amounts import as_decimal, capitals, money_text, rounded
+
+if TYPE_CHECKING:
+    from silu_sheets.firm import FirmFolder
+    from silu_sheets.ledger.store import LedgerView
+
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True)
+class Letterhead:
+    """The firm as its paper shows it, from ``[firm]`` in silu.toml."""
+
+    name: str
+    address: str = ""
+    phone: str = ""
+    tax_number: str = ""
+    bank: str = ""
+    bank_account: str = ""
+    logo: Path | None = None
+
+    @staticmethod
+    def of(folder: FirmFolder) -> Letterhead:
+        f = folder.settings.get("firm", {})
+        logo = f.get("logo")
+        return Letterhead(
+            name=folder.firm.name,
+            address=f.get("address", ""),
+            phone=f.get("phone", ""),
+            tax_number=f.get("tax_number", ""),
+            bank=f.get("bank", ""),
+            bank_account=f.get("bank_account", ""),
+            logo=(folder.root / logo) if logo else None,
+        )
+
+    def contact_line(self) -> str:
+        parts = [
+            f"地址 Address：{self.address}" if self.address else "",
+            f"电话 Tel：{self.phone}" if self.phone else "",
+            f"税号 Tax No.：{self.tax_number}" if self.tax_number else "",
+        ]
+        return "    ".join(p for p in parts if p)
+
+    def bank_line(self) -> str:
+        parts = [
+            f"开户行 Bank：{self.bank}" if self.bank else "",
+            f"账号 Account：{self.bank_account}" if self.bank_account else "",
+        ]
+        return "    ".join(p for p in parts if p)
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    zh: str
+    en: str
+    #: text, quantity, money or date: how the cell is written and aligned
+    type: str = "text"
+
+
+@dataclass
+class Printout:
+    """One customer-ready document as values; the workbook layer only lays it out."""
+
+    key: str
+    zh: str
+    en: str
+    docno: str
+    currency: str
+    letterhead: Letterhead
+    #: side-by-side blocks, e.g. 卖方 Seller / 买方 Buyer: (title, [(label, value), …])
+    parties: list[tuple[str, list[tuple[str, str]]]] = field(default_factory=list)
+    #: label and value pairs, two to a row
+    facts: list[tuple[str, str]] = field(default_factory=list)
+    columns: list[Column] = field(default_factory=list)
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    #: rows after the lines: the label and the values of some columns (totals, balances)
+    totals: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    #: the amount written in capitals below the table (CNY only)
+    in_words: tuple[str, Decimal] | None = None
+    clauses: list[str] = field(default_factory=list)
+    #: side-by-side signature blocks: (title, [lines])
+    signatures: list[tuple[str, list[str]]] = field(default_factory=list)
+    #: lines per printed page (a picking list); None lets the page fill
+    rows_per_page: int | None = None
+
+    @property
+    def sheet(self) -> str:
+        return self.zh
+
+
+def _party(view: LedgerView, code: str | None) -> list[tuple[str, str]]:
+    c = (view.customer(code) if code else None) or {}
+    pairs = [
+        ("名称 Name", c.get("name") or code or ""),
+        ("客户编号 Code", code or ""),
+        ("联系人 Contact", c.get("contact_person") or ""),
+        ("电话 Tel", c.get("phone") or ""),
+        ("地址 Address", c.get("address") or ""),
+    ]
+    return [(k, v) for k, v in pairs if v]
+
+
+def _seller(head: Letterhead) -> list[tuple[str, str]]:
+    pairs = [
+        ("名称 Name", head.name),
+        ("地址 Address", head.address),
+        ("电话 Tel", head.phone),
+        ("税号 Tax No.", head.tax_number),
+        ("开户行 Bank", head.bank),
+        ("账号 Account", head.bank_account),
+    ]
+    return [(k, v) for k, v in pairs if v]
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+LINE_COLUMNS = [
+    Column("line_no", "序号", "No.", "text"),
+    Column("product_code", "产品编号", "Code"),
+    Column("product", "品名规格", "Product"),
+    Column("unit", "单位", "Unit"),
+    Column("quantity", "数量", "Qty", "quantity"),
+    Column("unit_price", "单价", "Unit price", "money"),
+    Column("amount", "金额", "Amount", "money"),
+    Column("note", "备注", "Note"),
+]
+
+
+def _priced_rows(
+    view: LedgerView, lines: list[dict], currency: str, priced: bool = True
+) -> tuple[list[dict], Decimal, Decimal]:
+    """The table rows of a priced document, its quantity total and its amount total."""
+    rows, quantity, total = [], ZERO, ZERO
+    for i, line in enumerate(lines, start=1):
+        product = view.product(line.get("product_code") or "") or {}
+        qty = as_decimal(line.get("quantity"))
+        row = {
+            "line_no": i,
+            "product_code": line.get("product_code") or "",
+            "product": " ".join(x for x in (product.get("name"), product.get("spec")) if x),
+            "unit": product.get("unit") or "",
+            "quantity": qty,
+            "note": _text(line.get("note")),
+        }
+        if priced:
+            price = as_decimal(line.get("unit_price"))
+            amount = rounded(qty * price, currency)
+            row |= {"unit_price": price, "amount": amount}
+            total += amount
+        quantity += qty
+        rows.append(row)
+    return rows, quantity, total
+
+
+def _in_words(total: Decimal, currency: str) -> tuple[str, Decimal] | None:
+    return (capitals(total), total) if currency == "CNY" else None
+
+
+def quote(view: LedgerView, docno: str, head: Letterhead, default_currency: str) -> Printout:
+    doc = _document(view, docno, "quote")
+    h = doc["header"]
+    cur = (h.get("currency") or default_currency).upper()
+    rows, qty, total = _priced_rows(view, doc["lines"], cur)
+    return Printout(
+        "quote",
+        "报价单",
+        "Quotation",
+        docno,
+        cur,
+        head,
+        parties=[("报价方 From", _seller(head)), ("客户 To", _party(view, h.get("customer_code")))],
+        facts=[
+            ("报价日期 Date", _text(h.get("quote_date"))),
+            ("有效期至 Valid until", _text(h.get("valid_until"))),
+            ("币种 Currency", cur),
+            ("业务员 Salesperson", _text(h.get("salesperson") or doc.get("owner"))),
+            ("付款条件 Payment", _text(h.get("payment_terms"))),
+            ("交货条件 Delivery", _text(h.get("delivery_terms"))),
+        ],
+        columns=LINE_COLUMNS,
+        rows=rows,
+        totals=[("合计 Total", {"quantity": qty, "amount": total})],
+        in_words=_in_words(total, cur),
+        clauses=[
+            c
+            for c in (
+                f"本报价有效期至 {h.get('valid_until')}（含当天）。This quotation is valid until "
+                f"{h.get('valid_until')} inclusive.",
+                f"备注 Note：{h['note']}" if h.get("note") else "",
+            )
+            if c
+        ],
+        signatures=[
+            ("报价方（盖章）Quoted by (seal)", ["签字 Signature：", "日期 Date："]),
+            ("客户确认（盖章）Accepted by (seal)", ["签字 Signature：", "日期 Date："]),
+        ],
+    )
+
+
+TRADE_WORDS = {"domestic": "内贸 domestic", "export": "出口 export", "import": "进口 import"}
+
+
+def contract(view: LedgerView, docno: str, head: Letterhead, default_currency: str) -> Printout:
+    doc = _document(view, docno, "contract")
+    h = doc["header"]
+    cur = (h.get("currency") or default_currency).upper()
+    rows, qty, total = _priced_rows(view, doc["lines"], cur)
+    transport = [
+        ("运输方式 Transport", h.get("transport_mode")),
+        ("承运人 Carrier", h.get("carrier")),
+        ("贸易术语 Incoterm", h.get("incoterm")),
+        ("装运港 Port of loading", h.get("port_of_loading")),
+        ("目的港 Port of discharge", h.get("port_of_discharge")),
+        ("报关单号 Customs declaration", h.get("customs_declaration_no")),
+    ]
+    shipping = "；".join(f"{k}：{v}" for k, v in transport if v)
+    days = h.get("payment_days")
+    clauses = [
+        "一、产品名称、规格、数量、单价及金额见上表。Products, quantities, prices and amounts as "
+        "in the table above.",
+        f"二、交货日期：{h.get('delivery_date')} 前。Delivery by {h.get('delivery_date')}.",
+        f"三、付款方式：货到后 {days} 天内付清货款（{cur}）。Payment in full within {days} days "
+        f"of delivery ({cur}).",
+        "四、运输与报关 Transport and customs："
+        + (shipping or "由卖方安排运输，费用按双方约定。Arranged by the seller as agreed."),
+        "五、验收：买方收货时当场清点数量、检查外观，质量异议应在收货后 7 日内书面提出。"
+        "The buyer checks quantity and condition on receipt; quality claims in writing within "
+        "7 days.",
+        "六、争议解决：双方协商解决；协商不成的，提交卖方所在地人民法院诉讼解决。Disputes are "
+        "settled by negotiation, failing which by the people's court where the seller resides.",
+        "七、本合同一式两份，双方各执一份，经双方签字盖章后生效。Two originals, one for each "
+        "party, effective when signed and sealed by both.",
+    ]
+    if h.get("note"):
+        clauses.append(f"八、其他约定 Other terms：{h['note']}")
+    trade = TRADE_WORDS.get(h.get("trade") or "", _text(h.get("trade")))
+    return Printout(
+        "contract",
+        "销售合同",
+        "Sales Contract",
+        docno,
+        cur,
+        head,
+        parties=[
+            ("卖方 Seller", _seller(head)),
+            ("买方 Buyer", _party(view, h.get("customer_code"))),
+        ],
+        facts=[
+            ("合同日期 Date", _text(h.get("contract_date"))),
+            ("订单号 Order", _text(h.get("order_no"))),
+            ("交货日期 Delivery by", _text(h.get("delivery_date"))),
+            ("付款期限 Payment", f"{days} 天 days" if days not in (None, "") else ""),
+            ("币种 Currency", cur),
+            ("贸易类型 Trade", trade),
+        ],
+        columns=LINE_COLUMNS,
+        rows=rows,
+        totals=[("合计 Total", {"quantity": qty, "amount": total})],
+        in_words=_in_words(total, cur),
+        clauses=clauses,
+        signatures=[
+            (
+                "卖方（盖章）Seller (seal)",
+                [head.name, "授权代表 Authorised：", "日期 Date："],
+            ),
+            (
+                "买方（盖章）Buyer (seal)",
+                [_party_name(view, h.get("customer_code")), "授权代表 Authorised：", "日期 Date："],
+            ),
+        ],
+    )
+
+
+def delivery_note(
+    view: LedgerView, docno: str, head: Letterhead, default_currency: str, priced: bool
+) -> Printout:
+    """The driver's and the receiving customer's copy of a shipment notice, with the receiver's
+    signature line; priced only when silu.toml says ``delivery_note_prices = true``."""
+    doc = _document(view, docno, "shipment_notice")
+    h = doc["header"]
+    cur = (h.get("currency") or default_currency).upper()
+    rows, qty, total = _priced_rows(view, doc["lines"], cur, priced)
+    for row, line in zip(rows, doc["lines"], strict=True):
+        row["lot"] = _text(line.get("lot"))
+    columns = [c for c in LINE_COLUMNS if priced or c.type != "money"]
+    columns.insert(-1, Column("lot", "批号", "Lot"))
+    sums: dict[str, Any] = {"quantity": qty} | ({"amount": total} if priced else {})
+    return Printout(
+        "delivery_note",
+        "送货单",
+        "Delivery Note",
+        docno,
+        cur,
+        head,
+        parties=[
+            ("发货方 From", _seller(head)),
+            ("收货方 To", _party(view, h.get("customer_code"))),
+        ],
+        facts=[
+            ("发货日期 Date", _text(h.get("notice_date"))),
+            ("合同号 Contract", _text(h.get("contract_no"))),
+            ("收货地址 Ship to", _text(h.get("ship_to"))),
+            ("业务员 Salesperson", _text(h.get("salesperson") or doc.get("owner"))),
+        ],
+        columns=columns,
+        rows=rows,
+        totals=[("合计 Total", sums)],
+        in_words=_in_words(total, cur) if priced else None,
+        clauses=[
+            "收货时请当场清点数量、检查外观；如有短缺或破损，请在本单注明并由送货人签字。"
+            "Please count and check the goods on receipt; note any shortage or damage here and "
+            "have the driver sign it."
+        ],
+        signatures=[
+            ("送货人 Delivered by", ["签字 Signature：", "日期 Date："]),
+            ("收货人签收 Received by", ["签字（盖章）Signature (seal)：", "日期 Date："]),
+        ],
+    )
+
+
+STATEMENT_WORDS = {
+    "shipment": "发货 goods issued",
+    "receivable": "收款 payment",
+    "advance": "预收款 advance",
+    "return": "退货 return (agreed)",
+    "refund": "退款 refund",
+    "apply_balance": "结余冲抵 balance applied",
+}
+STATEMENT_COLUMNS = [
+    Column("date", "日期", "Date", "date"),
+    Column("docno", "单号", "Document"),
+    Column("what", "摘要", "Description"),
+    Column("charge", "应收", "Charge", "money"),
+    Column("credit", "收回/冲减", "Credit", "money"),
+    Column("balance", "余额", "Balance", "money"),
+    Column("note", "备注", "Note"),
+]
+
+
+def statement(st: dict, customer: dict | None, head: Letterhead, issued_on: dt.date) -> Printout:
+    """A 对账单 from ``money.statement``: opening, one row per entry with the running balance,
+    totals in their own row, the closing balance in figures and (CNY) in capitals, the bank to
+    pay into and the customer's confirmation block."""
+    cur = st["currency"]
+    code = st["customer_code"]
+    running: Decimal = st["opening"]
+    rows: list[dict[str, Any]] = [
+        {"what": "期初余额 Opening balance", "balance": running, "date": _day(st["since"])}
+    ]
+    for e in st["lines"]:
+        running += e.charge - e.credit
+        rows.append(
+            {
+                "date": _day(e.date),
+                "docno": e.docno,
+                "what": STATEMENT_WORDS.get(e.what, e.what),
+                "charge": e.charge or None,
+                "credit": e.credit or None,
+                "balance": running,
+                "note": e.note,
+            }
+        )
+    charges = sum((e.charge for e in st["lines"]), ZERO)
+    credits = sum((e.credit for e in st["lines"]), ZERO)
+    closing: Decimal = st["closing"]
+    name = (customer or {}).get("name") or code
+    period = f"{st['since'] or '…'} 至 {st['until'] or issued_on.isoformat()}"
+    owes = "客户应付" if closing >= 0 else "我方结余/应退"
+    return Printout(
+        "statement",
+        "对账单",
+        "Customer Statement",
+        f"{code}-{issued_on.isoformat()}",
+        cur,
+        head,
+        parties=[("我方 From", _seller(head)), ("客户 Customer", _party_of(customer, code))],
+        facts=[
+            ("对账期间 Period", period),
+            ("出具日期 Issued on", issued_on.isoformat()),
+            ("币种 Currency", cur),
+            ("结余款 Customer balance", money_text(st["balance"], cur)),
+        ],
+        columns=STATEMENT_COLUMNS,
+        rows=rows,
+        totals=[
+            ("本期合计 Period totals", {"charge": charges, "credit": credits}),
+            (f"期末余额 Closing balance（{owes}）", {"balance": closing}),
+        ],
+        in_words=_in_words(abs(closing), cur),
+        clauses=[
+            "余额为正数表示客户尚欠我方货款，负数表示我方持有客户的结余款或应退款。"
+            "A positive balance is owed by the customer; a negative one is the customer's money "
+            "we hold.",
+            f"请核对后在下方签字盖章并回传；如有不符，请于 7 日内告知，逾期视为无误。"
+            f"Please check, sign, seal and return this statement; tell us of any difference "
+            f"within 7 days. ({name})",
+        ],
+        signatures=[
+            ("我方（盖章）Issued by (seal)", [head.name, "经办人 Prepared by：", "日期 Date："]),
+            (
+                "客户确认（盖章）Confirmed by the customer (seal)",
+                ["以上对账无误 Agreed as above", "签字 Signature：", "日期 Date："],
+            ),
+        ],
+    )
+
+
+def _party_of(customer: dict | None, code: str) -> list[tuple[str, str]]:
+    c = customer or {}
+    pairs = [
+        ("名称 Name", c.get("name") or code),
+        ("客户编号 Code", code),
+        ("联系人 Contact", c.get("contact_person") or ""),
+        ("电话 Tel", c.get("phone") or ""),
+        ("地址 Address", c.get("address") or ""),
+    ]
+    return [(k, v) for k, v in pairs if v]
+
+
+def _party_name(view: LedgerView, code: str | None) -> str:
+    c = (view.customer(code) if code else None) or {}
+    return c.get("name") or code or ""
+
+
+def _day(value: Any) -> dt.date | None:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
+
+
+class NotPrintable(Exception):
+    """The number names no document that prints for a customer."""
+
+
+def _document(view: LedgerView, docno: str, kind: str) -> dict:
+    doc = view.document(docno)
+    if doc is None or doc["kind"] != kind:
+        raise NotPrintable(docno)
+    return doc
+
+
+#: the kinds ``silu print`` knows, and what each prints as
+PRINTABLE = {"quote": "报价单", "contract": "销售合同", "shipment_notice": "送货单"}
+
+
+def printout(view: LedgerView, docno: str, folder: FirmFolder) -> Printout:
+    """The customer-ready document for ``docno`` (a quote, a contract, a shipment notice)."""
+    doc = view.document(docno)
+    if doc is None or doc["kind"] not in PRINTABLE:
+        raise NotPrintable(docno)
+    head = Letterhead.of(folder)
+    cur = folder.firm.currency
+    if doc["kind"] == "quote":
+        return quote(view, docno, head, cur)
+    if doc["kind"] == "contract":
+        return contract(view, docno, head, cur)
+    priced = bool(folder.settings.get("documents", {}).get("delivery_note_prices", False))
+    return delivery_note(view, docno, head, cur, priced)

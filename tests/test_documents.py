@@ -1,0 +1,151 @@
+"""Customer-ready documents (报价单, 销售合同, 送货单, 对账单) and money as people read it.
+
+Amounts in capitals are checked against cases written by hand from the People's Bank rules for
+bills (元 followed by 整 when there are no jiao or fen; 零 for a gap before the jiao/fen; 壹拾
+for a leading ten). Documents are built from a real ledger through the real CLI; the
+LibreOffice test renders them (and every blank template) to PDF in ONE soffice run.
+"""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import FINANCE
+from fulfilment_flow import notice, ok, signed_contract
+from openpyxl import load_workbook
+
+from silu_sheets.amounts import capitals, money_text
+from silu_sheets.cli import main
+
+D = Decimal
+
+LETTERHEAD = """
+address = "上海市浦东新区张江路 88 号"
+phone = "021-5080 1234"
+tax_number = "91310115MA1K3XXXX8"
+bank = "中国工商银行上海张江支行"
+bank_account = "1001 2345 6789 0123 456"
+"""
+
+
+@pytest.mark.parametrize(
+    ("amount", "words"),
+    [
+        ("0.30", "叁角整"),
+        ("1000.05", "壹仟元零伍分"),
+        ("10010.00", "壹万零壹拾元整"),
+        ("1234567.89", "壹佰贰拾叁万肆仟伍佰陆拾柒元捌角玖分"),
+        ("10", "壹拾元整"),
+        ("16409.02", "壹万陆仟肆佰零玖元零贰分"),
+        ("6007.14", "陆仟零柒元壹角肆分"),
+        ("0", "零元整"),
+        ("2.005", "贰元零壹分"),  # rounded half up to the fen first
+    ],
+)
+def test_amount_in_capitals(amount, words):
+    assert capitals(D(amount)) == words
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "text"),
+    [
+        ("0.3", "CNY", "0.30"),
+        ("2", "CNY", "2.00"),
+        ("970.5", "CNY", "970.50"),
+        ("1234.5", "USD", "1,234.50"),
+        ("1.2345", "CNY", "1.2345"),  # a unit price keeps its own decimals
+        ("1500", "JPY", "1,500"),
+        ("-0", "CNY", "0.00"),
+    ],
+)
+def test_money_in_its_currency_decimals(amount, currency, text):
+    assert money_text(D(amount), currency) == text
+
+
+def with_letterhead(root: Path) -> None:
+    settings = root / "silu.toml"
+    text = settings.read_text(encoding="utf-8")
+    settings.write_text(text.replace("[firm]\n", "[firm]\n" + LETTERHEAD, 1), encoding="utf-8")
+
+
+def sheet_text(path: Path) -> str:
+    ws = load_workbook(io.BytesIO(path.read_bytes())).active
+    return "\n".join(
+        str(c.value) for row in ws.iter_rows() for c in row if c.value not in (None, "")
+    )
+
+
+def print_doc(root: Path, docno: str, out: Path) -> Path:
+    result = CliRunner().invoke(main, ["--firm", str(root), "print", docno, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+@pytest.fixture
+def documents(gw, send, masters, tmp_path) -> dict[str, Path]:
+    """A quote, a contract, a delivery note and a statement of one customer, printed."""
+    root = gw.firm.root
+    with_letterhead(root)
+    quote = ok(
+        send(
+            "quote",
+            {
+                "quote_date": "2026-11-20",
+                "valid_until": "2026-12-20",
+                "customer_code": "C001",
+                "payment_terms": "月结 30 天",
+            },
+            [{"product_code": "P-W10", "quantity": 20001, "unit_price": "0.05"}],
+        )
+    )
+    contract = signed_contract(send)
+    shipped = ok(
+        notice(
+            send,
+            contract,
+            [{"product_code": "P-M8", "quantity": 60, "unit_price": "1.15"}],
+            ship_to="苏州工业园区星湖街 1 号",
+        )
+    )
+    assert send(
+        "payment",
+        {
+            "payment_date": "2026-11-20",
+            "customer_code": "C001",
+            "payment_type": "advance",
+            "amount": "0.3",
+        },
+        sender=FINANCE,
+    ).accepted
+    out = tmp_path / "printed"
+    found = {
+        "quote": print_doc(root, quote, out / "quote.xlsx"),
+        "contract": print_doc(root, contract, out / "contract.xlsx"),
+        "delivery_note": print_doc(root, shipped, out / "delivery.xlsx"),
+    }
+    result = CliRunner().invoke(
+        main,
+        ["--firm", str(root), "statement", "C001", "--out", str(out / "new" / "statement.xlsx")],
+    )
+    assert result.exit_code == 0, result.output
+    found["statement"] = out / "new" / "statement.xlsx"
+    return found
+
+
+def test_documents_carry_letterhead_totals_and_capitals(documents):
+    quote = sheet_text(documents["quote"])
+    assert "示例贸易有限公司" in quote and "91310115MA1K3XXXX8" in quote
+    assert "报价单" in quote and "壹仟元零伍分" in quote  # 20001 × 0.05 = 1000.05
+    contract = sheet_text(documents["contract"])
+    assert "卖方" in contract and "买方" in contract and "华东机电有限公司" in contract
+    assert "付款" in contract and "盖章" in contract
+    delivery = sheet_text(documents["delivery_note"])
+    assert "收货人签收" in delivery and "苏州工业园区星湖街 1 号" in delivery
+    assert "1.15" not in delivery and "大写" not in delivery  # unpriced by default
+    statement = sheet_text(documents["statement"])
+    assert "对账单" in statement and "1001 2345 6789 0123 456" in statement
+    assert "客户确认" in statement and "出具日期" in statement
