@@ -22,6 +22,7 @@ BENCHES = (
     ("issue_slip.py", [], ["--big", "20000", "--runs", "3"]),
     ("mail_latency.py", [], ["--runs", "5"]),
     ("mail_backlog.py", [], ["--forms", "100"]),
+    ("report.py", [], ["--quick"]),
 )
 
 

@@ -335,19 +335,12 @@ def salespeople(ctx: Context) -> Sheet:
         [start, end],
     ).set_index("salesperson")
     converted = ctx.frame(
-        "SELECT i.salesperson, COUNT(DISTINCT i.docno) AS converted FROM inquiry i "
-        "JOIN documents d ON d.docno = i.docno AND d.status = 'active' "
-        "JOIN report_contract_chain c ON c.inquiry_no = i.docno AND c.contract_date <= ? "
-        "WHERE i.inquiry_date BETWEEN ? AND ? GROUP BY i.salesperson",
-        [end, start, end],
-    ).set_index("salesperson")
-    sampled = ctx.frame(
-        "SELECT s.salesperson, COUNT(*) AS ordered FROM report_documents s "
-        "WHERE s.kind = 'sample' AND s.day BETWEEN ? AND ? AND EXISTS (SELECT 1 FROM report_documents o "
-        "WHERE o.kind = 'order' AND o.customer_code = s.customer_code AND o.day >= s.day AND o.day <= ?) "
-        "GROUP BY s.salesperson",
+        "SELECT i.salesperson, COUNT(DISTINCT c.inquiry_no) AS converted FROM report_contract_chain c "
+        "JOIN inquiry i ON i.docno = c.inquiry_no "
+        "WHERE c.inquiry_date BETWEEN ? AND ? AND c.contract_date <= ? GROUP BY i.salesperson",
         [start, end, end],
     ).set_index("salesperson")
+    sampled = _samples_ordered(ctx)
     days = ctx.frame(
         "SELECT salesperson, AVG(julianday(contract_date) - julianday(inquiry_date)) AS days "
         "FROM report_contract_chain WHERE contract_date BETWEEN ? AND ? AND inquiry_date IS NOT NULL "
@@ -447,6 +440,32 @@ def salespeople(ctx: Context) -> Sheet:
             )
         ],
     )
+
+
+def _samples_ordered(ctx: Context) -> pd.DataFrame:
+    """Per salesperson, the period's samples followed (that day or later, up to the period's end)
+    by an order of the same customer: each sample matched to its customer's next order."""
+    import pandas as pd
+
+    start, end = ctx.between
+    samples = ctx.frame(
+        "SELECT salesperson, customer_code, day FROM report_documents WHERE kind = 'sample' "
+        "AND day BETWEEN ? AND ? AND customer_code IS NOT NULL ORDER BY day",
+        [start, end],
+    )
+    orders = ctx.frame(
+        "SELECT customer_code, day AS ordered FROM report_documents WHERE kind = 'order' AND day >= ? "
+        "AND day <= ? AND customer_code IS NOT NULL ORDER BY day",
+        [start, end],
+    )
+    if not len(samples):
+        return pd.DataFrame(columns=["ordered"])
+    samples["day"] = pd.to_datetime(samples["day"])
+    orders["ordered"] = pd.to_datetime(orders["ordered"])
+    matched = pd.merge_asof(
+        samples, orders, left_on="day", right_on="ordered", by="customer_code", direction="forward"
+    )
+    return matched.groupby("salesperson")[["ordered"]].count()
 
 
 # --- Sales -----------------------------------------------------------------------------------

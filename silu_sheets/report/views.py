@@ -83,6 +83,10 @@ def view_sql(currency: str) -> dict[str, str]:
             f'FROM "{key}" t {_active("t")} {join} {extra_join}'
         )
 
+    # a contract's notices (replacement notices aside) and their lines, for what was noticed and issued
+    notices = (
+        f"FROM shipment_notice n {_active('n')} JOIN shipment_notice_lines x ON x.docno = n.docno "
+    )
     documents = "\nUNION ALL\n".join(
         [
             kind("inquiry", "inquiry_date", lines="inquiry_lines", detail="t.likelihood"),
@@ -194,22 +198,18 @@ def view_sql(currency: str) -> dict[str, str]:
         ),
         # per contract and product: contracted, noticed (replacements aside) and issued quantity
         "report_contract_fulfilment": (
-            "SELECT c.docno AS contract_no, c.contract_date, c.customer_code, c.salesperson, "
-            "c.delivery_date, l.product_code, SUM(l.q) AS contracted, "
-            "(SELECT SUM(nl.q) FROM (SELECT n.docno, "
-            f"{qty('x.quantity')} AS q, x.product_code FROM shipment_notice n {_active('n')} "
-            "JOIN shipment_notice_lines x ON x.docno = n.docno "
-            "WHERE n.contract_no = c.docno AND COALESCE(n.replaces_return, '') = '') nl "
-            "WHERE nl.product_code = l.product_code) AS noticed, "
-            "(SELECT -SUM(" + qty("m.quantity") + ") FROM shipment_notice n2 "
-            f"{_active('n2')} JOIN shipment_notice_lines x2 ON x2.docno = n2.docno "
-            "JOIN stock_movements m ON m.against = x2.docno AND m.against_line = x2.line_no "
-            "AND m.movement IN ('issue', 'reversal') "
-            "WHERE n2.contract_no = c.docno AND COALESCE(n2.replaces_return, '') = '' "
-            "AND x2.product_code = l.product_code) AS issued "
-            f"FROM contract c {_active('c')} "
-            f"JOIN (SELECT docno, product_code, {qty('quantity')} AS q FROM contract_lines) l "
-            "ON l.docno = c.docno GROUP BY c.docno, l.product_code"
+            f"WITH cl AS (SELECT docno, product_code, SUM({qty('quantity')}) AS q FROM contract_lines "
+            "GROUP BY docno, product_code), "
+            f"nl AS (SELECT n.contract_no, x.product_code, SUM({qty('x.quantity')}) AS q {notices}"
+            "WHERE COALESCE(n.replaces_return, '') = '' GROUP BY 1, 2), "
+            f"il AS (SELECT n.contract_no, x.product_code, -SUM({qty('m.quantity')}) AS q {notices}"
+            "JOIN stock_movements m ON m.against = x.docno AND m.against_line = x.line_no "
+            "AND m.movement IN ('issue', 'reversal') WHERE COALESCE(n.replaces_return, '') = '' GROUP BY 1, 2) "
+            "SELECT c.docno AS contract_no, c.contract_date, c.customer_code, c.salesperson, c.delivery_date, "
+            "cl.product_code, cl.q AS contracted, nl.q AS noticed, il.q AS issued "
+            f"FROM contract c {_active('c')} JOIN cl ON cl.docno = c.docno "
+            "LEFT JOIN nl ON nl.contract_no = c.docno AND nl.product_code = cl.product_code "
+            "LEFT JOIN il ON il.contract_no = c.docno AND il.product_code = cl.product_code"
         ),
         # on-hand stock per warehouse, product and lot, with the lot's expiry date
         "report_stock": (
@@ -223,12 +223,24 @@ def view_sql(currency: str) -> dict[str, str]:
     }
 
 
+#: views read by several sheets, worked out once per report into a temporary table (indexed)
+MATERIALISED = {"report_slip_values": ("docno",), "report_documents": ("day", "docno", "kind")}
+
+
 def connect(path: Path | str, currency: str) -> sqlite3.Connection:
-    """A read-only connection to the ledger file with the report views in place."""
-    conn = sqlite3.connect(f"file:{Path(path)}?mode=ro", uri=True)
+    """A read-only connection to the ledger file with the report views in place. The ledger is
+    read in one transaction, so every sheet sees the same moment even while forms are recorded."""
+    conn = sqlite3.connect(f"file:{Path(path)}?mode=ro", uri=True, isolation_level=None)
     conn.execute("PRAGMA busy_timeout=10000")
+    conn.execute("PRAGMA temp_store=FILE")  # the temporary tables on disk, not in memory
+    conn.execute("BEGIN")
     for name, sql in view_sql(currency).items():
-        conn.execute(f"CREATE TEMP VIEW {name} AS {sql}")
+        if name in MATERIALISED:
+            conn.execute(f"CREATE TEMP TABLE {name} AS {sql}")
+            for column in MATERIALISED[name]:
+                conn.execute(f"CREATE INDEX temp.{name}_{column} ON {name} ({column})")
+        else:
+            conn.execute(f"CREATE TEMP VIEW {name} AS {sql}")
     return conn
 
 
