@@ -35,15 +35,43 @@ def main(ctx: click.Context, firm_dir: Path | None) -> None:
     """silu-sheets: a small firm's sales process on Excel forms and email."""
     ctx.ensure_object(dict)
     ctx.obj["firm"] = firm_dir
+    _chosen_firm[:] = [firm_dir]
+
+
+#: the --firm given on this run, for ``run()``'s fault log (click's context is gone by then)
+_chosen_firm: list[Path | None] = [None]
 
 
 @main.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-def init(directory: Path) -> None:
+@click.option(
+    "--authserv-id",
+    default=None,
+    help="Your receiving mail server's name in its Authentication-Results header: only its "
+    "topmost stamp is trusted (asked when run in a terminal).",
+)
+@click.option(
+    "--trust-unauthenticated",
+    is_flag=True,
+    help="Your receiving server stamps nothing: believe the From line (anyone can forge it).",
+)
+def init(directory: Path, authserv_id: str | None, trust_unauthenticated: bool) -> None:
     """Create a firm's working folder: silu.toml, inbox_rules/, ledger/, mail/."""
-    folder = firm_folder.init(directory)
+    if authserv_id is None and not trust_unauthenticated and sys.stdin.isatty():
+        authserv_id = click.prompt(
+            "Your receiving mail server's name, as the first word of the Authentication-Results "
+            "header it adds (blank: decide later in silu.toml; docs/MAIL.md)",
+            default="",
+            show_default=False,
+        ).strip()
+    folder = firm_folder.init(directory, authserv_id or "", trust_unauthenticated)
     click.echo(f"Firm folder ready: {folder.root}")
     click.echo("  edit inbox_rules/staff.toml (who may send forms) and silu.toml (firm settings)")
+    if not authserv_id and not trust_unauthenticated:
+        click.echo(
+            "  before reading a real mailbox, set authserv_id (or trust_unauthenticated) in "
+            "silu.toml [mail]: see docs/MAIL.md"
+        )
 
 
 @main.command()
@@ -110,12 +138,16 @@ def _describe_in_words(spec: dict) -> None:
 def ingest(ctx: click.Context, files: tuple[Path, ...], sender: str, as_json: bool) -> None:
     """Check and record forms from files, as if SENDER had mailed them. Exit 1 if any is refused."""
     from silu_sheets.api import ingest_files
+    from silu_sheets.ledger.store import DISK_FULL_LINE, DiskFull
 
     folder = _open(ctx)
+    stopped = None
     try:
         outcomes = ingest_files(folder, list(files), sender)
     except RosterError as exc:
         raise click.ClickException("inbox_rules is wrong:\n" + "\n".join(exc.problems)) from exc
+    except DiskFull as exc:  # the administrator's problem, not the sender's: no reply, no trace
+        outcomes, stopped = exc.outcomes, exc
     roster = folder.roster()
     person = roster.find(sender)
     language = person.language if person else folder.language
@@ -126,6 +158,15 @@ def ingest(ctx: click.Context, files: tuple[Path, ...], sender: str, as_json: bo
     else:
         for o in outcomes:
             click.echo(render_outcome(o.as_dict(language), language))
+    if stopped is not None:
+        line = DISK_FULL_LINE.format(where=folder.root)
+        click.echo(
+            f"silu ingest stopped: {line}. Not recorded: {', '.join(stopped.left)}. "
+            "Run the same command again then: files already recorded are answered "
+            '"already recorded", nothing is recorded twice.',
+            err=True,
+        )
+        sys.exit(75)  # EX_TEMPFAIL: try again later
     sys.exit(0 if all(o.accepted for o in outcomes) else 1)
 
 
@@ -206,11 +247,14 @@ def run() -> None:
         main(standalone_mode=True)
     except Exception as exc:  # noqa: BLE001 - the one place that turns any fault into words
         import datetime as dt
-        import tempfile
         import traceback
 
-        log = Path(tempfile.gettempdir()) / "silu-errors.log"
         try:
+            log = firm_folder.open_firm(_chosen_firm[0]).errors_log
+        except firm_folder.FirmError:  # no firm folder: the user's own home, never shared /tmp
+            log = Path.home() / ".silu-errors.log"
+        try:
+            log.parent.mkdir(parents=True, exist_ok=True)
             with log.open("a", encoding="utf-8") as out:
                 out.write(f"--- {dt.datetime.now().isoformat(timespec='seconds')} {sys.argv}\n")
                 out.write(traceback.format_exc())

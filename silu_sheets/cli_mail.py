@@ -18,7 +18,7 @@ from silu_sheets import firm as firm_folder
 from silu_sheets.roster import RosterError
 
 
-def _setup(ctx: click.Context, verbose: bool):
+def _setup(ctx: click.Context, verbose: bool, reads_mailbox: bool = False):
     from silu_sheets.mail import settings as mail_settings
     from silu_sheets.pipeline import Gateway
 
@@ -29,13 +29,50 @@ def _setup(ctx: click.Context, verbose: bool):
     )
     try:
         folder = firm_folder.open_firm(ctx.obj.get("firm") if ctx.obj else None)
+        _log_errors_to(folder.errors_log)
         settings = mail_settings.load(folder)
+        warning = settings.sender_check() if reads_mailbox else ""
         gw = Gateway.open(folder)
     except firm_folder.FirmError as exc:
         raise click.ClickException(str(exc)) from exc
     except RosterError as exc:
         raise click.ClickException("inbox_rules is wrong:\n" + "\n".join(exc.problems)) from exc
+    if warning:
+        click.echo(warning, err=True)
+        logging.getLogger("silu_sheets.mail").warning(warning)
     return folder, settings, gw
+
+
+class _QuietFileHandler(logging.FileHandler):
+    """The firm's fault log; a write that fails (a full disk) is not itself a traceback."""
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - logging's name
+        return None
+
+
+def _log_errors_to(path) -> None:
+    """Errors and their traces also go to the firm folder's log, for the administrator."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler = _QuietFileHandler(path, encoding="utf-8", delay=True)
+    except OSError:
+        return
+    logger = logging.getLogger("silu_sheets")
+    for old in [h for h in logger.handlers if isinstance(h, _QuietFileHandler)]:
+        logger.removeHandler(old)
+        old.close()
+    handler.setLevel(logging.ERROR)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger.addHandler(handler)
+
+
+def _login_refused(settings, exc: Exception) -> click.ClickException:
+    user = settings.imap.user if settings.imap else "?"
+    host = settings.imap.host if settings.imap else "?"
+    return click.ClickException(
+        f"the mail server {host} refused the login of {user}: check the password in "
+        f"${settings.imap.password_env if settings.imap else '?'} (nothing was read)"
+    )
 
 
 def _print_report(report) -> None:
@@ -64,14 +101,18 @@ def _print_report(report) -> None:
 @click.pass_context
 def poll(ctx: click.Context, verbose: bool) -> None:
     """Handle the shared mailbox once (IMAP, or the local Maildir), then send queued replies."""
+    from imap_tools.errors import MailboxLoginError
+
     from silu_sheets.mail.idle import CONNECTION_ERRORS
     from silu_sheets.mail.idle import poll as poll_once
 
-    folder, settings, gw = _setup(ctx, verbose)
+    folder, settings, gw = _setup(ctx, verbose, reads_mailbox=True)
     if verbose:
         click.echo(settings.describe(), err=True)
     try:
         report = poll_once(gw, settings)
+    except MailboxLoginError as exc:
+        raise _login_refused(settings, exc) from exc
     except CONNECTION_ERRORS as exc:
         raise click.ClickException(
             f"mail server: {exc!r}; nothing handled twice, run silu poll again"
@@ -79,6 +120,9 @@ def poll(ctx: click.Context, verbose: bool) -> None:
     finally:
         gw.ledger.close()
     _print_report(report)
+    if report.stopped:
+        click.echo(f"silu poll stopped: {report.stopped}", err=True)
+        sys.exit(1)
 
 
 @click.command()
@@ -91,7 +135,7 @@ def serve(ctx: click.Context, verbose: bool) -> None:
     from silu_sheets.mail.idle import serve as serve_forever
     from silu_sheets.reminders import SettingsError
 
-    folder, settings, gw = _setup(ctx, verbose)
+    folder, settings, gw = _setup(ctx, verbose, reads_mailbox=True)
     try:
         timetable = digest.timetable(gw)
     except (SettingsError, ValueError) as exc:
@@ -105,6 +149,8 @@ def serve(ctx: click.Context, verbose: bool) -> None:
     def on_cycle(report) -> None:
         if report.handled or report.sent.sent or report.sent.failed or report.sent.waiting:
             _print_report(report)
+        if report.stopped:
+            click.echo(f"silu serve: {report.stopped}", err=True)
 
     try:
         serve_forever(gw, settings, stop=stop, on_cycle=on_cycle, timetable=timetable)

@@ -48,11 +48,15 @@ path = "ledger/silu.db"
 # With no [mail.imap] section, forms are read from the local Maildir mail/inbox (and the drop
 # folder mail/drop/<staff address>/); with no [mail.smtp] section, replies are written to the
 # local Maildir mail/sent (one mail per file): nothing leaves this folder.
-# Mail servers: see `silu_sheets/mail/settings.py` for [mail.imap] and [mail.smtp];
-# passwords come from environment variables named there, never from this file.
+# Mail servers: docs/MAIL.md ("With the firm's mail servers") shows the [mail.imap] and
+# [mail.smtp] sections; passwords come from environment variables named there, never from here.
 local = "mail"
 rate_limit_per_hour = 60      # mails handled per sender and hour; more are set aside
-# authserv_id = "mx.firm.test"  # trust Authentication-Results stamped by this server only
+# Forged senders (anyone can write a salesperson's address in From). Before silu poll/serve read
+# a real mailbox ([mail.imap]) one of these must be set, or they refuse to start:
+authserv_id = "{authserv_id}"              # your receiving server's name, the first word of the
+                              # Authentication-Results header it adds; only its topmost stamp counts
+trust_unauthenticated = {trust}  # true only if that server adds none: a warning at every start
 """
 
 
@@ -75,6 +79,12 @@ class FirmFolder:
     @property
     def mail_dir(self) -> Path:
         return self.root / self.settings.get("mail", {}).get("local", "mail")
+
+    @property
+    def errors_log(self) -> Path:
+        """Where faults are written for the administrator: in the firm folder, beside its
+        ledger, never in a temp folder shared by every user of the machine."""
+        return self.root / "log" / "silu-errors.log"
 
     @property
     def outbox_dir(self) -> Path:
@@ -110,12 +120,18 @@ def open_firm(root: Path | str | None = None) -> FirmFolder:
     return FirmFolder(folder, settings, firm, f.get("language", "zh"), f.get("administrator", ""))
 
 
-def init(root: Path | str) -> FirmFolder:
-    """Create a firm folder with example settings and roster; existing files are kept."""
+def init(
+    root: Path | str, authserv_id: str = "", trust_unauthenticated: bool = False
+) -> FirmFolder:
+    """Create a firm folder with example settings and roster; existing files are kept.
+    ``authserv_id``/``trust_unauthenticated``: the decision on forged senders (docs/MAIL.md)."""
     folder = Path(root)
     folder.mkdir(parents=True, exist_ok=True)
     if not (folder / SETTINGS).exists():
-        (folder / SETTINGS).write_text(DEFAULT_TOML, encoding="utf-8")
+        text = DEFAULT_TOML.replace("{authserv_id}", authserv_id.replace('"', "")).replace(
+            "{trust}", "true" if trust_unauthenticated else "false"
+        )
+        (folder / SETTINGS).write_text(text, encoding="utf-8")
     rules = folder / "inbox_rules"
     rules.mkdir(exist_ok=True)
     for name in ("staff.toml", "roles.toml"):

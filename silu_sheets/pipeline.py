@@ -16,11 +16,12 @@ from dataclasses import dataclass, field
 
 from silu_sheets import open_items
 from silu_sheets import problems as P
+from silu_sheets.crashpoints import crash_point
 from silu_sheets.declare import Kind
 from silu_sheets.document import Context, Document, Line, Staff
 from silu_sheets.firm import FirmFolder
 from silu_sheets.kinds import KINDS, MODULES, common, enforced
-from silu_sheets.ledger.store import Ledger, LedgerView, LedgerWriter, Source
+from silu_sheets.ledger.store import DiskFull, Ledger, LedgerView, LedgerWriter, Source, disk_full
 from silu_sheets.problems import Problem, errors, problem_type, warnings
 from silu_sheets.replies import Attachment, Reply, as_mail, describe, render
 from silu_sheets.roster import Roster
@@ -137,7 +138,8 @@ def ingest(
     """Check and record one form, or refuse it; queue the replies in the same transaction."""
     sender_address = sender_address.strip().lower()
     outcome = Outcome(filename, sender_address)
-    source = Source(channel, sender_address, hashlib.sha256(data).hexdigest(), filename, message_id)
+    sha = hashlib.sha256(data).hexdigest()
+    source = Source(channel, sender_address, sha, filename, message_id, mail_key=gw.held_for)
     person = gw.roster.find(sender_address)
     if person is None:
         # no reply to strangers (no backscatter): the outcome says why, the log keeps it
@@ -146,7 +148,9 @@ def ingest(
         return outcome
     try:
         return _ingest(gw, data, person, source, outcome)
-    except Exception:  # noqa: BLE001 - the person gets a plain answer; the trace goes to the log
+    except Exception as exc:  # noqa: BLE001 - the person gets a plain answer; the trace goes to the log
+        if disk_full(exc, gw.ledger.path.parent):  # not the sender's fault: the caller retries
+            raise DiskFull(str(exc)) from exc
         log.error(
             "internal fault on %s from %s:\n%s", filename, sender_address, traceback.format_exc()
         )
@@ -155,7 +159,9 @@ def ingest(
         fault = Problem(INTERNAL_FAULT, {"told": _tell_administrator(gw, source, outcome.kind)})
         try:
             return _refuse(gw, ctx, source, outcome, None, [fault], data, marked=False)
-        except Exception:  # noqa: BLE001 - the ledger itself is failing; say so without a reply
+        except Exception as again:  # noqa: BLE001 - the ledger itself is failing; say so without a reply
+            if disk_full(again, gw.ledger.path.parent):
+                raise DiskFull(str(again)) from again
             log.error("could not even record the refusal:\n%s", traceback.format_exc())
             outcome.problems = [fault]
             return outcome
@@ -323,6 +329,7 @@ def _record(
         if hasattr(module, "more_replies"):
             replies += module.more_replies(doc, docno, action, writer, ctx, gw.roster)
         outcome.outbox_ids = [_queue(gw, writer, r, source) for r in replies]
+        crash_point("in-transaction")
     return outcome
 
 

@@ -273,6 +273,24 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        7,
+        "mail: one Message-ID, two mails; arrival times; who holds a reply mid-send",
+        """
+        -- a mail is the same mail only when its content is the same too (a Message-ID alone is
+        -- reused by careless clients); the forms and held replies of a mail are keyed by both
+        ALTER TABLE handled_messages ADD COLUMN content_sha256 TEXT;
+        ALTER TABLE handled_messages ADD COLUMN mail_key TEXT;
+        CREATE INDEX handled_by_key ON handled_messages (mail_key);
+        ALTER TABLE sources ADD COLUMN mail_key TEXT;
+        CREATE INDEX sources_by_mail_key ON sources (mail_key, attachment_sha256);
+        -- the rate limit counts mails by when they arrived, not when they were handled
+        ALTER TABLE handled_messages ADD COLUMN arrived_at TEXT;
+        CREATE INDEX handled_by_arrival ON handled_messages (sender, arrived_at);
+        -- the worker holding a reply mid-send: a dead one's replies are queued again at once
+        ALTER TABLE outbox ADD COLUMN claimed_by TEXT;
+        """,
+    ),
 ]
 
 #: SQLite column type per field type; decimals as text so they stay exact.

@@ -51,6 +51,45 @@ def _insert_sql(table: str, columns: tuple[str, ...], key: tuple[str, ...] = ())
     return sql
 
 
+class DiskFull(Exception):
+    """The firm folder's disk is full: nothing was recorded; the same input is handled again
+    once there is space. Never a sender's fault, so never answered as one."""
+
+    #: for a batch (``silu ingest``): what was done before it stopped, and the files left
+    outcomes: list = []
+    left: list[str] = []
+
+
+def disk_full(exc: BaseException, where: Path | None = None) -> bool:
+    """Whether ``exc`` means no space is left: SQLite's SQLITE_FULL, ENOSPC, a quota; or a
+    SQLite I/O error (what a WAL index that cannot grow becomes) while ``where`` has no space."""
+    import errno
+    import shutil
+    import sqlite3
+
+    if isinstance(exc, DiskFull):
+        return True
+    if isinstance(exc, OSError):
+        return exc.errno in (errno.ENOSPC, errno.EDQUOT)
+    if not isinstance(exc, sqlite3.Error):
+        return False
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code == sqlite3.SQLITE_FULL or "disk is full" in str(exc):
+        return True
+    if where is not None and (code is None or code & 0xFF == sqlite3.SQLITE_IOERR):
+        try:
+            return shutil.disk_usage(where).free < 1024 * 1024
+        except OSError:
+            return False
+    return False
+
+
+DISK_FULL_LINE = (
+    "the server's disk is full ({where}): nothing was recorded; it will be retried when there "
+    "is space"
+)
+
+
 def now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
@@ -65,6 +104,8 @@ class Source:
     attachment_name: str | None = None
     message_id: str | None = None
     received_at: str | None = None
+    #: which mail it came in (Message-ID and content, ``Incoming.key``); None for a file
+    mail_key: str | None = None
 
 
 class Ledger:
@@ -107,7 +148,14 @@ class Ledger:
                 if not outermost:
                     self.db.execute("RELEASE inner")
             raise
-        self.db.execute("COMMIT" if outermost else "RELEASE inner")
+        try:
+            self.db.execute("COMMIT" if outermost else "RELEASE inner")
+        except BaseException:
+            # a COMMIT refused (disk full) leaves the transaction open: end it here, or the next
+            # transaction() would nest inside it as a savepoint
+            if outermost and self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+            raise
 
     def close(self) -> None:
         self.db.close()
@@ -276,6 +324,7 @@ class LedgerWriter:
             "attachment_name": source.attachment_name,
             "attachment_sha256": source.attachment_sha256,
             "received_at": source.received_at or now(),
+            "mail_key": source.mail_key,
         }
         return self.insert("sources", row)
 

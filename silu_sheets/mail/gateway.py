@@ -2,14 +2,16 @@
 
 For each mail, in arrival order:
 
-1. Already handled? Known by (mailbox, UIDVALIDITY, UID), or by its Message-ID (a UIDVALIDITY
-   change renumbers everything; a client may deliver the same mail twice): only moved.
+1. Already handled? Known by (mailbox, UIDVALIDITY, UID), or by its Message-ID *and* content (a
+   UIDVALIDITY change renumbers everything; a client may deliver the same mail twice; a careless
+   one reuses a Message-ID for another mail, which is a new mail): only moved.
 2. Never answered: bounces, auto-replies, bulk mail, our own address (RFC 3834: answering them
    starts mail loops); unknown senders (no backscatter: nothing recorded, no reply, logged);
    senders our receiving server did not authenticate (``authserv_id``). All moved to Ignored
    or Rejected and logged.
-3. Rate limit per sender: past ``rate_limit_per_hour`` mails in the last hour a mail is set
-   aside (Ignored) and the sender told once per hour — a runaway script cannot flood the ledger.
+3. Rate limit per sender: past ``rate_limit_per_hour`` mails that *arrived* within the hour
+   before this one, a mail is set aside (Ignored) and the sender told once per hour — a runaway
+   script cannot flood the ledger, and mails that waited out an outage are not set aside.
 4. Each form attachment goes through ``pipeline.ingest`` in its own transaction. A form already
    recorded from this Message-ID (same sha256) is skipped: that is a pass that crashed midway.
 5. The replies of a mail are one reply. The pipeline queues each form's replies as ``held``
@@ -20,6 +22,8 @@ For each mail, in arrival order:
    finishes the merge; nothing is sent before the last form is done.
 6. Only after that commit is the mail moved to Processed (something recorded), Rejected
    (every form refused) or Ignored. A crash before the move just moves it next pass.
+7. A full disk stops the pass: the mail stays in the inbox unmoved, the administrator gets one
+   line (``PassReport.stopped``), and the next pass with space handles it once.
 """
 
 from __future__ import annotations
@@ -33,8 +37,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
+from silu_sheets.crashpoints import crash_point
 from silu_sheets.document import Staff
-from silu_sheets.ledger.store import Source, now
+from silu_sheets.ledger.store import DISK_FULL_LINE, Source, disk_full, now
 from silu_sheets.mail import commands, message
 from silu_sheets.mail.message import Incoming
 from silu_sheets.mail.settings import MailSettings
@@ -79,6 +84,8 @@ class PassReport:
     handled: list[Handled] = field(default_factory=list)
     already: int = 0
     failed: list[str] = field(default_factory=list)
+    #: why the pass stopped early (the disk is full), for the administrator; "" when it did not
+    stopped: str = ""
 
     @property
     def outcomes(self) -> list[Outcome]:
@@ -100,9 +107,16 @@ def run_pass(
     for start in range(0, len(pending), batch):
         moves: dict[str, list[str]] = {}
         for uid, raw in mailbox.fetch(pending[start : start + batch]):
+            crash_point("after-fetch")
             try:
                 handled = handle(gw, settings, raw, mailbox.name, uidvalidity, uid)
-            except Exception:  # noqa: BLE001 - one mail that breaks the gateway must not stop the others
+            except Exception as exc:  # noqa: BLE001 - one mail that breaks the gateway must not stop the others
+                if disk_full(
+                    exc, gw.ledger.path.parent
+                ):  # every mail behind it would fail the same way: stop here
+                    report.stopped = DISK_FULL_LINE.format(where=gw.firm.root)
+                    log.error("%s; mail UID %s left in %s", report.stopped, uid, mailbox.name)
+                    break
                 # left in the inbox, unmoved: the next pass tries it again (its forms that did
                 # commit are skipped then); the trace goes to the log for the administrator
                 log.exception(
@@ -116,8 +130,11 @@ def run_pass(
                 on_handled(handled)
         # moved after their commits, a batch at a time (one UID MOVE per folder, not per mail);
         # a crash before the move only means the next pass moves them (known as handled)
+        crash_point("before-move")
         for folder, moved in moves.items():
             _move_many(mailbox, moved, folder)
+        if report.stopped:
+            break
     return report
 
 
@@ -164,8 +181,9 @@ def handle(
     sender = incoming.sender
     db = gw.ledger.db
     row = db.execute(
-        "SELECT outcome, forms FROM handled_messages WHERE message_id = ? ORDER BY id LIMIT 1",
-        [incoming.message_id],
+        "SELECT outcome, forms FROM handled_messages WHERE message_id = ?"
+        " AND (mail_key = ? OR mail_key IS NULL) ORDER BY id LIMIT 1",
+        [incoming.message_id, incoming.key],
     ).fetchone()
     if row:
         # the same mail under a new UID (UIDVALIDITY change, delivered twice): record nothing again
@@ -194,7 +212,7 @@ def handle(
             incoming.message_id,
         )
         return Handled(uid, REJECTED, sender, "not authenticated")
-    if _over_rate_limit(gw, sender, settings.rate_limit_per_hour):
+    if _over_rate_limit(gw, incoming, settings.rate_limit_per_hour):
         return _rate_limited(gw, settings, incoming, person, mailbox, uidvalidity, uid)
     if not incoming.forms:
         return _without_forms(gw, incoming, person, mailbox, uidvalidity, uid)
@@ -211,17 +229,44 @@ def _mark(
     forms: int,
 ) -> None:
     gw.ledger.db.execute(
-        "INSERT OR IGNORE INTO handled_messages (mailbox, uidvalidity, uid, message_id, sender, outcome, forms, handled_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [mailbox, uidvalidity, uid, incoming.message_id, incoming.sender, outcome, forms, now()],
+        "INSERT OR IGNORE INTO handled_messages (mailbox, uidvalidity, uid, message_id, sender,"
+        " outcome, forms, handled_at, content_sha256, mail_key, arrived_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            mailbox,
+            uidvalidity,
+            uid,
+            incoming.message_id,
+            incoming.sender,
+            outcome,
+            forms,
+            now(),
+            incoming.content_sha256,
+            incoming.key,
+            arrived(incoming),
+        ],
     )
 
 
-def _over_rate_limit(gw: Gateway, sender: str, limit: int) -> bool:
-    since = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)).isoformat(timespec="seconds")
+def arrived(incoming: Incoming) -> str:
+    """When the mail reached our server (its topmost Received header), never later than now."""
+    stamp = now()
+    return min(incoming.arrived_at, stamp) if incoming.arrived_at else stamp
+
+
+def _hour_before(incoming: Incoming) -> tuple[str, str]:
+    until = arrived(incoming)
+    since = dt.datetime.fromisoformat(until) - dt.timedelta(hours=1)
+    return since.isoformat(timespec="seconds"), until
+
+
+def _over_rate_limit(gw: Gateway, incoming: Incoming, limit: int) -> bool:
+    """Counted by arrival: after an outage, mails that arrived hours apart are not a flood."""
+    since, until = _hour_before(incoming)
     (count,) = gw.ledger.db.execute(
-        "SELECT count(*) FROM handled_messages WHERE sender = ? AND handled_at >= ? AND outcome != 'rate-limited'",
-        [sender, since],
+        "SELECT count(*) FROM handled_messages WHERE sender = ?"
+        " AND coalesce(arrived_at, handled_at) BETWEEN ? AND ? AND outcome != 'rate-limited'",
+        [incoming.sender, since, until],
     ).fetchone()
     return count >= limit
 
@@ -235,10 +280,11 @@ def _rate_limited(
     uidvalidity: str,
     uid: str,
 ) -> Handled:
-    since = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)).isoformat(timespec="seconds")
+    since, until = _hour_before(incoming)
     told = gw.ledger.db.execute(
-        "SELECT 1 FROM handled_messages WHERE sender = ? AND handled_at >= ? AND outcome = 'rate-limited' LIMIT 1",
-        [incoming.sender, since],
+        "SELECT 1 FROM handled_messages WHERE sender = ? AND coalesce(arrived_at, handled_at)"
+        " BETWEEN ? AND ? AND outcome = 'rate-limited' LIMIT 1",
+        [incoming.sender, since, until],
     ).fetchone()
     log.warning(
         "%s sent more than %d mails within an hour: %s set aside",
@@ -329,34 +375,40 @@ def handle_forms(
     uid: str,
     channel: str = "mail",
 ) -> Handled:
-    key = incoming.message_id
+    key = incoming.key
     held = replace(gw, held_for=key)
     db = gw.ledger.db
     outcomes: list[Outcome] = []
     for form in incoming.forms:
         done = db.execute(
-            "SELECT 1 FROM sources WHERE message_id = ? AND attachment_sha256 = ? LIMIT 1",
+            "SELECT 1 FROM sources WHERE mail_key = ? AND attachment_sha256 = ? LIMIT 1",
             [key, form.sha256],
         ).fetchone()
         if done:
             log.info("form %s of %s was recorded by an earlier pass: skipped", form.name, key)
             continue
-        earlier = db.execute(
-            "SELECT r.docno, r.kind, s.received_at FROM sources s JOIN revisions r ON r.source_id = s.id"
-            " JOIN documents d ON d.docno = r.docno"
-            " WHERE s.attachment_sha256 = ? AND s.sender = ? AND d.status = 'active' LIMIT 1",
-            [form.sha256, person.address],
-        ).fetchone()
+        source = Source(
+            channel, person.address, form.sha256, form.name, incoming.message_id, mail_key=key
+        )
+        earlier = earlier_copy(gw, form.sha256, person.address)
         if earlier:
-            outcomes.append(_already_recorded(held, incoming, person, form, channel, *earlier))
+            in_reply_to = incoming.message_id if incoming.has_message_id else None
+            outcomes.append(already_recorded(held, person, source, *earlier, in_reply_to))
             continue
         outcomes.append(
-            ingest(held, form.data, form.name, person.address, channel=channel, message_id=key)
+            ingest(
+                held,
+                form.data,
+                form.name,
+                person.address,
+                channel=channel,
+                message_id=incoming.message_id,
+            )
         )
     with gw.ledger.transaction() as writer:
         reply_ids = _release(gw, writer, incoming, person, key)
         recorded = db.execute(
-            "SELECT count(*) FROM sources s WHERE s.message_id = ?"
+            "SELECT count(*) FROM sources s WHERE s.mail_key = ?"
             " AND NOT EXISTS (SELECT 1 FROM rejections j WHERE j.source_id = s.id)",
             [key],
         ).fetchone()[0]
@@ -373,42 +425,58 @@ ALREADY_RECORDED = problem_type(
 )
 
 
-def _already_recorded(
+def earlier_copy(gw: Gateway, sha256: str, sender: str) -> tuple[str, str, str] | None:
+    """The document this very file (same sha256) from the same person is already recorded
+    as, still active: ``(docno, kind, received_at)``; None when it is new."""
+    return gw.ledger.db.execute(
+        "SELECT r.docno, r.kind, s.received_at FROM sources s JOIN revisions r ON r.source_id = s.id"
+        " JOIN documents d ON d.docno = r.docno"
+        " WHERE s.attachment_sha256 = ? AND s.sender = ? AND d.status = 'active' LIMIT 1",
+        [sha256, sender],
+    ).fetchone()
+
+
+def already_recorded(
     gw: Gateway,
-    incoming: Incoming,
     person: Staff,
-    form,
-    channel: str,
+    source: Source,
     docno: str,
     kind: str,
     received: str,
+    in_reply_to: str | None = None,
 ) -> Outcome:
-    """The very same file (same sha256) from the same person, already recorded from another mail:
-    a resent copy, answered and not recorded twice. Kept as a refusal (source + rejection row),
-    so a retried pass skips it like any other form of this mail."""
+    """The very same file from the same person, already recorded (another mail, or a batch of
+    ``silu ingest`` run again after a crash): answered and not recorded twice. Kept as a
+    refusal (source + rejection row), so a retried pass skips it like any other form."""
+    name = source.attachment_name or ""
     problem = Problem(ALREADY_RECORDED, {"docno": docno, "received": received[:10]})
-    outcome = Outcome(form.name, person.address, kind=kind, docno=docno, problems=[problem])
-    source = Source(channel, person.address, form.sha256, form.name, incoming.message_id)
+    outcome = Outcome(name, person.address, kind=kind, docno=docno, problems=[problem])
     zh = person.language == "zh"
     reply = commands.notice(
         gw,
         person,
-        f"未重复登记 {form.name}（已是 {docno}）"
+        f"未重复登记 {name}（已是 {docno}）"
         if zh
-        else f"Not recorded again: {form.name} (already {docno})",
+        else f"Not recorded again: {name} (already {docno})",
         [problem.message(person.language)],
         purpose="duplicate",
+    )
+    msg = as_mail(
+        reply, gw.firm.firm.mailbox, gw.firm.firm.name, in_reply_to=in_reply_to, auto="auto-replied"
     )
     with gw.ledger.transaction() as writer:
         source_id = writer.add_source(source)
         writer.reject(
             source_id, kind, docno, [{"code": problem.code, "cell": None, "severity": "error"}]
         )
-        outbox_id = _queue(gw, writer, reply, incoming)
-        writer.db.execute(
-            "UPDATE outbox SET status = 'held', held_for = ? WHERE id = ?", [gw.held_for, outbox_id]
-        )
-    log.info("%s sent %s again (already %s): not recorded twice", person.address, form.name, docno)
+        outbox_id = writer.queue_mail(reply.recipient, reply.subject, reply.purpose, msg, docno)
+        if gw.held_for:  # one reply per mail: released with the mail's other answers
+            writer.db.execute(
+                "UPDATE outbox SET status = 'held', held_for = ? WHERE id = ?",
+                [gw.held_for, outbox_id],
+            )
+        outcome.outbox_ids = [outbox_id]
+    log.info("%s sent %s again (already %s): not recorded twice", person.address, name, docno)
     return outcome
 
 

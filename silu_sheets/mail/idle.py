@@ -26,6 +26,7 @@ from pathlib import Path
 
 from imap_tools.errors import MailboxLoginError, MailboxTaggedResponseError
 
+from silu_sheets.ledger.store import DISK_FULL_LINE, disk_full
 from silu_sheets.mail import drop, gateway, smtp
 from silu_sheets.mail.gateway import Handled
 from silu_sheets.mail.mailbox import ImapError, ImapMailbox
@@ -51,6 +52,8 @@ CONNECTION_ERRORS = (
 class CycleReport:
     handled: list[Handled] = field(default_factory=list)
     sent: smtp.SendReport = field(default_factory=smtp.SendReport)
+    #: why the cycle stopped early (the disk is full), one line for the administrator
+    stopped: str = ""
 
     @property
     def outcomes(self):
@@ -103,13 +106,24 @@ def _cycle(
         sender = BackgroundSender(gw, settings)
         sender.start()
     try:
-        report.handled += gateway.run_pass(gw, mailbox, settings, on_handled=on_handled).handled
-        report.handled += drop.run_pass(
-            gw, settings.drop_dir, settle_seconds=settle_seconds
-        ).handled
+        passed = gateway.run_pass(gw, mailbox, settings, on_handled=on_handled)
+        report.handled += passed.handled
+        report.stopped = passed.stopped
+        if not report.stopped:
+            try:
+                report.handled += drop.run_pass(
+                    gw, settings.drop_dir, settle_seconds=settle_seconds
+                ).handled
+            except Exception as exc:
+                if not disk_full(exc, gw.ledger.path.parent):
+                    raise
+                report.stopped = DISK_FULL_LINE.format(where=gw.firm.root)
+                log.error("%s; the drop folder waits", report.stopped)
     finally:
         if sender is not None:
             sender.finish()
+    if report.stopped:  # a reply sent now could not be marked sent: it would go twice
+        return report
     report.sent = smtp.send_queued(gw, settings)
     if sender is not None:
         for name in ("sent", "retrying", "failed"):
@@ -190,6 +204,10 @@ def _has_drop_folders(settings: MailSettings) -> bool:
     return d.is_dir() and any(p.is_dir() for p in d.iterdir())
 
 
+#: how long ``serve`` waits before trying again when the disk was full
+DISK_FULL_WAIT = 30.0
+
+
 def serve(
     gw: Gateway,
     settings: MailSettings,
@@ -214,6 +232,9 @@ def serve(
                 backoff = 1.0  # a whole cycle worked: the connection is good
                 if on_cycle:
                     on_cycle(report)
+                if report.stopped:  # the disk is full: look again in a while, not on new mail
+                    stop.wait(DISK_FULL_WAIT)
+                    continue
                 _wait(gw, settings, mailbox, stop, timetable)
         except MailboxLoginError as exc:
             log.error(

@@ -8,7 +8,9 @@ become a path on disk.
 
 from __future__ import annotations
 
+import datetime as dt
 import email
+import email.utils
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -56,27 +58,43 @@ class Incoming:
     automatic: str | None = None
     authentication: list[tuple[str, dict[str, str]]] = field(default_factory=list)
 
+    arrived_at: str | None = None
+
+    @property
+    def content_sha256(self) -> str:
+        """The mail's body (what follows the header block) with line ends, trailing blanks and
+        trailing empty lines made alike: the same on every copy of one mail, whatever trace
+        headers or final line end each delivery path added."""
+        parts = re.split(rb"\r?\n\r?\n", self.raw, maxsplit=1)
+        body = re.sub(rb"[ \t]*\r?\n", b"\n", parts[1] if len(parts) > 1 else b"").rstrip()
+        return hashlib.sha256(body).hexdigest()
+
+    @property
+    def key(self) -> str:
+        """Which mail this is: its Message-ID *and* its content. Careless clients reuse a
+        Message-ID for different mails; only a copy of the same mail is the same mail."""
+        return f"{self.message_id}#{self.content_sha256[:20]}"
+
     def authenticated(self, authserv_id: str | None) -> bool | None:
         """Whether our own receiving server vouched for the sender.
 
-        Only ``Authentication-Results`` stamped with the configured authserv-id count: anyone can
-        write such a header before sending, so results from other hosts are ignored. None when no
+        Only the topmost ``Authentication-Results`` stamped with the configured authserv-id
+        counts (RFC 8601 section 5): our server adds its stamp on top, and anything below it,
+        even under our server's name, may have been written by the sender. None when no
         authserv-id is configured (nothing to check). DMARC decides when present; otherwise a
         pass of SPF, DKIM or SMTP AUTH (mail submitted by a logged-in staff member).
         """
         if not authserv_id:
             return None
-        ours = [results for server, results in self.authentication if server == authserv_id.lower()]
-        if not ours:
+        ours = next(
+            (results for server, results in self.authentication if server == authserv_id.lower()),
+            None,
+        )
+        if ours is None:
             return False
-        for results in ours:
-            if "dmarc" in results:
-                if results["dmarc"] == "pass":
-                    return True
-                continue
-            if any(results.get(m) == "pass" for m in ("spf", "dkim", "auth", "smtp.auth")):
-                return True
-        return False
+        if "dmarc" in ours:
+            return ours["dmarc"] == "pass"
+        return any(ours.get(m) == "pass" for m in ("spf", "dkim", "auth", "smtp.auth"))
 
 
 def decode_words(value: str | None) -> str:
@@ -225,6 +243,21 @@ def authentication_results(msg: Message) -> list[tuple[str, dict[str, str]]]:
     return found
 
 
+def arrival(msg: Message) -> str | None:
+    """When the mail reached our server: the date of the topmost ``Received`` header (the last
+    hop, our own server's), as UTC ISO text; None when there is none that reads as a date."""
+    received = msg.get("Received")
+    if received is None:
+        return None
+    try:
+        when = email.utils.parsedate_to_datetime(str(received).rpartition(";")[2].strip())
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return when.astimezone(dt.UTC).isoformat(timespec="seconds")
+
+
 def header_text(msg: Message, name: str) -> str:
     """A header as sent (raw 8-bit bytes kept as surrogate escapes), then decoded to text."""
     value = next((v for k, v in msg.raw_items() if k.lower() == name.lower()), None)
@@ -257,4 +290,5 @@ def parse(raw: bytes, own_addresses: tuple[str, ...] = ()) -> Incoming:
         ignored=ignored,
         automatic=automatic_reason(msg, sender, tuple(a.lower() for a in own_addresses)),
         authentication=authentication_results(msg),
+        arrived_at=arrival(msg),
     )

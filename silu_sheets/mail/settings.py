@@ -8,11 +8,12 @@ prints a password; ``describe()`` shows the settings with the variable's name on
     local = "mail"                  # the embedded default: mail/inbox, mail/sent, mail/drop
     rate_limit_per_hour = 60        # mails handled per sender and hour; more are set aside
     authserv_id = "mx.firm.test"    # trust Authentication-Results from this server only
+    # trust_unauthenticated = true  # instead: our server stamps nothing (warned at each start)
 
     [mail.imap]                     # without it: the local Maildir mail/inbox
     host = "imap.firm.test"
     port = 993
-    security = "tls"                # tls, starttls or none (loopback test servers only)
+    security = "tls"                # tls, starttls or none (refused unless the host is loopback)
     user = "forms@firm.test"
     password_env = "SILU_IMAP_PASSWORD"
     folder = "INBOX"
@@ -34,6 +35,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import ipaddress
 import os
 import ssl
 from dataclasses import dataclass, field
@@ -92,7 +94,29 @@ class MailSettings:
     smtp: SmtpSettings | None = None
     rate_limit_per_hour: int = 60
     authserv_id: str | None = None
+    #: the firm's own decision that its receiving server stamps no Authentication-Results
+    trust_unauthenticated: bool = False
     folders: dict[str, str] = field(default_factory=dict)
+
+    def sender_check(self) -> str:
+        """Refuse to read a real (IMAP) mailbox until the firm decided how senders are checked:
+        anyone can write a salesperson's address in From. Returns a warning to show at every
+        start when the firm chose to trust unauthenticated mail; raises ``FirmError`` when no
+        decision was made."""
+        if self.imap is None or self.authserv_id:
+            return ""
+        if self.trust_unauthenticated:
+            return (
+                "WARNING: silu.toml [mail] trust_unauthenticated = true: a mail is believed to come "
+                "from whoever its From line names; anyone can forge it. Set authserv_id to your "
+                "receiving server's name (the first word of its Authentication-Results header)."
+            )
+        raise FirmError(
+            "silu.toml [mail]: decide how forged senders are stopped before reading a real mailbox: "
+            'set authserv_id = "<your receiving server>" (the first word of the '
+            "Authentication-Results header it adds), or trust_unauthenticated = true if it adds "
+            "none (then anyone can send forms as your staff). See docs/MAIL.md."
+        )
 
     @property
     def inbox_dir(self) -> Path:
@@ -162,9 +186,26 @@ def _section(raw: dict[str, Any], cls: type, name: str) -> Any:
         raise FirmError(f"silu.toml {name}: unknown settings {unknown}; known: {sorted(known)}")
     if "host" not in raw:
         raise FirmError(f"silu.toml {name}: host is missing")
-    if raw.get("security", "tls" if name == "[mail.imap]" else "starttls") not in SECURITY:
+    security = raw.get("security", "tls" if name == "[mail.imap]" else "starttls")
+    if security not in SECURITY:
         raise FirmError(f"silu.toml {name}: security must be one of {SECURITY}")
+    if security == "none" and not is_loopback(str(raw["host"])):
+        raise FirmError(
+            f'silu.toml {name}: security = "none" would send the password in clear to '
+            f"{raw['host']}; it is allowed only for a server on this machine (127.0.0.1, ::1, "
+            'localhost). Use "tls" or "starttls".'
+        )
     return cls(**raw)
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` names this machine: only then may a password cross without TLS."""
+    if host.strip().lower().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def load(firm: FirmFolder) -> MailSettings:
@@ -179,4 +220,5 @@ def load(firm: FirmFolder) -> MailSettings:
         smtp=_section(smtp_raw, SmtpSettings, "[mail.smtp]") if smtp_raw else None,
         rate_limit_per_hour=int(mail.get("rate_limit_per_hour", 60)),
         authserv_id=(mail.get("authserv_id") or None),
+        trust_unauthenticated=mail.get("trust_unauthenticated") is True,
     )

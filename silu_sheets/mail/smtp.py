@@ -31,6 +31,7 @@ from silu_sheets.firm import FirmError
 from silu_sheets.ledger.store import now
 from silu_sheets.mail import maildir
 from silu_sheets.mail.settings import MailSettings, SmtpSettings, tls_context
+from silu_sheets.outbox import finish_local
 from silu_sheets.pipeline import Gateway
 from silu_sheets.replies import as_mail
 
@@ -92,6 +93,8 @@ def send_queued(
     """Send every reply that is due; returns what happened to each. Over ``session`` when
     given (left open), else over a connection of its own."""
     report = SendReport()
+    if gw.firm.outbox_dir.is_dir():  # what a killed ``silu ingest`` left half written there
+        finish_local(gw.ledger, gw.firm.outbox_dir)
     _unclaim_stale(gw)
     if settings.smtp is not None:
         try:

@@ -1,0 +1,26 @@
+"""Named places where the reliability suite kills the process (``bench/reliability.py``).
+
+``SILU_CRASH_AT=step`` (or ``step:n``, the n-th time) sends this process SIGKILL when it reaches
+``crash_point(step)``; with the variable unset a crash point does nothing. The steps are the
+mail path's: ``after-fetch``, ``in-transaction``, ``before-move``, ``smtp-send``, ``after-250``.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections import Counter
+
+_reached: Counter[str] = Counter()
+
+
+def crash_point(step: str) -> None:
+    wanted = os.environ.get("SILU_CRASH_AT")
+    if not wanted:
+        return
+    name, _, nth = wanted.partition(":")
+    if name != step:
+        return
+    _reached[step] += 1
+    if _reached[step] >= int(nth or 1):
+        os.kill(os.getpid(), signal.SIGKILL)
