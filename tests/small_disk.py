@@ -40,16 +40,14 @@ def small_disk(where: Path, size: str = "3m") -> Iterator[Path]:
 def fill(disk: Path, leave: int = 0) -> Path:
     """Take every free byte of ``disk`` but ``leave``; returns the filler to delete later."""
     filler = disk / "filler.bin"
-    with filler.open("ab") as out:
-        chunk = b"\0" * 65536
-        try:
-            while True:
-                out.write(chunk)
-                out.flush()
-        except OSError:
-            pass
+    with filler.open("ab", buffering=0) as out:
+        for size in (65536, 4096, 512, 1):  # smaller and smaller, up to the last byte
+            try:
+                while True:
+                    out.write(b"\0" * size)
+            except OSError:
+                pass
     if leave:
         size = filler.stat().st_size
         os.truncate(filler, max(0, size - leave))
-    # the last partial chunk: fill byte by byte up to the end (tmpfs counts whole pages)
     return filler
