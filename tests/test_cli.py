@@ -212,6 +212,9 @@ def test_demo_runs_and_prints_a_summary(tmp_path):
     assert "recorded" in done.stdout and "refused" in done.stdout
     assert "Traceback" not in done.stdout + done.stderr
     assert (tmp_path / "demo-firm" / "ledger" / "silu.db").exists()
+    # it ends with the day's reminder mails and where they are
+    tail = done.stdout.split("== The day's reminder mails")[-1]
+    assert "✉" in tail and str(tmp_path / "demo-firm" / "mail" / "sent") in tail
 
 
 # --- every command documented ----------------------------------------------------------------

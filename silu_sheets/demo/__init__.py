@@ -114,5 +114,8 @@ def run(directory: Path, echo: Echo = print) -> Demo:
         f"  {len(written)} replies in {folder.mail_dir / 'sent'} (a Maildir: one mail per file in new/, open with any mail client)"
     )
     echo(f"  ledger: {folder.ledger_path}   forms sent: {demo.forms_dir}")
+    from silu_sheets.demo import digests
+
+    digests.scene(demo)
     gateway.ledger.close()
     return demo
