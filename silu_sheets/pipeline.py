@@ -25,7 +25,7 @@ from silu_sheets.ledger.store import DiskFull, Ledger, LedgerView, LedgerWriter,
 from silu_sheets.problems import Problem, errors, problem_type, warnings
 from silu_sheets.replies import Attachment, Reply, as_mail, describe, render
 from silu_sheets.roster import Roster
-from silu_sheets.values import read_value
+from silu_sheets.values import printable, read_value
 from silu_sheets.workbook import fill, marking, reader, safety, template
 
 log = logging.getLogger(__name__)
@@ -402,7 +402,7 @@ def _base_context(gw: Gateway, ctx: Context, outcome: Outcome, kind: Kind | None
     language = ctx.sender.language
     return {
         "person": ctx.sender.name,
-        "filename": outcome.filename,
+        "filename": printable(outcome.filename),  # no direction override in a subject
         "kind_title": kind.title(language) if kind else None,
         "administrator": gw.firm.administrator or gw.firm.firm.mailbox,
     }
@@ -519,6 +519,6 @@ def confirmation(
 
 
 def _marked_name(filename: str, language: str) -> str:
-    stem = filename.rsplit(".", 1)[0] if filename else "form"
+    stem = printable(filename).rsplit(".", 1)[0] if filename else "form"
     stem = stem.replace("/", "_").replace("\\", "_")
     return f"{stem}-{'待修改' if language == 'zh' else 'to-fix'}.xlsx"

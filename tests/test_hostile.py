@@ -9,6 +9,7 @@ from __future__ import annotations
 import email
 import io
 import re
+import tracemalloc
 import zipfile
 
 import pytest
@@ -237,4 +238,126 @@ def test_a_form_without_its_identification_is_known_by_its_title(gw):
     out = io.BytesIO()
     wb.save(out)
     outcome = ingest(gw, out.getvalue(), "customers.xlsx", ADMIN)
+    assert outcome.accepted, outcome.as_dict("en")
+
+
+# --- 10.10: every writer copes with what is already stored --------------------------------------
+def test_a_statement_for_a_name_stored_with_a_control_character(masters, gw, tmp_path):
+    from click.testing import CliRunner
+
+    from silu_sheets import cli
+
+    gw.ledger.db.execute("UPDATE customers SET name = ? WHERE code = 'C001'", ["华东\x01机电"])
+    gw.ledger.db.commit()
+    out = tmp_path / "statement.xlsx"
+    done = CliRunner().invoke(
+        cli.main, ["--firm", str(gw.firm.root), "statement", "C001", "--out", str(out)]
+    )
+    assert done.exit_code == 0, done.output
+    texts = [c.value for row in load_workbook(out).active.iter_rows() for c in row]
+    assert any("华东机电" in str(t) for t in texts)
+    assert not any("\x01" in str(t) for t in texts)
+
+
+@pytest.mark.parametrize("stored", ["华东\x01机电", '=HYPERLINK("http://evil.test")', "\u202e电机"])
+def test_pre_filled_forms_hold_stored_text_as_plain_text(stored):
+    from silu_sheets.kinds import KINDS
+    from silu_sheets.workbook import fill
+
+    for data in (
+        fill.filled(KINDS["follow_up"], {"note": stored}),
+        fill_form("follow_up", {"note": stored}),
+    ):
+        assert formulas_in(data) == []
+        value = load_workbook(io.BytesIO(data))["咨询跟进单"][
+            KINDS["follow_up"].layout.header_cells["note"]
+        ].value
+        assert value == stored.replace("\x01", "").replace("\u202e", "")
+
+
+# --- 10.12: names and sizes -----------------------------------------------------------------------
+def test_a_direction_override_in_the_attachment_name_is_not_echoed(gw):
+    outcome = ingest(gw, b"%PDF-1.4", "invoice\u202efdp.xlsx", SALES)
+    row = gw.ledger.db.execute(
+        "SELECT subject, message FROM outbox WHERE id = ?", [outcome.outbox_ids[0]]
+    ).fetchone()
+    message = email.message_from_bytes(row[1] if isinstance(row[1], bytes) else row[1].encode())
+    subject = str(email.header.make_header(email.header.decode_header(message["Subject"])))
+    assert "\u202e" not in row[0] and "\u202e" not in subject
+    assert "invoicefdp" in subject
+
+
+def test_ingest_refuses_a_huge_file_from_its_size(firm, tmp_path):
+    from silu_sheets.api import ingest_files
+    from silu_sheets.workbook import safety
+
+    huge = tmp_path / "huge.xlsx"
+    with huge.open("wb") as f:  # sparse: 400 MB on paper, nothing on disk
+        f.truncate(400 * 1024 * 1024)
+    tracemalloc.start()
+    try:
+        [outcome] = ingest_files(firm, [huge], SALES)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 50 * 1024 * 1024  # the file was never read
+    assert codes(outcome) == [(None, P.FILE_TOO_LARGE)]
+    assert outcome.problems[0].values == {"size": "400.0 MB", "limit": "5.0 MB"}
+    assert safety.Caps().file_bytes < 400 * 1024 * 1024
+
+
+# --- 10.7: the ledger's write lock --------------------------------------------------------------
+def test_a_refusal_is_built_without_holding_the_write_lock(gw, monkeypatch):
+    """Marking a refused workbook (openpyxl, the slow part) happens before the refusal's short
+    transaction: another process could write meanwhile."""
+    from silu_sheets.workbook import marking
+
+    seen = []
+    real = marking.mark_problems
+
+    def watching(*args, **kwargs):
+        seen.append(gw.ledger.db.in_transaction)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(marking, "mark_problems", watching)
+    outcome = ingest(gw, with_number(valid_inquiry(), "C21", "-5"), "inquiry.xlsx", SALES)
+    assert ("C21", P.BELOW_MINIMUM) in codes(outcome)
+    assert seen == [False]
+
+
+def test_an_oversized_line_table_is_refused_before_the_ledger_is_locked(gw, monkeypatch):
+    from hostile import many_rows
+
+    from silu_sheets.ledger.store import Ledger
+
+    transactions = []
+    real = Ledger.transaction
+
+    def counting(self):
+        transactions.append(self.db.in_transaction)
+        return real(self)
+
+    monkeypatch.setattr(Ledger, "transaction", counting)
+    outcome = ingest(gw, many_rows(100_000), "inquiry.xlsx", SALES)
+    assert ("A222", P.LINES_BEYOND_TABLE) in codes(outcome)
+    assert "200" in outcome.problems[-1].message("zh")
+    assert transactions == [False]  # only the refusal's own transaction
+    names = attachments(gw, outcome.outbox_ids[0])
+    assert not any("待修改" in n for n in names)  # too big to mark: the blank instead
+
+
+def test_a_busy_ledger_is_waited_on(gw):
+    """Another process holds the write lock for a moment: the form waits and is recorded."""
+    import sqlite3
+    import threading
+
+    other = sqlite3.connect(gw.ledger.path, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    release = threading.Timer(1.5, other.commit)
+    release.start()
+    try:
+        outcome = ingest(gw, valid_inquiry("丽水慢慢贸易"), "inquiry.xlsx", SALES)
+    finally:
+        release.join()
+        other.close()
     assert outcome.accepted, outcome.as_dict("en")

@@ -11,14 +11,9 @@ from __future__ import annotations
 import io
 import warnings
 from collections import defaultdict
-from typing import TYPE_CHECKING
 
 from silu_sheets.problems import Problem
-from silu_sheets.values import CONTROL, printable
-from silu_sheets.workbook.template import MARK
-
-if TYPE_CHECKING:
-    from openpyxl.workbook.workbook import Workbook
+from silu_sheets.workbook.template import MARK, only_data
 
 #: errors red, warnings yellow
 BAD_COLOUR, WARN_COLOUR = "FFC7CE", "FFEB9C"
@@ -55,14 +50,3 @@ def mark_problems(data: bytes, problems: list[Problem], language: str) -> bytes 
     wb.save(out)
     return out.getvalue()
 
-
-def only_data(wb: Workbook) -> None:
-    """Formulas become their text, unwritable characters go, external links are dropped."""
-    wb._external_links = []
-    for ws in wb.worksheets:
-        for cell in list(ws._cells.values()):  # only the cells that exist, never a dense range
-            if cell.data_type == "f":  # a formula, or an array formula (its .text)
-                cell.value = printable(str(getattr(cell.value, "text", cell.value)))
-                cell.data_type = "s"
-            elif isinstance(cell.value, str) and CONTROL.search(cell.value):
-                cell.value = printable(cell.value)

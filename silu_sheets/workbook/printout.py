@@ -24,6 +24,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from silu_sheets.amounts import money_text, places
 from silu_sheets.printing import Column, Printout
+from silu_sheets.values import printable
 from silu_sheets.workbook.template import MARK
 
 THIN = Side(style="thin", color="000000")
@@ -67,7 +68,9 @@ def _merged_text(
     ws: Worksheet, row: int, first: int, last: int, text: str, width: float, **font: Any
 ) -> None:
     """Text across columns ``first``..``last`` of ``row``, wrapped, the row tall enough for it."""
+    text = printable(text)  # a name stored before control characters were refused
     cell = ws.cell(row, first, text)
+    cell.data_type = "s"  # text, even when it starts with "="
     cell.alignment = TOP
     if font:
         cell.font = Font(**font)
@@ -247,7 +250,7 @@ def _put(cell: Any, value: Any, column: Column, currency: str) -> None:
         cell.number_format = "yyyy-mm-dd"
         cell.alignment = Alignment(horizontal="center", vertical="top")
     else:
-        cell.value = str(value)
+        cell.value = printable(str(value))
         cell.data_type = "s"
         cell.alignment = TOP
 

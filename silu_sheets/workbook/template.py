@@ -27,6 +27,7 @@ from silu_sheets.declare import (
     Kind,
     column_letter,
 )
+from silu_sheets.values import CONTROL, printable
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -138,7 +139,10 @@ def style_input(cell: Any, f: Field) -> None:
 
 
 def as_cell_value(value: Any) -> Any:
-    """What openpyxl should store: exact decimals as numbers Excel shows exactly."""
+    """What openpyxl should store: exact decimals as numbers Excel shows exactly, text without
+    the control characters a workbook cannot hold (a value stored before they were refused)."""
+    if isinstance(value, str):
+        value = printable(value)
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
@@ -280,6 +284,20 @@ def put(cell: Any, value: Any) -> None:
     cell.value = as_cell_value(value)
     if isinstance(cell.value, str) and cell.value.startswith("="):
         cell.data_type = "s"
+
+
+def only_data(wb: Workbook) -> None:
+    """A workbook made safe to send: every formula becomes its text (never a live formula taken
+    from a sender's file or a stored value), characters a workbook cannot hold are dropped,
+    links to other workbooks are left out. Only existing cells are visited, never a range."""
+    wb._external_links = []
+    for ws in wb.worksheets:
+        for cell in list(ws._cells.values()):
+            if cell.data_type == "f":  # a formula, or an array formula (its .text)
+                cell.value = printable(str(getattr(cell.value, "text", cell.value)))
+                cell.data_type = "s"
+            elif isinstance(cell.value, str) and CONTROL.search(cell.value):
+                cell.value = printable(cell.value)
 
 
 def mark(wb: Workbook, kind: Kind) -> None:
