@@ -49,4 +49,3 @@ def mark_problems(data: bytes, problems: list[Problem], language: str) -> bytes 
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
-
