@@ -130,14 +130,17 @@ def poll(ctx: click.Context, verbose: bool) -> None:
 @click.pass_context
 def serve(ctx: click.Context, verbose: bool) -> None:
     """Keep answering: IMAP IDLE (or polling), reconnecting on drops, until stopped (Ctrl-C,
-    SIGTERM); each person's daily digest at the time silu.toml [reminders] sets."""
+    SIGTERM); each person's daily digest at the time silu.toml [reminders] sets, the managers'
+    weekly and monthly summary workbooks at the times [report] sets."""
     from silu_sheets import digest
     from silu_sheets.mail.idle import serve as serve_forever
     from silu_sheets.reminders import SettingsError
+    from silu_sheets.report import mailing as report_mailing
 
     folder, settings, gw = _setup(ctx, verbose, reads_mailbox=True)
     try:
         timetable = digest.timetable(gw)
+        report_mailing.add_to(timetable, gw)  # weekly and monthly summary workbooks
     except (SettingsError, ValueError) as exc:
         gw.ledger.close()
         raise click.ClickException(str(exc)) from exc

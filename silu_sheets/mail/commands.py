@@ -9,6 +9,7 @@ sender's language and within the sender's role.
     MEMO topic         the company memo's standard answer (备忘录)
     NOTE text / NOTES  write to / read one's own notepad (个人记事本)
     TODO               one's own to-do list today (待办), the same mail as the daily digest
+    REPORT             managers: the summary workbook, this month to date (报表)
 
 Chinese words work too (帮助, 模板, 状态, 产品, 合同, 备忘, 记事, 记事本, 待办). Staff who may not see
 prices (the warehouse) never get one here either: every value under a price-like name is dropped
@@ -31,7 +32,18 @@ from silu_sheets.workbook import template
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("HELP", "TEMPLATE", "STATUS", "PRODUCT", "CONTRACT", "MEMO", "NOTE", "NOTES", "TODO")
+COMMANDS = (
+    "HELP",
+    "TEMPLATE",
+    "STATUS",
+    "PRODUCT",
+    "CONTRACT",
+    "MEMO",
+    "NOTE",
+    "NOTES",
+    "TODO",
+    "REPORT",
+)
 ALIASES = {
     "帮助": "HELP",
     "说明": "HELP",
@@ -46,6 +58,8 @@ ALIASES = {
     "记事本": "NOTES",
     "待办": "TODO",
     "待办事项": "TODO",
+    "报表": "REPORT",
+    "汇总": "REPORT",
 }
 _REPLY_PREFIX = re.compile(r"^\s*((re|fw|fwd|aw|wg|回复|答复|转发)\s*[:：]\s*)+", re.I)
 #: value names that carry a selling price, an amount or a balance (never to the warehouse)
@@ -341,6 +355,26 @@ def _todo(gw: Gateway, person: Staff, argument: str) -> Reply:
     return todo_reply(gw, person)
 
 
+def _report(gw: Gateway, person: Staff, argument: str) -> tuple:
+    """The summary workbook, this month to date; managers only (it holds every price and balance)."""
+    from silu_sheets.report import default_period
+    from silu_sheets.report.mailing import words, workbook
+
+    zh = person.language == "zh"
+    if not person.manager or not gw.roster.sees_prices(person):
+        if zh:
+            return "汇总报表仅发给主管", ["汇总报表只发给主管。需要时请联系您的主管。"], [], []
+        return (
+            "The summary workbook is for managers",
+            ["The summary workbook goes to managers only; ask your manager for it."],
+            [],
+            [],
+        )
+    period = default_period(gw.firm.today())
+    title = f"汇总报表 {period}" if zh else f"Summary workbook {period}"
+    return title, words(person, period), [], [workbook(gw, period, gw.firm.today())]
+
+
 _HANDLERS: dict[str, Callable[[Gateway, Staff, str], tuple | Reply]] = {
     "HELP": _help,
     "TEMPLATE": _template,
@@ -351,4 +385,5 @@ _HANDLERS: dict[str, Callable[[Gateway, Staff, str], tuple | Reply]] = {
     "NOTE": _lookup("记事本", "Notepad", _note),
     "NOTES": _lookup("记事本", "Notepad", _notes, needs_argument=False),
     "TODO": _todo,
+    "REPORT": _report,
 }
