@@ -13,8 +13,8 @@ Who sees what (each section an obligation key of the open items, plus expiring l
   query) — never a price, amount or balance: an amount item never reaches a person who may not
   see prices, and their workbook has no money column at all;
 - finance: notices owed past their payment terms (days overdue), refunds agreed and not paid;
-- managers: every overdue item of the team per salesperson, and what has been overdue longer than
-  ``escalate_after_days`` (escalation), the salesperson named.
+- managers: every overdue item of the team, the person responsible named: what has been overdue
+  longer than ``escalate_after_days`` first (escalation), then the rest.
 
 Settings in silu.toml (all optional)::
 
@@ -116,8 +116,8 @@ SECTIONS: dict[str, tuple[str, str]] = {
     "lot_expiring": ("即将到期的批次", "Lots expiring soon"),
     "notice_owed": ("超过付款期的应收", "Receivables past their terms"),
     "refund_owed": ("已商定未付的退款", "Refunds agreed, not paid"),
-    "team_overdue": ("团队逾期事项（按业务员）", "Team's overdue items (per salesperson)"),
     "escalation": ("需主管介入（逾期超过 {days} 天）", "Escalated (overdue over {days} days)"),
+    "team_overdue": ("团队其他逾期事项", "The team's other overdue items"),
 }
 OWN = (
     "follow_up_due",
@@ -279,9 +279,14 @@ def choose(
         if i.obligation in WAREHOUSE and (i.warehouse is None or i.warehouse in person.warehouses)
     ]
     chosen += [(i.obligation, i) for i in finance if is_due(i, today, settings)]
-    late = [i for i in team if is_overdue(i, today)]
-    chosen += [("team_overdue", i) for i in late]
-    chosen += [("escalation", i) for i in late if i.days_late(today) > settings.escalate_after_days]
+    # per responsible person, the longest late first; past N days it is escalated instead
+    late = sorted(
+        (i for i in team if is_overdue(i, today)),
+        key=lambda i: (i.owner or "", -i.days_late(today), i.docno),
+    )
+    escalate = settings.escalate_after_days
+    chosen += [("escalation", i) for i in late if i.days_late(today) > escalate]
+    chosen += [("team_overdue", i) for i in late if i.days_late(today) <= escalate]
     return [(s, i) for s, i in chosen if prices or i.measure != "amount"]
 
 

@@ -106,9 +106,8 @@ def test_managers_see_the_team_late_and_escalated_past_n_days() -> None:
     ]
     chosen = choose(MANAGER, DAY, SETTINGS, team=team)
     assert [(s, i.docno) for s, i in chosen] == [
-        ("team_overdue", "INQ-1"),
-        ("team_overdue", "INQ-2"),
         ("escalation", "INQ-2"),
+        ("team_overdue", "INQ-1"),
     ]
 
 

@@ -44,7 +44,7 @@ def _what(r: Reminder, language: str) -> str:
 COLUMNS = (
     Column("类别", "Section", 24, lambda r, lang: r.section, always=True),  # its heading
     Column("事项", "What", 16, _what),
-    Column("业务员", "Salesperson", 10, lambda r, lang: "" if r.section in OWN else r.salesperson_name),
+    Column("负责人", "Responsible", 10, lambda r, lang: "" if r.section in OWN else r.salesperson_name),
     Column("单号", "Document", 17, lambda r, lang: r.docno if r.kind != "lot" else ""),
     Column("行", "Line", 5, lambda r, lang: r.line_no, align="right"),
     Column("客户", "Customer", 22, lambda r, lang: " ".join(filter(None, (r.customer_code, r.customer_name)))),
@@ -134,21 +134,22 @@ def build(todo: TodoList, firm_name: str = ""):  # -> openpyxl.Workbook
 
 
 def _team_sheet(wb, todo: TodoList, head_fill) -> None:
-    """Per salesperson: items overdue, escalated, and the longest overdue."""
-    from openpyxl.styles import Font
+    """Per responsible person: items overdue, escalated, and the longest overdue."""
+    from openpyxl.styles import Alignment, Font
 
     zh = todo.person.language == "zh"
-    late = [r for r in todo.reminders if r.section == "team_overdue"]
+    late = [r for r in todo.reminders if r.section in ("team_overdue", "escalation")]
     if not late:
         return
-    ws = wb.create_sheet("按业务员" if zh else "Per salesperson")
+    ws = wb.create_sheet("按负责人" if zh else "Per person")
     ws.append(
-        ["业务员", "逾期项数", f"逾期超过 {todo.escalate_after_days} 天", "最长逾期天数"]
+        ["负责人", "逾期项数", f"逾期超过 {todo.escalate_after_days} 天", "最长逾期天数"]
         if zh
-        else ["Salesperson", "Overdue", f"Over {todo.escalate_after_days} days", "Longest (days)"]
+        else ["Responsible", "Overdue", f"Over {todo.escalate_after_days} days", "Longest (days)"]
     )
-    for cell in ws[1]:
+    for index, cell in enumerate(ws[1]):
         cell.font, cell.fill = Font(bold=True), head_fill
+        cell.alignment = Alignment(horizontal="right" if index else "left")
     people: dict[str, list[Reminder]] = {}
     for r in late:
         people.setdefault(r.salesperson_name or r.salesperson or "", []).append(r)

@@ -129,7 +129,7 @@ def record_the_day_before(mail_firm: MailFirm) -> tuple[str, str]:
         LINES,
     )
     gw.ledger.db.execute("UPDATE outbox SET status = 'sent' WHERE status = 'queued'")
-    gw.ledger.db.conn.commit()
+    gw.ledger.db.commit()
     return inquiry, notice
 
 
