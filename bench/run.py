@@ -23,6 +23,7 @@ BENCHES = (
     ("mail_latency.py", [], ["--runs", "5"]),
     ("mail_backlog.py", [], ["--forms", "100"]),
     ("report.py", [], ["--quick"]),
+    ("hostile.py", [], ["--only", "stray"]),
 )
 
 

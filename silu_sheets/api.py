@@ -42,7 +42,12 @@ def ingest_file(gw: Gateway, path: Path, sender: str) -> Outcome:
         return Outcome(
             path.name,
             sender,
-            problems=[Problem(P.FILE_DAMAGED, {"detail": exc.strerror or str(exc)})],
+            problems=[
+                Problem(
+                    P.FILE_DAMAGED,
+                    {"detail": P.words("文件无法读取", f"it cannot be read: {exc.strerror}")},
+                )
+            ],
         )
     if size > caps.file_bytes:
         too_large = {"size": safety.megabytes(size), "limit": safety.megabytes(caps.file_bytes)}

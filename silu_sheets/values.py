@@ -25,12 +25,14 @@ DOCNO_PATTERN = re.compile(r"^[A-Z]{2,4}-\d{4}-\d{5}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 DECIMAL_PLACES = {"quantity": 3, "money": 4, "cost": 2}
 CURRENCY_SIGNS = ("¥", "$", "€", "£")
-#: the largest value a cell of each type may hold: beyond any real trade, and small enough that
-#: every total of 200 lines stays exact in the ledger and in Excel (15 significant digits)
+#: the largest value a cell of each type may hold: beyond any real trade, and within 15
+#: significant digits with its decimal places (1,000,000,000.000 and 10,000,000,000.0000), so
+#: each is exact in Excel's binary numbers too, and the ledger's integer sums (thousandths of a
+#: quantity, ten-thousandths of money) stay far inside 64 bits
 MAXIMUM = {
     "quantity": Decimal("1000000000"),
-    "money": Decimal("1000000000000"),
-    "cost": Decimal("1000000000000"),
+    "money": Decimal("10000000000"),
+    "cost": Decimal("10000000000"),
     "integer": Decimal("1000000000"),
 }
 #: C0/C1 control characters (tab and line breaks excepted), direction overrides, embeddings

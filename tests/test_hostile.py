@@ -163,6 +163,14 @@ def test_a_quantity_beyond_its_bound_is_refused_naming_the_cell(gw, literal):
     assert "1000000000" in outcome.problems[-1].message("en")
 
 
+def test_a_price_beyond_its_bound_is_refused_naming_the_cell(gw):
+    line = {"product_code": "P-M8", "quantity": 1, "unit_price": "10000000000.01"}
+    outcome = ingest(gw, fill_form("quote", {}, [line]), "quote.xlsx", SALES)
+    layout = reader.KINDS["quote"].layout
+    cell = layout.line_cell("unit_price", layout.first_line_row)
+    assert (cell, P.VALUE_TOO_LARGE) in codes(outcome)
+
+
 def test_stock_totals_at_the_bound_stay_exact(send, gw):
     lots = [
         {"warehouse": "WH-A", "product_code": "P-M8", "lot": f"L{n}", "quantity": "999999999.999"}
