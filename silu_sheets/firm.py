@@ -44,6 +44,16 @@ delivery_note_prices = false  # whether the delivery note (送货单) shows pric
 [ledger]
 path = "ledger/silu.db"
 
+[reminders]
+# Each person's daily reminder mail (待办提醒), in their own time zone (staff.toml timezone, else
+# [firm] timezone); `silu serve` sends it, or `silu remind --send` from cron. Defaults shown.
+# digest_time = "08:30"
+# quote_expiring_days = 3       # quotes ending within this many days (and ended as long ago)
+# firm_offer_days = 3
+# lot_expiring_days = 30        # warehouse: lots held that expire within this many days
+# escalate_after_days = 7       # managers: overdue longer than this is escalated
+# mail_when_nothing_due = false
+
 [mail]
 # With no [mail.imap] section, forms are read from the local Maildir mail/inbox (and the drop
 # folder mail/drop/<staff address>/); with no [mail.smtp] section, replies are written to the

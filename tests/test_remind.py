@@ -256,15 +256,20 @@ def test_the_digest_reads_well_and_its_follow_up_form_goes_back_filled_in(send, 
         assert listed(gw, SALES) == {}
 
 
+def set_reminders(firm: firm_folder.FirmFolder, settings: str) -> firm_folder.FirmFolder:
+    """``settings`` written under silu.toml's ``[reminders]`` (which ``silu init`` writes)."""
+    path = firm.root / "silu.toml"
+    text = path.read_text(encoding="utf-8")
+    assert "\n[reminders]\n" in text
+    path.write_text(text.replace("\n[reminders]\n", f"\n[reminders]\n{settings}\n", 1), "utf-8")
+    return firm_folder.open_firm(firm.root)
+
+
 def test_nothing_due_sends_no_mail_unless_silu_toml_asks(firm, gw) -> None:
     with time_machine.travel(moment("2026-12-01 09:00"), tick=False):
         report = digest.send_digests(gw)
         assert report.sent == [] and len(report.nothing_due) == len(gw.roster.staff) - 1
-        path = firm.root / "silu.toml"
-        path.write_text(
-            path.read_text() + "\n[reminders]\nmail_when_nothing_due = true\n", encoding="utf-8"
-        )
-        gw.firm = firm_folder.open_firm(firm.root)
+        gw.firm = set_reminders(firm, "mail_when_nothing_due = true")
         report = digest.send_digests(gw, day=dt.date(2026, 12, 2))
     assert len(report.sent) == len(gw.roster.staff)
     msg, files = parts(dict(digests(gw))[SALES])
@@ -272,14 +277,10 @@ def test_nothing_due_sends_no_mail_unless_silu_toml_asks(firm, gw) -> None:
 
 
 def test_wrong_reminder_settings_are_named_together(firm) -> None:
-    path = firm.root / "silu.toml"
-    path.write_text(
-        path.read_text()
-        + '\n[reminders]\ndigest_time = "8h30"\nlot_days = 3\nescalate_after_days = -1\n',
-        encoding="utf-8",
-    )
     with pytest.raises(reminders.SettingsError) as caught:
-        reminders.load_settings(firm_folder.open_firm(firm.root))
+        reminders.load_settings(
+            set_reminders(firm, 'digest_time = "8h30"\nlot_days = 3\nescalate_after_days = -1')
+        )
     message = str(caught.value)
     assert "digest_time" in message and "'lot_days'" in message and "escalate_after_days" in message
 
@@ -316,9 +317,7 @@ def test_nothing_the_warehouse_is_reminded_of_holds_a_price(day_of_shipping, fir
     searched for every price and amount of the shipments, written every usual way; the finance
     digest of the same day, searched the same way, does hold the amounts (the search can fail)."""
     gw = day_of_shipping
-    path = firm.root / "silu.toml"
-    path.write_text(path.read_text() + "\n[reminders]\nlot_expiring_days = 400\n", encoding="utf-8")
-    gw.firm = firm_folder.open_firm(firm.root)
+    gw.firm = set_reminders(firm, "lot_expiring_days = 400")
     day = dt.date(2027, 3, 1)  # past the payment terms, the lots near expiry
     report = digest.send_digests(gw, day=day)
     assert WAREHOUSE_A in report.sent and FINANCE in report.sent
