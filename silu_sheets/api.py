@@ -14,7 +14,6 @@ from silu_sheets.kinds import KINDS
 from silu_sheets.ledger.store import DiskFull, Source, disk_full
 from silu_sheets.mail import settings as mail_settings
 from silu_sheets.mail.gateway import already_recorded, earlier_copy
-from silu_sheets.mail.smtp import send_queued
 from silu_sheets.outbox import deliver_local
 from silu_sheets.pipeline import Gateway, Outcome, ingest
 from silu_sheets.problems import Problem
@@ -93,4 +92,6 @@ def _deliver(gw: Gateway, folder: FirmFolder) -> None:
     if settings.smtp is None:
         deliver_local(gw.ledger, folder.outbox_dir)
     else:  # never written aside as files: that would mark mail sent that nobody receives
+        from silu_sheets.mail.smtp import send_queued
+
         send_queued(gw, settings)

@@ -24,6 +24,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from silu_sheets.cli import main
 from silu_sheets.declare import LABEL_COLUMN, Field, Kind
 from silu_sheets.kinds import KINDS
+from silu_sheets.workbook import fill
 from silu_sheets.workbook.template import (
     FORMATS,
     ID_NAME,
@@ -263,3 +264,42 @@ def test_every_input_cell_can_be_pre_filled(key: str):
                 cell_at(grid, layout.line_cell(c.key, last))
                 == f"l{kind.lines.max_rows - 1}-{c.key}"
             )
+
+
+# --- the pre-filled forms start from the committed blanks ---------------------------------------
+@pytest.mark.parametrize("key", list(KINDS))
+def test_a_pre_filled_form_starts_from_the_committed_blank(key: str):
+    """A confirmation's next form is the committed blank filled in (no build, no openpyxl)."""
+    kind = KINDS[key]
+    assert fill.blank(kind) == (COMMITTED / template_filename(kind)).read_bytes()
+
+
+def test_a_committed_blank_not_matching_the_declaration_is_not_used(tmp_path: Path):
+    """Missing, damaged, another version, or an input cell not empty: the blank is built instead."""
+    kind = KINDS["quote"]
+    name = template_filename(kind)
+    assert fill.read_committed(kind, tmp_path) is None
+    (tmp_path / name).write_bytes(b"PK\x03\x04 not a zip")
+    assert fill.read_committed(kind, tmp_path) is None
+    older = rezipped(COMMITTED / name, "xl/workbook.xml", f'"quote@{kind.version}"', '"quote@0"')
+    (tmp_path / name).write_bytes(older)
+    assert fill.read_committed(kind, tmp_path) is None
+    (tmp_path / name).write_bytes(fill.filled(kind, {"customer_code": "C001"}))
+    assert fill.read_committed(kind, tmp_path) is None
+    (tmp_path / name).write_bytes((COMMITTED / name).read_bytes())
+    assert fill.read_committed(kind, tmp_path) == (COMMITTED / name).read_bytes()
+
+
+def rezipped(path: Path, part: str, old: str, new: str) -> bytes:
+    import io
+
+    source = zipfile.ZipFile(path)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == part:
+                assert old.encode() in data
+                data = data.replace(old.encode(), new.encode())
+            target.writestr(item, data)
+    return out.getvalue()

@@ -37,12 +37,14 @@ import dataclasses
 import functools
 import ipaddress
 import os
-import ssl
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from silu_sheets.firm import FirmError, FirmFolder
+
+if TYPE_CHECKING:
+    import ssl
 
 SECURITY = ("tls", "starttls", "none")
 
@@ -160,6 +162,8 @@ def tls_context(ca_file: str) -> ssl.SSLContext:
 
 @functools.cache
 def _tls_context(ca_file: str, modified: int) -> ssl.SSLContext:
+    import ssl  # only with a server to talk to: a command that only records pays nothing
+
     context = ssl.create_default_context()
     if ca_file:
         context.load_verify_locations(cafile=ca_file)

@@ -17,9 +17,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
+from html import escape
+from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
 
+from silu_sheets import resources
 from silu_sheets.declare import Kind
 from silu_sheets.workbook import template
 from silu_sheets.workbook.template import as_cell_value
@@ -31,7 +33,38 @@ EMPTY_CELL = re.compile(r'<c r="([A-Z]+\d+)" s="(\d+)" t="n" />')
 
 @cache
 def blank(kind: Kind) -> bytes:
-    return template.to_bytes(template.build(kind))
+    """The blank form of ``kind``: the committed one (templates/xlsx, in the wheel too) when it
+    is this kind at this version with every input cell in place, else built. Reading the file
+    spares each ``silu`` call openpyxl's import and the build (~0.3 s);
+    tests/test_templates.py keeps the committed blanks equal to what the build gives."""
+    committed = read_committed(kind, resources.path("templates") / "xlsx")
+    return committed if committed is not None else template.to_bytes(template.build(kind))
+
+
+def read_committed(kind: Kind, folder: Path) -> bytes | None:
+    """``kind``'s blank from ``folder``; None when it is missing, damaged, made for another
+    kind or version, or lacks an input cell the declaration has (a blank not yet regenerated)."""
+    try:
+        data = (folder / template.template_filename(kind)).read_bytes()
+        book = zipfile.ZipFile(io.BytesIO(data))
+        names = book.read("xl/workbook.xml").decode("utf-8")
+        sheet = book.read(SHEET_PART).decode("utf-8")
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        return None
+    if f'>"{kind.key}@{kind.version}"<' not in names:
+        return None
+    empty = {found[1] for found in EMPTY_CELL.finditer(sheet)}
+    return data if empty.issuperset(input_cells(kind)) else None
+
+
+def input_cells(kind: Kind) -> list[str]:
+    """Every cell a person fills: the header's and every row of the line table's."""
+    layout = kind.layout
+    cells = list(layout.header_cells.values())
+    if layout.first_line_row is not None and layout.last_line_row is not None:
+        for row in range(layout.first_line_row, layout.last_line_row + 1):
+            cells += [f"{column}{row}" for column in layout.line_columns.values()]
+    return cells
 
 
 @dataclass(frozen=True)
@@ -74,7 +107,7 @@ def cell_xml(coordinate: str, style: str, value: Any) -> str:
     if isinstance(value, dt.date):
         serial = (value - dt.date(1899, 12, 30)).days  # the cell's style shows it as a date
         return f'<c r="{coordinate}" s="{style}" t="n"><v>{serial}</v></c>'
-    text = escape(str(value))
+    text = escape(str(value), quote=False)  # &, < and >, as XML text needs (no urllib import)
     return f'<c r="{coordinate}" s="{style}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
 
 

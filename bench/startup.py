@@ -1,0 +1,131 @@
+"""What a person waits for one ``silu`` call: start-up and one form, each beside its floor.
+
+- ``silu --help`` against a bare ``python -c "import click"``: what the command costs before it
+  does anything (goal: within 2x);
+- ``silu ingest`` of one 20-line quote into a firm with its masters recorded, against a bare
+  script that reads the same file with python-calamine and inserts its rows into SQLite
+  (goal: within 3x).
+
+Every run is a new process, as when staff or a script call the command one file at a time.
+Ours and the floor alternate, so load from other work on the machine falls on both; medians are
+printed. Bytecode is cached as in an installed wheel (one warm-up run each).
+
+    .venv/bin/python bench/startup.py [--runs 9]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.figures import Figure, emit, median, python_env, seconds, wall  # noqa: E402
+from silu_sheets import firm as firm_folder  # noqa: E402
+from silu_sheets.api import fill_form  # noqa: E402
+from silu_sheets.pipeline import Gateway, ingest  # noqa: E402
+from tests.conftest import ADMIN, CUSTOMERS, SALES, WAREHOUSES  # noqa: E402
+
+PRODUCTS = [
+    {"code": f"P-{i:03d}", "name": f"产品 {i}", "unit": "个", "list_price": "1.00"}
+    for i in range(1, 21)
+]
+SILU = str(Path(sys.executable).with_name("silu"))
+
+#: the least any tool must do with one form: read its cells, keep its rows, commit
+FLOOR_INGEST = """
+import sqlite3, sys
+from python_calamine import CalamineWorkbook
+rows = CalamineWorkbook.from_path(sys.argv[1]).get_sheet_by_index(0).to_python()
+db = sqlite3.connect(sys.argv[2], isolation_level=None)
+db.execute("PRAGMA journal_mode=WAL")
+db.execute("PRAGMA synchronous=NORMAL")
+db.execute("BEGIN IMMEDIATE")
+db.execute("CREATE TABLE IF NOT EXISTS cells (form TEXT, line INTEGER, a, b, c, d, e, f)")
+db.executemany(
+    "INSERT INTO cells VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    [(sys.argv[1], i, *(list(r) + [None] * 6)[:6]) for i, r in enumerate(rows) if any(r)],
+)
+db.execute("COMMIT")
+"""
+
+
+def quote(n: int) -> bytes:
+    lines = [
+        {"product_code": p["code"], "quantity": 10 + n + i, "unit_price": f"{1 + i / 100:.2f}"}
+        for i, p in enumerate(PRODUCTS)
+    ]
+    return fill_form(
+        "quote",
+        {"quote_date": "2026-11-20", "valid_until": "2026-12-31", "customer_code": "C001"},
+        lines,
+    )
+
+
+def make_firm(root: Path) -> Path:
+    folder = firm_folder.init(root)
+    gw = Gateway.open(folder)
+    for kind, lines in (
+        ("customers", CUSTOMERS),
+        ("products", PRODUCTS),
+        ("warehouses", WAREHOUSES),
+    ):
+        outcome = ingest(gw, fill_form(kind, {}, lines), f"{kind}.xlsx", ADMIN)
+        assert outcome.accepted, outcome.as_dict("en")
+    gw.ledger.close()
+    return root
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=9)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="silu-bench-") as tmp:
+        work = Path(tmp)
+        env = python_env(work / "pyc")
+        firm = make_firm(work / "firm")
+        forms = []
+        for n in range(args.runs + 1):
+            forms.append(work / f"quote-{n:02d}.xlsx")
+            forms[-1].write_bytes(quote(n))
+
+        help_ours, help_floor, ingest_ours, ingest_floor = [], [], [], []
+        for n, form in enumerate(forms):  # the first round warms the bytecode cache
+            help_ours.append(wall([SILU, "--help"], env))
+            help_floor.append(wall([sys.executable, "-c", "import click"], env))
+            ingest_ours.append(
+                wall([SILU, "--firm", str(firm), "ingest", str(form), "--from", SALES], env)
+            )
+            ingest_floor.append(
+                wall([sys.executable, "-c", FLOOR_INGEST, str(form), str(work / "floor.db")], env)
+            )
+            if n == 0:
+                help_ours, help_floor, ingest_ours, ingest_floor = [], [], [], []
+
+    figures = []
+    for name, ours, bare, goal in (
+        ("start-up: silu --help", help_ours, help_floor, 2.0),
+        ("one-form ingest (20-line quote)", ingest_ours, ingest_floor, 3.0),
+    ):
+        ratio = median(ours) / median(bare)
+        print(
+            f"{name}: median {seconds(median(ours))} (min {seconds(min(ours))}); floor "
+            f"{seconds(median(bare))} (min {seconds(min(bare))}); ratio {ratio:.2f}, goal <= {goal:g}x"
+        )
+        figures.append(
+            Figure(
+                name,
+                seconds(median(ours)),
+                seconds(median(bare)),
+                ratio,
+                f"<= {goal:g}x floor",
+                ratio <= goal,
+            )
+        )
+    emit(figures)
+
+
+if __name__ == "__main__":
+    main()
