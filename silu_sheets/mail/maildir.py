@@ -28,10 +28,11 @@ def ensure(folder: Path) -> Path:
     return folder
 
 
-def deliver(folder: Path, message: bytes) -> str:
-    """Put one message into a Maildir (tmp/ then rename into new/); returns its key."""
+def deliver(folder: Path, message: bytes, key: str = "") -> str:
+    """Put one message into a Maildir (tmp/ then rename into new/); returns its key. A given
+    ``key`` makes delivery idempotent: the same key delivered again replaces the message."""
     ensure(folder)
-    key = (
+    key = key or (
         f"{time.time_ns()}.P{os.getpid()}Q{next(_counter)}.{socket.gethostname().replace('/', '_')}"
     )
     tmp = folder / "tmp" / key

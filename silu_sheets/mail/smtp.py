@@ -9,10 +9,13 @@
   ``retry_max_seconds``); after ``max_attempts`` it counts as failed.
 - A 5xx answer is final: the row is ``failed`` with the server's words in ``last_error``, and a
   mail tells the administrator who did not get which reply. Nothing is silently dropped.
-- Each row is claimed (``sending``) before it is sent, so two workers (``silu send`` beside
-  ``silu serve``, or the background sender of a backlog) never send the same reply. A worker that
-  dies mid-send leaves its claim; after ten minutes the row is queued again — the one case
-  where a reply may arrive twice rather than never.
+- Each row is claimed (``sending``, with the worker's token) before it is sent, so two workers
+  (``silu send`` beside ``silu serve``, or the background sender of a backlog) never send the
+  same reply. Each worker holds an OS lock on ``mail/.senders/<token>.lock`` while it lives; a
+  worker that finds the lock of a claim free knows its owner died and queues the row again at
+  once (no ten-minute wait). A reply can then arrive twice only if the owner died after the
+  server's 250 and before marking it sent — the one case where twice beats never. Claims
+  without a token (or whose lock cannot be checked) are queued again after ten minutes.
 - The envelope sender is the shared mailbox, so bounces come back there, where the gateway
   recognises them and never answers them.
 """
@@ -21,11 +24,18 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import fcntl
 import logging
+import os
 import re
 import smtplib
+import socket
+import time
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
 
+from silu_sheets.crashpoints import crash_point
 from silu_sheets.document import Staff
 from silu_sheets.firm import FirmError
 from silu_sheets.ledger.store import now
@@ -95,6 +105,8 @@ def send_queued(
     report = SendReport()
     if gw.firm.outbox_dir.is_dir():  # what a killed ``silu ingest`` left half written there
         finish_local(gw.ledger, gw.firm.outbox_dir)
+    token = _worker_token(settings.local)
+    _unclaim_dead(gw, settings.local, token)
     _unclaim_stale(gw)
     if settings.smtp is not None:
         try:
@@ -107,7 +119,7 @@ def send_queued(
     if not rows:
         return report
     # claimed all at once: one write, not one per reply, beside a pass that is writing forms
-    claimed = _claim(gw, [row[0] for row in rows])
+    claimed = _claim(gw, [row[0] for row in rows], token)
     rows = [row for row in rows if row[0] in claimed]  # others are another worker's
     kept = session or Session()
     try:
@@ -123,10 +135,11 @@ def send_queued(
                     report,
                 )
                 continue
+            crash_point("smtp-send")
             try:
                 if settings.smtp is None:
-                    try:
-                        maildir.deliver(settings.sent_dir, data)
+                    try:  # keyed by the row: written again after a kill, it replaces itself
+                        maildir.deliver(settings.sent_dir, data, key=f"silu-outbox-{id_:08d}")
                     except OSError as exc:  # disk full, folder not writable: try again later
                         raise TemporaryFailure(
                             f"cannot write to {settings.sent_dir}: {exc}", connection=True
@@ -144,6 +157,7 @@ def send_queued(
             except PermanentFailure as exc:
                 _fail(gw, id_, recipient, purpose, str(exc), report)
                 continue
+            crash_point("after-250")
             with gw.ledger.transaction() as writer:
                 writer.db.execute(
                     "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?",
@@ -162,7 +176,61 @@ def send_queued(
 STALE_CLAIM = dt.timedelta(minutes=10)
 
 
-def _claim(gw: Gateway, ids: list[int]) -> set[int]:
+#: this process's sender token per mail folder, and the open lock files that prove it alive
+_tokens: dict[Path, str] = {}
+_alive: list[IO[bytes]] = []
+
+
+def _worker_token(local: Path) -> str:
+    """This process's name on its claims; it holds ``.senders/<token>.lock`` while it lives
+    (the OS drops the lock when the process dies, however it dies)."""
+    folder = local / ".senders"
+    if folder in _tokens:
+        return _tokens[folder]
+    token = f"{socket.gethostname()}-{os.getpid()}-{time.time_ns()}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle = open(folder / f"{token}.lock", "a+b")  # noqa: SIM115 - held for the process's life
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return ""  # no lock (a read-only or full disk): claims fall back to the stale sweep
+    _alive.append(handle)
+    _tokens[folder] = token
+    return token
+
+
+def _unclaim_dead(gw: Gateway, local: Path, mine: str) -> None:
+    """Queue again at once the replies claimed by a worker that died (its lock is free)."""
+    owners = [
+        row[0]
+        for row in gw.ledger.db.execute(
+            "SELECT DISTINCT claimed_by FROM outbox WHERE status = 'sending' AND claimed_by != ''"
+        ).fetchall()
+        if row[0] != mine
+    ]
+    for owner in owners:
+        path = local / ".senders" / f"{owner}.lock"
+        try:
+            with open(path, "a+b") as handle:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)  # taken: its owner is gone
+        except BlockingIOError:
+            continue  # alive and sending
+        except OSError:
+            continue  # cannot tell: the ten-minute sweep decides
+        with gw.ledger.transaction() as writer:
+            cursor = writer.db.execute(
+                "UPDATE outbox SET status = 'queued', next_attempt_at = NULL, claimed_by = NULL"
+                " WHERE status = 'sending' AND claimed_by = ?",
+                [owner],
+            )
+        path.unlink(missing_ok=True)
+        if cursor.rowcount:
+            log.warning(
+                "%d reply(ies) left mid-send by a stopped worker queued again", cursor.rowcount
+            )
+
+
+def _claim(gw: Gateway, ids: list[int], token: str = "") -> set[int]:
     """Mark the rows ``sending`` (the claim time kept in next_attempt_at) unless another worker
     claimed them first: two workers never send the same reply. Returns the ids claimed here."""
     claimed: set[int] = set()
@@ -173,9 +241,9 @@ def _claim(gw: Gateway, ids: list[int]) -> set[int]:
             claimed.update(
                 row[0]
                 for row in writer.db.execute(
-                    f"UPDATE outbox SET status = 'sending', next_attempt_at = ? "
+                    f"UPDATE outbox SET status = 'sending', next_attempt_at = ?, claimed_by = ? "
                     f"WHERE status = 'queued' AND id IN ({marks}) RETURNING id",
-                    [now_precise(), *chunk],
+                    [now_precise(), token, *chunk],
                 ).fetchall()
             )
     return claimed
@@ -184,7 +252,8 @@ def _claim(gw: Gateway, ids: list[int]) -> set[int]:
 def _unclaim(gw: Gateway, ids: set[int]) -> None:
     with gw.ledger.transaction() as writer:
         writer.db.executemany(
-            "UPDATE outbox SET status = 'queued', next_attempt_at = NULL WHERE id = ? AND status = 'sending'",
+            "UPDATE outbox SET status = 'queued', next_attempt_at = NULL, claimed_by = NULL"
+            " WHERE id = ? AND status = 'sending'",
             [[i] for i in ids],
         )
 
