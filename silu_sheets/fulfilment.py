@@ -102,8 +102,45 @@ def noticed_by_product(
     return dict(found)
 
 
+def noticed_by_contract_line(view: LedgerView, contract: dict) -> dict[int, Decimal]:
+    """Per contract line, what the contract's active notices ask for. A product may sit on
+    several lines at different prices (as on its order): a notice line fills the lines of its
+    product at its own price first, then the others in line order, so the next pre-filled
+    notice keeps each remaining line's own price."""
+    rows = view.db.execute(
+        "SELECT n.product_code, n.quantity, n.unit_price FROM links l "
+        "JOIN documents d ON d.docno = l.docno "
+        "JOIN shipment_notice_lines n ON n.docno = l.docno "
+        "WHERE l.target = ? AND l.field = 'contract_no' AND d.kind = 'shipment_notice' AND d.status = 'active'",
+        [contract["docno"]],
+    ).fetchall()
+    lines = [x for x in contract["lines"] if x.get("product_code")]
+    room = {int(x["line_no"]): dec(x.get("quantity")) for x in lines}
+    filled: dict[int, Decimal] = defaultdict(Decimal)
+    rest: list[tuple[str, Decimal]] = []
+    for product, quantity, price in rows:
+        left = dec(quantity)
+        for x in lines:
+            n = int(x["line_no"])
+            if x["product_code"] == product and dec(x.get("unit_price")) == dec(price):
+                take = min(left, room[n] - filled[n])
+                filled[n] += take
+                left -= take
+        if left > 0:
+            rest.append((product, left))
+    for product, left in rest:
+        same = [int(x["line_no"]) for x in lines if x["product_code"] == product]
+        for n in same:
+            take = min(left, room[n] - filled[n])
+            filled[n] += take
+            left -= take
+        if left > 0 and same:  # beyond the contract (amended below): the last line carries it
+            filled[same[-1]] += left
+    return dict(filled)
+
+
 def contract_quantities(contract: dict) -> dict[str, Decimal]:
-    """Per product, the contract's quantity (a contract names each product on one line)."""
+    """Per product, the contract's quantity (lines of one product add up)."""
     found: dict[str, Decimal] = defaultdict(Decimal)
     for line in contract["lines"]:
         if line.get("product_code"):

@@ -18,6 +18,7 @@ from openpyxl import load_workbook
 
 from silu_sheets import cli
 from silu_sheets.kinds import KINDS
+from silu_sheets.problems import show
 
 D = Decimal
 
@@ -315,3 +316,109 @@ def test_persons_responsible_on_a_return_are_on_the_roster(gw, send, issued):
     assert "老王" in zh and "王强" in zh
     by_address = sales_return(send, sn, line, money_person="Wang.Qiang@firm.test")
     assert by_address.accepted, by_address.as_dict("en")
+
+
+# --- 1. the pre-filled contract carries each order line as it is ---------------------------------------
+def test_prefilled_contract_keeps_each_order_line(gw, send, masters):
+    from fulfilment_flow import accepted_order, contract
+
+    lines = [
+        {"product_code": "P-M8", "quantity": 10, "unit_price": "2.00"},
+        {"product_code": "P-M8", "quantity": 5, "unit_price": "1.80"},
+    ]
+    order = accepted_order(send, lines)
+    [confirmation] = [m for m in mails(gw, "confirmation", SALES) if order in m["Subject"]]
+    rows = attached_rows(confirmation)
+    first = next(i for i, r in enumerate(rows) if r[0] == "P-M8")
+    assert [r[:3] for r in rows[first : first + 3]] == [
+        ("P-M8", 10, 2),
+        ("P-M8", 5, 1.8),
+        (None, None, None),
+    ]
+    # sent back as it is: recorded with both lines, worth what the order is worth, no remark
+    sent_back = contract(send, order, lines)
+    assert sent_back.accepted and sent_back.problems == [], sent_back.as_dict("en")
+    stored = gw.ledger.view.document(sent_back.docno)["lines"]
+    total = sum(D(x["quantity"]) * D(x["unit_price"]) for x in stored)
+    assert total == D("29.00")
+    # its first notice is pre-filled line by line too, at each line's price
+    [notice_form] = attached_rows_of(gw, sent_back)
+    assert [r[:3] for r in notice_form if r[0] == "P-M8"] == [("P-M8", 10, 2), ("P-M8", 5, 1.8)]
+    cheaper = notice(send, sent_back.docno, [m8(5, price="1.80")])
+    assert cheaper.accepted and cheaper.problems == [], cheaper.as_dict("en")
+    then = [r[:3] for r in attached_rows_of(gw, cheaper)[0] if r[0] == "P-M8"]
+    assert then == [("P-M8", 10, 2)]
+
+
+def attached_rows_of(gw, outcome) -> list[list[tuple]]:
+    raw = gw.ledger.view._one("SELECT message FROM outbox WHERE id = ?", [outcome.outbox_ids[0]])[
+        "message"
+    ]
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    found = []
+    for part in msg.iter_attachments():
+        ws = load_workbook(io.BytesIO(part.get_content())).worksheets[0]
+        found.append([tuple(c.value for c in row) for row in ws.iter_rows()])
+    return found
+
+
+# --- 2. a contract that differs from its order: accepted, differences listed, the manager told ----------
+def test_contract_differing_from_its_order_is_listed_and_the_manager_told(gw, send, masters):
+    from fulfilment_flow import accepted_order, contract
+
+    order = accepted_order(send, [{"product_code": "P-M8", "quantity": 100, "unit_price": "2.00"}])
+    outcome = contract(
+        send,
+        order,
+        [
+            {"product_code": "P-M8", "quantity": 120, "unit_price": "2.50"},
+            {"product_code": "P-W10", "quantity": 10, "unit_price": "0.15"},
+        ],
+    )
+    assert outcome.accepted, outcome.as_dict("en")
+    assert [(p.cell, p.code, p.severity) for p in outcome.problems] == [
+        ("B8", "contract-total-differs-from-order", "warning"),
+        ("B24", "contract-quantity-differs-from-order", "warning"),
+        ("C24", "contract-price-differs-from-order", "warning"),
+        ("A25", "contract-product-not-on-order", "warning"),
+    ]
+    text = reply_text(gw, outcome)
+    prices = f"订单单价 {show(D('2.00'))}，本合同 {show(D('2.50'))}"
+    assert prices in text
+    assert f"订单总额 {show(D('200.00'))}，本合同总额 {show(D('301.50'))}" in text
+    [told] = mails(gw, "contract_differs", MANAGER)
+    body = text_of(told)
+    assert outcome.docno in told["Subject"] and order in body and "李娜" in body
+    assert prices in body and "P-W10" in body
+
+
+def test_contract_missing_an_order_product_is_listed(gw, send, masters):
+    from fulfilment_flow import accepted_order, contract
+
+    order = accepted_order(send)  # P-M8 300 @ 1.15, P-W10 1200 @ 0.15
+    outcome = contract(send, order, [m8(300)], sender=MANAGER)
+    assert outcome.accepted
+    assert [(p.cell, p.code) for p in outcome.problems] == [
+        ("B8", "contract-total-differs-from-order"),
+        ("B8", "contract-product-missing-from-order"),
+    ]
+    assert "P-W10" in reply_text(gw, outcome)
+    assert mails(gw, "contract_differs") == []  # the manager sent it: nobody else to tell
+
+
+# --- 4. a firm offer accepted after its validity -----------------------------------------------------------
+def test_firm_offer_accepted_after_its_validity_is_flagged(gw, send, masters):
+    from fulfilment_flow import decide, order
+
+    firm_offer = ok(order(send, offer_type="firm", valid_until="2026-11-22"))
+    accepted = decide(send, firm_offer, "accepted", offer_type="firm", valid_until="2026-11-22")
+    assert accepted.accepted
+    assert [(p.cell, p.code, p.severity) for p in accepted.problems] == [
+        ("B15", "order-firm-offer-lapsed", "warning")
+    ]
+    text = reply_text(gw, accepted)
+    assert "有效期至 2026-11-22" in text and "不再受" in text
+    # within its validity: no remark
+    later = "2099-12-31"
+    fresh = ok(order(send, offer_type="firm", valid_until=later))
+    assert decide(send, fresh, "accepted", offer_type="firm", valid_until=later).problems == []

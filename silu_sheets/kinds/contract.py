@@ -32,7 +32,9 @@ from silu_sheets.kinds.inquiry import salesperson_allowed
 from silu_sheets.problems import Problem, problem_type, words
 
 if TYPE_CHECKING:
-    from silu_sheets.ledger.store import LedgerView
+    from silu_sheets.ledger.store import LedgerView, LedgerWriter
+    from silu_sheets.replies import Reply
+    from silu_sheets.roster import Roster
 
 TRADE = (
     C("domestic", "内贸", "domestic"),
@@ -95,18 +97,36 @@ ORDER_HAS_CONTRACT = problem_type(
 )
 NOT_ON_ORDER = problem_type(
     "contract-product-not-on-order",
-    "产品 {code} 不在订单 {docno} 上（订单产品：{ordered}）。",
-    "Product {code} is not on order {docno} (ordered: {ordered}).",
+    "产品 {code} 不在订单 {docno} 上（订单产品：{ordered}），是本合同新增的。",
+    "Product {code} is not on order {docno} (ordered: {ordered}); this contract adds it.",
 )
-EXCEEDS_ORDER = problem_type(
-    "contract-exceeds-order",
-    "订单 {docno} 产品 {code} 的数量是 {ordered}，本合同填写 {given}。请改为不超过 {ordered}。",
-    "Order {docno} has {ordered} of product {code}; this contract says {given}. Write at most {ordered}.",
+QUANTITY_DIFFERS = problem_type(
+    "contract-quantity-differs-from-order",
+    "产品 {code}：订单 {docno} 数量 {ordered}，本合同 {given}。",
+    "Product {code}: order {docno} has {ordered}, this contract {given}.",
 )
-PRODUCT_REPEATED = problem_type(
-    "contract-product-repeated",
-    "产品 {code} 在本合同中已有一行（第 {first} 行）。每个产品只写一行，请合并。",
-    "Product {code} already has a line in this contract (line {first}). One line per product: merge them.",
+PRICE_DIFFERS = problem_type(
+    "contract-price-differs-from-order",
+    "产品 {code}：订单单价 {ordered}，本合同 {given}（订单 {docno}）。",
+    "Product {code}: the order's unit price is {ordered}, this contract's {given} (order {docno}).",
+)
+MISSING_FROM_ORDER = problem_type(
+    "contract-product-missing-from-order",
+    "订单 {docno} 上的产品 {codes} 不在本合同中。",
+    "Products {codes} of order {docno} are not in this contract.",
+)
+TOTAL_DIFFERS = problem_type(
+    "contract-total-differs-from-order",
+    "订单总额 {ordered}，本合同总额 {given}（订单 {docno}）。",
+    "The order's total is {ordered}, this contract's {given} (order {docno}).",
+)
+#: what a contract may change from its order, each said in the confirmation and to the managers
+DIFFERENCES = (
+    NOT_ON_ORDER,
+    QUANTITY_DIFFERS,
+    PRICE_DIFFERS,
+    MISSING_FROM_ORDER,
+    TOTAL_DIFFERS,
 )
 BELOW_NOTICED = problem_type(
     "contract-below-noticed",
@@ -133,7 +153,7 @@ TRADE_TERMS_MISSING = problem_type(
 
 def check(doc: Document, ledger: LedgerView, ctx: Context) -> list[Problem]:
     """Only from an accepted order, at most one active contract per order, same customer and
-    currency, each product once and within the order's quantity; delivery not before the
+    currency; what differs from the order is listed (warnings); delivery not before the
     contract date; an amendment keeps every product at least at what notices already ask."""
     found = (
         common.customer_known(doc, ledger)
@@ -142,15 +162,6 @@ def check(doc: Document, ledger: LedgerView, ctx: Context) -> list[Problem]:
     )
     found += salesperson_allowed(doc, ctx, ctx.roster_addresses("sales", "sales_manager"))
     found += common.not_before(doc, "delivery_date", "contract_date")
-    first: dict[str, int] = {}
-    for line in doc.lines:
-        code = line["product_code"]
-        if code in first:
-            found.append(
-                doc.problem(PRODUCT_REPEATED, "product_code", line, code=code, first=first[code])
-            )
-        elif code:
-            first[code] = line.number
     if doc["trade"] in ("export", "import"):
         labels = [
             (k, KIND.field(k))
@@ -228,9 +239,56 @@ def _from_order(doc: Document, order: dict, ledger: LedgerView, ctx: Context) ->
                 date=date,
             )
         )
-    ordered = F.contract_quantities(order)
+    return found + differences(doc, order)
+
+
+def differences(doc: Document, order: dict) -> list[Problem]:
+    """What the contract changes from its order — totals, products missing, per product the
+    quantity, each line's price, products added — as warnings: a contract may differ (the
+    customer agreed), but the salesperson and the managers see how (like an order against its
+    quote). A product may sit on several lines at different prices, as on the order."""
+    docno_ = order["docno"]
+    ordered: dict[str, Decimal] = {}
+    prices: dict[str, list[Decimal]] = {}
+    order_total = Decimal(0)
+    for x in order["lines"]:
+        code = x.get("product_code")
+        if not code:
+            continue
+        quantity, price = F.dec(x.get("quantity")), F.dec(x.get("unit_price"))
+        ordered[code] = ordered.get(code, Decimal(0)) + quantity
+        prices.setdefault(code, []).append(price)
+        order_total += quantity * price
+    given: dict[str, Decimal] = {}
+    total = Decimal(0)
     for line in doc.lines:
-        code, quantity = line["product_code"], line["quantity"]
+        if line["product_code"]:
+            given[line["product_code"]] = given.get(line["product_code"], Decimal(0)) + (
+                line["quantity"] or Decimal(0)
+            )
+            total += (line["quantity"] or Decimal(0)) * (line["unit_price"] or Decimal(0))
+    found = []
+    if doc.lines and total != order_total:
+        found.append(
+            doc.problem(
+                TOTAL_DIFFERS,
+                "order_no",
+                severity="warning",
+                docno=docno_,
+                ordered=order_total,
+                given=total,
+            )
+        )
+    missing = [code for code in ordered if code not in given]
+    if doc.lines and missing:
+        found.append(
+            doc.problem(
+                MISSING_FROM_ORDER, "order_no", severity="warning", docno=docno_, codes=missing
+            )
+        )
+    said: set[str] = set()
+    for line in doc.lines:
+        code, price = line["product_code"], line["unit_price"]
         if not code:
             continue
         if code not in ordered:
@@ -239,21 +297,38 @@ def _from_order(doc: Document, order: dict, ledger: LedgerView, ctx: Context) ->
                     NOT_ON_ORDER,
                     "product_code",
                     line,
+                    severity="warning",
                     code=code,
-                    docno=order["docno"],
+                    docno=docno_,
                     ordered=list(ordered) or "-",
                 )
             )
-        elif quantity is not None and quantity > ordered[code]:
+            continue
+        if code not in said and given[code] != ordered[code]:
+            said.add(code)
             found.append(
                 doc.problem(
-                    EXCEEDS_ORDER,
+                    QUANTITY_DIFFERS,
                     "quantity",
                     line,
-                    docno=order["docno"],
+                    severity="warning",
                     code=code,
+                    docno=docno_,
                     ordered=ordered[code],
-                    given=quantity,
+                    given=given[code],
+                )
+            )
+        if price is not None and price not in prices[code]:
+            found.append(
+                doc.problem(
+                    PRICE_DIFFERS,
+                    "unit_price",
+                    line,
+                    severity="warning",
+                    code=code,
+                    docno=docno_,
+                    ordered=prices[code][0] if len(prices[code]) == 1 else prices[code],
+                    given=price,
                 )
             )
     return found
@@ -290,11 +365,11 @@ def remaining_lines(ledger: LedgerView, contract_no: str) -> list[dict]:
     contract = ledger.document(contract_no)
     if contract is None:
         return []
-    noticed = F.noticed_by_product(ledger, contract_no)
+    noticed = F.noticed_by_contract_line(ledger, contract)
     lines = []
     for line in contract["lines"]:
         code = line.get("product_code")
-        left = F.dec(line.get("quantity")) - noticed.get(code, Decimal(0))
+        left = F.dec(line.get("quantity")) - noticed.get(int(line["line_no"]), Decimal(0))
         if code and left > 0:
             lines.append(
                 {
@@ -318,3 +393,54 @@ def next_forms(doc: Document, docno: str, ledger: LedgerView) -> list[tuple]:
         "salesperson": doc["salesperson"],
     }
     return [("shipment_notice", header, lines)]
+
+
+def more_replies(
+    doc: Document, docno: str, action: str, writer: LedgerWriter, ctx: Context, roster: Roster
+) -> list[Reply]:
+    """A contract that differs from its order is news for the sales managers (the order was
+    what they approved): each manager other than the sender gets the differences."""
+    from silu_sheets.replies import Reply, describe, render
+
+    order = writer.view.document(doc["order_no"] or "") if action != "cancel" else None
+    if order is None:
+        return []
+    found = differences(doc, order)
+    if not found:
+        return []
+    order_no = order["docno"]
+    owner = roster.find(doc["salesperson"] or ctx.sender.address)
+    customer = writer.view.customer(doc["customer_code"] or "") or {}
+    replies = []
+    for manager in roster.with_role("sales_manager"):
+        if manager.address == ctx.sender.address:
+            continue
+        zh = manager.language == "zh"
+        who = owner.name if owner else ctx.sender.address
+        context = {
+            "title": (
+                f"合同 {docno} 与订单 {order_no} 不一致（{who}）"
+                if zh
+                else f"Contract {docno} differs from order {order_no} ({who})"
+            ),
+            "person": manager.name,
+            "paragraphs": [
+                f"{who} 的合同 {docno}（客户 {doc['customer_code']} {customer.get('name') or ''}）"
+                f"已登记，与已接受的订单 {order_no} 有以下不同："
+                if zh
+                else f"{who}'s contract {docno} (customer {doc['customer_code']} "
+                f"{customer.get('name') or ''}) is recorded and differs from the accepted "
+                f"order {order_no}:"
+            ],
+            "items": [describe(p, KIND, manager.language) for p in found],
+            "next_step": (
+                f"如不同意，请联系 {who}，由其修改合同 {docno}（在原表“单号”填写 {docno} 后再次发送）。"
+                if zh
+                else f"If you do not agree, ask {who} to amend contract {docno} (write {docno} "
+                "in its Number cell and send it again)."
+            ),
+            "administrator": ctx.firm.mailbox,
+        }
+        subject, text, html = render("notice", manager.language, context)
+        replies.append(Reply(manager.address, subject, text, html, "contract_differs", docno))
+    return replies

@@ -111,6 +111,11 @@ NOT_ON_QUOTE = problem_type(
     "产品 {code} 不在报价单 {docno} 上（报价产品：{quoted}）。",
     "Product {code} is not on quote {docno} (quoted: {quoted}).",
 )
+FIRM_OFFER_LAPSED = problem_type(
+    "order-firm-offer-lapsed",
+    "订单 {docno} 是实盘，有效期至 {valid_until}；今天 {today} 才记录接受，已过有效期，客户已不再受该报盘约束。请先与客户确认仍按此订单成交。",
+    "Order {docno} is a firm offer valid until {valid_until}; it is accepted today, {today}, after that, so the customer is no longer bound by it. Confirm with the customer that the order still stands.",
+)
 DECLINE_NEEDS_REASON = problem_type(
     "order-decline-needs-reason",
     "拒绝订单必须填写拒绝原因。",
@@ -145,6 +150,7 @@ def check(doc: Document, ledger: LedgerView, ctx: Context) -> list[Problem]:
     found += common.not_before(doc, "delivery_date", "order_date")
     if doc["decision"] == "declined" and not doc["decline_reason"]:
         found.append(doc.problem(DECLINE_NEEDS_REASON, "decline_reason"))
+    found += _accepted_in_time(doc, ledger, ctx)
     quote, problems = common.referenced(doc, ledger, "quote_no", "quote")
     found += problems
     if quote:
@@ -154,6 +160,29 @@ def check(doc: Document, ledger: LedgerView, ctx: Context) -> list[Problem]:
     if doc.docno:
         found += _keeps_contract(doc, ledger)
     return found
+
+
+def _accepted_in_time(doc: Document, ledger: LedgerView, ctx: Context) -> list[Problem]:
+    """A firm offer (实盘) binds the customer until its validity date, that day included; an
+    acceptance recorded later is flagged: the customer may walk away. Said once, when the
+    order becomes accepted."""
+    if doc["decision"] != "accepted" or doc["offer_type"] != "firm" or not doc["valid_until"]:
+        return []
+    if ctx.today <= doc["valid_until"]:
+        return []
+    recorded = ledger.document(doc.docno) if doc.docno else None
+    if recorded and recorded["header"].get("decision") == "accepted":
+        return []
+    return [
+        doc.problem(
+            FIRM_OFFER_LAPSED,
+            "decision",
+            severity="warning",
+            docno=doc.docno or "-",
+            valid_until=doc["valid_until"],
+            today=ctx.today,
+        )
+    ]
 
 
 def _against_quote(doc: Document, quote: dict) -> list[Problem]:
@@ -260,19 +289,15 @@ def next_forms(doc: Document, docno: str, ledger: LedgerView) -> list[tuple]:
         "salesperson": doc["salesperson"],
         "delivery_date": doc["delivery_date"],
     }
-    lines: list[dict] = []
-    for line in doc.lines:
-        same = next((x for x in lines if x["product_code"] == line["product_code"]), None)
-        if same:
-            same["quantity"] += line["quantity"] or Decimal(0)
-        else:
-            lines.append(
-                {
-                    "product_code": line["product_code"],
-                    "quantity": line["quantity"] or Decimal(0),
-                    "unit_price": line["unit_price"],
-                }
-            )
+    # each line as it is: merging P1 10 @ 2.00 and P1 5 @ 1.80 into one line changed the total
+    lines = [
+        {
+            "product_code": line["product_code"],
+            "quantity": line["quantity"],
+            "unit_price": line["unit_price"],
+        }
+        for line in doc.lines
+    ]
     return [("contract", header, lines)]
 
 

@@ -219,11 +219,10 @@ def _within_contract(doc: Document, contract: dict, ledger: LedgerView) -> list[
             )
         )
     contracted = F.contract_quantities(contract)
-    prices = {
-        x["product_code"]: F.dec(x.get("unit_price"))
-        for x in contract["lines"]
-        if x.get("product_code")
-    }
+    prices: dict[str, list[Decimal]] = defaultdict(list)  # a product may sit on several lines
+    for x in contract["lines"]:
+        if x.get("product_code"):
+            prices[x["product_code"]].append(F.dec(x.get("unit_price")))
     noticed = F.noticed_by_product(ledger, contract["docno"], excluding=doc.docno)
     so_far: dict[str, Decimal] = defaultdict(Decimal)
     for line in doc.lines:
@@ -260,7 +259,7 @@ def _within_contract(doc: Document, contract: dict, ledger: LedgerView) -> list[
                 )
             )
         so_far[code] += quantity
-        if line["unit_price"] is not None and line["unit_price"] != prices[code]:
+        if line["unit_price"] is not None and line["unit_price"] not in prices[code]:
             found.append(
                 doc.problem(
                     PRICE_DIFFERS,
@@ -269,7 +268,7 @@ def _within_contract(doc: Document, contract: dict, ledger: LedgerView) -> list[
                     severity="warning",
                     code=code,
                     docno=contract["docno"],
-                    contracted=prices[code],
+                    contracted=prices[code][0] if len(prices[code]) == 1 else prices[code],
                     given=line["unit_price"],
                 )
             )
