@@ -215,6 +215,9 @@ def test_demo_runs_and_prints_a_summary(tmp_path):
     # it ends with the day's reminder mails and where they are
     tail = done.stdout.split("== The day's reminder mails")[-1]
     assert "✉" in tail and str(tmp_path / "demo-firm" / "mail" / "sent") in tail
+    # and, last, the summary workbook of the demo's month and where it is
+    workbook = tmp_path / "demo-firm" / "reports" / "汇总-2026-11-01_2026-11-30.xlsx"
+    assert str(workbook) in done.stdout.strip().splitlines()[-2] and workbook.exists()
 
 
 # --- every command documented ----------------------------------------------------------------

@@ -117,5 +117,8 @@ def run(directory: Path, echo: Echo = print) -> Demo:
     from silu_sheets.demo import digests
 
     digests.scene(demo)
+    from silu_sheets.demo import report
+
+    report.scene(demo)
     gateway.ledger.close()
     return demo
