@@ -24,6 +24,7 @@ BENCHES = (
     ("mail_backlog.py", [], ["--forms", "100"]),
     ("report.py", [], ["--quick"]),
     ("hostile.py", [], ["--only", "stray"]),
+    ("digests.py", [], ["--quick"]),
 )
 
 

@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 JOB = "digest"
 #: at most this many pre-filled follow-up forms ride on one mail; the list names the rest
 MAX_FORMS = 20
+#: at most this many lines a section in the mail itself; the workbook holds every one
+MAX_LINES = 30
 
 
 def timezone_of(gw: Gateway, person: Staff) -> str:
@@ -82,8 +84,9 @@ def reply(gw: Gateway, todo: TodoList, purpose: str = "digest") -> Reply:
                     "line": describe(r, language, with_salesperson=manager_view),
                     "overdue": r.overdue,
                 }
-                for r in items
+                for r in items[:MAX_LINES]
             ],
+            "more": max(0, len(items) - MAX_LINES),
         }
         for key, items in todo.sections()
     ]

@@ -13,6 +13,7 @@ import email.policy
 import io
 import json
 import logging
+import zipfile
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -341,3 +342,58 @@ def test_nothing_the_warehouse_is_reminded_of_holds_a_price(day_of_shipping, fir
             assert word not in part, f"{word!r} reached the warehouse in {where}"
     finance = "".join(t for _, t in everything_in(sent[FINANCE]))
     assert owed and any(w in finance for w in owed)
+
+
+def test_a_long_list_is_cut_in_the_mail_and_whole_in_the_workbook(gw) -> None:
+    """35 follow-ups due: the mail shows 30 and says how many more, the workbook has all 35, and
+    20 pre-filled forms ride along (the rest are named as having no form attached)."""
+    person = gw.roster.find(SALES)
+    today = dt.date(2026, 12, 1)
+    items = [
+        reminders.Reminder(
+            "follow_up_due",
+            f"INQ-2026-{n:05d}",
+            "inquiry",
+            customer_code="C001",
+            due_on=today,
+            days_left=0,
+            obligation="follow_up_due",
+        )
+        for n in range(1, 36)
+    ]
+    mail = digest.reply(gw, reminders.TodoList(person, today, True, items))
+    assert mail.text.count("\n- INQ-2026-") == 30
+    assert "……另有 5 项，见附件表格" in mail.text and "另有 5 项" in mail.html
+    assert "另有 15 项跟进未附表格" in mail.text
+    sheet = openpyxl.load_workbook(io.BytesIO(mail.attachments[0].data)).active
+    assert [r[1] for r in sheet.iter_rows(min_row=5, values_only=True)] == [i.docno for i in items]
+    assert len(mail.attachments) == 1 + digest.MAX_FORMS
+
+
+def test_stored_text_stays_text_in_the_workbook(gw) -> None:
+    """A customer named like a formula (a name recorded before such names were refused) is
+    written as the text it is, control characters dropped; quantities are numbers."""
+    from silu_sheets.workbook import todo as todo_workbook
+
+    person = gw.roster.find(SALES)
+    item = reminders.Reminder(
+        "contract_to_notice",
+        "CON-2026-00001",
+        "contract",
+        line_no=1,
+        customer_name='=HYPERLINK("http://x.test","点我")\x07',
+        quantity=Decimal("12.5"),
+        quantity_total=Decimal("20"),
+        due_on=dt.date(2026, 12, 1),
+        obligation="contract_to_notice",
+    )
+    data = todo_workbook.to_bytes(reminders.TodoList(person, dt.date(2026, 12, 1), True, [item]))
+    sheet = openpyxl.load_workbook(io.BytesIO(data)).active
+    row = {head: cell for head, cell in zip(sheet[4], sheet[5], strict=True)}
+    by_name = {h.value: c for h, c in row.items()}
+    assert by_name["客户"].data_type == "s"
+    assert by_name["客户"].value == '=HYPERLINK("http://x.test","点我")'
+    assert (by_name["数量"].value, by_name["共"].value) == (12.5, 20)
+    assert by_name["日期"].value == dt.datetime(2026, 12, 1)
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        assert not any("<f>" in z.read(n).decode() for n in z.namelist() if n.endswith(".xml"))

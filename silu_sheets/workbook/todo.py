@@ -1,5 +1,5 @@
 """A person's to-do list (待办) as a workbook: one row per reminder, overdue rows shaded; for a
-manager a second sheet counting the team's overdue items per salesperson.
+manager a second sheet counting the team's overdue items per person responsible.
 
 The columns are declared once (``COLUMNS``); a person who may not see prices gets the list built
 without the money columns — not hidden, absent from the file.
@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from silu_sheets.reminders import OWN, SECTIONS, state_words
+from silu_sheets.values import printable
 
 if TYPE_CHECKING:
     from silu_sheets.reminders import Reminder, TodoList
@@ -74,93 +75,117 @@ def columns(todo: TodoList) -> tuple[Column, ...]:
     )
 
 
-def build(todo: TodoList, firm_name: str = ""):  # -> openpyxl.Workbook
-    """Sheet “待办”/“To do”: a heading, then one row per reminder, in the list's order."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
+def to_bytes(todo: TodoList, firm_name: str = "") -> bytes:
+    """Sheet “待办”/“To do”: a heading, then one row per reminder in the list's order, overdue
+    rows shaded; a manager's second sheet counts the late items per person responsible.
+
+    Written by xlsxwriter, text always as text (``write_string``): a customer named ``=1+1``
+    stays a name, never a formula."""
+    import xlsxwriter
 
     language = todo.person.language
     zh = language == "zh"
-    head_fill = PatternFill("solid", fgColor="DDEBF7")
-    late_fill = PatternFill("solid", fgColor="FCE4D6")
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "待办" if zh else "To do"
+    buffer = io.BytesIO()
+    wb = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    styles = _Styles(wb)
+    ws = wb.add_worksheet("待办" if zh else "To do")
     title = (
         f"{todo.person.name} 的待办 {todo.today.isoformat()}"
         if zh
         else f"To do for {todo.person.name}, {todo.today.isoformat()}"
     )
-    ws["A1"] = f"{firm_name}  {title}".strip()
-    ws["A1"].font = Font(bold=True, size=14)
-    ws["A2"] = (
+    ws.write_string(0, 0, printable(f"{firm_name}  {title}".strip()), styles.title)
+    ws.write_string(
+        1,
+        0,
         f"共 {len(todo.reminders)} 项，逾期 {todo.overdue} 项，今天到期 {todo.due_today} 项。"
         if zh
-        else f"{len(todo.reminders)} item(s): {todo.overdue} overdue, {todo.due_today} due today."
+        else f"{len(todo.reminders)} item(s): {todo.overdue} overdue, {todo.due_today} due today.",
     )
     cols = columns(todo)
-    ws.append([])
-    ws.append([c.zh if zh else c.en for c in cols])
-    for cell, c in zip(ws[4], cols, strict=True):
-        cell.font, cell.fill = Font(bold=True), head_fill
-        cell.alignment = Alignment(horizontal=c.align, vertical="center", wrap_text=True)
+    head = 3
+    for col, c in enumerate(cols):
+        ws.write_string(head, col, c.zh if zh else c.en, styles.head[c.align])
+        ws.set_column(col, col, c.width)
+    row = head
     for section, items in todo.sections():
         heading = todo.heading(section, language)
         for r in items:
-            values = [c.value(r, language) for c in cols]
-            values[0] = heading
-            ws.append(values)
-            row = ws.max_row
-            for index, cell in enumerate(ws[row]):
-                cell.alignment = Alignment(horizontal=cols[index].align)
-                if isinstance(cell.value, dt.date):
-                    cell.number_format = "yyyy-mm-dd"
-                elif isinstance(cell.value, Decimal):
-                    cell.number_format = "#,##0.00##" if cols[index].money else "#,##0.###"
-                if r.overdue:
-                    cell.fill = late_fill
-    for index, c in enumerate(cols, start=1):
-        ws.column_dimensions[get_column_letter(index)].width = c.width
-    ws.freeze_panes = "A5"
+            row += 1
+            late = r.overdue
+            for col, c in enumerate(cols):
+                value = heading if col == 0 else c.value(r, language)
+                _write(ws, row, col, value, styles.cell(c, late))
+    ws.freeze_panes(head + 1, 0)
     if todo.reminders:
-        ws.auto_filter.ref = f"A4:{get_column_letter(len(cols))}{ws.max_row}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.autofilter(head, 0, row, len(cols) - 1)
+    ws.set_landscape()
+    ws.set_paper(9)  # A4
+    ws.fit_to_pages(1, 0)  # printed one page wide
+    ws.repeat_rows(head)
     if todo.person.manager:
-        _team_sheet(wb, todo, head_fill)
-    return wb
+        _team_sheet(wb, todo, styles)
+    wb.close()
+    return buffer.getvalue()
 
 
-def _team_sheet(wb, todo: TodoList, head_fill) -> None:
-    """Per responsible person: items overdue, escalated, and the longest overdue."""
-    from openpyxl.styles import Alignment, Font
+def _write(ws: Any, row: int, col: int, value: Any, style: Any) -> None:
+    if value is None or value == "":
+        ws.write_blank(row, col, None, style)
+    elif isinstance(value, dt.date):
+        ws.write_datetime(row, col, dt.datetime.combine(value, dt.time()), style)
+    elif isinstance(value, (int, Decimal)):
+        ws.write_number(row, col, value, style)
+    else:
+        ws.write_string(row, col, printable(str(value)), style)
 
-    zh = todo.person.language == "zh"
+
+class _Styles:
+    """The few cell formats, made once per workbook: per column kind, plain or shaded late."""
+
+    def __init__(self, wb: Any):
+        self.wb = wb
+        self.title = wb.add_format({"bold": True, "font_size": 14})
+        base = {"bold": True, "bg_color": "#DDEBF7", "valign": "vcenter", "text_wrap": True}
+        self.head = {a: wb.add_format(base | {"align": a}) for a in ("left", "right", "center")}
+        self._cells: dict[tuple[str, bool, bool, bool], Any] = {}
+
+    def cell(self, c: Column, late: bool) -> Any:
+        number = c.align == "right"
+        key = (c.align, c.money, number, late)
+        if key not in self._cells:
+            spec: dict[str, Any] = {"align": c.align}
+            if c.align == "center":
+                spec["num_format"] = "yyyy-mm-dd"
+            elif number:
+                spec["num_format"] = "#,##0.00" if c.money else "#,##0.###"
+            if late:
+                spec["bg_color"] = "#FCE4D6"
+            self._cells[key] = self.wb.add_format(spec)
+        return self._cells[key]
+
+
+def _team_sheet(wb: Any, todo: TodoList, styles: _Styles) -> None:
+    """Per person responsible: items late, escalated, and the longest late."""
     late = [r for r in todo.reminders if r.section in ("team_overdue", "escalation")]
     if not late:
         return
-    ws = wb.create_sheet("按负责人" if zh else "Per person")
-    ws.append(
+    zh = todo.person.language == "zh"
+    ws = wb.add_worksheet("按负责人" if zh else "Per person")
+    heads = (
         ["负责人", "逾期项数", f"逾期超过 {todo.escalate_after_days} 天", "最长逾期天数"]
         if zh
         else ["Responsible", "Overdue", f"Over {todo.escalate_after_days} days", "Longest (days)"]
     )
-    for index, cell in enumerate(ws[1]):
-        cell.font, cell.fill = Font(bold=True), head_fill
-        cell.alignment = Alignment(horizontal="right" if index else "left")
+    for col, (text, width) in enumerate(zip(heads, (16, 10, 16, 14), strict=True)):
+        ws.write_string(0, col, text, styles.head["right" if col else "left"])
+        ws.set_column(col, col, width)
     people: dict[str, list[Reminder]] = {}
     for r in late:
         people.setdefault(r.salesperson_name or r.salesperson or "", []).append(r)
-    for name, items in sorted(people.items(), key=lambda kv: -max(r.days_late for r in kv[1])):
+    ordered = sorted(people.items(), key=lambda kv: -max(r.days_late for r in kv[1]))
+    for row, (name, items) in enumerate(ordered, start=1):
         over = sum(1 for r in items if r.days_late > todo.escalate_after_days)
-        ws.append([name, len(items), over, max(r.days_late for r in items)])
-    for column, width in zip("ABCD", (16, 10, 16, 14), strict=True):
-        ws.column_dimensions[column].width = width
-
-
-def to_bytes(todo: TodoList, firm_name: str = "") -> bytes:
-    buffer = io.BytesIO()
-    build(todo, firm_name).save(buffer)
-    return buffer.getvalue()
+        ws.write_string(row, 0, printable(name))
+        for col, value in enumerate((len(items), over, max(r.days_late for r in items)), 1):
+            ws.write_number(row, col, value)
