@@ -17,6 +17,7 @@ import re
 import struct
 import time
 import zipfile
+import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -656,6 +657,97 @@ def corpus() -> list[HostileCase]:
     add("lines-250", "inquiry.xlsx", many_rows(250), P.LINES_BEYOND_TABLE, cell="A222")
     add("lines-100000", "inquiry.xlsx", many_rows(100_000), P.LINES_BEYOND_TABLE, cell="A222")
     return cases
+
+
+# --- a zip bomb of any size, built without holding it --------------------------------------
+BLOCK = 1024 * 1024
+
+
+def _deflate(data: bytes, final: bool) -> bytes:
+    """Raw deflate of ``data`` that depends on nothing before it; unless ``final``, it ends on
+    a byte boundary with the stream still open, so pieces can be laid end to end."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, -15)
+    return packer.compress(data) + packer.flush(zlib.Z_FINISH if final else zlib.Z_FULL_FLUSH)
+
+
+def spaces_bomb(
+    form: bytes, gib: float, lie: bool = False, name: str = SHEET, before: bytes = b"</sheetData>"
+) -> bytes:
+    """``form`` with ``gib`` GiB of spaces in part ``name`` (before ``before``), written without ever
+    holding them: one compressed MiB of spaces repeated, its CRC computed a MiB at a time.
+    With ``lie`` the zip directory declares only the part's real XML, not the spaces."""
+    source = zipfile.ZipFile(io.BytesIO(form))
+    out, central = io.BytesIO(), io.BytesIO()
+    for item in source.infolist():
+        data = source.read(item)
+        if item.filename == name:
+            head, tail = data.split(before)
+            tail = before + tail
+            blocks = int(gib * 1024)
+            spaces = _deflate(b" " * BLOCK, final=False)
+            packed = b"".join(
+                [_deflate(head, final=False), spaces * blocks, _deflate(tail, final=True)]
+            )
+            crc = zlib.crc32(head)
+            block_crc_input = b" " * BLOCK
+            for _ in range(blocks):
+                crc = zlib.crc32(block_crc_input, crc)
+            crc = zlib.crc32(tail, crc)
+            size = len(head) + blocks * BLOCK + len(tail)
+            if lie:
+                size = len(head) + len(tail)
+        else:
+            packed, crc, size = _deflate(data, final=True), zlib.crc32(data), len(data)
+        encoded = item.filename.encode()
+        offset = out.tell()
+        # local header, then the central directory's entry (PKWARE APPNOTE 4.3.7, 4.3.12)
+        out.write(
+            struct.pack(
+                "<IHHHHHIIIHH",
+                0x04034B50,
+                20,
+                0,
+                8,
+                0,
+                0x21,
+                crc,
+                len(packed),
+                size,
+                len(encoded),
+                0,
+            )
+            + encoded
+            + packed
+        )
+        central.write(
+            struct.pack(
+                "<IHHHHHHIIIHHHHHII",
+                0x02014B50,
+                20,
+                20,
+                0,
+                8,
+                0,
+                0x21,
+                crc,
+                len(packed),
+                size,
+                len(encoded),
+                0,
+                0,
+                0,
+                0,
+                0,
+                offset,
+            )
+            + encoded
+        )
+    count, start = len(source.infolist()), out.tell()
+    out.write(central.getvalue())
+    out.write(
+        struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, count, count, len(central.getvalue()), start, 0)
+    )
+    return out.getvalue()
 
 
 # --- measuring -------------------------------------------------------------------------------

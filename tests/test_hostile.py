@@ -14,7 +14,16 @@ import zipfile
 
 import pytest
 from conftest import ADMIN, SALES, codes
-from hostile import SHEET, HostileCase, corpus, put_cell, valid_inquiry, with_number, with_text
+from hostile import (
+    SHEET,
+    HostileCase,
+    corpus,
+    put_cell,
+    spaces_bomb,
+    valid_inquiry,
+    with_number,
+    with_text,
+)
 from openpyxl import load_workbook
 
 from silu_sheets import problems as P
@@ -369,3 +378,25 @@ def test_a_busy_ledger_is_waited_on(gw):
         release.join()
         other.close()
     assert outcome.accepted, outcome.as_dict("en")
+
+
+# --- a zip directory that lies about a bomb -------------------------------------------------------
+@pytest.mark.parametrize(
+    ("part", "before"),
+    [(SHEET, b"</sheetData>"), ("[Content_Types].xml", b"</Types>")],
+    ids=["sheet", "content-types"],
+)
+def test_a_bomb_the_zip_directory_hides_is_never_unpacked(gw, part: str, before: bytes):
+    """256 MiB of spaces in a part whose directory entry declares only its real XML: the safety
+    check sees nothing wrong, and reading unpacks no more than declared (zipfile's own read()
+    would inflate it all in one step before finding it damaged)."""
+    bomb = spaces_bomb(valid_inquiry(), 0.25, lie=True, name=part, before=before)
+    assert len(bomb) < 1024 * 1024
+    tracemalloc.start()
+    try:
+        outcome = ingest(gw, bomb, "inquiry.xlsx", SALES)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert codes(outcome) == [(None, P.FILE_DAMAGED)]
+    assert peak < 50 * 1024 * 1024

@@ -128,6 +128,14 @@ def _local(tag: str) -> str:
     return tag if ":" not in tag else tag.rsplit(":", 1)[-1]
 
 
+def read_declared(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    """A part, never unpacking more than its directory entry declares. ``ZipFile.read`` inflates
+    a part in one step as far as its data goes, whatever the directory says: a 2 MB file whose
+    directory lies about a 2 GiB sheet took 2 GB and 15 s to be found damaged."""
+    with archive.open(info) as part:
+        return part.read(info.file_size)
+
+
 class _Stop(Exception):
     pass
 
@@ -149,7 +157,7 @@ class Workbook:
             raise KeyError(name)
         if info.file_size > PART_LIMIT:
             raise PartTooLarge(name)
-        return self.zip.read(info)
+        return read_declared(self.zip, info)
 
     def _parse(self, data: bytes, start: Any, end: Any = None, text: Any = None) -> None:
         parser = _parser()

@@ -14,6 +14,7 @@ from xml.parsers import expat
 
 from silu_sheets import problems as P
 from silu_sheets.problems import Problem
+from silu_sheets.workbook.cells import read_declared
 
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_SIGNATURE = b"PK\x03\x04"
@@ -92,7 +93,7 @@ def refuse(data: bytes, filename: str = "", caps: Caps = Caps()) -> list[Problem
     if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
         return [Problem(P.FILE_NOT_XLSX)]
     try:
-        content_types = archive.read("[Content_Types].xml")
+        content_types = read_declared(archive, archive.getinfo("[Content_Types].xml"))
     except (zipfile.BadZipFile, OSError, RuntimeError, zlib.error, EOFError) as exc:
         return [damaged(exc)]
     if (
