@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test install lint bench templates clean
+.PHONY: demo test install lint bench reliability templates clean
 
 $(BIN)/silu: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ lint: install
 	$(BIN)/ruff check silu_sheets tests bench
 	$(BIN)/ruff format --check silu_sheets tests bench
 	$(BIN)/mypy silu_sheets
+
+reliability: install
+	./scripts/test-deps
+	$(BIN)/python -m bench.reliability
 
 templates: install
 	$(BIN)/silu templates --out templates/xlsx

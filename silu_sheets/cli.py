@@ -138,7 +138,7 @@ def _describe_in_words(spec: dict) -> None:
 def ingest(ctx: click.Context, files: tuple[Path, ...], sender: str, as_json: bool) -> None:
     """Check and record forms from files, as if SENDER had mailed them. Exit 1 if any is refused."""
     from silu_sheets.api import ingest_files
-    from silu_sheets.ledger.store import DISK_FULL_LINE, DiskFull
+    from silu_sheets.ledger.store import DISK_FULL_EXIT, DISK_FULL_LINE, DiskFull
 
     folder = _open(ctx)
     stopped = None
@@ -166,7 +166,7 @@ def ingest(ctx: click.Context, files: tuple[Path, ...], sender: str, as_json: bo
             '"already recorded", nothing is recorded twice.',
             err=True,
         )
-        sys.exit(75)  # EX_TEMPFAIL: try again later
+        sys.exit(DISK_FULL_EXIT)
     sys.exit(0 if all(o.accepted for o in outcomes) else 1)
 
 

@@ -15,6 +15,7 @@ import threading
 import click
 
 from silu_sheets import firm as firm_folder
+from silu_sheets.ledger.store import DISK_FULL_EXIT, DISK_FULL_LINE, disk_full
 from silu_sheets.roster import RosterError
 
 
@@ -27,6 +28,7 @@ def _setup(ctx: click.Context, verbose: bool, reads_mailbox: bool = False):
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    folder = None
     try:
         folder = firm_folder.open_firm(ctx.obj.get("firm") if ctx.obj else None)
         _log_errors_to(folder.errors_log)
@@ -37,6 +39,11 @@ def _setup(ctx: click.Context, verbose: bool, reads_mailbox: bool = False):
         raise click.ClickException(str(exc)) from exc
     except RosterError as exc:
         raise click.ClickException("inbox_rules is wrong:\n" + "\n".join(exc.problems)) from exc
+    except Exception as exc:
+        if folder is None or not disk_full(exc, folder.ledger_path.parent):
+            raise
+        click.echo(f"silu stopped: {DISK_FULL_LINE.format(where=folder.root)}", err=True)
+        sys.exit(DISK_FULL_EXIT)
     if warning:
         click.echo(warning, err=True)
         logging.getLogger("silu_sheets.mail").warning(warning)
@@ -122,7 +129,7 @@ def poll(ctx: click.Context, verbose: bool) -> None:
     _print_report(report)
     if report.stopped:
         click.echo(f"silu poll stopped: {report.stopped}", err=True)
-        sys.exit(1)
+        sys.exit(DISK_FULL_EXIT)
 
 
 @click.command()

@@ -84,6 +84,8 @@ def disk_full(exc: BaseException, where: Path | None = None) -> bool:
     return False
 
 
+#: the exit status of a command stopped by a full disk (EX_TEMPFAIL: run it again later)
+DISK_FULL_EXIT = 75
 DISK_FULL_LINE = (
     "the server's disk is full ({where}): nothing was recorded; it will be retried when there "
     "is space"

@@ -22,6 +22,7 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import datetime as dt
 import fcntl
@@ -183,20 +184,53 @@ _alive: list[IO[bytes]] = []
 
 def _worker_token(local: Path) -> str:
     """This process's name on its claims; it holds ``.senders/<token>.lock`` while it lives
-    (the OS drops the lock when the process dies, however it dies)."""
+    (the OS drops the lock when the process dies, however it dies). The file is locked before
+    it gets its name, so a lock file that can be taken belongs to a dead worker."""
     folder = local / ".senders"
     if folder in _tokens:
         return _tokens[folder]
     token = f"{socket.gethostname()}-{os.getpid()}-{time.time_ns()}"
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        handle = open(folder / f"{token}.lock", "a+b")  # noqa: SIM115 - held for the process's life
+        _sweep_dead_locks(folder)
+        handle = open(folder / f".{token}.new", "a+b")  # noqa: SIM115 - held for the process's life
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        os.replace(folder / f".{token}.new", folder / f"{token}.lock")
     except OSError:
         return ""  # no lock (a read-only or full disk): claims fall back to the stale sweep
     _alive.append(handle)
     _tokens[folder] = token
+    atexit.register((folder / f"{token}.lock").unlink, missing_ok=True)
     return token
+
+
+def _owner_dead(folder: Path, owner: str) -> bool:
+    """Whether the worker ``owner`` is gone: its lock file missing, or its lock free."""
+    try:
+        fd = os.open(folder / f"{owner}.lock", os.O_RDWR)
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False  # cannot tell: the ten-minute sweep decides
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except OSError:
+        return False  # alive and sending
+    finally:
+        os.close(fd)
+
+
+def _sweep_dead_locks(folder: Path) -> None:
+    """Lock files of workers that ended hold nothing: removed (rows they claimed are queued
+    again by ``_unclaim_dead`` first, which finds the file missing)."""
+    for path in folder.glob("*.lock"):
+        owner = path.name[: -len(".lock")]
+        if owner not in _tokens.values() and _owner_dead(folder, owner):
+            path.unlink(missing_ok=True)
+    for path in folder.glob(".*.new"):  # a worker killed while naming its lock file
+        if time.time() - path.stat().st_mtime > 60:
+            path.unlink(missing_ok=True)
 
 
 def _unclaim_dead(gw: Gateway, local: Path, mine: str) -> None:
@@ -209,21 +243,15 @@ def _unclaim_dead(gw: Gateway, local: Path, mine: str) -> None:
         if row[0] != mine
     ]
     for owner in owners:
-        path = local / ".senders" / f"{owner}.lock"
-        try:
-            with open(path, "a+b") as handle:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)  # taken: its owner is gone
-        except BlockingIOError:
-            continue  # alive and sending
-        except OSError:
-            continue  # cannot tell: the ten-minute sweep decides
+        if not _owner_dead(local / ".senders", owner):
+            continue
         with gw.ledger.transaction() as writer:
             cursor = writer.db.execute(
                 "UPDATE outbox SET status = 'queued', next_attempt_at = NULL, claimed_by = NULL"
                 " WHERE status = 'sending' AND claimed_by = ?",
                 [owner],
             )
-        path.unlink(missing_ok=True)
+        (local / ".senders" / f"{owner}.lock").unlink(missing_ok=True)
         if cursor.rowcount:
             log.warning(
                 "%d reply(ies) left mid-send by a stopped worker queued again", cursor.rowcount

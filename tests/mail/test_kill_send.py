@@ -55,3 +55,5 @@ def test_a_killed_sender_leaves_nothing_waiting_and_sends_twice_only_after_250(
     subjects = [str(m["Subject"]) for m in replies]
     assert len(set(subjects)) == 3
     assert 3 <= len(replies) <= 3 + (at_most - 1)
+    # the dead sender's lock file is cleared, and the live one's when it ended: none pile up
+    assert not list((mail_firm.folder.mail_dir / ".senders").glob("*"))
