@@ -14,7 +14,7 @@ import logging
 import traceback
 from dataclasses import dataclass, field
 
-from silu_sheets import open_items
+from silu_sheets import drawdown, open_items
 from silu_sheets import problems as P
 from silu_sheets.crashpoints import crash_point
 from silu_sheets.declare import Kind
@@ -245,8 +245,10 @@ def _ingest(gw: Gateway, data: bytes, person: Staff, source: Source, outcome: Ou
         found += revision_checks(doc, writer.view, ctx)
         if not doc.cancelling:
             found += MODULES[kind.key].check(doc, writer.view, ctx)
+            found += drawdown.check(doc, writer.view, found)  # never more than is left
         elif hasattr(MODULES[kind.key], "check_cancel"):  # kind rules a cancellation must keep
             found += MODULES[kind.key].check_cancel(doc, writer.view, ctx)
+        found += drawdown.check_change(doc, writer.view)  # never below what others drew
         if not errors(found):
             return _record(gw, ctx, source, outcome, doc, found, data)
     # refused: nothing was written; the marked copy is built without holding the lock

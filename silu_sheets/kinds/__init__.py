@@ -10,6 +10,7 @@ from __future__ import annotations
 from types import ModuleType
 
 from silu_sheets.declare import Kind
+from silu_sheets.drawdown import DrawsOn
 from silu_sheets.kinds import (
     contract,
     customers,
@@ -51,6 +52,8 @@ MODULES: dict[str, ModuleType] = {
     )
 }
 KINDS: dict[str, Kind] = {key: m.KIND for key, m in MODULES.items()}
+#: every draw-down relation, declared by the kind that draws (silu_sheets/drawdown.py)
+DRAWS: list[DrawsOn] = [d for m in MODULES.values() for d in getattr(m, "DRAWS", ())]
 MASTERS = tuple(k for k, kind in KINDS.items() if kind.master)
 DOCUMENTS = tuple(k for k, kind in KINDS.items() if not kind.master)
 

@@ -128,11 +128,6 @@ DIFFERENCES = (
     MISSING_FROM_ORDER,
     TOTAL_DIFFERS,
 )
-BELOW_NOTICED = problem_type(
-    "contract-below-noticed",
-    "产品 {code} 已开发货单 {noticed}（{notices}），合同数量不能少于 {noticed}（本单填写 {given}）。",
-    "Shipment notices ({notices}) already ask for {noticed} of product {code}; the contract cannot go below {noticed} (this says {given}).",
-)
 BEFORE_ORDER = problem_type(
     "contract-before-order",
     "合同日期 {date} 早于订单 {docno} 的日期 {order_date}。",
@@ -185,8 +180,6 @@ def check(doc: Document, ledger: LedgerView, ctx: Context) -> list[Problem]:
     found += problems
     if order:
         found += _from_order(doc, order, ledger, ctx)
-    if doc.docno:
-        found += _keeps_notices(doc, ledger)
     return found
 
 
@@ -329,32 +322,6 @@ def differences(doc: Document, order: dict) -> list[Problem]:
                     docno=docno_,
                     ordered=prices[code][0] if len(prices[code]) == 1 else prices[code],
                     given=price,
-                )
-            )
-    return found
-
-
-def _keeps_notices(doc: Document, ledger: LedgerView) -> list[Problem]:
-    noticed = F.noticed_by_product(ledger, doc.docno or "")
-    if not noticed:
-        return []
-    notices = F.notices_of_contract(ledger, doc.docno or "")
-    found = []
-    for code, asked in sorted(noticed.items()):
-        if asked <= 0:
-            continue
-        line = next((x for x in doc.lines if x["product_code"] == code), None)
-        given = line["quantity"] if line and line["quantity"] is not None else Decimal(0)
-        if given < asked:
-            found.append(
-                doc.problem(
-                    BELOW_NOTICED,
-                    "quantity" if line else "docno",
-                    line,
-                    code=code,
-                    noticed=asked,
-                    notices=notices,
-                    given=given,
                 )
             )
     return found

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from silu_sheets import drawdown
 from silu_sheets import fulfilment as F
 from silu_sheets.declare import (
     Kind,
@@ -140,21 +141,22 @@ DAMAGED_ABOVE = problem_type(
     "破损数量 {damaged} 超过出库数量 {quantity}。破损数量是出库数量中破损的部分。",
     "Damaged {damaged} is more than the {quantity} issued; damaged is the part of the issued quantity found damaged.",
 )
+# the notice amended below what its slips issued (placed on the notice)
+BELOW_ISSUED = problem_type(
+    "notice-below-issued",
+    "第 {number} 行已出库 {issued}（{slips}），数量不能少于 {issued}（本单填写 {given}）。",
+    "Line {number} has {issued} issued already ({slips}); it cannot go below {issued} (this says {given}).",
+)
+ISSUED_LINE_CHANGED = problem_type(
+    "notice-issued-line-changed",
+    "第 {number} 行（产品 {code}）已出库 {issued}（{slips}），不能删除该行或改成其他产品。新产品请加在新行。",
+    "Line {number} (product {code}) has {issued} issued already ({slips}); it cannot be removed or changed to another product. Add new products on new lines.",
+)
+
 HANDLING_NOTE_NEEDED = problem_type(
     "issue-handling-note-needed",
     "填写了出库杂费 {cost}，请在“杂费说明”写明用途。",
     "A handling cost of {cost} needs a note saying what it was for.",
-)
-
-BELOW_RETURNED = problem_type(
-    "issue-below-returned",
-    "发货单 {docno} 第 {notice_line} 行已有退货 {returned}（{returns}），修改或作废本单后该行只剩出库 {issued}，少于退货数量。请先由销售修改退货单。",
-    "Line {notice_line} of shipment notice {docno} has {returned} returned ({returns}); with this slip amended or cancelled only {issued} would be issued, less than returned. Sales must amend the return first.",
-)
-BELOW_PAID = problem_type(
-    "issue-below-paid",
-    "发货单 {docno} 已有收款核销，修改或作废本单会使出库少于已收款的部分。请联系销售和财务先处理。",
-    "Payments were already applied to shipment notice {docno}; amending or cancelling this slip would leave less issued than was paid for. Ask sales and finance to settle it first.",
 )
 
 
@@ -166,6 +168,82 @@ class Resolved:
     notice_line: dict
     warehouse: str
     lot: str
+
+
+def _exceeds_notice(doc: Document, line: Line, share: drawdown.Share) -> Problem:
+    return doc.problem(
+        EXCEEDS_NOTICE,
+        "quantity",
+        line,
+        docno=share.source,
+        notice_line=share.key,
+        code=line["product_code"],
+        left=max(share.left, Decimal(0)),
+        noticed=share.gives,
+        issued=share.drawn,
+        given=share.given,
+    )
+
+
+def _notice_gives(
+    view: LedgerView, notice_no: str, change: drawdown.Change | None
+) -> dict[drawdown.Key, Decimal]:
+    """Per notice line, its quantity; after an amendment that changed a line's product, nothing
+    (what was issued from it was another product)."""
+    recorded = {int(x["line_no"]): x for x in F.lines_of(view, "shipment_notice", notice_no)}
+    if change is None or change.docno != notice_no:
+        return {n: F.dec(x.get("quantity")) for n, x in recorded.items()}
+    if change.cancelling:
+        return {}
+    return {
+        line.number: (line["quantity"] or Decimal(0))
+        if recorded.get(line.number, {}).get("product_code") in (None, line["product_code"])
+        else Decimal(0)
+        for line in change.doc.lines
+    }
+
+
+def _notice_below_issued(
+    change: drawdown.Change, share: drawdown.Share, line: Line | None
+) -> Problem:
+    """A notice amended below what was issued from a line, or that line removed or changed to
+    another product."""
+    doc, slips = change.doc, list(share.takers) or "-"
+    if line is None or line["quantity"] is None or share.gives == 0 and line["quantity"]:
+        recorded = F.lines_of(change.view, "shipment_notice", share.source)
+        code = next((x["product_code"] for x in recorded if x["line_no"] == share.key), None)
+        return doc.problem(
+            ISSUED_LINE_CHANGED,
+            "product_code" if line else "docno",
+            line,
+            number=share.key,
+            code=code or "-",
+            issued=share.drawn,
+            slips=slips,
+        )
+    return doc.problem(
+        BELOW_ISSUED,
+        "quantity",
+        line,
+        number=share.key,
+        issued=share.drawn,
+        slips=slips,
+        given=line["quantity"],
+    )
+
+
+#: a slip line draws on its notice line's quantity
+DRAWS = (
+    drawdown.DrawsOn(
+        kind="issue_slip",
+        source="shipment_notice",
+        via="notice_no",
+        key="notice_line",
+        gives=_notice_gives,
+        exceeds=_exceeds_notice,
+        below=_notice_below_issued,
+    ),
+)
 
 
 def check(doc: Document, ledger: LedgerView, ctx: Context) -> list[Problem]:
@@ -227,61 +305,9 @@ def check(doc: Document, ledger: LedgerView, ctx: Context) -> list[Problem]:
         )
     resolved, problems = resolve(doc, notice, warehouse)
     found += problems
-    found += _quantities(doc, notice, resolved, ledger)
+    for r in resolved:  # the notice line each line draws on (silu_sheets/drawdown.py measures)
+        r.line.values["notice_line"] = int(r.notice_line["line_no"])
     found += _stock(doc, notice, resolved, ledger)
-    if doc.docno:
-        found += _keeps_downstream(doc, ledger, notice["docno"], resolved)
-    return found
-
-
-def check_cancel(doc: Document, ledger: LedgerView, ctx: Context) -> list[Problem]:
-    """Cancelling a slip takes its goods back: refused where returns or payments already
-    counted on them."""
-    return _keeps_downstream(doc, ledger, None, [])
-
-
-def _keeps_downstream(
-    doc: Document, ledger: LedgerView, notice_no: str | None, resolved: list[Resolved]
-) -> list[Problem]:
-    """After the change, every notice this slip touches (before or after) still has at least
-    what its sales returns name per line, and goods worth at least what was paid against it.
-    The keeper is told that payments stand in the way, never how much (no amounts)."""
-    from silu_sheets import money
-
-    slip_no = doc.docno or ""
-    touched = {k[3] for k in F.slip_net(ledger, slip_no) if k[3]}
-    if notice_no:
-        touched.add(notice_no)
-    new: dict[tuple[str, int], Decimal] = defaultdict(Decimal)
-    for r in resolved:
-        if r.line["quantity"] is not None and notice_no:
-            new[(notice_no, int(r.notice_line["line_no"]))] += r.line["quantity"]
-    where = "action" if doc.cancelling else "docno"
-    found = []
-    for number in sorted(touched):
-        issued = F.issued_by_line(ledger, number, excluding_slip=slip_no)
-        lines = F.lines_of(ledger, "shipment_notice", number)
-        worth = Decimal(0)
-        for line in lines:
-            n = int(line["line_no"])
-            after = issued.get(n, Decimal(0)) + new.get((number, n), Decimal(0))
-            worth += after * F.dec(line.get("unit_price"))
-            returned = money.returned(ledger, number, n)
-            if returned > after:
-                found.append(
-                    doc.problem(
-                        BELOW_RETURNED,
-                        where,
-                        docno=number,
-                        notice_line=n,
-                        returned=returned,
-                        returns=money.returns_of_notice(ledger, number),
-                        issued=after,
-                    )
-                )
-        # money the slip itself applied (auto-applied balance) goes back with it: not counted
-        if money.notice_settled(ledger, number, excluding=slip_no) > worth:
-            found.append(doc.problem(BELOW_PAID, where, docno=number))
     return found
 
 
@@ -386,38 +412,6 @@ def resolve(doc: Document, notice: dict, warehouse: str) -> tuple[list[Resolved]
             continue
         resolved.append(Resolved(line, target, warehouse, line["lot"] or ""))
     return resolved, found
-
-
-def _quantities(
-    doc: Document, notice: dict, resolved: list[Resolved], ledger: LedgerView
-) -> list[Problem]:
-    issued = F.issued_by_line(ledger, notice["docno"], excluding_slip=doc.docno)
-    so_far: dict[int, Decimal] = defaultdict(Decimal)
-    found = []
-    for r in resolved:
-        number = int(r.notice_line["line_no"])
-        quantity = r.line["quantity"]
-        if quantity is None:
-            continue
-        noticed = F.dec(r.notice_line.get("quantity"))
-        left = noticed - issued.get(number, Decimal(0)) - so_far[number]
-        if quantity > left:
-            found.append(
-                doc.problem(
-                    EXCEEDS_NOTICE,
-                    "quantity",
-                    r.line,
-                    docno=notice["docno"],
-                    notice_line=number,
-                    code=r.line["product_code"],
-                    left=max(left, Decimal(0)),
-                    noticed=noticed,
-                    issued=issued.get(number, Decimal(0)) + so_far[number],
-                    given=quantity,
-                )
-            )
-        so_far[number] += quantity
-    return found
 
 
 def _stock(

@@ -7,6 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from silu_sheets import drawdown
 from silu_sheets import money as accounts
 from silu_sheets.amounts import money_text
 from silu_sheets.declare import Choice as C
@@ -119,6 +120,16 @@ NOTHING_LEFT_OWED = problem_type(
     "发货单 {docno} 已经收清，目前什么也不欠（已出库货值 {gross}，已收/已冲 {settled}）。请不要再核销此发货单；多收的钱请记入客户结余款（不填核销行即转入结余）。",
     "Shipment notice {docno} is settled and owes nothing now (goods issued {gross}, paid or credited {settled}). Apply nothing more to it; money beyond what is owed goes to the customer's balance (leave it unapplied).",
 )
+BELOW_PAID = problem_type(
+    "notice-below-paid",
+    "发货单 {docno} 已收款/冲抵 {settled}，按本次修改的单价，已出库货物只值 {worth}。请先调整收款核销，或保持原单价。",
+    "Shipment notice {docno} has {settled} paid or credited; at the amended prices its issued goods are worth only {worth}. Adjust the payments first, or keep the prices.",
+)
+SLIP_BELOW_PAID = problem_type(
+    "issue-below-paid",
+    "发货单 {docno} 已有收款核销，修改或作废本单会使出库少于已收款的部分。请联系销售和财务先处理。",
+    "Payments were already applied to shipment notice {docno}; amending or cancelling this slip would leave less issued than was paid for. Ask sales and finance to settle it first.",
+)
 BALANCE_SHORT = problem_type(
     "balance-insufficient",
     "客户 {customer} 的结余款（{currency}）到本行只剩 {left}，本行冲抵 {applied}。请改为不超过 {left}。",
@@ -163,6 +174,79 @@ REFUND_ABOVE_DUE = problem_type(
     "refund-above-due",
     "退货单 {docno} 还可退款 {due}（商定 {agreed}，已冲减发货单欠款 {credited}，已退 {refunded}），本单填写 {amount}。请改为不超过 {due}。",
     "Sales return {docno} has {due} left to refund (agreed {agreed}, credited to the notice's unpaid amount {credited}, refunded {refunded}); this form pays {amount}. Pay at most {due}.",
+)
+
+
+def _notice_worth(
+    view: LedgerView, notice_no: str, change: drawdown.Change | None
+) -> dict[drawdown.Key, Decimal]:
+    """What the goods issued against a notice are worth at its prices, after ``change`` (a slip
+    or the notice itself amended or cancelled)."""
+    slips = drawdown.relation("issue_slip", "shipment_notice")
+    issued = drawdown.drawn_after(view, slips, notice_no, change)
+    prices = {
+        n["line_no"]: accounts.dec(n["unit_price"]) for n in accounts.notice_lines(view, notice_no)
+    }
+    if change is not None and change.docno == notice_no:
+        prices = {x.number: x["unit_price"] or ZERO for x in change.doc.lines}
+    return {None: sum((q * prices.get(n, ZERO) for n, q in issued.items()), ZERO)}
+
+
+def _notice_settled(
+    view: LedgerView, notice_no: str, excluding: str | None
+) -> dict[drawdown.Key, Decimal]:
+    """Paid and credited against a notice: payments, applied balances, agreed return credits."""
+    return {None: accounts.notice_settled(view, notice_no, excluding=excluding)}
+
+
+def _exceeds_owed(doc: Document, line: Line, share: drawdown.Share) -> Problem:
+    if share.left <= 0:  # "apply at most 0" says nothing: say why nothing is owed
+        return doc.problem(
+            NOTHING_LEFT_OWED if share.gives > 0 else NOTHING_ISSUED_YET,
+            "applied",
+            line,
+            docno=share.source,
+            gross=share.gives,
+            settled=share.drawn,
+        )
+    return doc.problem(
+        NOTICE_OVERPAID,
+        "applied",
+        line,
+        docno=share.source,
+        owed=max(share.left, ZERO),
+        gross=share.gives,
+        settled=share.drawn,
+        applied=share.given,
+    )
+
+
+def _below_paid(change: drawdown.Change, share: drawdown.Share, line: Line | None) -> Problem:
+    """A slip or a notice changed so that the goods issued are worth less than was paid. The
+    keeper amending a slip is told that payments stand in the way, never how much."""
+    if change.kind == "shipment_notice":
+        return change.doc.problem(
+            BELOW_PAID, "docno", docno=share.source, settled=share.drawn, worth=share.gives
+        )
+    where = "action" if change.cancelling else "docno"
+    return change.doc.problem(SLIP_BELOW_PAID, where, docno=share.source)
+
+
+#: a payment line draws on what its notice owes: issued value less what was paid or credited
+DRAWS = (
+    drawdown.DrawsOn(
+        kind="payment",
+        source="shipment_notice",
+        via="notice_no",
+        via_line=True,
+        key=None,
+        takes=("applied",),
+        gives=_notice_worth,
+        drawn_by=_notice_settled,
+        depends_on=("issue_slip",),
+        exceeds=_exceeds_owed,
+        below=_below_paid,
+    ),
 )
 
 
@@ -223,7 +307,6 @@ def check(doc: Document, ledger: LedgerView, ctx: Context) -> list[Problem]:
 
 def _check_lines(doc: Document, ledger: LedgerView, ctx: Context, currency: str) -> list[Problem]:
     found: list[Problem] = []
-    applied_so_far: dict[str, Decimal] = {}
     left = accounts.balance(ledger, doc["customer_code"] or "", currency, excluding=doc.docno)
     for line in doc.lines:
         number, applied = line["notice_no"], line["applied"]
@@ -262,36 +345,6 @@ def _check_lines(doc: Document, ledger: LedgerView, ctx: Context, currency: str)
             continue
         if applied is None:
             continue
-        gross = accounts.notice_gross(ledger, number)
-        settled = accounts.notice_settled(ledger, number, excluding=doc.docno) + applied_so_far.get(
-            number, ZERO
-        )
-        owed = gross - settled
-        if applied > 0 and owed <= 0:  # "apply at most 0" says nothing: say why nothing is owed
-            found.append(
-                doc.problem(
-                    NOTHING_LEFT_OWED if gross > 0 else NOTHING_ISSUED_YET,
-                    "applied",
-                    line,
-                    docno=number,
-                    gross=gross,
-                    settled=settled,
-                )
-            )
-        elif applied > owed:
-            found.append(
-                doc.problem(
-                    NOTICE_OVERPAID,
-                    "applied",
-                    line,
-                    docno=number,
-                    owed=max(owed, ZERO),
-                    gross=gross,
-                    settled=settled,
-                    applied=applied,
-                )
-            )
-        applied_so_far[number] = applied_so_far.get(number, ZERO) + applied
         if doc["payment_type"] == "apply_balance":
             if applied > left:
                 found.append(

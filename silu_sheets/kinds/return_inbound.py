@@ -7,6 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from silu_sheets import drawdown
 from silu_sheets import money as accounts
 from silu_sheets.declare import (
     Kind,
@@ -97,6 +98,11 @@ EXCEEDS_RETURN = problem_type(
     "退货单 {docno} 第 {line_no} 行退货 {returned}，已入库 {received}，还可入库 {left}；本行填写 {quantity}。请改为不超过 {left}。",
     "Line {line_no} of sales return {docno}: {returned} returned, {received} already received, {left} left to receive; this line receives {quantity}. Receive at most {left}.",
 )
+BELOW_RECEIVED = problem_type(
+    "return-below-received",
+    "仓库已按本行入库 {received}，退货数量不能少于 {received}。",
+    "The warehouse already received {received} against this line; the quantity may not drop below {received}.",
+)
 NOT_POSITIVE = problem_type(
     "inbound-quantity-not-positive",
     "入库数量必须大于 0。",
@@ -126,6 +132,41 @@ STOCK_USED = problem_type(
     "inbound-stock-used",
     "仓库 {warehouse} 产品 {code}（批号 {lot}）现有库存 {on_hand}，撤回本单入库的 {quantity} 后将为负数。",
     "Warehouse {warehouse} holds {on_hand} of {code} (lot {lot}); taking back the {quantity} this slip received would go below zero.",
+)
+
+
+def _exceeds_return(doc: Document, line: Line, share: drawdown.Share) -> Problem:
+    return doc.problem(
+        EXCEEDS_RETURN,
+        "quantity",
+        line,
+        docno=share.source,
+        line_no=share.key,
+        returned=share.gives,
+        received=share.drawn,
+        left=max(share.left, ZERO),
+        quantity=share.given,
+    )
+
+
+def _return_below_received(
+    change: drawdown.Change, share: drawdown.Share, line: Line | None
+) -> Problem:
+    return change.doc.problem(
+        BELOW_RECEIVED, "quantity" if line else "docno", line, received=share.drawn
+    )
+
+
+#: an inbound line draws on its return line's quantity
+DRAWS = (
+    drawdown.DrawsOn(
+        kind="return_inbound",
+        source="sales_return",
+        via="return_no",
+        key="return_line",
+        exceeds=_exceeds_return,
+        below=_return_below_received,
+    ),
 )
 
 
@@ -245,12 +286,12 @@ def check(doc: Document, ledger: LedgerView, ctx: Context) -> list[Problem]:
     lines = ledger._all(
         "SELECT * FROM sales_return_lines WHERE docno = ? ORDER BY line_no", [ret["docno"]]
     )
-    taken: dict[int, Decimal] = {}
     for line in doc.lines:
         match = _resolve(doc, line, ret, lines, found)
         if match is None:
             continue
         at = match["line_no"]
+        line.values["return_line"] = at  # what it draws on (DRAWS above)
         if match["warehouse"] and warehouse and match["warehouse"] != warehouse:
             found.append(
                 doc.problem(
@@ -290,28 +331,6 @@ def check(doc: Document, ledger: LedgerView, ctx: Context) -> list[Problem]:
                     LOT_NEEDED, "lot", line, code=match["product_code"], issued=issued_lots or "-"
                 )
             )
-        if line["quantity"] is None or line["quantity"] <= 0:
-            continue
-        returned = accounts.dec(match["quantity"])
-        received = accounts.received(ledger, ret["docno"], at, excluding=doc.docno) + taken.get(
-            at, ZERO
-        )
-        left = returned - received
-        if line["quantity"] > left:
-            found.append(
-                doc.problem(
-                    EXCEEDS_RETURN,
-                    "quantity",
-                    line,
-                    docno=ret["docno"],
-                    line_no=at,
-                    returned=returned,
-                    received=received,
-                    left=max(left, ZERO),
-                    quantity=line["quantity"],
-                )
-            )
-        taken[at] = taken.get(at, ZERO) + line["quantity"]
     if doc.docno and not errors(found):
         found += _stock_kept(doc, ledger, planned=_planned(doc, ledger, ret, lines))
     return found

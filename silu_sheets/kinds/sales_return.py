@@ -8,6 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from silu_sheets import drawdown
 from silu_sheets import money as accounts
 from silu_sheets.amounts import money_text
 from silu_sheets.declare import Choice as C
@@ -133,10 +134,10 @@ EXCEEDS_ISSUED = problem_type(
     "发货单 {docno} 第 {line_no} 行已出库 {issued}，此前已退 {returned}，还可退 {left}；本行填写 {quantity}。请改为不超过 {left}。",
     "Line {line_no} of shipment notice {docno}: {issued} issued, {returned} already returned, {left} left to return; this line returns {quantity}. Return at most {left}.",
 )
-BELOW_RECEIVED = problem_type(
-    "return-below-received",
-    "仓库已按本行入库 {received}，退货数量不能少于 {received}。",
-    "The warehouse already received {received} against this line; the quantity may not drop below {received}.",
+BELOW_RETURNED = problem_type(
+    "issue-below-returned",
+    "发货单 {docno} 第 {notice_line} 行已有退货 {returned}（{returns}），修改或作废本单后该行只剩出库 {issued}，少于退货数量。请先由销售修改退货单。",
+    "Line {notice_line} of shipment notice {docno} has {returned} returned ({returns}); with this slip amended or cancelled only {issued} would be issued, less than returned. Sales must amend the return first.",
 )
 NOT_POSITIVE_QTY = problem_type(
     "return-quantity-not-positive",
@@ -296,6 +297,61 @@ def persons_on_roster(doc: Document, ctx: Context) -> list[Problem]:
     ]
 
 
+def _exceeds_issued(doc: Document, line: Line, share: drawdown.Share) -> Problem:
+    return doc.problem(
+        EXCEEDS_ISSUED,
+        "quantity",
+        line,
+        docno=share.source,
+        line_no=share.key,
+        issued=share.gives,
+        returned=share.drawn,
+        left=max(share.left, ZERO),
+        quantity=share.given,
+    )
+
+
+def _issued(
+    view: LedgerView, notice_no: str, change: drawdown.Change | None
+) -> dict[drawdown.Key, Decimal]:
+    """Per notice line, what its issue slips took (after ``change`` if it is one of them)."""
+    found: dict[drawdown.Key, Decimal] = {
+        n["line_no"]: ZERO for n in accounts.notice_lines(view, notice_no)
+    }
+    slips = drawdown.relation("issue_slip", "shipment_notice")
+    found.update(drawdown.drawn_after(view, slips, notice_no, change))
+    return found
+
+
+def _slip_below_returned(
+    change: drawdown.Change, share: drawdown.Share, line: Line | None
+) -> Problem:
+    return change.doc.problem(
+        BELOW_RETURNED,
+        "action" if change.cancelling else "docno",
+        docno=share.source,
+        notice_line=share.key,
+        returned=share.drawn,
+        returns=list(share.takers),
+        issued=share.gives,
+    )
+
+
+#: a return line draws on what was issued from its notice line
+DRAWS = (
+    drawdown.DrawsOn(
+        kind="sales_return",
+        source="shipment_notice",
+        via="notice_no",
+        key="notice_line",
+        gives=_issued,
+        depends_on=("issue_slip",),
+        exceeds=_exceeds_issued,
+        below=_slip_below_returned,
+    ),
+)
+
+
 def check(doc: Document, ledger: LedgerView, ctx: Context) -> list[Problem]:
     """Every rule of a sales return at once (see the module docstring)."""
     notice, found = common.referenced(doc, ledger, "notice_no", "shipment_notice")
@@ -342,10 +398,6 @@ def check(doc: Document, ledger: LedgerView, ctx: Context) -> list[Problem]:
             found.append(
                 doc.problem(LOT_UNKNOWN, "lot", line, lot=line["lot"], code=line["product_code"])
             )
-        if doc.docno and line["quantity"] is not None:
-            got = accounts.received(ledger, doc.docno, line.number)
-            if line["quantity"] < got:
-                found.append(doc.problem(BELOW_RECEIVED, "quantity", line, received=got))
     if notice is None:
         return found
     number = notice["docno"]
@@ -355,13 +407,12 @@ def check(doc: Document, ledger: LedgerView, ctx: Context) -> list[Problem]:
     lines = accounts.notice_lines(ledger, number)
     if sum((accounts.issued(ledger, number, n["line_no"]) for n in lines), ZERO) <= 0:
         return [*found, doc.problem(NOTHING_ISSUED, "notice_no", docno=number)]
-    taken: dict[int, Decimal] = {}
     prices: dict[int, Decimal] = {}
     for line in doc.lines:
         match = resolve_notice_line(doc, line, number, lines, found)
         if match is None or line["quantity"] is None or line["quantity"] <= 0:
             continue
-        at = match["line_no"]
+        at = line.values["notice_line"] = match["line_no"]  # what it draws on (DRAWS above)
         notice_price = accounts.dec(match["unit_price"])
         prices[line.number] = notice_price
         if (
@@ -391,24 +442,6 @@ def check(doc: Document, ledger: LedgerView, ctx: Context) -> list[Problem]:
                     line_no=at,
                 )
             )
-        issued = accounts.issued(ledger, number, at)
-        returned = accounts.returned(ledger, number, at, excluding=doc.docno) + taken.get(at, ZERO)
-        left = issued - returned
-        if line["quantity"] > left:
-            found.append(
-                doc.problem(
-                    EXCEEDS_ISSUED,
-                    "quantity",
-                    line,
-                    docno=number,
-                    line_no=at,
-                    issued=issued,
-                    returned=returned,
-                    left=max(left, ZERO),
-                    quantity=line["quantity"],
-                )
-            )
-        taken[at] = taken.get(at, ZERO) + line["quantity"]
     agreed = doc["agreed_amount"]
     if agreed is not None and not errors(found):
         value = value_of(doc, prices)

@@ -9,6 +9,7 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from silu_sheets import drawdown
 from silu_sheets import fulfilment as F
 from silu_sheets.declare import (
     Kind,
@@ -132,26 +133,59 @@ PRICE_DIFFERS = problem_type(
     "产品 {code} 合同 {docno} 单价 {contracted}，本单 {given}。",
     "Product {code} costs {contracted} in contract {docno}; this notice says {given}.",
 )
-BELOW_ISSUED = problem_type(
-    "notice-below-issued",
-    "第 {number} 行已出库 {issued}（{slips}），数量不能少于 {issued}（本单填写 {given}）。",
-    "Line {number} has {issued} issued already ({slips}); it cannot go below {issued} (this says {given}).",
+# the contract amended below what its notices ask for (placed on the contract)
+BELOW_NOTICED = problem_type(
+    "contract-below-noticed",
+    "产品 {code} 已开发货单 {noticed}（{notices}），合同数量不能少于 {noticed}（本单填写 {given}）。",
+    "Shipment notices ({notices}) already ask for {noticed} of product {code}; the contract cannot go below {noticed} (this says {given}).",
 )
-ISSUED_LINE_CHANGED = problem_type(
-    "notice-issued-line-changed",
-    "第 {number} 行（产品 {code}）已出库 {issued}（{slips}），不能删除该行或改成其他产品。新产品请加在新行。",
-    "Line {number} (product {code}) has {issued} issued already ({slips}); it cannot be removed or changed to another product. Add new products on new lines.",
-)
-
 NO_KEEPER = problem_type(
     "notice-warehouse-no-keeper",
     "仓库 {warehouse} 在员工名单中没有仓管员，出库通知无人接收。请联系管理员在 inbox_rules/staff.toml 中指定。",
     "Warehouse {warehouse} has no keeper on the staff roster, so nobody receives its copy. Ask the administrator to name one in inbox_rules/staff.toml.",
 )
-BELOW_PAID = problem_type(
-    "notice-below-paid",
-    "发货单 {docno} 已收款/冲抵 {settled}，按本次修改的单价，已出库货物只值 {worth}。请先调整收款核销，或保持原单价。",
-    "Shipment notice {docno} has {settled} paid or credited; at the amended prices its issued goods are worth only {worth}. Adjust the payments first, or keep the prices.",
+
+
+def _exceeds_contract(doc: Document, line: Line, share: drawdown.Share) -> Problem:
+    return doc.problem(
+        EXCEEDS_CONTRACT,
+        "quantity",
+        line,
+        docno=share.source,
+        code=share.key,
+        left=max(share.left, Decimal(0)),
+        contracted=share.gives,
+        noticed=share.drawn,
+        given=share.given,
+    )
+
+
+def _contract_below_noticed(
+    change: drawdown.Change, share: drawdown.Share, line: Line | None
+) -> Problem:
+    given = line["quantity"] if line and line["quantity"] is not None else Decimal(0)
+    return change.doc.problem(
+        BELOW_NOTICED,
+        "quantity" if line else "docno",
+        line,
+        code=share.key,
+        noticed=share.drawn,
+        notices=list(share.takers),
+        given=given,
+    )
+
+
+#: a notice line draws on its contract's quantity of the product (one contract line per product)
+DRAWS = (
+    drawdown.DrawsOn(
+        kind="shipment_notice",
+        source="contract",
+        via="contract_no",
+        key="product_code",
+        source_key="product_code",
+        exceeds=_exceeds_contract,
+        below=_contract_below_noticed,
+    ),
 )
 
 
@@ -183,26 +217,7 @@ def check(doc: Document, ledger: LedgerView, ctx: Context) -> list[Problem]:
             found.append(
                 doc.problem(NO_KEEPER, "warehouse", line, severity="warning", warehouse=wh)
             )
-    if doc.docno:
-        found += _keeps_issued(doc, ledger)
-        found += _keeps_paid(doc, ledger)
     return found
-
-
-def _keeps_paid(doc: Document, ledger: LedgerView) -> list[Problem]:
-    """An amended price may not leave the notice paid above what its issued goods are worth."""
-    from silu_sheets import money
-
-    prices = {
-        line.number: line["unit_price"] for line in doc.lines if line["unit_price"] is not None
-    }
-    beyond = money.paid_beyond(ledger, doc.docno or "", prices)
-    if beyond <= 0:
-        return []
-    settled = money.notice_settled(ledger, doc.docno or "")
-    return [
-        doc.problem(BELOW_PAID, "docno", docno=doc.docno, settled=settled, worth=settled - beyond)
-    ]
 
 
 def _within_contract(doc: Document, contract: dict, ledger: LedgerView) -> list[Problem]:
@@ -223,10 +238,8 @@ def _within_contract(doc: Document, contract: dict, ledger: LedgerView) -> list[
     for x in contract["lines"]:
         if x.get("product_code"):
             prices[x["product_code"]].append(F.dec(x.get("unit_price")))
-    noticed = F.noticed_by_product(ledger, contract["docno"], excluding=doc.docno)
-    so_far: dict[str, Decimal] = defaultdict(Decimal)
     for line in doc.lines:
-        code, quantity = line["product_code"], line["quantity"]
+        code = line["product_code"]
         if not code:
             continue
         if code not in contracted:
@@ -241,24 +254,6 @@ def _within_contract(doc: Document, contract: dict, ledger: LedgerView) -> list[
                 )
             )
             continue
-        if quantity is None:
-            continue
-        left = contracted[code] - noticed.get(code, Decimal(0)) - so_far[code]
-        if quantity > left:
-            found.append(
-                doc.problem(
-                    EXCEEDS_CONTRACT,
-                    "quantity",
-                    line,
-                    docno=contract["docno"],
-                    code=code,
-                    left=max(left, Decimal(0)),
-                    contracted=contracted[code],
-                    noticed=noticed.get(code, Decimal(0)) + so_far[code],
-                    given=quantity,
-                )
-            )
-        so_far[code] += quantity
         if line["unit_price"] is not None and line["unit_price"] not in prices[code]:
             found.append(
                 doc.problem(
@@ -400,46 +395,6 @@ def _places(doc: Document, ledger: LedgerView) -> list[Problem]:
                         given=need,
                     )
                 )
-    return found
-
-
-def _keeps_issued(doc: Document, ledger: LedgerView) -> list[Problem]:
-    issued = F.issued_by_line(ledger, doc.docno or "")
-    if not any(issued.values()):
-        return []
-    recorded = ledger.document(doc.docno or "")
-    before = {int(x["line_no"]): x for x in recorded["lines"]} if recorded else {}
-    slips = F.slips_of_notice(ledger, doc.docno or "")
-    found = []
-    for number, done in sorted(issued.items()):
-        if done <= 0:
-            continue
-        line = next((x for x in doc.lines if x.number == number), None)
-        code = before.get(number, {}).get("product_code")
-        if line is None or line["product_code"] != code:
-            found.append(
-                doc.problem(
-                    ISSUED_LINE_CHANGED,
-                    "product_code" if line else "docno",
-                    line,
-                    number=number,
-                    code=code or "-",
-                    issued=done,
-                    slips=slips or "-",
-                )
-            )
-        elif line["quantity"] is not None and line["quantity"] < done:
-            found.append(
-                doc.problem(
-                    BELOW_ISSUED,
-                    "quantity",
-                    line,
-                    number=number,
-                    issued=done,
-                    slips=slips or "-",
-                    given=line["quantity"],
-                )
-            )
     return found
 
 
