@@ -206,6 +206,13 @@ def drawn_after(
     return dict(total)
 
 
+def remaining(view: LedgerView, rel: DrawsOn, source: str) -> dict[Key, tuple[Decimal, Decimal]]:
+    """Per key of ``source``: (what it gives, what was drawn) — what open items report."""
+    given = gives(view, rel, source, None)
+    total = drawn(view, rel, source)[0]
+    return {key: (amount, total.get(key, ZERO)) for key, amount in given.items()}
+
+
 # --- the registry --------------------------------------------------------------------------------
 def relations() -> list[DrawsOn]:
     """Every draw-down relation declared by a kind."""

@@ -31,11 +31,12 @@ carry an amount.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
+
+from silu_sheets import drawdown
 
 if TYPE_CHECKING:
     from silu_sheets.ledger.store import LedgerView, LedgerWriter
@@ -379,9 +380,8 @@ def _order(view: LedgerView, doc: _Doc) -> list[OpenItem]:
 
 
 def _contract(view: LedgerView, doc: _Doc) -> list[OpenItem]:
-    from silu_sheets.fulfilment import noticed_by_product
-
-    noticed = noticed_by_product(view, doc.docno)
+    left = drawdown.remaining(view, drawdown.relation("shipment_notice", "contract"), doc.docno)
+    noticed = {key: drawn for key, (_, drawn) in left.items()}
     due, since = _day(doc.header.get("delivery_date")), _day(doc.header.get("contract_date"))
     found = []
     for line in _lines(view, "contract", doc.docno):
@@ -403,21 +403,23 @@ def _contract(view: LedgerView, doc: _Doc) -> list[OpenItem]:
                     total=quantity,
                     due_on=due,
                     since=since,
-                )  # fmt: skip
+                )
             )
     return found
 
 
 def _notice(view: LedgerView, doc: _Doc) -> list[OpenItem]:
-    from silu_sheets import fulfilment, money
+    from silu_sheets import money
 
     since = _day(doc.header.get("notice_date"))
     due = _day(doc.header.get("ship_by")) or since
-    issued = fulfilment.issued_by_line(view, doc.docno)
+    left_by = drawdown.remaining(
+        view, drawdown.relation("issue_slip", "shipment_notice"), doc.docno
+    )
     found = []
     for line in _lines(view, "shipment_notice", doc.docno):
-        quantity = _dec(line.get("quantity"))
-        left = quantity - issued.get(int(line["line_no"]), ZERO)
+        quantity, issued = left_by.get(line["line_no"], (ZERO, ZERO))
+        left = quantity - issued
         if left > 0:
             found.append(
                 doc.item(
@@ -491,14 +493,14 @@ def _sales_return(view: LedgerView, doc: _Doc) -> list[OpenItem]:
     ):
         found.append(doc.item("return_agreement", "sales", "flag", line_no=None, since=since))
     if h.get("goods_disposition") == "replace":
-        shipped: dict[str, Decimal] = defaultdict(Decimal)
-        for notice in money.replacement_notices(view, doc.docno):
-            for x in _lines(view, "shipment_notice", notice):
-                shipped[x.get("product_code") or ""] += _dec(x.get("quantity"))
+        replaced = drawdown.remaining(
+            view, drawdown.relation("shipment_notice", "sales_return"), doc.docno
+        )
+        shipped = {code: drawn for code, (_, drawn) in replaced.items()}
         for line in lines:
             code, quantity = line.get("product_code") or "", _dec(line.get("quantity"))
-            taken = min(shipped[code], quantity)
-            shipped[code] -= taken
+            taken = min(shipped.get(code, ZERO), quantity)  # a product on two lines: first first
+            shipped[code] = shipped.get(code, ZERO) - taken
             if quantity - taken > 0:
                 found.append(
                     doc.item(
@@ -527,9 +529,12 @@ def _sales_return(view: LedgerView, doc: _Doc) -> list[OpenItem]:
                 since=since,
             )  # fmt: skip
         )
+    received = drawdown.remaining(
+        view, drawdown.relation("return_inbound", "sales_return"), doc.docno
+    )
     for line in lines:
-        quantity = _dec(line.get("quantity"))
-        left = quantity - money.received(view, doc.docno, line["line_no"])
+        quantity, got = received.get(line["line_no"], (ZERO, ZERO))
+        left = quantity - got
         if left > 0:
             found.append(
                 doc.item(

@@ -20,7 +20,7 @@ from silu_sheets.crashpoints import crash_point
 from silu_sheets.declare import Kind
 from silu_sheets.document import Context, Document, Line, Staff
 from silu_sheets.firm import FirmFolder
-from silu_sheets.kinds import KINDS, MODULES, common, enforced
+from silu_sheets.kinds import HOOKS, KINDS, common, enforced
 from silu_sheets.ledger.store import DiskFull, Ledger, LedgerView, LedgerWriter, Source, disk_full
 from silu_sheets.problems import Problem, errors, problem_type, warnings
 from silu_sheets.replies import Attachment, Reply, as_mail, describe, render
@@ -244,10 +244,10 @@ def _ingest(gw: Gateway, data: bytes, person: Staff, source: Source, outcome: Ou
             found = [p for p in found if p.code not in (P.REQUIRED_MISSING, P.NO_LINES)]
         found += revision_checks(doc, writer.view, ctx)
         if not doc.cancelling:
-            found += MODULES[kind.key].check(doc, writer.view, ctx)
+            found += HOOKS[kind.key].check(doc, writer.view, ctx)
             found += drawdown.check(doc, writer.view, found)  # never more than is left
-        elif hasattr(MODULES[kind.key], "check_cancel"):  # kind rules a cancellation must keep
-            found += MODULES[kind.key].check_cancel(doc, writer.view, ctx)
+        else:  # kind rules a cancellation must keep
+            found += HOOKS[kind.key].check_cancel(doc, writer.view, ctx)
         found += drawdown.check_change(doc, writer.view)  # never below what others drew
         if not errors(found):
             return _record(gw, ctx, source, outcome, doc, found, data)
@@ -306,30 +306,26 @@ def _record(
     data: bytes,
 ) -> Outcome:
     kind = doc.kind
-    module = MODULES[kind.key]
+    hooks = HOOKS[kind.key]
     action = "cancel" if doc.cancelling else ("amend" if doc.docno else "record")
     with gw.ledger.transaction() as writer:
         source_id = writer.add_source(source)
         docno = doc.docno or writer.next_number(kind, ctx.today.year)
         if action == "cancel":
             keep_recorded_values(doc, writer.view.document(docno))
-        if action != "cancel" and hasattr(module, "book"):
-            module.book(doc, docno, writer, ctx)
-        if hasattr(module, "on_cancel") and action == "cancel":
-            module.on_cancel(doc, docno, writer, ctx)
+        if action == "cancel":
+            hooks.on_cancel(doc, docno, writer, ctx)
+        else:
+            hooks.book(doc, docno, writer, ctx)
         drawn_on = open_items.cited(writer.view, docno)  # before the links change
         writer.record(doc, docno, action, source_id, ctx.sender.address)
-        if kind.key == "issue_slip":  # goods issued: apply balances where silu.toml says so
-            from silu_sheets.money_hooks import after_issue
-
-            after_issue(gw, ctx, doc, docno, writer)
+        hooks.after_record(gw, ctx, doc, docno, writer)
         if not kind.master:
             open_items.refresh(writer, {docno} | drawn_on, ctx.firm.currency)
         outcome.accepted, outcome.docno, outcome.action = True, docno, action
         outcome.problems = warnings(found)
         replies = [confirmation(gw, ctx, outcome, doc, writer)]
-        if hasattr(module, "more_replies"):
-            replies += module.more_replies(doc, docno, action, writer, ctx, gw.roster)
+        replies += hooks.more_replies(doc, docno, action, writer, ctx, gw.roster)
         outcome.outbox_ids = [_queue(gw, writer, r, source) for r in replies]
         crash_point("in-transaction")
     return outcome
@@ -457,7 +453,7 @@ def confirmation(
 ) -> Reply:
     language = ctx.sender.language
     kind = doc.kind
-    module = MODULES[kind.key]
+    hooks = HOOKS[kind.key]
     docno = outcome.docno or ""
     links = []
     for f in kind.header:
@@ -476,20 +472,20 @@ def confirmation(
         facts.append(
             f"明细 {len(doc.lines)} 行" if language == "zh" else f"{len(doc.lines)} line(s)"
         )
-    if hasattr(module, "confirmation_facts") and outcome.action != "cancel":
-        facts += module.confirmation_facts(doc, docno, writer.view, ctx)
+    if outcome.action != "cancel":
+        facts += hooks.confirmation_facts(doc, docno, writer.view, ctx)
     attachments = []
     nexts = []
-    if hasattr(module, "next_forms") and outcome.action != "cancel":
+    if outcome.action != "cancel":
         nexts = [
             n
-            for n in module.next_forms(doc, docno, writer.view)
-            if gw.roster.may_send(ctx.sender, n[0])
+            for n in hooks.next_forms(doc, docno, writer.view)
+            if gw.roster.may_send(ctx.sender, n.kind)
         ]
-    for next_kind, values, *lines in nexts:
-        k = KINDS[next_kind]
-        built = fill.filled(k, values, lines[0] if lines else ())
-        attachments.append(Attachment(f"{next_kind}-{k.zh}-{docno}.xlsx", built))
+    for n in nexts:
+        k = KINDS[n.kind]
+        built = fill.filled(k, n.header, n.lines)
+        attachments.append(Attachment(f"{n.kind}-{k.zh}-{docno}.xlsx", built))
     if outcome.action == "cancel":
         step = {
             "zh": "该单已作废，无需其他操作。",
@@ -497,7 +493,7 @@ def confirmation(
         }
     elif attachments:
         names = ("、" if language == "zh" else ", ").join(
-            KINDS[n[0]].title(language) for n in nexts
+            KINDS[n.kind].title(language) for n in nexts
         )
         step = {
             "zh": f"附件是已预填的下一张表（{names}），需要时填写后发回本邮箱即可。要修改本单，在原表“单号”填写 {docno} 后再次发送。",

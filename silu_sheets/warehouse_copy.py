@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
 from silu_sheets import fulfilment as F
+from silu_sheets.hooks import NextForm
 from silu_sheets.kinds import KINDS
 from silu_sheets.replies import Attachment, Reply, render
 from silu_sheets.workbook import fill
@@ -198,7 +199,9 @@ def _previous_warehouses(view: LedgerView, docno: str) -> set[str]:
     return {x["warehouse"] for x in json.loads(found["data"])["lines"] if x.get("warehouse")}
 
 
-def remainder_forms(view: LedgerView, notice_no: str | None, warehouse: str | None) -> list[tuple]:
+def remainder_forms(
+    view: LedgerView, notice_no: str | None, warehouse: str | None
+) -> list[NextForm]:
     """What ``warehouse`` still has to issue on the notice, as a pre-filled slip (no prices)."""
     if not notice_no or not warehouse:
         return []
@@ -212,7 +215,7 @@ def remainder_forms(view: LedgerView, notice_no: str | None, warehouse: str | No
     if not share:
         return []
     form, _ = slip_lines(view, share, "zh")
-    return [("issue_slip", {"notice_no": notice_no, "warehouse": warehouse}, form)]
+    return [NextForm("issue_slip", {"notice_no": notice_no, "warehouse": warehouse}, form)]
 
 
 def progress(view: LedgerView, notice_no: str) -> list[dict]:

@@ -1,8 +1,8 @@
 """Every document kind, declared once, in the order of the sales process.
 
-A kind's module holds its ``KIND`` declaration and, once its rules are enforced, ``check``
-(every problem at once), optionally ``book`` (effects beyond recording the document: masters,
-stock, money) and ``next_forms`` (what the confirmation pre-fills).
+A kind's module holds its ``KIND`` declaration and its ``HOOKS`` (``silu_sheets/hooks.py``:
+its rules, effects, replies, status section and what it draws on). Adding a kind: its module,
+one line in the list below, its test file, and the generated template and docs.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from types import ModuleType
 
 from silu_sheets.declare import Kind
 from silu_sheets.drawdown import DrawsOn
+from silu_sheets.hooks import Hooks
 from silu_sheets.kinds import (
     contract,
     customers,
@@ -52,15 +53,17 @@ MODULES: dict[str, ModuleType] = {
     )
 }
 KINDS: dict[str, Kind] = {key: m.KIND for key, m in MODULES.items()}
+#: each kind's rules and effects, typed in silu_sheets/hooks.py
+HOOKS: dict[str, Hooks] = {key: m.HOOKS for key, m in MODULES.items()}
 #: every draw-down relation, declared by the kind that draws (silu_sheets/drawdown.py)
-DRAWS: list[DrawsOn] = [d for m in MODULES.values() for d in getattr(m, "DRAWS", ())]
+DRAWS: list[DrawsOn] = [d for h in HOOKS.values() for d in h.draws]
 MASTERS = tuple(k for k, kind in KINDS.items() if kind.master)
 DOCUMENTS = tuple(k for k, kind in KINDS.items() if not kind.master)
 
 
 def enforced(kind: str) -> bool:
     """Whether the kind's rules are in place; forms of other kinds are refused, not recorded."""
-    return hasattr(MODULES[kind], "check")
+    return kind in HOOKS
 
 
 def by_prefix(prefix: str) -> Kind | None:

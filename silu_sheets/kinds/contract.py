@@ -27,6 +27,7 @@ from silu_sheets.declare import (
     text,
 )
 from silu_sheets.document import Context, Document
+from silu_sheets.hooks import Hooks, NextForm
 from silu_sheets.kinds import common
 from silu_sheets.kinds.inquiry import salesperson_allowed
 from silu_sheets.problems import Problem, problem_type, words
@@ -348,7 +349,7 @@ def remaining_lines(ledger: LedgerView, contract_no: str) -> list[dict]:
     return lines
 
 
-def next_forms(doc: Document, docno: str, ledger: LedgerView) -> list[tuple]:
+def next_forms(doc: Document, docno: str, ledger: LedgerView) -> list[NextForm]:
     """The first shipment notice, pre-filled with what is left to ship of each line."""
     lines = remaining_lines(ledger, docno)
     if not lines:
@@ -359,7 +360,7 @@ def next_forms(doc: Document, docno: str, ledger: LedgerView) -> list[tuple]:
         "currency": doc["currency"],
         "salesperson": doc["salesperson"],
     }
-    return [("shipment_notice", header, lines)]
+    return [NextForm("shipment_notice", header, lines)]
 
 
 def more_replies(
@@ -411,3 +412,6 @@ def more_replies(
         subject, text, html = render("notice", manager.language, context)
         replies.append(Reply(manager.address, subject, text, html, "contract_differs", docno))
     return replies
+
+
+HOOKS = Hooks(check=check, next_forms=next_forms, more_replies=more_replies)

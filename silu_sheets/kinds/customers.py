@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from silu_sheets.declare import Kind, LineTable, code_field, email, integer, phone, text
 from silu_sheets.document import Context, Document
+from silu_sheets.hooks import Hooks
 from silu_sheets.problems import Problem, problem_type
 from silu_sheets.values import name_key
 
@@ -92,3 +93,6 @@ def book(doc: Document, docno: str, writer: LedgerWriter, ctx: Context) -> None:
         writer.upsert_master(
             "customers", {**line.values, "name_key": name_key(line["name"])}, "code"
         )
+
+
+HOOKS = Hooks(check=check, book=book)

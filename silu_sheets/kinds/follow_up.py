@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from silu_sheets.declare import Choice as C
 from silu_sheets.declare import Kind, choice, date, docno, document_header, text
 from silu_sheets.document import Context, Document
+from silu_sheets.hooks import Hooks, NextForm
 from silu_sheets.kinds import common
 from silu_sheets.kinds.choices import CHANNELS
 from silu_sheets.problems import Problem, problem_type
@@ -119,8 +120,11 @@ def book(doc: Document, docno: str, writer: LedgerWriter, ctx: Context) -> None:
         doc.header["salesperson"] = inquiry["owner"]
 
 
-def next_forms(doc: Document, docno: str, ledger: LedgerView) -> list[tuple]:
+def next_forms(doc: Document, docno: str, ledger: LedgerView) -> list[NextForm]:
     """The forms the confirmation carries pre-filled: (kind, header values[, lines])."""
     if doc["result"] == "continue":
-        return [("follow_up", {"inquiry_no": doc["inquiry_no"]})]
+        return [NextForm("follow_up", {"inquiry_no": doc["inquiry_no"]})]
     return []
+
+
+HOOKS = Hooks(check=check, book=book, next_forms=next_forms)

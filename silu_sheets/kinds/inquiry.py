@@ -26,6 +26,7 @@ from silu_sheets.declare import (
     text,
 )
 from silu_sheets.document import Context, Document
+from silu_sheets.hooks import Hooks, NextForm
 from silu_sheets.kinds import common
 from silu_sheets.kinds.choices import CHANNELS
 from silu_sheets.problems import Problem, problem_type
@@ -208,9 +209,12 @@ def book(doc: Document, docno: str, writer: LedgerWriter, ctx: Context) -> None:
     doc.header["salesperson"] = salesperson_of(doc, ctx, recorded)
 
 
-def next_forms(doc: Document, docno: str, ledger: LedgerView) -> list[tuple]:
+def next_forms(doc: Document, docno: str, ledger: LedgerView) -> list[NextForm]:
     """The forms the confirmation carries pre-filled: (kind, header values[, lines])."""
     return [
-        ("follow_up", {"inquiry_no": docno}),
-        ("quote", {"inquiry_no": docno, "customer_code": doc["customer_code"]}),
+        NextForm("follow_up", {"inquiry_no": docno}),
+        NextForm("quote", {"inquiry_no": docno, "customer_code": doc["customer_code"]}),
     ]
+
+
+HOOKS = Hooks(check=check, book=book, next_forms=next_forms)

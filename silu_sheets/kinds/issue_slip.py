@@ -28,11 +28,13 @@ from silu_sheets.declare import (
     warehouse_field,
 )
 from silu_sheets.document import Context, Document, Line
+from silu_sheets.hooks import Hooks, NextForm
 from silu_sheets.kinds import common
 from silu_sheets.problems import NOT_POSITIVE, Problem, problem_type
 
 if TYPE_CHECKING:
     from silu_sheets.ledger.store import LedgerView, LedgerWriter
+    from silu_sheets.pipeline import Gateway
     from silu_sheets.replies import Reply
     from silu_sheets.roster import Roster
 
@@ -567,7 +569,7 @@ def on_cancel(doc: Document, docno: str, writer: LedgerWriter, ctx: Context) -> 
     _reverse(docno, writer)
 
 
-def next_forms(doc: Document, docno: str, ledger: LedgerView) -> list[tuple]:
+def next_forms(doc: Document, docno: str, ledger: LedgerView) -> list[NextForm]:
     """What this warehouse still has to issue on the notice, as the next slip (no prices)."""
     from silu_sheets import warehouse_copy
 
@@ -581,3 +583,23 @@ def more_replies(
     from silu_sheets import warehouse_copy
 
     return warehouse_copy.issue_progress(doc, docno, action, writer.view, ctx, roster)
+
+
+def _after_record(
+    gw: Gateway, ctx: Context, doc: Document, docno: str, writer: LedgerWriter
+) -> None:
+    """Goods issued: apply the customer's balance where silu.toml says so (money_hooks.py)."""
+    from silu_sheets.money_hooks import after_issue
+
+    after_issue(gw, ctx, doc, docno, writer)
+
+
+HOOKS = Hooks(
+    check=check,
+    book=book,
+    on_cancel=on_cancel,
+    next_forms=next_forms,
+    more_replies=more_replies,
+    draws=DRAWS,
+    after_record=_after_record,
+)

@@ -21,6 +21,7 @@ from silu_sheets.declare import (
     warehouse_field,
 )
 from silu_sheets.document import Context, Document
+from silu_sheets.hooks import Hooks
 from silu_sheets.kinds import common
 from silu_sheets.problems import Problem, problem_type
 
@@ -199,3 +200,6 @@ def book(doc: Document, docno: str, writer: LedgerWriter, ctx: Context) -> None:
         delta = Decimal(line["quantity"]) - writer.view.opening_quantity(wh, code, lot)
         if delta:
             writer.move_stock(wh, code, lot, delta, "opening", docno, line.number)
+
+
+HOOKS = Hooks(check=check, book=book)

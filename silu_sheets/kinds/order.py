@@ -28,6 +28,7 @@ from silu_sheets.declare import (
     text,
 )
 from silu_sheets.document import Context, Document
+from silu_sheets.hooks import Hooks, NextForm
 from silu_sheets.kinds import common
 from silu_sheets.kinds.inquiry import salesperson_allowed
 from silu_sheets.problems import Problem, problem_type, words
@@ -278,7 +279,7 @@ def quantities(doc: Document) -> dict[str, Decimal]:
     return dict(found)
 
 
-def next_forms(doc: Document, docno: str, ledger: LedgerView) -> list[tuple]:
+def next_forms(doc: Document, docno: str, ledger: LedgerView) -> list[NextForm]:
     """An accepted order without a contract: the contract, pre-filled with the order's lines."""
     if doc["decision"] != "accepted" or F.contract_of_order(ledger, docno):
         return []
@@ -298,7 +299,7 @@ def next_forms(doc: Document, docno: str, ledger: LedgerView) -> list[tuple]:
         }
         for line in doc.lines
     ]
-    return [("contract", header, lines)]
+    return [NextForm("contract", header, lines)]
 
 
 def more_replies(
@@ -342,3 +343,6 @@ def more_replies(
     }
     subject, text, html = render("order_decided", language, context)
     return [Reply(person.address, subject, text, html, "order_decided", docno, attachments)]
+
+
+HOOKS = Hooks(check=check, next_forms=next_forms, more_replies=more_replies)

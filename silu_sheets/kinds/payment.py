@@ -24,6 +24,7 @@ from silu_sheets.declare import (
     text,
 )
 from silu_sheets.document import Context, Document, Line, decimal_sum
+from silu_sheets.hooks import Hooks
 from silu_sheets.kinds import common
 from silu_sheets.money import ZERO
 from silu_sheets.problems import Problem, problem_type, words
@@ -574,3 +575,13 @@ def confirmation_facts(doc: Document, docno: str, ledger: LedgerView, ctx: Conte
         else f"Customer {customer}'s balance is now {money_text(now_balance, currency)} {currency}"
     )
     return facts
+
+
+HOOKS = Hooks(
+    check=check,
+    check_cancel=check_cancel,
+    book=book,
+    on_cancel=on_cancel,
+    confirmation_facts=confirmation_facts,
+    draws=DRAWS,
+)

@@ -23,6 +23,7 @@ from silu_sheets.declare import (
     text,
 )
 from silu_sheets.document import Context, Document
+from silu_sheets.hooks import Hooks, NextForm
 from silu_sheets.kinds import common
 from silu_sheets.kinds.inquiry import salesperson_allowed
 from silu_sheets.problems import Problem
@@ -80,11 +81,14 @@ def check(doc: Document, ledger: LedgerView, ctx: Context) -> list[Problem]:
     return found
 
 
-def next_forms(doc: Document, docno: str, ledger: LedgerView) -> list[tuple]:
+def next_forms(doc: Document, docno: str, ledger: LedgerView) -> list[NextForm]:
     """The forms the confirmation carries pre-filled: (kind, header values[, lines])."""
     return [
-        (
+        NextForm(
             "order",
             {"quote_no": docno, "customer_code": doc["customer_code"], "currency": doc["currency"]},
         )
     ]
+
+
+HOOKS = Hooks(check=check, next_forms=next_forms)

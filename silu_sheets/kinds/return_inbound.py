@@ -24,6 +24,7 @@ from silu_sheets.declare import (
     warehouse_field,
 )
 from silu_sheets.document import Context, Document, Line
+from silu_sheets.hooks import Hooks
 from silu_sheets.kinds import common
 from silu_sheets.money import ZERO
 from silu_sheets.problems import Problem, errors, problem_type
@@ -461,3 +462,6 @@ def book(doc: Document, docno: str, writer: LedgerWriter, ctx: Context) -> None:
 
 def on_cancel(doc: Document, docno: str, writer: LedgerWriter, ctx: Context) -> None:
     _reverse_stock(writer, docno)
+
+
+HOOKS = Hooks(check=check, check_cancel=check_cancel, book=book, on_cancel=on_cancel, draws=DRAWS)

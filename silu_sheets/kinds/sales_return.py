@@ -30,6 +30,7 @@ from silu_sheets.declare import (
     warehouse_field,
 )
 from silu_sheets.document import Context, Document, Line
+from silu_sheets.hooks import Hooks
 from silu_sheets.kinds import common
 from silu_sheets.money import ZERO
 from silu_sheets.problems import Problem, errors, problem_type, show
@@ -680,3 +681,14 @@ def more_replies(
                 )
             )
     return replies
+
+
+HOOKS = Hooks(
+    check=check,
+    check_cancel=check_cancel,
+    book=book,
+    on_cancel=on_cancel,
+    confirmation_facts=confirmation_facts,
+    more_replies=more_replies,
+    draws=DRAWS,
+)

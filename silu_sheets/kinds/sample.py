@@ -17,6 +17,7 @@ from silu_sheets.declare import (
     text,
 )
 from silu_sheets.document import Context, Document
+from silu_sheets.hooks import Hooks
 from silu_sheets.kinds import common
 from silu_sheets.kinds.inquiry import salesperson_allowed
 from silu_sheets.problems import Problem
@@ -62,3 +63,6 @@ def check(doc: Document, ledger: LedgerView, ctx: Context) -> list[Problem]:
     found += common.products_known(doc, ledger)
     found += salesperson_allowed(doc, ctx, ctx.roster_addresses("sales", "sales_manager"))
     return found
+
+
+HOOKS = Hooks(check=check)

@@ -20,6 +20,7 @@ from silu_sheets.declare import (
     text,
 )
 from silu_sheets.document import Context, Document
+from silu_sheets.hooks import Hooks
 from silu_sheets.kinds import common
 from silu_sheets.kinds.choices import CHANNELS
 from silu_sheets.problems import Problem, problem_type
@@ -86,3 +87,6 @@ def check(doc: Document, ledger: LedgerView, ctx: Context) -> list[Problem]:
     if doc["status"] in ("open", "waiting") and doc["next_action"] is None:
         found.append(doc.problem(NEXT_ACTION_SUGGESTED, "next_action", severity="warning"))
     return found
+
+
+HOOKS = Hooks(check=check)

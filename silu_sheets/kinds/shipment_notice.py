@@ -28,6 +28,7 @@ from silu_sheets.declare import (
     warehouse_field,
 )
 from silu_sheets.document import Context, Document, Line
+from silu_sheets.hooks import Hooks, NextForm
 from silu_sheets.kinds import common
 from silu_sheets.kinds.inquiry import salesperson_allowed
 from silu_sheets.problems import Problem, problem_type
@@ -139,6 +140,16 @@ BELOW_NOTICED = problem_type(
     "产品 {code} 已开发货单 {noticed}（{notices}），合同数量不能少于 {noticed}（本单填写 {given}）。",
     "Shipment notices ({notices}) already ask for {noticed} of product {code}; the contract cannot go below {noticed} (this says {given}).",
 )
+EXCEEDS_REPLACEMENT = problem_type(
+    "notice-exceeds-replacement",
+    "退货单 {docno} 产品 {code} 还需换货 {left}（退货换货 {returned}，其他换货发货单已发 {replaced}），本行填写 {given}。请改为不超过 {left}。",
+    "Sales return {docno} has {left} of product {code} left to replace ({returned} to be replaced, {replaced} on other replacement notices); this line says {given}. Write at most {left}.",
+)
+RETURN_BELOW_REPLACED = problem_type(
+    "return-below-replaced",
+    "产品 {code} 已开换货发货单 {replaced}（{notices}），退货换货数量不能少于 {replaced}（本单为 {given}）。",
+    "Replacement notices ({notices}) already ship {replaced} of product {code}; the goods to be replaced cannot go below {replaced} (this makes it {given}).",
+)
 NO_KEEPER = problem_type(
     "notice-warehouse-no-keeper",
     "仓库 {warehouse} 在员工名单中没有仓管员，出库通知无人接收。请联系管理员在 inbox_rules/staff.toml 中指定。",
@@ -175,8 +186,70 @@ def _contract_below_noticed(
     )
 
 
-#: a notice line draws on its contract's quantity of the product (one contract line per product)
+def _replacement_owed(
+    view: LedgerView, return_no: str, change: drawdown.Change | None
+) -> dict[drawdown.Key, Decimal]:
+    """Per product, what a return's lines ask to be replaced (nothing unless its goods are to be
+    replaced), after ``change`` where the return itself is amended or cancelled."""
+    found: dict[drawdown.Key, Decimal] = defaultdict(Decimal)
+    if change is not None and change.docno == return_no:
+        if change.cancelling or change.doc["goods_disposition"] != "replace":
+            return {}
+        for line in change.doc.lines:
+            found[line["product_code"]] += line["quantity"] or Decimal(0)
+        return dict(found)
+    header = view.db.execute(
+        "SELECT goods_disposition FROM sales_return WHERE docno = ?", [return_no]
+    ).fetchone()
+    if not header or header[0] != "replace":
+        return {}
+    for row in F.lines_of(view, "sales_return", return_no):
+        found[row["product_code"]] += F.dec(row.get("quantity"))
+    return dict(found)
+
+
+def _exceeds_replacement(doc: Document, line: Line, share: drawdown.Share) -> Problem:
+    return doc.problem(
+        EXCEEDS_REPLACEMENT,
+        "quantity",
+        line,
+        docno=share.source,
+        code=share.key,
+        left=max(share.left, Decimal(0)),
+        returned=share.gives,
+        replaced=share.drawn,
+        given=share.given,
+    )
+
+
+def _return_below_replaced(
+    change: drawdown.Change, share: drawdown.Share, line: Line | None
+) -> Problem:
+    return change.doc.problem(
+        RETURN_BELOW_REPLACED,
+        "quantity" if line else "goods_disposition",
+        line,
+        code=share.key,
+        replaced=share.drawn,
+        notices=list(share.takers),
+        given=share.gives,
+    )
+
+
+#: a notice line draws on its contract's quantity of the product (one contract line per
+#: product); a replacement notice's line also on what its return asks to be replaced
 DRAWS = (
+    drawdown.DrawsOn(
+        kind="shipment_notice",
+        source="sales_return",
+        via="replaces_return",
+        key="product_code",
+        source_key="product_code",
+        gives=_replacement_owed,
+        exceeds=_exceeds_replacement,
+        below=_return_below_replaced,
+        applies=lambda header: bool(header.get("replaces_return")),
+    ),
     drawdown.DrawsOn(
         kind="shipment_notice",
         source="contract",
@@ -406,7 +479,7 @@ def book(doc: Document, docno: str, writer: LedgerWriter, ctx: Context) -> None:
             doc.header["customer_code"] = contract["customer_code"]
 
 
-def next_forms(doc: Document, docno: str, ledger: LedgerView) -> list[tuple]:
+def next_forms(doc: Document, docno: str, ledger: LedgerView) -> list[NextForm]:
     """The next notice of the same contract, pre-filled with what is left to ship."""
     from silu_sheets.kinds.contract import remaining_lines
 
@@ -421,7 +494,7 @@ def next_forms(doc: Document, docno: str, ledger: LedgerView) -> list[tuple]:
         "currency": doc["currency"],
         "salesperson": doc["salesperson"],
     }
-    return [("shipment_notice", header, lines)]
+    return [NextForm("shipment_notice", header, lines)]
 
 
 def more_replies(
@@ -431,3 +504,6 @@ def more_replies(
     from silu_sheets import warehouse_copy
 
     return warehouse_copy.notice_copies(doc, docno, action, writer.view, ctx, roster)
+
+
+HOOKS = Hooks(check=check, book=book, next_forms=next_forms, more_replies=more_replies, draws=DRAWS)

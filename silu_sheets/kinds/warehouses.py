@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from silu_sheets.declare import Kind, LineTable, code_field, text
 from silu_sheets.document import Context, Document
+from silu_sheets.hooks import Hooks
 from silu_sheets.kinds.customers import unique_codes
 from silu_sheets.problems import Problem
 
@@ -42,3 +43,6 @@ def check(doc: Document, ledger: LedgerView, ctx: Context) -> list[Problem]:
 def book(doc: Document, docno: str, writer: LedgerWriter, ctx: Context) -> None:
     for line in doc.lines:
         writer.upsert_master("warehouses", dict(line.values), "code")
+
+
+HOOKS = Hooks(check=check, book=book)
