@@ -24,6 +24,7 @@ test: install
 	$(BIN)/ruff format --check silu_sheets tests bench
 	$(BIN)/mypy silu_sheets
 	$(BIN)/pytest
+	$(BIN)/python bench/run.py --quick
 
 lint: install
 	$(BIN)/ruff check silu_sheets tests bench

@@ -25,11 +25,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from silu_sheets import firm as firm_folder
-from silu_sheets.kinds import KINDS
-from silu_sheets.ledger import schema
-from silu_sheets.pipeline import Gateway, ingest
-from silu_sheets.workbook import fill
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.figures import Figure, emit, seconds  # noqa: E402
+from silu_sheets import firm as firm_folder  # noqa: E402
+from silu_sheets.kinds import KINDS  # noqa: E402
+from silu_sheets.ledger import schema  # noqa: E402
+from silu_sheets.pipeline import Gateway, ingest  # noqa: E402
+from silu_sheets.workbook import fill  # noqa: E402
 
 PRODUCTS = [f"P-{i:03d}" for i in range(1, 21)]
 SALES, MANAGER, KEEPER, ADMIN = (
@@ -374,6 +377,18 @@ def main() -> None:
     print(
         f"median at ~{args.small:,}: {medians[args.small] * 1000:.1f} ms; at ~{args.big:,}: "
         f"{medians[args.big] * 1000:.1f} ms; ratio {ratio:.2f} (target <= 1.5: {verdict})"
+    )
+    emit(
+        [
+            Figure(
+                f"one 20-line issue slip, ~{args.big:,} vs ~{args.small:,} ledger lines",
+                seconds(medians[args.big]),
+                seconds(medians[args.small]),
+                ratio,
+                "<= 1.5x",
+                ratio <= 1.5,
+            )
+        ]
     )
     sys.exit(0)
 

@@ -31,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from imap_tools import MailBoxUnencrypted  # noqa: E402
 from python_calamine import CalamineWorkbook  # noqa: E402
 
+from bench.figures import Figure, emit  # noqa: E402
 from bench.mail_latency import PASSWORD_ENV, no_rate_limit  # noqa: E402
 from silu_sheets import firm as firm_folder  # noqa: E402
 from silu_sheets.api import fill_form  # noqa: E402
@@ -182,6 +183,18 @@ def main() -> None:
     )
     print(
         f"  ratio    : {ours / bare:.2f} of the floor;  target >= 100 forms/s {'OK' if ours >= 100 else 'MISSED'}"
+    )
+    emit(
+        [
+            Figure(
+                f"backlog: {args.forms} mailed 20-line quotes",
+                f"{ours:.1f} forms/s",
+                f"{bare:.1f} forms/s",
+                ours / bare,
+                ">= 0.8 of floor",
+                ours / bare >= 0.8 and recorded == args.forms,
+            )
+        ]
     )
 
 

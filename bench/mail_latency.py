@@ -4,7 +4,7 @@ Measured from the moment a form is delivered into the shared mailbox over LMTP u
 file appears in the salesperson's own mailbox (Dovecot's Maildir, delivered there by the test
 SMTP server over LMTP) — what a person waits. ``silu serve`` runs in a thread with IDLE.
 
-    .venv/bin/python bench/mail_latency.py [--runs 40]
+    .venv/bin/python bench/mail_latency.py [--runs 100]
 
 Targets (issue 5): median <= 1.0 s, 95th percentile <= 1.2 s.
 """
@@ -23,6 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.figures import Figure, emit, seconds  # noqa: E402
 from silu_sheets import firm as firm_folder  # noqa: E402
 from silu_sheets.api import fill_form  # noqa: E402
 from silu_sheets.mail import idle, testing  # noqa: E402
@@ -85,7 +86,7 @@ def files_in(maildir: Path) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--runs", type=int, default=40)
+    parser.add_argument("--runs", type=int, default=100)
     args = parser.parse_args()
     os.environ[PASSWORD_ENV] = testing.PASSWORD
     servers = testing.start([*ROSTER, FORMS], smtp_in_process=False)
@@ -135,6 +136,26 @@ def main() -> None:
     )
     print(
         f"  targets: median <= 1.0 s {'OK' if median <= 1.0 else 'MISSED'}, p95 <= 1.2 s {'OK' if p95 <= 1.2 else 'MISSED'}"
+    )
+    emit(
+        [
+            Figure(
+                f"reply latency, median of {len(latencies)}",
+                seconds(median),
+                "—",
+                None,
+                "<= 1.0 s",
+                median <= 1.0,
+            ),
+            Figure(
+                f"reply latency, p95 of {len(latencies)}",
+                seconds(p95),
+                "—",
+                None,
+                "<= 1.2 s",
+                p95 <= 1.2,
+            ),
+        ]
     )
 
 

@@ -59,7 +59,7 @@ def main() -> int:
             f"{args.gib:g} GiB zip bomb, directory lying",
             "inquiry.xlsx",
             spaces_bomb(form, args.gib, lie=True),
-            (P.FILE_ZIP_BOMB,),
+            (P.FILE_DAMAGED,),  # the directory and the data disagree
         ),
         HostileCase(
             "entity expansion (billion laughs)",

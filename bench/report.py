@@ -42,7 +42,7 @@ def seed(root: Path, target_lines: int) -> int:
 
     folder = firm_folder.init(root)
     ledger = Ledger(folder.ledger_path)
-    db = ledger.db.conn
+    db = ledger.db
     stamp = "2026-11-30T08:00:00+00:00"
     rows: dict[str, list[tuple]] = {}
 

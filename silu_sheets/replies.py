@@ -21,7 +21,7 @@ from silu_sheets.declare import Kind
 from silu_sheets.problems import Problem
 
 if TYPE_CHECKING:
-    from jinja2 import Environment
+    from jinja2 import BytecodeCache, Environment
 
 XLSX = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
@@ -39,8 +39,21 @@ def environment(html: bool = False) -> Environment:
             autoescape=html,
             undefined=StrictUndefined,
             keep_trailing_newline=False,
+            bytecode_cache=_compiled_templates(html),
         )
     return _envs[html]
+
+
+def _compiled_templates(html: bool) -> BytecodeCache | None:
+    """Compiled templates kept in jinja2's per-user cache folder, checked against each
+    template's source: compiling them costs a ``silu ingest`` about as much as its form. One
+    file name per environment (escaping differs); none when that folder cannot be used."""
+    from jinja2 import FileSystemBytecodeCache
+
+    try:
+        return FileSystemBytecodeCache(pattern=f"silu-{'html' if html else 'text'}-%s.cache")
+    except (OSError, RuntimeError):  # jinja2 refuses a folder another user owns
+        return None
 
 
 def where(p: Problem, kind: Kind | None, language: str) -> str:

@@ -278,6 +278,39 @@ def test_a_file_name_with_markup_is_shown_not_interpreted_in_the_html_reply(gw):
     assert "<b>x</b>&.pdf" in msg.get_body(("plain",)).get_content()
 
 
+def test_replies_from_the_compiled_template_cache_escape_as_when_compiled(firm, tmp_path):
+    """Templates compiled once are kept in jinja2's cache folder; the text and HTML
+    environments compile the same template differently, so a reply rendered from the cache
+    (second process) must still escape the HTML part only."""
+    import subprocess
+    import sys
+
+    pdf = tmp_path / "<b>x&.pdf"
+    pdf.write_bytes(b"%PDF-1.4")
+    env = os.environ | {"TMPDIR": str(tmp_path / "tmp")}  # jinja2's cache folder goes under it
+    (tmp_path / "tmp").mkdir()
+    parts = []
+    for _ in range(2):
+        done = subprocess.run(
+            [str(Path(sys.executable).with_name("silu")), "--firm", str(firm.root), "ingest"]
+            + [str(pdf), "--from", SALES_EN],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 1, done.stderr  # refused: not a workbook
+        newest = max(firm.outbox_dir.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns)
+        msg = email.message_from_bytes(newest.read_bytes(), policy=policy.default)
+        parts.append(
+            (msg.get_body(("plain",)).get_content(), msg.get_body(("html",)).get_content())
+        )
+        newest.unlink()
+    assert len(list((tmp_path / "tmp").glob("_jinja2-cache-*/silu-*.cache"))) >= 2
+    for text, html in parts:
+        assert "<b>x&.pdf" in text
+        assert "&lt;b&gt;x&amp;.pdf" in html and "<b>x" not in html
+
+
 def test_a_reply_reads_the_same_in_both_python_mail_apis_and_cannot_gain_headers():
     """The mail is written directly (one fixed shape); it must parse cleanly, carry the
     attachment byte for byte under its Chinese name (RFC 2231 and, for Outlook/Foxmail, an RFC
