@@ -256,6 +256,13 @@ def test_a_form_without_its_identification_is_known_by_its_title(gw):
     wb.save(out)
     outcome = ingest(gw, out.getvalue(), "customers.xlsx", ADMIN)
     assert outcome.accepted, outcome.as_dict("en")
+    wb.active.title = "Sheet1"  # renamed too, and the title cut to its Chinese half
+    wb.active["A1"] = "客户资料"
+    wb.active["A6"], wb.active["B6"] = "C8", "丽水"
+    out = io.BytesIO()
+    wb.save(out)
+    outcome = ingest(gw, out.getvalue(), "customers.xlsx", ADMIN)
+    assert outcome.accepted, outcome.as_dict("en")
 
 
 # --- 10.10: every writer copes with what is already stored --------------------------------------

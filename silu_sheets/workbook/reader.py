@@ -77,15 +77,20 @@ def identify(book: cells.Workbook) -> tuple[str, int] | None:
 
 
 def by_title(book: cells.Workbook) -> tuple[str, int] | None:
-    """A form whose identification was removed is still known by its title (e.g. "客户咨询单
-    Customer inquiry" in A1 of sheet "客户咨询单") when exactly one kind has that title; it is
-    read as the current version."""
+    """A form whose identification was removed is still known by its title ("客户咨询单
+    Customer inquiry", or either half) in A1 of its own sheet (or of the first sheet, renamed)
+    when exactly one kind has that title; it is read as the current version."""
+    first = book.sheet_names[0] if book.sheet_names else None
+    titles: dict[str, str] = {}
     found = []
     for kind in KINDS.values():
-        if kind.sheet not in book.sheet_names:
+        name = kind.sheet if kind.sheet in book.sheet_names else first
+        if name is None:
             continue
-        title = book.sheet(kind.sheet, Bounds(TITLE_ROW, 1)).get(TITLE_ROW, 1)
-        if clean_text(title) == clean_text(f"{kind.zh}  {kind.en}"):
+        if name not in titles:
+            value = book.sheet(name, Bounds(TITLE_ROW, 1)).get(TITLE_ROW, 1)
+            titles[name] = " ".join(clean_text(value).casefold().split())
+        if titles[name] in {kind.zh, kind.en.casefold(), f"{kind.zh} {kind.en}".casefold()}:
             found.append(kind)
     return (found[0].key, found[0].version) if len(found) == 1 else None
 
