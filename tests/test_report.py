@@ -451,3 +451,21 @@ def test_cli_writes_the_workbook_and_refuses_a_bad_date(ledger_firm, tmp_path):
     bad = runner.invoke(main, ["--firm", str(folder.root), "report", "--from", "2026-13-01"])
     assert bad.exit_code == 2
     assert "不是日期" in bad.output and "is not a date" in bad.output
+
+
+def test_a_long_table_is_cut_and_says_so(tmp_path, monkeypatch):
+    """Memory stays bounded however long the period: a table shows at most MAX_TABLE_ROWS."""
+    import pandas as pd
+
+    from silu_sheets.workbook import summary
+
+    monkeypatch.setattr(summary, "MAX_TABLE_ROWS", 3)
+    frame = pd.DataFrame({"docno": [f"D{i}" for i in range(5)], "n": range(5)})
+    columns = [summary.Column("docno", "单号", "Document"), summary.Column("n", "数", "N", "int")]
+    out = tmp_path / "cut.xlsx"
+    summary.write(
+        [summary.Sheet("S", "t", "how", [summary.Table("T", "cap", columns, frame)])], out
+    )
+    rows = table(out, "T")
+    assert [r["单号 Document"] for r in rows] == ["D0", "D1", "D2"]
+    assert "first 3 rows only (共 of 5)" in load_workbook(out)["S"]["A4"].value

@@ -27,6 +27,9 @@ NUMBER_FORMATS = {
 }
 CHART_ROWS = 25  # a chart shows at most this many categories (the table is sorted first)
 MAX_WIDTH = 48
+#: a table shows at most this many rows (memory stays bounded however long the period); the
+#: caption says when rows were left out
+MAX_TABLE_ROWS = 50_000
 HEADING_WIDTH = 16
 
 
@@ -189,11 +192,14 @@ def _table(
     """Caption at ``row0``, the header under it, then the rows; returns the last row used."""
     from pandas import NA
 
-    ws.write_string(row0, col0, table.caption, styles.caption)
+    frame = table.frame
+    n = min(len(frame), MAX_TABLE_ROWS)
+    cut = (
+        f" — 只列前 {n:,} 行 first {n:,} rows only (共 of {len(frame):,})" if len(frame) > n else ""
+    )
+    ws.write_string(row0, col0, table.caption + cut, styles.caption)
     header_row = row0 + 1
     ws.set_row(header_row, 30)
-    frame = table.frame
-    n = len(frame)
     formats = [
         (_qty_format(frame[c.key]) if n else "#,##0")
         if c.format == "qty"
@@ -208,7 +214,7 @@ def _table(
     for j, c in enumerate(table.columns):
         col, cell_style, kind = col0 + j, styles.number(formats[j]), c.format
         width = widths[col]
-        for i, value in enumerate(frame[c.key].tolist()):
+        for i, value in enumerate(frame[c.key].iloc[:n].tolist()):
             row = header_row + 1 + i
             if (
                 value is None
@@ -216,8 +222,7 @@ def _table(
                 or value == ""
                 or (isinstance(value, float) and value != value)
             ):
-                ws.write_blank(row, col, None, cell_style)
-                continue
+                continue  # nothing written: an empty cell costs no memory
             if kind == "text":
                 text = str(value)
                 ws.write_string(row, col, text, cell_style)
