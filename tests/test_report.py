@@ -469,3 +469,18 @@ def test_a_long_table_is_cut_and_says_so(tmp_path, monkeypatch):
     rows = table(out, "T")
     assert [r["单号 Document"] for r in rows] == ["D0", "D1", "D2"]
     assert "first 3 rows only (共 of 5)" in load_workbook(out)["S"]["A4"].value
+
+
+def test_control_characters_never_reach_the_file(tmp_path):
+    """Text stored before such text was refused still gives a file Excel opens without repair."""
+    import pandas as pd
+
+    from silu_sheets.workbook import summary
+
+    frame = pd.DataFrame({"name": ["铃\x07声", "=1+1"]})
+    out = tmp_path / "control.xlsx"
+    columns = [summary.Column("name", "名称", "Name")]
+    summary.write(
+        [summary.Sheet("S", "t", "how", [summary.Table("T", "cap", columns, frame)])], out
+    )
+    assert [r["名称 Name"] for r in table(out, "T")] == ["铃声", "=1+1"]

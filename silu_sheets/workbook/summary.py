@@ -14,6 +14,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from silu_sheets.values import printable
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -150,8 +152,10 @@ def write(sheets: Sequence[Sheet], target: Any) -> None:
         else:
             ws.write_string(1, 0, sheet.how, styles.how)
         ws.set_row(1, 14 * lines + 4)
-        for j, chart in enumerate(charts):  # right of every table, one under the other
-            ws.insert_chart(3 + 16 * j, right, chart)
+        at = 3
+        for chart in charts:  # right of every table, one under the other
+            ws.insert_chart(at, right, chart)
+            at += -(-chart.height // 20) + 1  # rows are 20 pixels high
     wb.close()
 
 
@@ -224,7 +228,7 @@ def _table(
             ):
                 continue  # nothing written: an empty cell costs no memory
             if kind == "text":
-                text = str(value)
+                text = printable(str(value))  # no control characters: Excel would repair the file
                 ws.write_string(row, col, text, cell_style)
             elif kind == "date":
                 day = (
@@ -277,5 +281,11 @@ def _chart(wb: Any, sheet_name: str, table: Table, header_row: int, col0: int) -
     chart.set_title({"name": spec.title, "name_font": {"size": 11}})
     if spec.type != "pie":
         chart.set_legend({"position": "bottom"})
-    chart.set_size({"width": 560, "height": 300})
+    shown = min(len(table.frame), CHART_ROWS)
+    if spec.type == "bar":  # one bar per row, top to bottom in the table's order, every label shown
+        chart.set_y_axis({"reverse": True})
+        chart.set_x_axis({"major_gridlines": {"visible": True}})
+        chart.set_size({"width": 560, "height": max(300, 24 * shown * len(spec.values) + 110)})
+    else:
+        chart.set_size({"width": 560, "height": 300})
     return chart
