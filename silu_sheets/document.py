@@ -98,6 +98,10 @@ class Firm:
     currency: str = "CNY"
     timezone: str = "Asia/Shanghai"
     mailbox: str = "forms@firm.test"
+    #: a document's own date more than this many days before or after today is a typo
+    #: (2062 typed for 2026): refused at its cell. silu.toml [firm] date_past_days / _future_days
+    date_past_days: int = 1095
+    date_future_days: int = 366
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,8 @@ timezone = "Asia/Shanghai"    # the firm's calendar: what "today" and "valid unt
 mailbox = "forms@firm.test"   # the shared address staff send forms to
 language = "zh"               # language of mail to people not on the roster (the administrator)
 administrator = "admin@firm.test"
+date_past_days = 1095         # a form dated further back than this is refused (a typed year, 2016 for 2026)
+date_future_days = 366        # … or further ahead (2062 for 2026); widen them to enter such documents
 # letterhead of printed documents (silu print, silu statement): fill what your paper shows
 # address = "上海市浦东新区张江路 88 号"
 # phone = "021-5080 1234"
@@ -122,12 +124,21 @@ def open_firm(root: Path | str | None = None) -> FirmFolder:
         currency=f.get("currency", Firm.currency),
         timezone=f.get("timezone", Firm.timezone),
         mailbox=f.get("mailbox", Firm.mailbox).lower(),
+        date_past_days=_days(path, f, "date_past_days", Firm.date_past_days),
+        date_future_days=_days(path, f, "date_future_days", Firm.date_future_days),
     )
     try:
         ZoneInfo(firm.timezone)
     except Exception as exc:  # noqa: BLE001 - zoneinfo raises several kinds for a bad key
         raise FirmError(f"{path}: unknown time zone {firm.timezone!r}") from exc
     return FirmFolder(folder, settings, firm, f.get("language", "zh"), f.get("administrator", ""))
+
+
+def _days(path: Path, settings: dict, key: str, default: int) -> int:
+    value = settings.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise FirmError(f"{path}: [firm] {key} must be a whole number of days (0 or more)")
+    return value
 
 
 def init(

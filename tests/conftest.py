@@ -38,7 +38,14 @@ PRODUCTS = [
         "lot_tracked": "是",
         "shelf_life_days": 720,
     },
-    {"code": "P-W10", "name": "平垫圈 10", "unit": "个", "list_price": "0.15", "lot_tracked": "否"},
+    {
+        "code": "P-W10",
+        "name": "平垫圈 10",
+        "unit": "个",
+        "list_price": "0.15",
+        "lot_tracked": "否",
+        "fractional": "是",  # sold by weight-count too: quantities like 300.5 are allowed
+    },
 ]
 WAREHOUSES = [{"code": "WH-A", "name": "上海一号仓"}, {"code": "WH-B", "name": "苏州二号仓"}]
 OPENING = [

@@ -186,7 +186,7 @@ def test_stock_totals_at_the_bound_stay_exact(send, gw):
         for n in range(3)
     ]
     for kind, lines in (
-        ("products", [{"code": "P-M8", "name": "螺栓", "unit": "个", "lot_tracked": "是"}]),
+        ("products", [{"code": "P-M8", "name": "螺栓", "unit": "kg", "lot_tracked": "是"}]),
         ("warehouses", [{"code": "WH-A", "name": "一号仓"}]),
     ):
         assert send(kind, {}, lines, sender=ADMIN).accepted

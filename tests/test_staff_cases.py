@@ -423,3 +423,86 @@ def test_firm_offer_accepted_after_its_validity_is_flagged(gw, send, masters):
     later = "2099-12-31"
     fresh = ok(order(send, offer_type="firm", valid_until=later))
     assert decide(send, fresh, "accepted", offer_type="firm", valid_until=later).problems == []
+
+
+# --- 14. a document date far from today is refused at its cell ---------------------------------------------
+def test_a_document_date_far_from_today_is_refused_at_its_cell(gw, send, issued):
+    import datetime as dt
+
+    from fulfilment_flow import order
+
+    today = gw.firm.today()
+    typo = today.replace(year=today.year + 36).isoformat()  # 2062 typed for 2026
+    refused = order(send, order_date=typo)
+    assert codes(refused) == [("B7", "date-far-from-today")]
+    zh = refused.as_dict("zh")["problems"][0]["message"]
+    assert typo in zh and today.isoformat() in zh and "silu.toml" in zh
+    _, sn, _ = issued
+    past = (today - dt.timedelta(days=3 * 366)).isoformat()
+    late = slip(
+        send,
+        sn,
+        "WH-A",
+        [{"product_code": "P-M8", "quantity": 1, "lot": "L2026-007"}],
+        issue_date=past,
+    )
+    assert ("B7", "date-far-from-today") in codes(late)
+    assert order(send, order_date=today.isoformat()).accepted
+
+
+def test_the_date_window_is_set_in_silu_toml(firm, gw, masters):
+    from silu_sheets import firm as firm_folder
+    from silu_sheets.api import fill_form
+    from silu_sheets.pipeline import Gateway, ingest
+
+    settings = firm.root / "silu.toml"
+    text = settings.read_text(encoding="utf-8")
+    assert "date_past_days = 1095" in text and "date_future_days = 366" in text
+    wider = text.replace("date_future_days = 366", "date_future_days = 40000")
+    settings.write_text(wider, encoding="utf-8")
+    wide = Gateway.open(firm_folder.open_firm(firm.root))
+    try:
+        today = wide.firm.today()
+        values = {
+            "order_date": today.replace(year=today.year + 36).isoformat(),
+            "customer_code": "C001",
+            "offer_type": "虚盘",
+        }
+        assert ingest(wide, fill_form("order", values, [m8(1)]), "order.xlsx", SALES).accepted
+    finally:
+        wide.ledger.close()
+    settings.write_text(text.replace("date_past_days = 1095", "date_past_days = -1"), "utf-8")
+    with pytest.raises(firm_folder.FirmError, match="date_past_days"):
+        firm_folder.open_firm(firm.root)
+
+
+# --- 15. whole units take no fractions ------------------------------------------------------------------------
+def test_fractional_quantity_of_a_whole_unit_is_refused_at_the_cell(gw, send, masters):
+    con = signed_contract(send)
+    refused = notice(send, con, [m8("2.5", "WH-A")])
+    assert codes(refused) == [("B18", "quantity-whole-units")]
+    zh = refused.as_dict("zh")["problems"][0]["message"]
+    assert "个" in zh and "2.5" in zh and "整数" in zh
+    sn = ok(notice(send, con, [m8(3, "WH-A")]))
+    half = slip(send, sn, "WH-A", [{"product_code": "P-M8", "quantity": "2.5", "lot": "L2026-007"}])
+    assert codes(half) == [("D15", "quantity-whole-units")]
+
+
+def test_a_product_may_declare_fractions(gw, send, masters):
+    from conftest import ADMIN
+
+    products = [
+        {"code": "P-CU", "name": "铜线", "unit": "kg", "list_price": "68"},
+        {"code": "P-BX", "name": "包装箱", "unit": "个", "fractional": "是", "list_price": "3"},
+        {"code": "P-RL", "name": "胶带", "unit": "卷", "fractional": "否", "list_price": "3"},
+    ]
+    assert send("products", {}, products, sender=ADMIN).accepted
+    stock = [
+        {"warehouse": "WH-A", "product_code": "P-CU", "quantity": "10.5"},
+        {"warehouse": "WH-A", "product_code": "P-BX", "quantity": "7.5"},
+        {"warehouse": "WH-A", "product_code": "P-RL", "quantity": "1.5"},
+    ]
+    refused = send("opening_stock", {"as_of": "2026-11-01"}, stock, sender=ADMIN)
+    assert codes(refused) == [("D9", "quantity-whole-units")]
+    stock[2]["quantity"] = "2"
+    assert send("opening_stock", {"as_of": "2026-11-01"}, stock, sender=ADMIN).accepted

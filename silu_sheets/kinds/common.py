@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from silu_sheets.document import Document
+from silu_sheets.document import Context, Document
 from silu_sheets.problems import Problem, problem_type, words
 
 if TYPE_CHECKING:
@@ -52,6 +52,77 @@ DATE_BEFORE = problem_type(
     "date-before",
     "{later_label} {later} 早于{earlier_label} {earlier}，应不早于该日期。",
     "{later_label} {later} is before {earlier_label} {earlier}; it must be on or after it.",
+)
+DATE_FAR = problem_type(
+    "date-far-from-today",
+    "{label} {date} 离今天（{today}）太远：只接受 {earliest} 至 {latest} 之间的日期。请核对年份；如确需登记更早或更晚的单据，请管理员调整 silu.toml 中的 date_past_days / date_future_days。",
+    "{label} {date} is far from today ({today}): dates from {earliest} to {latest} are accepted. Check the year; to enter older or later documents, the administrator widens date_past_days / date_future_days in silu.toml.",
+)
+WHOLE_UNITS = problem_type(
+    "quantity-whole-units",
+    "产品 {code} 以“{unit}”计，数量须为整数，本行填写 {given}。如该产品确可拆零，请在产品资料中把“可拆零”设为“是”。",
+    "Product {code} is counted in {unit}: the quantity must be a whole number, this line says {given}. If it really comes in fractions, set Fractional to yes in the products workbook.",
+)
+#: units counted in whole pieces: a product in one of them takes no fractional quantity unless
+#: the products workbook says it does (可拆零). Any other unit (kg, 米, 升…) takes fractions.
+WHOLE_UNIT_NAMES = frozenset(
+    [
+        "个",
+        "件",
+        "台",
+        "只",
+        "套",
+        "箱",
+        "把",
+        "张",
+        "本",
+        "支",
+        "根",
+        "块",
+        "盒",
+        "包",
+        "瓶",
+        "桶",
+        "袋",
+        "双",
+        "对",
+        "部",
+        "辆",
+        "片",
+        "颗",
+        "粒",
+        "条",
+        "枚",
+        "卷",
+        "组",
+        "副",
+        "顶",
+        "扇",
+        "pc",
+        "pcs",
+        "piece",
+        "pieces",
+        "set",
+        "sets",
+        "unit",
+        "units",
+        "ea",
+        "each",
+        "box",
+        "boxes",
+        "carton",
+        "cartons",
+        "ctn",
+        "ctns",
+        "pair",
+        "pairs",
+        "bag",
+        "bags",
+        "bottle",
+        "bottles",
+        "roll",
+        "rolls",
+    ]
 )
 CURRENCY_MALFORMED = problem_type(
     "currency-malformed",
@@ -168,3 +239,67 @@ def same_currency(doc: Document, linked: dict | None, default: str) -> list[Prob
             )
         ]
     return []
+
+
+def document_date_near_today(doc: Document, ctx: Context) -> list[Problem]:
+    """A document's own date (the first date of its header) lies within the firm's window
+    around today: a year typed wrong (2062 for 2026) would date the document, its reminders and
+    its payment terms decades away."""
+    import datetime as dt
+
+    field = next((f for f in doc.kind.header if f.type == "date"), None)
+    day = doc.header.get(field.key) if field else None
+    if field is None or not isinstance(day, dt.date):
+        return []
+    earliest = ctx.today - dt.timedelta(days=ctx.firm.date_past_days)
+    latest = ctx.today + dt.timedelta(days=ctx.firm.date_future_days)
+    if earliest <= day <= latest:
+        return []
+    return [
+        doc.problem(
+            DATE_FAR,
+            field.key,
+            label=words(field.zh, field.en),
+            date=day,
+            today=ctx.today,
+            earliest=earliest,
+            latest=latest,
+        )
+    ]
+
+
+def whole_unit(product: dict) -> bool:
+    """Whether a product is counted in whole pieces: as its products workbook says (可拆零), else
+    from its unit."""
+    declared = product.get("fractional")  # stored as text: "1" yes, "0" no, empty: not said
+    if declared is not None and str(declared).strip() != "":
+        return str(declared).strip().lower() not in ("1", "true")
+    return str(product.get("unit") or "").strip().lower() in WHOLE_UNIT_NAMES
+
+
+def whole_quantities(doc: Document, ledger: LedgerView) -> list[Problem]:
+    """Every quantity of a line naming a product counted in whole pieces is a whole number: 2.5
+    个 cannot leave the warehouse."""
+    if doc.kind.lines is None:
+        return []
+    columns = [c.key for c in doc.kind.lines.columns if c.type == "quantity"]
+    found = []
+    products: dict[str, dict | None] = {}
+    for line in doc.lines:
+        code = line.values.get("product_code")
+        if not code or not columns:
+            continue
+        if code not in products:
+            products[code] = ledger.product(code)
+        product = products[code]
+        if product is None or not whole_unit(product):
+            continue
+        for key in columns:
+            value = line.values.get(key)
+            if value is not None and value != value.to_integral_value():
+                found.append(
+                    doc.problem(
+                        WHOLE_UNITS, key, line, code=code, unit=product.get("unit"), given=value
+                    )
+                )
+    return found

@@ -34,6 +34,13 @@ KIND = Kind(
             yes_no("lot_tracked", "批次管理", "Lot-tracked"),
             integer("shelf_life_days", "保质期(天)", "Shelf life (days)"),
             text("note", "备注", "Note"),
+            yes_no(
+                "fractional",
+                "可拆零",
+                "Fractional",
+                hint_zh="数量可否有小数。留空按单位判断：个、件、台、套、箱、pcs 等为整数，kg、米、升等可有小数。",
+                hint_en="Whether quantities may have fractions. Empty: by the unit — 个, 件, 台, set, box, pcs… whole; kg, m, l… fractional.",
+            ),
         ),
         key_columns=("code", "name"),
     ),
