@@ -28,6 +28,8 @@ ZERO = Decimal(0)
 #: stock movements that make up what was issued against a notice line
 ISSUE_MOVEMENTS = ("issue", "reversal")
 _ISSUED_IN = "movement IN ('issue', 'reversal')"
+#: a notice header (``h``) shipping on its contract, not a replacement (silu_sheets/replacements.py)
+_ON_CONTRACT = "COALESCE(h.replaces_return, '') = ''"
 
 
 def dec(value: Any) -> Decimal:
@@ -92,7 +94,9 @@ def noticed_by_product(
         "SELECT n.docno, n.product_code, n.quantity FROM links l "
         "JOIN documents d ON d.docno = l.docno "
         "JOIN shipment_notice_lines n ON n.docno = l.docno "
-        "WHERE l.target = ? AND l.field = 'contract_no' AND d.kind = 'shipment_notice' AND d.status = 'active'",
+        "JOIN shipment_notice h ON h.docno = l.docno "
+        "WHERE l.target = ? AND l.field = 'contract_no' AND d.kind = 'shipment_notice' AND d.status = 'active' "
+        f"AND {_ON_CONTRACT}",
         [contract_no],
     ).fetchall()
     found: dict[str, Decimal] = defaultdict(Decimal)
@@ -111,7 +115,9 @@ def noticed_by_contract_line(view: LedgerView, contract: dict) -> dict[int, Deci
         "SELECT n.product_code, n.quantity, n.unit_price FROM links l "
         "JOIN documents d ON d.docno = l.docno "
         "JOIN shipment_notice_lines n ON n.docno = l.docno "
-        "WHERE l.target = ? AND l.field = 'contract_no' AND d.kind = 'shipment_notice' AND d.status = 'active'",
+        "JOIN shipment_notice h ON h.docno = l.docno "
+        "WHERE l.target = ? AND l.field = 'contract_no' AND d.kind = 'shipment_notice' AND d.status = 'active' "
+        f"AND {_ON_CONTRACT}",
         [contract["docno"]],
     ).fetchall()
     lines = [x for x in contract["lines"] if x.get("product_code")]

@@ -506,3 +506,87 @@ def test_a_product_may_declare_fractions(gw, send, masters):
     assert codes(refused) == [("D9", "quantity-whole-units")]
     stock[2]["quantity"] = "2"
     assert send("opening_stock", {"as_of": "2026-11-01"}, stock, sender=ADMIN).accepted
+
+
+# --- 5-7. replacements (换货) ------------------------------------------------------------------------------
+@pytest.fixture
+def replaced(send, gw, masters):
+    """C001's contract noticed in full (P-M8 300, P-W10 1200), 20 P-M8 issued on its first notice;
+    a return of 5 of them to be replaced, money: nothing (the goods are replaced)."""
+    con = signed_contract(send)
+    sn = ok(notice(send, con, [m8(30, "WH-A", "L2026-007")]))
+    ok(slip(send, sn, "WH-A", [{"product_code": "P-M8", "quantity": 20, "lot": "L2026-007"}]))
+    ok(
+        notice(
+            send,
+            con,
+            [m8(270, "WH-B"), {"product_code": "P-W10", "quantity": 1200, "unit_price": "0.15"}],
+        )
+    )
+    ret = sales_return(
+        send,
+        sn,
+        [{"product_code": "P-M8", "quantity": 5}],
+        goods_disposition="replace",
+        money_disposition="none",
+        requested_amount=None,
+    )
+    assert ret.accepted, ret.as_dict("en")
+    return con, sn, ret.docno
+
+
+def replacement(send, con, ret, price="0", quantity=5, **more):
+    values = {"notice_date": "2026-11-27", "contract_no": con, "replaces_return": ret} | more
+    return send("shipment_notice", values, [m8(quantity, "WH-A", "L2026-007", price=price)])
+
+
+def test_a_replacement_ships_on_a_contract_noticed_in_full(gw, send, replaced):
+    from silu_sheets import money
+
+    con, _, ret = replaced
+    assert money.return_state(gw.ledger.view, ret)["replacement_open"]
+    shipped = replacement(send, con, ret)
+    assert shipped.accepted, shipped.as_dict("en")
+    state = money.return_state(gw.ledger.view, ret)
+    assert not state["replacement_open"] and state["replaced_by"] == [shipped.docno]
+    # it draws on the return: a second replacement of the same goods is refused
+    again = replacement(send, con, ret)
+    assert codes(again) == [("B18", "notice-exceeds-replacement")]
+
+
+def test_a_replacement_names_a_return_of_the_same_customer_to_be_replaced(gw, send, replaced):
+    from fulfilment_flow import accepted_order, contract
+
+    from silu_sheets import money
+
+    con, sn, ret = replaced
+    other_order = accepted_order(send, customer_code="C002")
+    other = ok(contract(send, other_order, customer_code="C002"))
+    theirs = replacement(send, other, ret)
+    assert codes(theirs) == [("B12", "notice-replacement-other-customer")]
+    assert money.return_state(gw.ledger.view, ret)["replacement_open"]
+    kept = sales_return(send, sn, [{"product_code": "P-M8", "quantity": 2}], requested_amount="2")
+    assert kept.accepted, kept.as_dict("en")
+    not_replaced = replacement(send, con, kept.docno, quantity=2)
+    assert codes(not_replaced) == [("B12", "notice-return-not-replacement")]
+    zh = not_replaced.as_dict("zh")["problems"][0]["message"]
+    assert kept.docno in zh and "退回" in zh
+
+
+def test_replaced_goods_carry_no_charge_unless_the_return_says_so(gw, send, replaced):
+    from silu_sheets import money
+
+    con, sn, ret = replaced
+    priced = replacement(send, con, ret, price="1.15")
+    assert codes(priced) == [("C18", "notice-replacement-free")]
+    free = ok(replacement(send, con, ret))
+    five = [{"product_code": "P-M8", "quantity": 5, "lot": "L2026-007"}]
+    ok(slip(send, free, "WH-A", five, issue_date="2026-11-28"))
+    assert money.notice_owed(gw.ledger.view, free) == 0
+    # a return that refunds the goods makes the replacement a sale again, at its price
+    refunded = sales_return(
+        send, sn, [{"product_code": "P-M8", "quantity": 3}], goods_disposition="replace"
+    )
+    assert refunded.accepted, refunded.as_dict("en")
+    sold = replacement(send, con, refunded.docno, price="1.15", quantity=3)
+    assert sold.accepted and sold.problems == [], sold.as_dict("en")

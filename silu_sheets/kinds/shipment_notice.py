@@ -9,7 +9,7 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from silu_sheets import drawdown
+from silu_sheets import drawdown, replacements
 from silu_sheets import fulfilment as F
 from silu_sheets.declare import (
     Kind,
@@ -258,6 +258,7 @@ DRAWS = (
         source_key="product_code",
         exceeds=_exceeds_contract,
         below=_contract_below_noticed,
+        applies=lambda header: not replacements.is_replacement(header),
     ),
 )
 
@@ -276,11 +277,12 @@ def check(doc: Document, ledger: LedgerView, ctx: Context) -> list[Problem]:
     contract, problems = common.referenced(doc, ledger, "contract_no", "contract")
     found += problems
     if doc["replaces_return"]:
-        found += common.referenced(doc, ledger, "replaces_return", "sales_return")[1]
+        problems = common.referenced(doc, ledger, "replaces_return", "sales_return")[1]
+        found += problems or replacements.check(doc, ledger)
     if contract:
         found += common.same_customer(doc, contract, "contract_no")
         found += common.same_currency(doc, contract, ctx.firm.currency)
-        found += _within_contract(doc, contract, ledger)
+        found += _within_contract(doc, contract, ledger, replacements.is_replacement(doc.header))
     found += _places(doc, ledger)
     found += common.not_before(doc, "ship_by", "notice_date")
     kept = {w for person in ctx.staff for w in person.warehouses}
@@ -293,7 +295,9 @@ def check(doc: Document, ledger: LedgerView, ctx: Context) -> list[Problem]:
     return found
 
 
-def _within_contract(doc: Document, contract: dict, ledger: LedgerView) -> list[Problem]:
+def _within_contract(
+    doc: Document, contract: dict, ledger: LedgerView, replacing: bool = False
+) -> list[Problem]:
     found = []
     started = contract["header"].get("contract_date")
     if doc["notice_date"] and started and doc["notice_date"] < dt.date.fromisoformat(started):
@@ -327,7 +331,11 @@ def _within_contract(doc: Document, contract: dict, ledger: LedgerView) -> list[
                 )
             )
             continue
-        if line["unit_price"] is not None and line["unit_price"] not in prices[code]:
+        if (
+            not replacing
+            and line["unit_price"] is not None
+            and line["unit_price"] not in prices[code]
+        ):
             found.append(
                 doc.problem(
                     PRICE_DIFFERS,
