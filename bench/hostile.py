@@ -15,9 +15,11 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from hostile import SALES, corpus, measure  # noqa: E402
+from hostile import SALES, HostileCase, corpus, measure, valid_inquiry  # noqa: E402
 
+from bench.figures import Figure, emit, seconds  # noqa: E402
 from silu_sheets import firm as firm_folder  # noqa: E402
 from silu_sheets.pipeline import Gateway, ingest  # noqa: E402
 
@@ -39,14 +41,44 @@ def main() -> int:
     folder = firm_folder.init(Path(tempfile.mkdtemp()) / "firm")
     Gateway.open(folder).ledger.close()  # migrations done once, before any case
     over = 0
+    valid = measure(
+        HostileCase("valid", "inquiry.xlsx", valid_inquiry("绍兴基准纺织"), ()),
+        lambda: Gateway.open(folder),
+    )
     print(f"{'case':40} {'seconds':>8} {'peak MB':>8}  answer")
+    print(f"{'(a valid inquiry, for scale)':40} {valid.seconds:8.3f} {valid.peak_mb:8.1f}")
+    measured = []
     for case in cases:
         m = measure(case, lambda: Gateway.open(folder))
+        measured.append(m)
         flag = "" if m.seconds < SECONDS and m.peak_mb < MEGABYTES else "  OVER"
         over += bool(flag)
         answer = ("recorded " if m.accepted else "refused ") + ",".join(dict.fromkeys(m.codes))
         print(f"{case.name[:40]:40} {m.seconds:8.3f} {m.peak_mb:8.1f}  {answer[:60]}{flag}")
     print(f"\n{len(cases)} cases, {over} over the limits ({SECONDS} s, {MEGABYTES} MB)")
+    slowest = max(measured, key=lambda m: m.seconds)
+    largest = max(measured, key=lambda m: m.peak_mb)
+    floor = f"valid form: {seconds(valid.seconds)}, {valid.peak_mb:.0f} MB"
+    emit(
+        [
+            Figure(
+                f"hostile ({len(cases)} cases): slowest",
+                f"{seconds(slowest.seconds)} ({slowest.case})",
+                floor,
+                slowest.seconds / valid.seconds if valid.seconds > 0 else None,
+                f"< {SECONDS:g} s each",
+                slowest.seconds < SECONDS,
+            ),
+            Figure(
+                f"hostile ({len(cases)} cases): most memory",
+                f"{largest.peak_mb:.0f} MB ({largest.case})",
+                floor,
+                largest.peak_mb / valid.peak_mb if valid.peak_mb > 0 else None,
+                f"< {MEGABYTES:g} MB each above start-up",
+                largest.peak_mb < MEGABYTES,
+            ),
+        ]
+    )
     return 1 if over else 0
 
 

@@ -500,6 +500,21 @@ def corpus() -> list[HostileCase]:
         edit_sheet(good, merge("A1:XFD1048576")),
         P.MERGED_INPUT,
     )
+    add(
+        "merged-after-a-stray-far-cell",
+        "inquiry.xlsx",
+        edit_sheet(with_number(good, "XFD1048576", "1"), merge("A9:B9")),
+        P.MERGED_INPUT,
+        cell="B9",
+    )
+    add(
+        "merged-after-100000-rows",
+        "inquiry.xlsx",
+        edit_sheet(many_rows(100_000), merge("A9:B9")),
+        P.MERGED_INPUT,
+        P.LINES_BEYOND_TABLE,
+        cell="B9",
+    )
     add("merged-value-and-hint", "inquiry.xlsx", edit_sheet(fresh(), merge("B9:C9")), accepted=True)
 
     # formulas in input cells

@@ -24,7 +24,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import islice
-from typing import Any
+from typing import IO, Any
 from xml.parsers import expat
 
 #: the most of any part we parse: a 200-line form's sheet is ~100 KB of XML
@@ -37,6 +37,10 @@ INTEGER = re.compile(r"[+-]?\d{1,400}")
 CELL_REF = re.compile(r"([A-Z]{1,3})(\d{1,7})$")
 #: a styled empty cell, as every template row holds many: nothing to read, so not parsed
 EMPTY_CELL = re.compile(rb'<c r="[A-Z]{1,3}\d{1,7}"(?: s="\d+")?(?: t="n")? ?/>')
+#: how much of a sheet is decompressed and parsed at a time
+CHUNK = 64 * 1024
+#: merged ranges looked at, at most (a template has a few)
+MERGES = 1000
 MERGE_REF = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+\d+):([A-Z]+\d+)"')
 
 
@@ -272,9 +276,13 @@ class Workbook:
         return self._date_styles
 
     def sheet(self, name: str, bounds: Bounds) -> Sheet:
-        """The cells of sheet ``name`` inside ``bounds``; parsing stops below them."""
-        data = self.part(self.sheet_parts[name])
-        return read_sheet(self, data, bounds)
+        """The cells of sheet ``name`` inside ``bounds``, streamed from the zip: parsing stops
+        below them, and the rest is only scanned for merged ranges, never held whole."""
+        info = self.names[self.sheet_parts[name]]
+        if info.file_size > PART_LIMIT:
+            raise PartTooLarge(info.filename)
+        with self.zip.open(info) as stream:
+            return read_sheet(self, stream, bounds, info.file_size)
 
 
 def is_date_format(code: str) -> bool:
@@ -283,8 +291,8 @@ def is_date_format(code: str) -> bool:
     return bool(re.search(r"[dmy]", bare)) and "general" not in bare
 
 
-def read_sheet(book: Workbook, data: bytes, bounds: Bounds) -> Sheet:
-    sheet = Sheet(size=len(data))
+def read_sheet(book: Workbook, stream: IO[bytes], bounds: Bounds, size: int) -> Sheet:
+    sheet = Sheet(size=size)
     raw: dict[tuple[int, int], tuple[str, str, int]] = {}  # position -> (type, text, style)
     row = 0
     column = 0
@@ -331,6 +339,9 @@ def read_sheet(book: Workbook, data: bytes, bounds: Bounds) -> Sheet:
             depth_rph += 1
         elif name == "f":
             has_formula = True
+        elif name == "mergeCell" and len(sheet.merged) < MERGES and ":" in attrs.get("ref", ""):
+            first, last = attrs["ref"].split(":", 1)
+            sheet.merged.append((parse_ref(first), parse_ref(last)))
 
     def end(tag: str) -> None:
         nonlocal here, in_value, in_inline, depth_rph
@@ -360,26 +371,45 @@ def read_sheet(book: Workbook, data: bytes, bounds: Bounds) -> Sheet:
         if here is not None and (in_value or (in_inline and not depth_rph)):
             text.append(data)
 
-    book._parse(EMPTY_CELL.sub(b"", data), start, end, characters)
+    parser = _parser()
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = characters
+    carry = chunk = b""
+    try:
+        while more := stream.read(CHUNK):
+            # styled empty cells are dropped unparsed; one cut by the chunk's end waits for the next
+            cut = max(more.rfind(b"<"), 0)
+            chunk, carry = carry + more[:cut], more[cut:]
+            parser.Parse(EMPTY_CELL.sub(b"", chunk), False)
+        chunk = b""
+        parser.Parse(carry, True)
+    except _Stop:  # below the bounds: the rest is only looked through for merged ranges
+        rest = merged_ranges(stream, chunk + carry)
+        sheet.merged += islice(rest, MERGES - len(sheet.merged))
     shared = book.strings({int(t) for k, t, _ in raw.values() if k == "s" and t.isdigit()})
     dates = book.date_styles() if any(k == "n" for k, _, _ in raw.values()) else frozenset()
     for position, (kind_, joined, style_) in raw.items():
         value = decode(kind_, joined, style_, shared, dates)
         if value is not None:
             sheet.values[position] = value
-    sheet.merged = list(islice(merged_ranges(data), 1000))
     return sheet
 
 
-def merged_ranges(data: bytes) -> Iterator[tuple[tuple[int, int], tuple[int, int]]]:
-    """``<mergeCell ref="B8:C9">`` entries, found without parsing the rest again."""
-    at = data.find(b"<mergeCells")  # text in cells is escaped: this is the element
-    if at < 0:
-        at = data.find(b":mergeCells")
-    if at < 0:
-        return
-    for match in MERGE_REF.finditer(data, at):
-        yield parse_ref(match[1].decode()), parse_ref(match[2].decode())
+def merged_ranges(
+    stream: IO[bytes], before: bytes
+) -> Iterator[tuple[tuple[int, int], tuple[int, int]]]:
+    """``<mergeCell ref="B8:C9">`` entries in the rest of a sheet, read chunk by chunk."""
+    tail = before
+    while True:
+        more = stream.read(CHUNK)
+        text, after = tail + more, 0
+        for match in MERGE_REF.finditer(text):
+            yield parse_ref(match[1].decode()), parse_ref(match[2].decode())
+            after = match.end()
+        if not more:
+            return
+        tail = text[after:][-64:]  # a reference cut by the chunk's end is found with the next
 
 
 def decode(kind: str, text: str, style: int, shared: dict[int, str], dates: frozenset[int]) -> Any:
