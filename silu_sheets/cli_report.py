@@ -62,5 +62,10 @@ def report(
     target = out or folder.root / "reports" / report_filename(period, audience)  # type: ignore[arg-type]
     if target.suffix.lower() != ".xlsx":
         target = target.with_suffix(".xlsx")
-    write_report(folder, target, period, audience)  # type: ignore[arg-type]
+    from silu_sheets.report.mailing import ReportSettingsError
+
+    try:
+        write_report(folder, target, period, audience)  # type: ignore[arg-type]
+    except ReportSettingsError as exc:
+        raise click.ClickException(str(exc)) from exc
     click.echo(f"{target}  ({period}, {audience})")

@@ -56,6 +56,13 @@ path = "ledger/silu.db"
 # escalate_after_days = 7       # managers: overdue longer than this is escalated
 # mail_when_nothing_due = false
 
+[report]
+# The summary workbook (汇总报表) mailed to every manager by `silu serve`; `silu report` writes
+# one on demand. Defaults shown; "" sends none.
+# weekly = "monday 08:00"       # last full week (Monday … Sunday)
+# monthly = "1 08:00"           # day 1-28 of the month and time: last full month
+# expiring_days = 90            # lots expiring within this many days are listed apart
+
 [mail]
 # With no [mail.imap] section, forms are read from the local Maildir mail/inbox (and the drop
 # folder mail/drop/<staff address>/); with no [mail.smtp] section, replies are written to the

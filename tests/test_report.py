@@ -44,7 +44,8 @@ def ledger_firm(seeded_folder: Path, tmp_path_factory: pytest.TempPathFactory):
     root = tmp_path_factory.mktemp("report") / "firm"
     shutil.copytree(seeded_folder, root)
     settings = root / "silu.toml"
-    settings.write_text(settings.read_text(encoding="utf-8") + "\n[report]\nexpiring_days = 120\n")
+    text = settings.read_text(encoding="utf-8")
+    settings.write_text(text.replace("[report]\n", "[report]\nexpiring_days = 160\n"))
     folder = firm_folder.open_firm(root)
     gw = Gateway.open(folder)
 
@@ -337,7 +338,8 @@ def test_sales_returns_stock_and_service(manager):
     assert stock[("WH-A", "P-M8", "L2026-007")]["库存 On hand"] == 65  # 120 − 60 + 5
     assert stock[("WH-A", "P-W10", None)]["库存 On hand"] == 600
     expiring = [r["批号 Lot"] for r in table(manager, "Expiring")]
-    assert expiring == ["L2026-007"]  # expires 2027-03-01: 86 days after 12-05, within 120
+    # 2027-03-01 is 86 days after 12-05, 2027-05-10 is 156: both within silu.toml's 160; 2028 not
+    assert expiring == ["L2026-007", "L2026-019"]
     service = by(table(manager, "ServiceByCustomer"), "客户编号 Code")["C003"]
     assert service["已逾期 overdue"] == 1  # next action 12-01 passed on 12-05
 

@@ -114,3 +114,16 @@ def test_report_command_answers_managers_only(firm):
         assert "主管" in refused.text
     finally:
         gw.ledger.close()
+
+
+def test_silu_report_names_a_wrong_setting(firm):
+    from click.testing import CliRunner
+
+    from silu_sheets.cli import main
+
+    settings = firm.root / "silu.toml"
+    text = settings.read_text(encoding="utf-8")
+    settings.write_text(text.replace("[report]\n", '[report]\nweekly = "someday"\n'))
+    done = CliRunner().invoke(main, ["--firm", str(firm.root), "report"])
+    assert done.exit_code == 1
+    assert "weekly = 'someday': write a weekday and a time, like \"monday 08:00\"" in done.output

@@ -65,10 +65,6 @@ def _sheets(
         conn.close()
 
 
-def report_settings(folder: FirmFolder) -> dict:
-    return dict(folder.settings.get("report", {}))
-
-
 def write_report(
     folder: FirmFolder,
     out: Path | io.BytesIO,
@@ -81,7 +77,9 @@ def write_report(
 
     today = today or folder.today()
     period = period or default_period(today)
-    expiring = int(report_settings(folder).get("expiring_days", 90))
+    from silu_sheets.report.mailing import load_settings
+
+    expiring = int(load_settings(folder).expiring_days)
     built = _sheets(folder, period, audience, today, expiring)
     if isinstance(out, Path):
         out.parent.mkdir(parents=True, exist_ok=True)
