@@ -107,6 +107,8 @@ class Kind:
     oldest_version: int = 1
     #: master-data workbooks upsert by code and carry no document number
     master: bool = False
+    #: the roles that may send it by default; a firm's roles.toml that names the kind decides
+    senders: tuple[str, ...] = ()
     #: the kinds whose documents are written by the warehouse carry no price by construction
     hint_zh: str = ""
     hint_en: str = ""

@@ -18,7 +18,9 @@ For one form, in this order (one transaction, see ``silu_sheets/pipeline.py``):
    then ``more_replies(doc, docno, action, writer, ctx, roster)`` (copies for others).
 
 ``status(view, doc, prices)`` is the kind's section of ``silu status`` (``prices=False``: the
-view of someone who must not see prices).
+view of someone who must not see prices); ``status_elsewhere(view, doc, prices)`` its section
+on the status of other documents (a delivery receipt on its slip, notice and contract), with a
+``text`` entry ({"zh": [...], "en": [...]}) for people.
 """
 
 from __future__ import annotations
@@ -99,5 +101,7 @@ class Hooks:
     confirmation_facts: Facts = no_facts
     more_replies: MoreReplies = no_replies
     status: StatusSection = no_section
+    #: its section on the status of the documents it draws on, up the chain
+    status_elsewhere: StatusSection = no_section
     #: what its lines draw on, never more than remains (``silu_sheets/drawdown.py``)
     draws: tuple[DrawsOn, ...] = ()

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from silu_sheets import fulfilment as F
 from silu_sheets.amounts import money_text
-from silu_sheets.kinds import KINDS
+from silu_sheets.kinds import HOOKS, KINDS
 from silu_sheets.open_items import remaining_by_line
 from silu_sheets.warehouse_copy import money_values, safe_text
 
@@ -110,6 +110,15 @@ def document_status(
     extra = EXTRAS.get(kind.key)
     if extra:
         found.update(extra(view, doc, prices))
+    # what other kinds say about this document (a delivery receipt on its slip): one section
+    # per kind, under its own key
+    sections = {}
+    for key, hooks in HOOKS.items():
+        section = hooks.status_elsewhere(view, doc, prices)
+        if section:
+            sections[key] = section
+    if sections:
+        found["sections"] = sections
     return found
 
 
@@ -433,6 +442,8 @@ def render_status(found: dict, language: str = "zh") -> str:
             f"{w('slips')}{sep}"
             + ", ".join(f"{s['docno']} {s.get('warehouse') or ''}".strip() for s in found["slips"])
         )
+    for section in found.get("sections", {}).values():
+        out += section["text"]["zh" if i == 0 else "en"]
     if found["referred_by"]:
         out.append(f"{w('referred_by')}{sep}" + ", ".join(d["docno"] for d in found["referred_by"]))
     return "\n".join(out)

@@ -313,3 +313,81 @@ def issue_progress(
     }
     subject, text, html = render("issue_progress", language, context)
     return [Reply(person.address, subject, text, html, "issue_progress", notice["docno"])]
+
+
+def document_copies(
+    doc: Document, docno: str, action: str, warehouse: str, roster: Roster, administrator: str
+) -> list[Reply]:
+    """The keepers of ``warehouse`` get a copy of ``doc`` built from its declaration, for any
+    kind: priced fields left out, free text about money withheld, the mail without amounts."""
+    kind = doc.kind
+    priced = {f.key for f in kind.header if f.priced} | (
+        {c.key for c in kind.lines.columns if c.priced} if kind.lines else set()
+    )
+    secret = (
+        {
+            v
+            for v in [
+                *doc.header.values(),
+                *(x for line in doc.lines for x in line.values.values()),
+            ]
+            if isinstance(v, Decimal) and v
+        }
+        if priced
+        else set()
+    )
+    replies = []
+    for person in roster.warehouse_staff(warehouse):
+        language = person.language
+
+        def shown(key: str, value: object, field_type: str, language: str = language) -> object:
+            if key in priced:
+                return None
+            return safe_text(value, secret, language) if field_type == "text" else value
+
+        header = {f.key: shown(f.key, doc[f.key], f.type) for f in kind.header}
+        header["docno"] = docno
+        lines = (
+            [
+                {c.key: shown(c.key, line[c.key], c.type) for c in kind.lines.columns}
+                for line in doc.lines
+            ]
+            if kind.lines
+            else []
+        )
+        built = fill.filled(kind, header, lines)
+        zh = language == "zh"
+        word = {"record": ("已登记", "recorded"), "amend": ("已修改", "amended"),
+                "cancel": ("已作废", "cancelled")}[action]  # fmt: skip
+        title = (
+            f"{kind.zh} {docno} {word[0]}（仓库 {warehouse} 副本）"
+            if zh
+            else f"{kind.en} {docno} {word[1]} (copy for warehouse {warehouse})"
+        )
+        context = {
+            "title": title,
+            "person": person.name,
+            "paragraphs": [
+                f"附件是{kind.zh} {docno} 的副本，供仓库 {warehouse} 存档，无需回复。"
+                if zh
+                else f"The attached copy of {kind.en.lower()} {docno} is for warehouse "
+                f"{warehouse}'s records; no reply is needed."
+            ],
+            "items": [],
+            "next_step": "",
+            "administrator": administrator,
+        }
+        subject, text, html = render("notice", language, context)
+        name = f"{kind.key}-{kind.zh}-{docno}-{warehouse}.xlsx"
+        replies.append(
+            Reply(
+                person.address,
+                subject,
+                text,
+                html,
+                "warehouse_copy",
+                docno,
+                [Attachment(name, built)],
+            )  # fmt: skip
+        )
+    return replies

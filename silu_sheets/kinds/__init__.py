@@ -7,50 +7,34 @@ one line in the list below, its test file, and the generated template and docs.
 
 from __future__ import annotations
 
+from importlib import import_module
 from types import ModuleType
 
 from silu_sheets.declare import Kind
 from silu_sheets.drawdown import DrawsOn
 from silu_sheets.hooks import Hooks
-from silu_sheets.kinds import (
-    contract,
-    customers,
-    follow_up,
-    inquiry,
-    issue_slip,
-    opening_stock,
-    order,
-    payment,
-    products,
-    quote,
-    return_inbound,
-    sales_return,
-    sample,
-    service,
-    shipment_notice,
-    warehouses,
-)
 
+#: the kinds in the order of the sales process: adding a kind is one line here
+REGISTERED = (
+    "customers",
+    "products",
+    "warehouses",
+    "opening_stock",
+    "inquiry",
+    "follow_up",
+    "quote",
+    "sample",
+    "order",
+    "contract",
+    "shipment_notice",
+    "issue_slip",
+    "payment",
+    "sales_return",
+    "return_inbound",
+    "service",
+)
 MODULES: dict[str, ModuleType] = {
-    m.KIND.key: m
-    for m in (
-        customers,
-        products,
-        warehouses,
-        opening_stock,
-        inquiry,
-        follow_up,
-        quote,
-        sample,
-        order,
-        contract,
-        shipment_notice,
-        issue_slip,
-        payment,
-        sales_return,
-        return_inbound,
-        service,
-    )
+    m.KIND.key: m for m in (import_module(f"silu_sheets.kinds.{name}") for name in REGISTERED)
 }
 KINDS: dict[str, Kind] = {key: m.KIND for key, m in MODULES.items()}
 #: each kind's rules and effects, typed in silu_sheets/hooks.py
