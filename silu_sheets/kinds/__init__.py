@@ -28,6 +28,7 @@ REGISTERED = (
     "contract",
     "shipment_notice",
     "issue_slip",
+    "delivery_receipt",
     "payment",
     "sales_return",
     "return_inbound",
