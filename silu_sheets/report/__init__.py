@@ -56,11 +56,13 @@ def _sheets(
     except Exception:  # noqa: BLE001 - a broken roster still gives a report, with addresses for names
         staff = {}
     conn = views.connect(folder.ledger_path, folder.firm.currency)
-    try:
+    try:  # a generator: the sheets are built one at a time, as the writer takes them
         ctx = sheets.Context(
             conn, period, today, folder.firm.currency.upper(), staff, expiring_days
         )
-        return sheets.manager_sheets(ctx) if audience == "manager" else sheets.warehouse_sheets(ctx)
+        yield from (
+            sheets.manager_sheets(ctx) if audience == "manager" else sheets.warehouse_sheets(ctx)
+        )
     finally:
         conn.close()
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -1292,15 +1292,14 @@ MANAGER_SHEETS: tuple[Callable[[Context], Sheet], ...] = (
 )
 
 
-def manager_sheets(ctx: Context) -> list[Sheet]:
-    return [build(ctx) for build in MANAGER_SHEETS]
+def manager_sheets(ctx: Context) -> Iterator[Sheet]:
+    """Each sheet built when the writer asks for it, so only one sheet's frames are held."""
+    return (build(ctx) for build in MANAGER_SHEETS)
 
 
-def warehouse_sheets(ctx: Context) -> list[Sheet]:
+def warehouse_sheets(ctx: Context) -> Iterator[Sheet]:
     """Quantities only: built from frames that never select a price, amount or balance."""
-    return [
-        overview(ctx, prices=False),
-        fulfilment(ctx, prices=False),
-        stock(ctx),
-        documents(ctx, prices=False),
-    ]
+    yield overview(ctx, prices=False)
+    yield fulfilment(ctx, prices=False)
+    yield stock(ctx)
+    yield documents(ctx, prices=False)

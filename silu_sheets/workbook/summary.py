@@ -106,8 +106,9 @@ def _shown(value: Any, fmt: str) -> str:
     return str(value)
 
 
-def write(sheets: Sequence[Sheet], target: Any) -> None:
-    """Write ``sheets`` to ``target`` (a path or a binary file object)."""
+def write(sheets: Iterable[Sheet], target: Any) -> None:
+    """Write ``sheets`` to ``target`` (a path or a binary file object), one at a time: a sheet's
+    frames are let go once its cells are written."""
     import xlsxwriter
 
     wb = xlsxwriter.Workbook(
@@ -121,42 +122,50 @@ def write(sheets: Sequence[Sheet], target: Any) -> None:
         },
     )
     styles = _Styles(wb)
-    for sheet in sheets:
-        ws = wb.add_worksheet(sheet.name)
-        ws.hide_gridlines(2)
-        ws.set_landscape()
-        ws.set_paper(9)  # A4
-        ws.fit_to_pages(1, 0)  # printed (and as PDF) one page wide
-        ws.write_string(0, 0, sheet.title, styles.title)
-        row0, col0, right = 3, 0, 0
-        ws.freeze_panes(row0 + 2, 0)  # the first table's header stays in view
-        charts: list[Any] = []
-        widths: dict[int, int] = {}
-        for table in sheet.tables:
-            last = _table(ws, styles, table, row0, col0, widths)
-            if table.chart and len(table.frame):
-                charts.append(_chart(wb, sheet.name, table, row0 + 1, col0))
-            right = max(right, col0 + len(table.columns) + 1)
-            if sheet.stacked:
-                row0 = last + 3
-            else:
-                col0 += len(table.columns) + 1
-        for col, width in widths.items():
-            ws.set_column(col, col, min(width, MAX_WIDTH))
-        # how the figures are computed: one cell across the tables, wrapped to their width
-        span = max(right - 2, 0)
-        across = sum(min(widths.get(c, 8), MAX_WIDTH) for c in range(span + 1))
-        lines = -(-display_width(sheet.how) // max(across, 40))
-        if span:
-            ws.merge_range(1, 0, 1, span, sheet.how, styles.how)
-        else:
-            ws.write_string(1, 0, sheet.how, styles.how)
-        ws.set_row(1, 14 * lines + 4)
-        at = 3
-        for chart in charts:  # right of every table, one under the other
-            ws.insert_chart(at, right, chart)
-            at += -(-chart.height // 20) + 1  # rows are 20 pixels high
+    remaining = iter(sheets)
+    # one sheet at a time, its frames let go (by _sheet returning) before the next is built
+    while (sheet := next(remaining, None)) is not None:
+        _sheet(wb, styles, sheet)
+        sheet = None
     wb.close()
+
+
+def _sheet(wb: Any, styles: _Styles, sheet: Sheet) -> None:
+    """Title, how it is computed, the tables (side by side or stacked), then the charts."""
+    ws = wb.add_worksheet(sheet.name)
+    ws.hide_gridlines(2)
+    ws.set_landscape()
+    ws.set_paper(9)  # A4
+    ws.fit_to_pages(1, 0)  # printed (and as PDF) one page wide
+    ws.write_string(0, 0, sheet.title, styles.title)
+    row0, col0, right = 3, 0, 0
+    ws.freeze_panes(row0 + 2, 0)  # the first table's header stays in view
+    charts: list[Any] = []
+    widths: dict[int, int] = {}
+    for table in sheet.tables:
+        last = _table(ws, styles, table, row0, col0, widths)
+        if table.chart and len(table.frame):
+            charts.append(_chart(wb, sheet.name, table, row0 + 1, col0))
+        right = max(right, col0 + len(table.columns) + 1)
+        if sheet.stacked:
+            row0 = last + 3
+        else:
+            col0 += len(table.columns) + 1
+    for col, width in widths.items():
+        ws.set_column(col, col, min(width, MAX_WIDTH))
+    # how the figures are computed: one cell across the tables, wrapped to their width
+    span = max(right - 2, 0)
+    across = sum(min(widths.get(c, 8), MAX_WIDTH) for c in range(span + 1))
+    lines = -(-display_width(sheet.how) // max(across, 40))
+    if span:
+        ws.merge_range(1, 0, 1, span, sheet.how, styles.how)
+    else:
+        ws.write_string(1, 0, sheet.how, styles.how)
+    ws.set_row(1, 14 * lines + 4)
+    at = 3
+    for chart in charts:  # right of every table, one under the other
+        ws.insert_chart(at, right, chart)
+        at += -(-chart.height // 20) + 1  # rows are 20 pixels high
 
 
 class _Styles:
