@@ -25,6 +25,7 @@ from silu_sheets.problems import Problem, problem_type, words
 
 if TYPE_CHECKING:
     from silu_sheets.document import Document
+    from silu_sheets.hooks import NextForm
     from silu_sheets.ledger.store import LedgerView
 
 OTHER_CUSTOMER = problem_type(
@@ -104,3 +105,38 @@ def check(doc: Document, ledger: LedgerView) -> list[Problem]:
                 doc.problem(FREE, "unit_price", line, docno=number, given=line["unit_price"])
             )
     return found
+
+
+def prefilled_notice(view: LedgerView, return_no: str) -> NextForm | None:
+    """The replacement notice a return's confirmation carries: its contract, the return named,
+    what is still to be replaced per line, at price 0 while the return gives no money back (else
+    the returned line's notice price)."""
+    from silu_sheets.hooks import NextForm
+    from silu_sheets.open_items import remaining_by_line
+
+    ret = view.document(return_no)
+    if ret is None or ret["header"].get("goods_disposition") != "replace":
+        return None
+    owed = remaining_by_line(view, return_no, "replacement_owed")
+    notice = view.document(ret["header"].get("notice_no") or "")
+    if not owed or notice is None:
+        return None
+    prices = {int(x["line_no"]): x.get("unit_price") for x in notice["lines"]}
+    free = ret["header"].get("money_disposition") == "none"
+    lines = [
+        {
+            "product_code": x.get("product_code"),
+            "quantity": owed[int(x["line_no"])],
+            "unit_price": Decimal(0) if free else prices.get(int(x.get("notice_line") or 0)),
+        }
+        for x in ret["lines"]
+        if int(x["line_no"]) in owed
+    ]
+    header = {
+        "contract_no": notice["header"].get("contract_no"),
+        "customer_code": ret["customer_code"],
+        "currency": notice["header"].get("currency"),
+        "salesperson": notice["header"].get("salesperson"),
+        "replaces_return": return_no,
+    }
+    return NextForm("shipment_notice", header, lines)

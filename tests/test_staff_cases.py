@@ -590,3 +590,26 @@ def test_replaced_goods_carry_no_charge_unless_the_return_says_so(gw, send, repl
     assert refunded.accepted, refunded.as_dict("en")
     sold = replacement(send, con, refunded.docno, price="1.15", quantity=3)
     assert sold.accepted and sold.problems == [], sold.as_dict("en")
+
+
+def test_a_return_to_replace_comes_back_with_the_replacement_notice_prefilled(gw, send, replaced):
+    from silu_sheets.pipeline import ingest
+
+    con, _, ret = replaced
+    [confirmation] = [m for m in mails(gw, "confirmation", SALES) if ret in m["Subject"]]
+    parts = {p.get_filename(): p.get_content() for p in confirmation.iter_attachments()}
+    [(name, data)] = [(n, d) for n, d in parts.items() if n.startswith("shipment_notice")]
+    rows = [
+        tuple(c.value for c in r) for r in load_workbook(io.BytesIO(data)).worksheets[0].iter_rows()
+    ]
+    assert rows[7][1] == con and rows[11][1] == ret  # B8 contract, B12 the return it replaces
+    assert [r[:3] for r in rows if r[0] == "P-M8"] == [("P-M8", 5, 0)]
+    # sent back with only the date filled in: recorded, nothing left to replace, nothing owed
+    from openpyxl import load_workbook as open_book
+
+    book = open_book(io.BytesIO(data))
+    book.worksheets[0]["B7"] = "2026-11-27"
+    out = io.BytesIO()
+    book.save(out)
+    outcome = ingest(gw, out.getvalue(), name, SALES)
+    assert outcome.accepted and outcome.problems == [], outcome.as_dict("en")

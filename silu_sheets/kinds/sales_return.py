@@ -30,7 +30,7 @@ from silu_sheets.declare import (
     warehouse_field,
 )
 from silu_sheets.document import Context, Document, Line
-from silu_sheets.hooks import Hooks
+from silu_sheets.hooks import Hooks, NextForm
 from silu_sheets.kinds import common
 from silu_sheets.money import ZERO
 from silu_sheets.problems import Problem, errors, problem_type, show
@@ -575,9 +575,9 @@ def confirmation_facts(doc: Document, docno: str, ledger: LedgerView, ctx: Conte
         )
     if state["replacement_open"]:
         facts.append(
-            f"换货待发：请开新的发货单并在“换货对应退货单号”填写 {docno}"
+            f"换货待发：附件是预填的换货发货单（已填“换货对应退货单号” {docno}），填写发货日期后发回即可"
             if zh
-            else f"Replacement owed: write a new shipment notice naming {docno} in “Replaces sales return”"
+            else f"Replacement owed: the replacement shipment notice is attached, pre-filled (naming {docno}); add the date and send it"
         )
     facts.append(
         "仓库已收到预填的退货入库单（不含价格）"
@@ -683,11 +683,20 @@ def more_replies(
     return replies
 
 
+def next_forms(doc: Document, docno: str, ledger: LedgerView) -> list[NextForm]:
+    """Goods to be replaced: the replacement notice, pre-filled (silu_sheets/replacements.py)."""
+    from silu_sheets import replacements
+
+    found = replacements.prefilled_notice(ledger, docno)
+    return [found] if found else []
+
+
 HOOKS = Hooks(
     check=check,
     check_cancel=check_cancel,
     book=book,
     on_cancel=on_cancel,
+    next_forms=next_forms,
     confirmation_facts=confirmation_facts,
     more_replies=more_replies,
     draws=DRAWS,
