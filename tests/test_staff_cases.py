@@ -391,6 +391,16 @@ def test_contract_differing_from_its_order_is_listed_and_the_manager_told(gw, se
     body = text_of(told)
     assert outcome.docno in told["Subject"] and order in body and "李娜" in body
     assert prices in body and "P-W10" in body
+    # amending only its terms is no news; changing its lines again is
+    lines = [
+        {"product_code": "P-M8", "quantity": 120, "unit_price": "2.50"},
+        {"product_code": "P-W10", "quantity": 10, "unit_price": "0.15"},
+    ]
+    assert contract(send, order, lines, docno=outcome.docno, carrier="顺丰").accepted
+    assert len(mails(gw, "contract_differs", MANAGER)) == 1
+    lines[1]["quantity"] = 20
+    assert contract(send, order, lines, docno=outcome.docno, carrier="顺丰").accepted
+    assert len(mails(gw, "contract_differs", MANAGER)) == 2
 
 
 def test_contract_missing_an_order_product_is_listed(gw, send, masters):

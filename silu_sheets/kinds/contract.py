@@ -374,8 +374,8 @@ def more_replies(
     if order is None:
         return []
     found = differences(doc, order)
-    if not found:
-        return []
+    if not found or (action == "amend" and not _lines_changed(doc, docno, writer.view)):
+        return []  # an amendment of the terms only (carrier, ports…) is not news to them
     order_no = order["docno"]
     owner = roster.find(doc["salesperson"] or ctx.sender.address)
     customer = writer.view.customer(doc["customer_code"] or "") or {}
@@ -415,3 +415,25 @@ def more_replies(
 
 
 HOOKS = Hooks(check=check, next_forms=next_forms, more_replies=more_replies)
+
+
+def _lines_changed(doc: Document, docno: str, view: LedgerView) -> bool:
+    """Whether this amendment changes products, quantities or prices from the revision before."""
+    import json
+
+    recorded = view.document(docno)
+    before = view._one(
+        "SELECT data FROM revisions WHERE docno = ? AND revision = ?",
+        [docno, (recorded["revision"] if recorded else 1) - 1],
+    )
+    if before is None:
+        return True
+
+    def shape(lines: list) -> list[tuple]:
+        return [
+            (x.get("product_code"), F.dec(x.get("quantity")), F.dec(x.get("unit_price")))
+            for x in lines
+        ]
+
+    now = shape([line.values for line in doc.lines])
+    return shape(json.loads(before["data"]).get("lines", [])) != now

@@ -114,8 +114,8 @@ NOT_ON_QUOTE = problem_type(
 )
 FIRM_OFFER_LAPSED = problem_type(
     "order-firm-offer-lapsed",
-    "订单 {docno} 是实盘，有效期至 {valid_until}；今天 {today} 才记录接受，已过有效期，客户已不再受该报盘约束。请先与客户确认仍按此订单成交。",
-    "Order {docno} is a firm offer valid until {valid_until}; it is accepted today, {today}, after that, so the customer is no longer bound by it. Confirm with the customer that the order still stands.",
+    "{order}是实盘，有效期至 {valid_until}；今天 {today} 才记录接受，已过有效期，客户已不再受该报盘约束。请先与客户确认仍按此订单成交。",
+    "{order} is a firm offer valid until {valid_until}; it is accepted today, {today}, after that, so the customer is no longer bound by it. Confirm with the customer that the order still stands.",
 )
 DECLINE_NEEDS_REASON = problem_type(
     "order-decline-needs-reason",
@@ -179,7 +179,9 @@ def _accepted_in_time(doc: Document, ledger: LedgerView, ctx: Context) -> list[P
             FIRM_OFFER_LAPSED,
             "decision",
             severity="warning",
-            docno=doc.docno or "-",
+            order=words(f"订单 {doc.docno} ", f"Order {doc.docno}")
+            if doc.docno
+            else words("本订单", "This order"),
             valid_until=doc["valid_until"],
             today=ctx.today,
         )
