@@ -129,6 +129,11 @@ FILE_UNSAFE_XML = problem_type(
     "文件内含 XML 实体定义（DTD），出于安全不予读取。Excel、WPS 不会写这种内容；请用空白模板重新填写。",
     "The file holds XML entity definitions (a DTD) and is not read for safety. Excel and WPS never write them; fill a blank template again.",
 )
+FILE_TOO_MANY_CELLS = problem_type(
+    "file-too-many-cells",
+    "文件里的格子、文字或格式远多于任何表单（可能粘贴了整张表），不予读取。请用空白模板重新填写。",
+    "The file holds far more cells, texts or formats than any form (a whole sheet pasted in, perhaps) and is not read. Fill a blank template again.",
+)
 FILE_DAMAGED = problem_type(
     "file-damaged",
     "文件已损坏，无法打开（{detail}）。请重新保存后再发送。",

@@ -149,6 +149,15 @@ def with_number(data: bytes, coordinate: str, literal: str) -> bytes:
     return put_cell(data, coordinate, f"<v>{literal}</v>", ' t="n"')
 
 
+def column_name(number: int) -> str:
+    """1 -> A, 28 -> AB."""
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
 def corrupt_deflate(data: bytes, name: str) -> bytes:
     """Flip bytes inside one part's compressed stream, leaving the zip directory intact."""
     archive = zipfile.ZipFile(io.BytesIO(data))
@@ -666,6 +675,49 @@ def corpus() -> list[HostileCase]:
         P.HIDDEN_ROWS_READ,
         accepted=True,
         cell="A22",
+    )
+
+    # far more cells, styles or strings than a form: refused, and cheaply
+    def many_cells(xml: str) -> str:
+        cells = "".join(
+            f'<c r="{column_name(5 + i % 16000)}221"><v>{i * 7919 % 1000003}</v></c>'
+            for i in range(100_000)
+        )
+        return re.sub(r'<row r="221"[^>]*>.*?</row>', "", xml).replace(
+            "</sheetData>", f'<row r="221">{cells}</row></sheetData>'
+        )
+
+    add(
+        "wide-row-100000-cells", "inquiry.xlsx", edit_sheet(good, many_cells), P.FILE_TOO_MANY_CELLS
+    )
+
+    def many_styles(count: int) -> Callable[[str], str]:
+        def edit(xml: str) -> str:
+            styles = "".join(
+                f'<xf numFmtId="{i * 37 % 200}" fontId="{i % 97}" fillId="0" borderId="0"/>'
+                for i in range(count)
+            )
+            return re.sub(r'<cellXfs count="\d+">', f'<cellXfs count="{count}">{styles}', xml)
+
+        return edit
+
+    add(
+        "styles-300000",
+        "inquiry.xlsx",
+        edit_sheet(good, many_styles(300_000), "xl/styles.xml"),
+        P.FILE_TOO_MANY_CELLS,
+    )
+    add(
+        "styles-60000",
+        "inquiry.xlsx",
+        edit_sheet(fresh(), many_styles(60_000), "xl/styles.xml"),
+        accepted=True,
+    )
+    add(
+        "shared-string-index-far",
+        "inquiry.xlsx",
+        put_cell(shared_strings_form("宁波海通贸易"), "B10", "<v>900000</v>", ' t="s"'),
+        P.FILE_TOO_MANY_CELLS,
     )
 
     # oversized line tables

@@ -70,6 +70,7 @@ def test_the_corpus_is_large_and_varied(cases):
         P.FILE_ZIP_BOMB,
         P.FILE_DAMAGED,
         P.FILE_UNSAFE_XML,
+        P.FILE_TOO_MANY_CELLS,
         P.VALUES_OUTSIDE_FORM,
         P.MERGED_INPUT,
         P.FORMULA_IN_INPUT,

@@ -15,6 +15,7 @@ external entities) is refused before a single entity is defined.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import io
 import posixpath
 import re
@@ -37,6 +38,15 @@ INTEGER = re.compile(r"[+-]?\d{1,400}")
 CELL_REF = re.compile(r"([A-Z]{1,3})(\d{1,7})$")
 #: a styled empty cell, as every template row holds many: nothing to read, so not parsed
 EMPTY_CELL = re.compile(rb'<c r="[A-Z]{1,3}\d{1,7}"(?: s="\d+")?(?: t="n")? ?/>')
+NUMBER_FORMAT = re.compile(
+    rb'<(?:\w+:)?numFmt\b(?=[^>]*\bnumFmtId="(\d+)")(?=[^>]*\bformatCode="([^"]*)")[^>]*>'
+)
+STYLE = re.compile(rb'<(?:\w+:)?xf\b(?:(?=[^>]*\bnumFmtId="(\d+)"))?[^>]*>')
+#: more non-empty cells than this in a sheet, shared strings or cell styles: not a form (a
+#: full 200-line form has ~3,000 cells; Excel itself allows 64,000 styles)
+CELL_LIMIT = 20_000
+STRING_LIMIT = 50_000
+STYLE_LIMIT = 64_000
 #: how much of a sheet is decompressed and parsed at a time
 CHUNK = 64 * 1024
 #: merged ranges looked at, at most (a template has a few)
@@ -50,6 +60,10 @@ class UnsafeXml(Exception):
 
 class PartTooLarge(Exception):
     """A part beyond ``PART_LIMIT`` unpacked: not parsed at all."""
+
+
+class TooManyCells(Exception):
+    """Far more cells, strings or styles than any form holds: not read further."""
 
 
 @dataclass(frozen=True)
@@ -212,6 +226,8 @@ class Workbook:
         index, depth_rph, in_t = -1, 0, False
         parts: list[str] = []
         last = max(wanted)
+        if last > STRING_LIMIT:
+            raise TooManyCells
 
         def start(tag: str, attrs: dict[str, str]) -> None:
             nonlocal index, depth_rph, in_t, parts
@@ -244,30 +260,23 @@ class Workbook:
         return found
 
     def date_styles(self) -> frozenset[int]:
-        """Indices of the cell styles that show a number as a date."""
+        """Indices of the cell styles that show a number as a date. Found with regular
+        expressions over styles.xml (thousands of styles cost no parser callbacks)."""
         if self._date_styles is not None:
             return self._date_styles
-        custom: dict[int, str] = {}
-        formats: list[int] = []
-        in_xfs = False
-
-        def start(tag: str, attrs: dict[str, str]) -> None:
-            nonlocal in_xfs
-            name = _local(tag)
-            if name == "numFmt" and "numFmtId" in attrs:
-                custom[int(attrs["numFmtId"])] = attrs.get("formatCode", "")
-            elif name == "cellXfs":
-                in_xfs = True
-            elif name == "xf" and in_xfs:
-                formats.append(int(attrs.get("numFmtId", "0") or 0))
-
-        def end(tag: str) -> None:
-            nonlocal in_xfs
-            if _local(tag) == "cellXfs":
-                in_xfs = False
-
-        if "xl/styles.xml" in self.names:
-            self._parse(self.part("xl/styles.xml"), start, end)
+        data = self.part("xl/styles.xml") if "xl/styles.xml" in self.names else b""
+        if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+            raise UnsafeXml
+        opening = data.find(b"cellXfs")
+        closing = data.find(b"cellXfs", opening + 7) if opening >= 0 else -1
+        block = data[opening:closing] if closing > 0 else b""
+        if block.count(b"xf") > 2 * STYLE_LIMIT:  # counted before any is parsed
+            raise TooManyCells
+        custom = {
+            int(m[1]): html.unescape(m[2].decode("utf-8", "replace"))
+            for m in NUMBER_FORMAT.finditer(data, 0, max(opening, 0))
+        }
+        formats = [int(m[1] or 0) for m in STYLE.finditer(block)]
         self._date_styles = frozenset(
             i
             for i, fmt in enumerate(formats)
@@ -376,12 +385,17 @@ def read_sheet(book: Workbook, stream: IO[bytes], bounds: Bounds, size: int) -> 
     parser.EndElementHandler = end
     parser.CharacterDataHandler = characters
     carry = chunk = b""
+    counted = 0
     try:
         while more := stream.read(CHUNK):
             # styled empty cells are dropped unparsed; one cut by the chunk's end waits for the next
             cut = max(more.rfind(b"<"), 0)
             chunk, carry = carry + more[:cut], more[cut:]
-            parser.Parse(EMPTY_CELL.sub(b"", chunk), False)
+            chunk = EMPTY_CELL.sub(b"", chunk)
+            counted += chunk.count(b"<c ") + chunk.count(b":c ")
+            if counted > CELL_LIMIT:
+                raise TooManyCells
+            parser.Parse(chunk, False)
         chunk = b""
         parser.Parse(carry, True)
     except _Stop:  # below the bounds: the rest is only looked through for merged ranges

@@ -32,10 +32,12 @@ class Caps:
 
 def damaged(exc: BaseException) -> Problem:
     """A damaged file, said in the reader's words (never a library's English message)."""
-    from silu_sheets.workbook.cells import PartTooLarge, UnsafeXml
+    from silu_sheets.workbook.cells import PartTooLarge, TooManyCells, UnsafeXml
 
     if isinstance(exc, UnsafeXml):
         return Problem(P.FILE_UNSAFE_XML)
+    if isinstance(exc, TooManyCells):
+        return Problem(P.FILE_TOO_MANY_CELLS)
     if isinstance(exc, PartTooLarge):
         return Problem(P.FILE_ZIP_BOMB, {"size": "-", "limit": megabytes(16 * 1024 * 1024)})
     if isinstance(exc, (zlib.error, zipfile.BadZipFile, EOFError)):
