@@ -714,6 +714,13 @@ def corpus() -> list[HostileCase]:
         accepted=True,
     )
     add(
+        "styles-60000-refused",  # too big to mark again: the blank goes back instead
+        "inquiry.xlsx",
+        edit_sheet(with_number(good, "C21", "-5"), many_styles(60_000), "xl/styles.xml"),
+        P.BELOW_MINIMUM,
+        cell="C21",
+    )
+    add(
         "shared-string-index-far",
         "inquiry.xlsx",
         put_cell(shared_strings_form("宁波海通贸易"), "B10", "<v>900000</v>", ' t="s"'),

@@ -86,8 +86,6 @@ class Sheet:
     outside: list[str] = field(default_factory=list)
     #: merged ranges as ((row, col), (row, col)) corners
     merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
-    #: bytes of the sheet's XML
-    size: int = 0
 
     def get(self, row: int, column: int) -> Any:
         return self.values.get((row, column))
@@ -164,6 +162,8 @@ class Workbook:
     def __init__(self, data: bytes):
         self.zip = zipfile.ZipFile(io.BytesIO(data))
         self.names = {i.filename: i for i in self.zip.infolist()}
+        #: bytes of every part unpacked
+        self.unpacked = sum(i.file_size for i in self.names.values())
         self.sheet_parts = self._sheets()
         self.sheet_names = list(self.sheet_parts)
         self._strings: list[str] | None = None
@@ -291,7 +291,7 @@ class Workbook:
         if info.file_size > PART_LIMIT:
             raise PartTooLarge(info.filename)
         with self.zip.open(info) as stream:
-            return read_sheet(self, stream, bounds, info.file_size)
+            return read_sheet(self, stream, bounds)
 
 
 def is_date_format(code: str) -> bool:
@@ -300,8 +300,8 @@ def is_date_format(code: str) -> bool:
     return bool(re.search(r"[dmy]", bare)) and "general" not in bare
 
 
-def read_sheet(book: Workbook, stream: IO[bytes], bounds: Bounds, size: int) -> Sheet:
-    sheet = Sheet(size=size)
+def read_sheet(book: Workbook, stream: IO[bytes], bounds: Bounds) -> Sheet:
+    sheet = Sheet()
     raw: dict[tuple[int, int], tuple[str, str, int]] = {}  # position -> (type, text, style)
     row = 0
     column = 0
