@@ -244,7 +244,7 @@ def _ingest(gw: Gateway, data: bytes, person: Staff, source: Source, outcome: Ou
             found = [p for p in found if p.code not in (P.REQUIRED_MISSING, P.NO_LINES)]
         found += revision_checks(doc, writer.view, ctx)
         if not doc.cancelling:
-            found += common.document_date_near_today(doc, ctx)
+            found += common.document_date_near_today(doc, ctx, writer.view)
             found += common.whole_quantities(doc, writer.view)
             found += HOOKS[kind.key].check(doc, writer.view, ctx)
             found += drawdown.check(doc, writer.view, found)  # never more than is left

@@ -623,3 +623,29 @@ def test_a_return_to_replace_comes_back_with_the_replacement_notice_prefilled(gw
     book.save(out)
     outcome = ingest(gw, out.getvalue(), name, SALES)
     assert outcome.accepted and outcome.problems == [], outcome.as_dict("en")
+
+
+def test_an_old_document_amended_with_its_own_date_passes(firm, gw, send, masters):
+    import datetime as dt
+
+    from fulfilment_flow import order
+
+    from silu_sheets import firm as firm_folder
+    from silu_sheets.api import fill_form
+    from silu_sheets.pipeline import Gateway, ingest
+
+    old = (gw.firm.today() - dt.timedelta(days=200)).isoformat()
+    docno = ok(order(send, order_date=old))
+    settings = firm.root / "silu.toml"
+    text = settings.read_text(encoding="utf-8")
+    settings.write_text(text.replace("date_past_days = 1095", "date_past_days = 30"), "utf-8")
+    narrow = Gateway.open(firm_folder.open_firm(firm.root))
+    try:
+        values = {"order_date": old, "customer_code": "C001", "offer_type": "虚盘"}
+        lines = [m8(300)]
+        kept = ingest(narrow, fill_form("order", values | {"docno": docno}, lines), "o.xlsx", SALES)
+        assert kept.accepted, kept.as_dict("en")
+        new = ingest(narrow, fill_form("order", values, lines), "o.xlsx", SALES)
+        assert codes(new) == [("B7", "date-far-from-today")]
+    finally:
+        narrow.ledger.close()

@@ -241,15 +241,19 @@ def same_currency(doc: Document, linked: dict | None, default: str) -> list[Prob
     return []
 
 
-def document_date_near_today(doc: Document, ctx: Context) -> list[Problem]:
+def document_date_near_today(doc: Document, ctx: Context, ledger: LedgerView) -> list[Problem]:
     """A document's own date (the first date of its header) lies within the firm's window
     around today: a year typed wrong (2062 for 2026) would date the document, its reminders and
-    its payment terms decades away."""
+    its payment terms decades away. An amendment keeping the date it was recorded with passes
+    (an old return's amount agreed years later)."""
     import datetime as dt
 
     field = next((f for f in doc.kind.header if f.type == "date"), None)
     day = doc.header.get(field.key) if field else None
     if field is None or not isinstance(day, dt.date):
+        return []
+    recorded = ledger.document(doc.docno) if doc.docno else None
+    if recorded and recorded["header"].get(field.key) == day.isoformat():
         return []
     earliest = ctx.today - dt.timedelta(days=ctx.firm.date_past_days)
     latest = ctx.today + dt.timedelta(days=ctx.firm.date_future_days)
