@@ -13,7 +13,8 @@ For each mail, in arrival order:
    before this one, a mail is set aside (Ignored) and the sender told once per hour — a runaway
    script cannot flood the ledger, and mails that waited out an outage are not set aside.
 4. Each form attachment goes through ``pipeline.ingest`` in its own transaction. A form already
-   recorded from this Message-ID (same sha256) is skipped: that is a pass that crashed midway.
+   recorded from this mail (same ``Incoming.key``, same sha256) is skipped: that is a pass that
+   crashed midway.
 5. The replies of a mail are one reply. The pipeline queues each form's replies as ``held``
    for this mail inside that form's own transaction; a last small transaction merges the held
    replies to the sender into one mail (other people's, e.g. a warehouse copy, are released as
@@ -111,9 +112,8 @@ def run_pass(
             try:
                 handled = handle(gw, settings, raw, mailbox.name, uidvalidity, uid)
             except Exception as exc:  # noqa: BLE001 - one mail that breaks the gateway must not stop the others
-                if disk_full(
-                    exc, gw.ledger.path.parent
-                ):  # every mail behind it would fail the same way: stop here
+                # a full disk: every mail behind it would fail the same way, so stop here
+                if disk_full(exc, gw.ledger.path.parent):
                     report.stopped = DISK_FULL_LINE.format(where=gw.firm.root)
                     log.error("%s; mail UID %s left in %s", report.stopped, uid, mailbox.name)
                     break
