@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import pytest
 from click.testing import CliRunner
-from conftest import ADMIN, FINANCE, MANAGER, SALES, codes
+from conftest import ADMIN, FINANCE, MANAGER, SALES, WAREHOUSE_A, codes
 from fulfilment_flow import m8, notice, ok, signed_contract, slip
 from openpyxl import load_workbook
 
@@ -649,3 +649,24 @@ def test_an_old_document_amended_with_its_own_date_passes(firm, gw, send, master
         assert codes(new) == [("B7", "date-far-from-today")]
     finally:
         narrow.ledger.close()
+
+
+def test_a_return_confirmation_says_the_warehouse_got_a_copy_only_when_it_did(gw, send, issued):
+    _, sn, _ = issued
+    first = sales_return(send, sn, [{"product_code": "P-M8", "quantity": 2}], requested_amount="2")
+    assert first.accepted, first.as_dict("en")
+    assert "仓库已收到预填的退货入库单" in reply_text(gw, first)
+    assert mails(gw, "warehouse_copy", WAREHOUSE_A)
+    copies = len(mails(gw, "warehouse_copy"))
+    agreed = sales_return(
+        send,
+        sn,
+        [{"product_code": "P-M8", "quantity": 2}],
+        sender=MANAGER,
+        docno=first.docno,
+        requested_amount="2",
+        agreed_amount="2",
+    )
+    assert agreed.accepted, agreed.as_dict("en")
+    assert len(mails(gw, "warehouse_copy")) == copies  # the goods did not change: no new copy
+    assert "仓库已收到" not in reply_text(gw, agreed)

@@ -579,12 +579,26 @@ def confirmation_facts(doc: Document, docno: str, ledger: LedgerView, ctx: Conte
             if zh
             else f"Replacement owed: the replacement shipment notice is attached, pre-filled (naming {docno}); add the date and send it"
         )
-    facts.append(
-        "仓库已收到预填的退货入库单（不含价格）"
-        if zh
-        else "The warehouse was sent a pre-filled return inbound slip (no prices)"
-    )
+    if _warehouse_copied(docno, ledger, ctx):  # said only when more_replies sends one
+        facts.append(
+            "仓库已收到预填的退货入库单（不含价格）"
+            if zh
+            else "The warehouse was sent a pre-filled return inbound slip (no prices)"
+        )
     return facts
+
+
+def _warehouse_copied(docno: str, ledger: LedgerView, ctx: Context) -> bool:
+    """Whether this recording sends the warehouse its copy (see ``more_replies``): goods new or
+    changed, something left to receive, and a keeper on the roster to send it to."""
+    if not _goods_changed(ledger, docno):
+        return False
+    for warehouse in inbound_lines(ledger, docno):
+        if any(warehouse in s.warehouses for s in ctx.staff) or any(
+            s.has("warehouse") for s in ctx.staff
+        ):
+            return True
+    return False
 
 
 def inbound_lines(view: LedgerView, return_no: str) -> dict[str, list[dict]]:
