@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 #: the drill-down lists at most this many documents (a longer period: the first ones, and it says so)
-MAX_DRILL_ROWS = 50_000
+MAX_DRILL_ROWS = 30_000
 AGE_BUCKETS = ((0, 7, "0-7"), (8, 30, "8-30"), (31, 90, "31-90"), (91, None, "90+"))
 PAST_DUE_BUCKETS = ((1, 30, "1-30"), (31, 60, "31-60"), (61, 90, "61-90"), (91, None, "90+"))
 

@@ -31,7 +31,7 @@ CHART_ROWS = 25  # a chart shows at most this many categories (the table is sort
 MAX_WIDTH = 48
 #: a table shows at most this many rows (memory stays bounded however long the period); the
 #: caption says when rows were left out
-MAX_TABLE_ROWS = 50_000
+MAX_TABLE_ROWS = 30_000
 HEADING_WIDTH = 16
 
 
