@@ -91,7 +91,8 @@ def reply(gw: Gateway, todo: TodoList, purpose: str = "digest") -> Reply:
         for key, items in todo.sections()
     ]
     attachments: list[Attachment] = []
-    forms = follow_up_forms(todo)
+    # pre-filled forms only for who may send them (as a confirmation's next forms)
+    forms = follow_up_forms(todo) if gw.roster.may_send(todo.person, "follow_up") else []
     if not todo.empty:
         attachments.append(
             Attachment(workbook_name(todo), todo_workbook.to_bytes(todo, gw.firm.firm.name))

@@ -254,9 +254,9 @@ def is_due(item: OpenItem, today: dt.date, settings: ReminderSettings) -> bool:
 
 
 def is_overdue(item: OpenItem, today: dt.date) -> bool:
-    """Late, as a manager counts it: past its date and still open. A quote that lapsed is not
-    late work (the customer let it lapse); it is not counted."""
-    return item.obligation != "quote_validity" and item.days_late(today) > 0
+    """Late, as a manager counts it: past its date and still open. A quote or a firm offer whose
+    validity ended is not late work (the customer let it lapse); it is not counted."""
+    return item.obligation not in LAPSING and item.days_late(today) > 0
 
 
 def choose(

@@ -20,10 +20,11 @@ import pytest
 import time_machine
 
 from silu_sheets import digest
+from silu_sheets import firm as firm_folder
 from silu_sheets.api import fill_form
 from silu_sheets.mail import idle, testing
 from silu_sheets.pipeline import Gateway, ingest
-from tests.conftest import ADMIN, MANAGER, SALES, WAREHOUSE_A
+from tests.conftest import ADMIN, MANAGER, SALES, SALES_EN, WAREHOUSE_A
 from tests.mail import eml
 from tests.mail.conftest import FORMS, MailFirm
 
@@ -228,3 +229,50 @@ def test_todo_by_mail_is_answered_with_ones_own_list(mail_firm: MailFirm, quiet_
     [team] = mail_firm.inbox(MANAGER, count=1)
     assert "【李娜】" in team.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert mail_firm.inbox(ADMIN) == []  # a TODO answers only the one who asked
+
+
+def test_a_failing_digest_stops_neither_the_others_nor_the_mail_loop_and_is_retried(
+    mail_firm: MailFirm, quiet_masters
+) -> None:
+    """Tom's open item made unreadable in the ledger (edited by hand): his digest fails and is
+    logged; Li's arrives, Li's form mailed meanwhile is answered; once the row is mended, the
+    retry sweep (``retry_minutes``) sends Tom's."""
+    path = mail_firm.folder.root / "silu.toml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace("\n[reminders]\n", "\n[reminders]\nretry_minutes = 0.05\n"), "utf-8"
+    )
+    mail_firm.folder = firm_folder.open_firm(mail_firm.folder.root)  # what serve reads on start
+    with time_machine.travel(moment("2026-11-20 10:00"), tick=False):
+        record_the_day_before(mail_firm)
+        tom = ingest(
+            mail_firm.gw,
+            fill_form(
+                "inquiry",
+                {
+                    "inquiry_date": "2026-11-20",
+                    "customer_code": "C002",
+                    "channel": "电话 phone",
+                    "next_follow_up": "2026-12-01",
+                },
+            ),
+            "inquiry.xlsx",
+            SALES_EN,
+        ).docno
+    db = mail_firm.gw.ledger.db
+    db.execute("UPDATE outbox SET status = 'sent' WHERE status = 'queued'")
+    db.execute("UPDATE open_items SET remaining = 'n/a' WHERE docno = ?", [tom])
+    db.commit()
+    with time_machine.travel(moment("2026-12-01 17:00"), tick=True), Serving(mail_firm):
+        [li] = mail_firm.inbox(SALES, count=1, timeout=20)
+        assert li["Subject"].startswith("待办提醒 2026-12-01")
+        mail_firm.mail(eml.with_form(SALES, FORMS, fill_form("inquiry", {
+            "inquiry_date": "2026-12-01", "customer_code": "C001", "channel": "电话 phone"
+        }), "new.xlsx"))  # fmt: skip
+        answers = mail_firm.inbox(SALES, count=2, timeout=20)
+        assert any(m["Subject"].startswith("已登记 客户咨询单") for m in answers)
+        assert mail_firm.inbox(SALES_EN) == []
+        db.execute("UPDATE open_items SET remaining = NULL WHERE docno = ?", [tom])
+        db.commit()
+        [late] = mail_firm.inbox(SALES_EN, count=1, timeout=20)
+    assert late["Subject"] == "To do on 2026-12-01: 1 item(s), 1 due today"
