@@ -214,6 +214,8 @@ def timetable(gw: Gateway, settings: ReminderSettings | None = None) -> schedule
     ``retry_minutes`` (what failed, what came due while down) and one on start."""
     settings = settings or load_settings(gw.firm)
     table = schedule_runs.Timetable()
+    if not settings.daily_digest:
+        return table  # the firm asked for none: nothing on the timetable
     for person in gw.roster.staff.values():
         table.daily(
             settings.digest_time,

@@ -49,6 +49,7 @@ path = "ledger/silu.db"
 [reminders]
 # Each person's daily reminder mail (待办提醒), in their own time zone (staff.toml timezone, else
 # [firm] timezone); `silu serve` sends it, or `silu remind --send` from cron. Defaults shown.
+# daily_digest = true           # false: silu serve sends none (TODO and silu remind still work)
 # digest_time = "08:30"
 # quote_expiring_days = 3       # quotes ending within this many days (and ended as long ago)
 # firm_offer_days = 3

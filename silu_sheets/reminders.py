@@ -19,6 +19,7 @@ Who sees what (each section an obligation key of the open items, plus expiring l
 Settings in silu.toml (all optional)::
 
     [reminders]
+    daily_digest = true            # false: silu serve mails no digest (TODO, silu remind still work)
     digest_time = "08:30"          # each person's daily digest, in their own time zone
     quote_expiring_days = 3        # quotes ending within this many days (and ended as long ago)
     firm_offer_days = 3            # firm offers whose validity ends within this many days
@@ -49,6 +50,7 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class ReminderSettings:
+    daily_digest: bool = True
     digest_time: str = "08:30"
     quote_expiring_days: int = 3
     firm_offer_days: int = 3

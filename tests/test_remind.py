@@ -397,3 +397,16 @@ def test_stored_text_stays_text_in_the_workbook(gw) -> None:
     assert by_name["日期"].value == dt.datetime(2026, 12, 1)
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         assert not any("<f>" in z.read(n).decode() for n in z.namelist() if n.endswith(".xml"))
+
+
+def test_a_firm_that_wants_no_daily_mail_gets_none_from_serve(send, gw, firm) -> None:
+    gw.firm = set_reminders(firm, "daily_digest = false")
+    with time_machine.travel(moment("2026-11-20 10:00"), tick=False) as clock:
+        inquiry(send, "2026-12-01")
+        clock.move_to(moment("2026-12-02 09:00"))
+        table = digest.timetable(gw)
+        table.run_pending()
+        assert table.seconds_to_next() is None and digests(gw) == []
+        assert digest.todo_reply(gw, gw.roster.find(SALES)).subject.startswith(
+            "待办提醒 2026-12-02"
+        )
