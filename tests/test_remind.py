@@ -410,3 +410,19 @@ def test_a_firm_that_wants_no_daily_mail_gets_none_from_serve(send, gw, firm) ->
         assert digest.todo_reply(gw, gw.roster.find(SALES)).subject.startswith(
             "待办提醒 2026-12-02"
         )
+
+
+def test_a_persons_unknown_time_zone_is_named_in_the_roster(firm) -> None:
+    from silu_sheets.roster import RosterError
+
+    staff = firm.root / "inbox_rules" / "staff.toml"
+    text = staff.read_text(encoding="utf-8")
+    staff.write_text(
+        text.replace('timezone = "Europe/Berlin"', 'timezone = "Europe/Berlln"'), "utf-8"
+    )
+    with pytest.raises(RosterError) as caught:
+        firm.roster()
+    assert caught.value.problems == [
+        "staff.toml staff #2 (tom.chen@firm.test): time zone 'Europe/Berlln' is unknown;"
+        " write one like Asia/Shanghai"
+    ]
