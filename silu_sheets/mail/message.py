@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from email.header import decode_header, make_header
 from email.message import Message
 from email.utils import collapse_rfc2231_value, getaddresses, parseaddr
+from functools import cached_property
 
 FORM_EXTENSIONS = (".xlsx", ".xlsm", ".xls")
 FORM_CONTENT_TYPES = (
@@ -38,7 +39,7 @@ class FormFile:
     name: str
     data: bytes
 
-    @property
+    @cached_property
     def sha256(self) -> str:
         return hashlib.sha256(self.data).hexdigest()
 
@@ -60,11 +61,12 @@ class Incoming:
 
     arrived_at: str | None = None
 
-    @property
+    @cached_property
     def content_sha256(self) -> str:
         """The mail's body (what follows the header block) with line ends, trailing blanks and
         trailing empty lines made alike: the same on every copy of one mail, whatever trace
-        headers or final line end each delivery path added."""
+        headers or final line end each delivery path added. Worked out once per mail: a
+        backlog asked for it four times a mail, a sixth of ``silu poll``'s time."""
         parts = re.split(rb"\r?\n\r?\n", self.raw, maxsplit=1)
         body = re.sub(rb"[ \t]*\r?\n", b"\n", parts[1] if len(parts) > 1 else b"").rstrip()
         return hashlib.sha256(body).hexdigest()
