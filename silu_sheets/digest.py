@@ -173,8 +173,8 @@ def send_digests(
     report = DigestReport()
     people = [gw.roster.find(only)] if only else list(gw.roster.staff.values())
     for person in people:
-        if person is None:
-            continue
+        if person is None or not person.digest:
+            continue  # not on the roster, or asked for no daily mail (staff.toml digest = false)
         tz = timezone_of(gw, person)
         if day is not None:
             period: str | None = day.isoformat()

@@ -81,6 +81,8 @@ class Staff:
     warehouses: tuple[str, ...] = ()
     #: IANA time zone of the person's own calendar (daily digests); None: the firm's
     timezone: str | None = None
+    #: False: no daily reminder mail for this person (TODO still answers)
+    digest: bool = True
 
     def has(self, *roles: str) -> bool:
         return any(r in self.roles for r in roles)

@@ -128,6 +128,9 @@ def load(folder: Path) -> Roster:
             problems.append(
                 f"{where} ({address}): time zone {timezone!r} is unknown; write one like Asia/Shanghai"
             )
+        digest = entry.get("digest", True)
+        if not isinstance(digest, bool):
+            problems.append(f"{where} ({address}): digest must be true or false")
         if "manager" not in person_roles and any(
             roles.get(r, Role(r, frozenset())).manager for r in person_roles
         ):
@@ -140,6 +143,7 @@ def load(folder: Path) -> Roster:
             # warehouse codes are read upper-case from forms; the roster is matched the same way
             warehouses=tuple(str(w).strip().upper() for w in entry.get("warehouses", [])),
             timezone=str(timezone) if timezone else None,
+            digest=digest is not False,
         )
     if problems:
         raise RosterError(problems)

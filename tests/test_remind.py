@@ -426,3 +426,19 @@ def test_a_persons_unknown_time_zone_is_named_in_the_roster(firm) -> None:
         "staff.toml staff #2 (tom.chen@firm.test): time zone 'Europe/Berlln' is unknown;"
         " write one like Asia/Shanghai"
     ]
+
+
+def test_a_person_who_wants_no_daily_mail_gets_none_and_todo_still_answers(send, gw, firm) -> None:
+    staff = firm.root / "inbox_rules" / "staff.toml"
+    text = staff.read_text(encoding="utf-8")
+    staff.write_text(text.replace('name = "李娜"\n', 'name = "李娜"\ndigest = false\n', 1), "utf-8")
+    gw.roster = firm.roster()
+    with time_machine.travel(moment("2026-11-20 10:00"), tick=False) as clock:
+        inquiry(send, "2026-12-01")
+        clock.move_to(moment("2026-12-01 09:00"))
+        report = digest.send_digests(gw)
+        assert SALES not in report.sent + report.nothing_due and digests(gw) == []
+        assert (
+            digest.todo_reply(gw, gw.roster.find(SALES)).subject
+            == "待办提醒 2026-12-01：1 项，今天到期 1 项"
+        )
