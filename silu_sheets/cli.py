@@ -11,8 +11,25 @@ import click
 from silu_sheets import firm as firm_folder
 from silu_sheets.describe import describe as describe_kind
 from silu_sheets.describe import markdown as forms_markdown
-from silu_sheets.kinds import KINDS
 from silu_sheets.roster import RosterError
+
+
+class KindChoice(click.Choice):
+    """The form kinds, looked up when a command line is checked or its help shown: declaring
+    every kind is work ``silu --help`` and the other commands need not pay for."""
+
+    def __init__(self) -> None:
+        super().__init__([])
+
+    @property  # type: ignore[override]
+    def choices(self) -> list[str]:
+        from silu_sheets.kinds import KINDS
+
+        return list(KINDS)
+
+    @choices.setter
+    def choices(self, _: object) -> None:
+        pass
 
 
 def _open(ctx: click.Context) -> firm_folder.FirmFolder:
@@ -84,6 +101,7 @@ def init(directory: Path, authserv_id: str | None, trust_unauthenticated: bool) 
 )
 def templates(out: Path) -> None:
     """Write one blank .xlsx form per document kind."""
+    from silu_sheets.kinds import KINDS
     from silu_sheets.workbook import template
 
     for path in template.write_templates(out, list(KINDS.values())):
@@ -91,7 +109,7 @@ def templates(out: Path) -> None:
 
 
 @main.command()
-@click.argument("kind", type=click.Choice(list(KINDS)), required=False)
+@click.argument("kind", type=KindChoice(), required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print the machine-readable spec.")
 @click.option(
     "--markdown", is_flag=True, help="Print every form's fields as Markdown (docs/FORMS.md)."
@@ -99,6 +117,8 @@ def templates(out: Path) -> None:
 def describe(kind: str | None, as_json: bool, markdown: bool) -> None:
     """Show a form's fields, cells and line table; every form's when no KIND is named (with
     --json: a list of specs)."""
+    from silu_sheets.kinds import KINDS
+
     kinds = [KINDS[kind]] if kind else list(KINDS.values())
     if markdown:
         click.echo(forms_markdown(kinds))

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from silu_sheets.document import Staff
-from silu_sheets.kinds import KINDS
 from silu_sheets.values import EMAIL_PATTERN
 
 LANGUAGES = ("zh", "en")
@@ -37,6 +36,8 @@ class Roster:
         firm wrote it) may be sent by the roles its declaration lists (``Kind.senders``)."""
         if kind in self.named:
             return any(kind in self.roles[r].may_send for r in person.roles if r in self.roles)
+        from silu_sheets.kinds import KINDS  # here: the CLI imports this module on every start
+
         declared = KINDS[kind].senders if kind in KINDS else ()
         return any(r in declared for r in person.roles)
 
@@ -46,6 +47,8 @@ class Roster:
         return frozenset().union(*(r.may_send for r in self.roles.values()))
 
     def allowed_kinds(self, person: Staff) -> list[str]:
+        from silu_sheets.kinds import KINDS
+
         return [k for k in KINDS if self.may_send(person, k)]
 
     def sees_prices(self, person: Staff) -> bool:
@@ -86,6 +89,8 @@ def load(folder: Path) -> Roster:
         raw_roles = tomllib.loads(roles_file.read_text(encoding="utf-8")).get("roles", {})
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise RosterError([f"{roles_file}: {exc}"]) from exc
+    from silu_sheets.kinds import KINDS
+
     for key, spec in raw_roles.items():
         kinds = spec.get("may_send", [])
         unknown = [k for k in kinds if k not in KINDS]
