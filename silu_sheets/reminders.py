@@ -166,6 +166,9 @@ class Reminder:
     salesperson_name: str = ""
     #: the open item's obligation key (a team or escalation line keeps what it is)
     obligation: str = ""
+    #: the day the obligation opened (the document's date); how long an undated item waits
+    since: dt.date | None = None
+    days_open: int | None = None
 
     @property
     def what(self) -> str:
@@ -408,6 +411,8 @@ def _reminder(section: str, item: OpenItem, today: dt.date, names: _Names) -> Re
         salesperson=salesperson,
         salesperson_name=names.person(salesperson),
         obligation=item.obligation,
+        since=item.since,
+        days_open=(today - item.since).days if item.since else None,
     )
 
 
@@ -465,6 +470,12 @@ def describe(r: Reminder, language: str, with_salesperson: bool = False) -> str:
     state = state_words(r, language)
     if state:
         parts.append(state)
+    elif r.due_on is None and r.since and r.days_open is not None:
+        parts.append(
+            f"自 {r.since.isoformat()} 起已 {r.days_open} 天"
+            if zh
+            else f"open since {r.since.isoformat()} ({r.days_open} day(s))"
+        )
     body = sep.join(p for p in parts if p)
     return f"{head}{'：' if zh else ': '}{body}" if body else head
 

@@ -140,3 +140,8 @@ def test_a_reminder_in_words() -> None:
     assert describe(quote, "zh") == "QUO-1：有效期至 2026-11-29，今天到期"
     lapsed = Reminder("quote_validity", "QUO-1", "quote", due_on=DAY, days_late=1, days_left=0)
     assert describe(lapsed, "en") == "QUO-1: valid until 2026-11-29, ended 1 day(s) ago"
+    waiting = Reminder(
+        "sample_feedback", "SMP-1", "sample", since=DAY - dt.timedelta(days=8), days_open=8
+    )
+    assert describe(waiting, "zh") == "SMP-1：自 2026-11-21 起已 8 天"
+    assert describe(waiting, "en") == "SMP-1: open since 2026-11-21 (8 day(s))"

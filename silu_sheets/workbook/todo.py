@@ -59,6 +59,7 @@ COLUMNS = (
     Column("币种", "Currency", 7, lambda r, lang: r.currency, money=True),
     Column("日期", "Date", 11, lambda r, lang: r.due_on, align="center", always=True),
     Column("逾期天数", "Days late", 9, lambda r, lang: r.days_late or None, align="right"),
+    Column("开始日期", "Since", 11, lambda r, lang: r.since if r.due_on is None else None, align="center"),
     Column("说明", "State", 14, state_words, always=True),
 )  # fmt: skip
 
