@@ -380,17 +380,18 @@ def _order(view: LedgerView, doc: _Doc) -> list[OpenItem]:
 
 
 def _contract(view: LedgerView, doc: _Doc) -> list[OpenItem]:
-    left = drawdown.remaining(view, drawdown.relation("shipment_notice", "contract"), doc.docno)
-    noticed = {key: drawn for key, (_, drawn) in left.items()}
+    from silu_sheets.fulfilment import noticed_by_contract_line
+
+    lines = _lines(view, "contract", doc.docno)
+    # a product on several lines at different prices: each notice line fills the line at its
+    # own price first, as the pre-filled next notice does (fulfilment.noticed_by_contract_line)
+    noticed = noticed_by_contract_line(view, {"docno": doc.docno, "lines": lines})
     due, since = _day(doc.header.get("delivery_date")), _day(doc.header.get("contract_date"))
     found = []
-    for line in _lines(view, "contract", doc.docno):
+    for line in lines:
         code = line.get("product_code") or ""
         quantity = _dec(line.get("quantity"))
-        taken = min(
-            noticed.get(code, ZERO), quantity
-        )  # a product on two lines fills the first first
-        noticed[code] = noticed.get(code, ZERO) - taken
+        taken = min(noticed.get(int(line["line_no"]), ZERO), quantity)
         if code and quantity - taken > 0:
             found.append(
                 doc.item(

@@ -137,7 +137,6 @@ def _order(view: LedgerView, doc: dict, prices: bool) -> dict:
 
 def _contract(view: LedgerView, doc: dict, prices: bool) -> dict:
     notices = F.notices_of_contract(view, doc["docno"])
-    noticed = F.noticed_by_product(view, doc["docno"])
     issued: dict[str, Decimal] = {}
     for n in notices:
         by_line = F.issued_by_line(view, n)
@@ -153,7 +152,8 @@ def _contract(view: LedgerView, doc: dict, prices: bool) -> dict:
             "line_no": line["line_no"],
             "product_code": code,
             "quantity": F.text(quantity),
-            "noticed": F.text(noticed.get(code, F.ZERO)),
+            # per line, as open items allocate it (a product may sit on several lines)
+            "noticed": F.text(quantity - left.get(int(line["line_no"]), F.ZERO)),
             "issued": F.text(issued.get(code, F.ZERO)),
             "left_to_notice": F.text(left.get(int(line["line_no"]), F.ZERO)),
         }

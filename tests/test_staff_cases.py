@@ -349,6 +349,13 @@ def test_prefilled_contract_keeps_each_order_line(gw, send, masters):
     assert cheaper.accepted and cheaper.problems == [], cheaper.as_dict("en")
     then = [r[:3] for r in attached_rows_of(gw, cheaper)[0] if r[0] == "P-M8"]
     assert then == [("P-M8", 10, 2)]
+    # what is left to notice says the same, line by line (open items, silu status)
+    from silu_sheets.open_items import remaining_by_line
+    from silu_sheets.status import document_status
+
+    assert remaining_by_line(gw.ledger.view, sent_back.docno, "contract_to_notice") == {1: 10}
+    progress = document_status(gw.ledger.view, sent_back.docno)["progress"]
+    assert [(r["noticed"], r["left_to_notice"]) for r in progress] == [("0", "10"), ("5", "0")]
 
 
 def attached_rows_of(gw, outcome) -> list[list[tuple]]:
