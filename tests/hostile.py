@@ -249,8 +249,9 @@ def shared_strings_form(customer: str, extra_si: str = "") -> bytes:
 
 
 # --- the corpus ------------------------------------------------------------------------------
+@cache
 def corpus() -> list[HostileCase]:
-    """Every case, built fresh (about 2 s)."""
+    """Every case, built once per process (a few seconds)."""
     good = valid_inquiry()
     names = iter(CUSTOMERS)
 
