@@ -8,10 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from python_calamine import CalamineWorkbook
+from silu_sheets.workbook import cells
 
 MEMO_FILE = "memo.xlsx"
 SHEET = "备忘录"
+#: rows of the memo read at most
+MEMO_ROWS = 5000
 HEADER = ("主题 Topic", "中文答复 Answer (zh)", "English answer")
 EXAMPLES = (
     (
@@ -68,21 +70,24 @@ def load_memo(firm_root: Path) -> list[MemoEntry]:
     path = memo_path(firm_root)
     if not path.exists():
         return []
-    book = CalamineWorkbook.from_path(str(path))
-    sheet = SHEET if SHEET in book.sheet_names else book.sheet_names[0]
+    # read like a form: only the three columns, however far a stray keystroke landed
+    book = cells.Workbook(path.read_bytes())
+    name = SHEET if SHEET in book.sheet_names else book.sheet_names[0]
+    sheet = book.sheet(name, cells.Bounds(MEMO_ROWS, 3))
     entries = []
-    for i, row in enumerate(book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)):
-        cells = [_text(v) for v in (list(row) + ["", "", ""])[:3]]
-        if i == 0 and cells[0].startswith("主题"):
+    for row in range(1, max((r for r, _ in sheet.values), default=0) + 1):
+        found = [_text(sheet.get(row, column)) for column in (1, 2, 3)]
+        if row == 1 and found[0].startswith("主题"):
             continue
-        if cells[0] and (cells[1] or cells[2]):
-            entries.append(MemoEntry(*cells))
-    book.close()
+        if found[0] and (found[1] or found[2]):
+            entries.append(MemoEntry(*found))
     return entries
 
 
 def _text(value: object) -> str:
-    """A cell as the office typed it: calamine gives every number as a float (80 → 80.0)."""
+    """A cell as the office typed it (a whole number stored as 80.0 reads 80)."""
+    if value is None:
+        return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return str(value).strip()

@@ -408,3 +408,17 @@ def test_a_bomb_the_zip_directory_hides_is_never_unpacked(gw, part: str, before:
         tracemalloc.stop()
     assert codes(outcome) == [(None, P.FILE_DAMAGED)]
     assert peak < 50 * 1024 * 1024
+
+
+def test_the_memo_survives_a_stray_far_cell(gw):
+    """The office's own memo.xlsx is read the bounded way too."""
+    from openpyxl import load_workbook as load
+
+    from silu_sheets import memo
+
+    path = memo.write_example(memo.memo_path(gw.firm.root))
+    wb = load(path)
+    wb.active["XFD1048576"] = "x"
+    wb.save(path)
+    found = memo.memo(gw.firm.root, "size")
+    assert found and found[0].answer("en")
