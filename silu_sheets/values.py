@@ -237,7 +237,7 @@ def _bool(f: Field, raw: object) -> object:
     if isinstance(raw, bool):
         return raw
     if isinstance(raw, (int, float)) and raw in (0, 1):
-        # 1 and 0 come back as floats from some readers (calamine, LibreOffice re-saves)
+        # 1 and 0 come back as floats from some readers (LibreOffice re-saves)
         return raw == 1
     text = normal_width(clean_text(raw)).casefold()
     # the template's dropdown offers "是 yes" / "否 no": both words must agree
