@@ -149,6 +149,34 @@ def with_number(data: bytes, coordinate: str, literal: str) -> bytes:
     return put_cell(data, coordinate, f"<v>{literal}</v>", ' t="n"')
 
 
+def with_pixel_bomb(data: bytes) -> bytes:
+    """The workbook with a picture whose PNG header claims 60000 × 60000 pixels (10 GB decoded)."""
+    from openpyxl import load_workbook
+    from openpyxl.drawing.image import Image
+    from PIL import Image as Picture
+
+    wb = load_workbook(io.BytesIO(data))
+    small = io.BytesIO()
+    Picture.new("RGB", (4, 4)).save(small, "PNG")
+    wb.active.add_image(Image(io.BytesIO(small.getvalue())), "F2")
+    out = io.BytesIO()
+    wb.save(out)
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        )
+
+    header = struct.pack(">IIBBBBB", 60000, 60000, 8, 2, 0, 0, 0)
+    bomb = (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\0" * 100_000))
+    )
+    bomb += chunk(b"IEND", b"")
+    return repack(out.getvalue(), replace={"xl/media/image1.png": bomb})
+
+
 def column_name(number: int) -> str:
     """1 -> A, 28 -> AB."""
     letters = ""
@@ -718,6 +746,13 @@ def corpus() -> list[HostileCase]:
         "styles-60000-refused",  # too big to mark again: the blank goes back instead
         "inquiry.xlsx",
         edit_sheet(with_number(good, "C21", "-5"), many_styles(60_000), "xl/styles.xml"),
+        P.BELOW_MINIMUM,
+        cell="C21",
+    )
+    add(
+        "png-pixel-bomb-with-an-error",  # not opened again to be marked: the blank goes back
+        "inquiry.xlsx",
+        with_pixel_bomb(with_number(good, "C21", "-5")),
         P.BELOW_MINIMUM,
         cell="C21",
     )

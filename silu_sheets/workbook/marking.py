@@ -9,11 +9,15 @@ lands on the cell it is about.
 from __future__ import annotations
 
 import io
+import logging
+import traceback
 import warnings
 from collections import defaultdict
 
 from silu_sheets.problems import Problem
 from silu_sheets.workbook.template import MARK, only_data
+
+log = logging.getLogger(__name__)
 
 #: errors red, warnings yellow
 BAD_COLOUR, WARN_COLOUR = "FFC7CE", "FFEB9C"
@@ -47,5 +51,9 @@ def mark_problems(data: bytes, problems: list[Problem], language: str) -> bytes 
         text = "\n".join(p.message(language) for p in found)
         target.comment = Comment(text, MARK, width=320, height=40 + 18 * len(text) // 30)
     out = io.BytesIO()
-    wb.save(out)
+    try:
+        wb.save(out)
+    except Exception:  # noqa: BLE001 - a part of the sender's file openpyxl cannot write back
+        log.warning("marked copy not written:\n%s", traceback.format_exc())
+        return None
     return out.getvalue()
