@@ -83,7 +83,7 @@ def _nothing_open(ledger: Ledger, customer: str | None) -> str:
     """No balance, nothing owed, no refund due: settled when money or goods ever moved."""
     if customer is None:
         return "没有未结清的往来款项 Nothing open: no balance, nothing owed, no refund due"
-    moved = ledger.view._one(
+    moved = ledger.view.row(
         "SELECT 1 AS any_ FROM money_movements WHERE customer_code = ? LIMIT 1", [customer]
     ) or money.customer_notices(ledger.view, customer)
     if moved:

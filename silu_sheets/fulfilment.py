@@ -83,7 +83,7 @@ def slips_of_notice(view: LedgerView, notice_no: str, excluding: str | None = No
 
 def lines_of(view: LedgerView, kind: str, docno: str) -> list[dict]:
     """The current lines of a document, from its kind's lines table (primary key lookup)."""
-    return view._all(f"SELECT * FROM [{kind}_lines] WHERE docno = ? ORDER BY line_no", [docno])
+    return view.rows(f"SELECT * FROM [{kind}_lines] WHERE docno = ? ORDER BY line_no", [docno])
 
 
 def noticed_by_product(
@@ -156,7 +156,7 @@ def contract_quantities(contract: dict) -> dict[str, Decimal]:
 
 # --- issued ------------------------------------------------------------------------------------
 def issued_rows(view: LedgerView, notice_no: str) -> list[dict]:
-    return view._all(
+    return view.rows(
         "SELECT against_line, warehouse, product_code, lot, quantity, docno FROM stock_movements "
         f"WHERE against = ? AND {_ISSUED_IN}",
         [notice_no],
@@ -196,7 +196,7 @@ def slip_net(
     """What a slip's movements add up to now, per (warehouse, product, lot, notice, notice line):
     the old effect an amendment or cancellation reverses."""
     found: dict[tuple[str, str, str, str | None, int | None], Decimal] = defaultdict(Decimal)
-    for row in view._all(
+    for row in view.rows(
         "SELECT warehouse, product_code, lot, against, against_line, quantity FROM stock_movements WHERE docno = ?",
         [slip_no],
     ):
@@ -222,7 +222,7 @@ def on_hand(view: LedgerView, warehouse: str, product: str, lot: str | None) -> 
 
 def lots_held(view: LedgerView, warehouse: str, product: str) -> list[dict]:
     """The lots of ``product`` with stock in ``warehouse``: lot, on hand, expiry (FEFO order)."""
-    rows = view._all(
+    rows = view.rows(
         "SELECT s.lot, s.on_hand_milli, l.expiry_date FROM stock_on_hand s "
         "LEFT JOIN lots l ON l.product_code = s.product_code AND l.lot = s.lot "
         "WHERE s.warehouse = ? AND s.product_code = ? AND s.on_hand_milli > 0",
@@ -253,7 +253,7 @@ def reservations(
     """Open notice lines naming this lot in this warehouse: notice, line and what they still need."""
     if not lot:
         return []
-    rows = view._all(
+    rows = view.rows(
         "SELECT n.docno, n.line_no, n.quantity FROM shipment_notice_lines n "
         "JOIN documents d ON d.docno = n.docno "
         "WHERE n.product_code = ? AND n.lot = ? AND n.warehouse = ? AND d.status = 'active' "

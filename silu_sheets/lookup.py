@@ -42,7 +42,7 @@ def find_customers(view: LedgerView, query: str) -> list[dict]:
     if exact:
         return [exact]
     like = f"%{query.lower()}%"
-    return view._all(
+    return view.rows(
         "SELECT * FROM customers WHERE lower(name) LIKE ? OR lower(code) LIKE ? OR phone_digits LIKE ? ORDER BY code",
         [like, like, f"%{query}%"],
     )
@@ -51,7 +51,7 @@ def find_customers(view: LedgerView, query: str) -> list[dict]:
 def _contract_numbers(view: LedgerView, customer_code: str) -> list[str]:
     return [
         r["docno"]
-        for r in view._all(
+        for r in view.rows(
             "SELECT docno FROM documents WHERE customer_code = ? AND kind = 'contract' AND status = 'active' ORDER BY docno",
             [customer_code],
         )
@@ -61,7 +61,7 @@ def _contract_numbers(view: LedgerView, customer_code: str) -> list[str]:
 def _notices_of_contract(view: LedgerView, contract_no: str) -> list[str]:
     return [
         r["docno"]
-        for r in view._all(
+        for r in view.rows(
             "SELECT DISTINCT l.docno FROM links l JOIN documents d ON d.docno = l.docno WHERE l.target = ? "
             "AND l.field = 'contract_no' AND d.kind = 'shipment_notice' AND d.status = 'active' ORDER BY l.docno",
             [contract_no],
@@ -148,7 +148,7 @@ def lookup_products(view: LedgerView, query: str, sees_prices: bool) -> list[dic
     products = (
         [exact]
         if exact
-        else view._all(
+        else view.rows(
             "SELECT * FROM products WHERE lower(code) LIKE ? OR lower(name) LIKE ? OR lower(coalesce(spec, '')) LIKE ? ORDER BY code",
             [like, like, like],
         )
@@ -159,7 +159,7 @@ def lookup_products(view: LedgerView, query: str, sees_prices: bool) -> list[dic
         stock = []
         for w in warehouses:
             lots: dict[str, Decimal] = {}
-            for r in view._all(
+            for r in view.rows(
                 "SELECT lot, quantity FROM stock_movements WHERE warehouse = ? AND product_code = ?",
                 [w, p["code"]],
             ):

@@ -29,16 +29,9 @@ if TYPE_CHECKING:
     from silu_sheets.document import Context
     from silu_sheets.ledger.store import LedgerView, LedgerWriter
 
-ZERO = Decimal(0)
-#: stock movements that count towards what was issued against a notice line
-ISSUE_MOVEMENTS = ("issue", "reversal")
+from silu_sheets.fulfilment import ISSUE_MOVEMENTS, ZERO, dec, issued_on_line, lines_of
 
-
-def dec(value: Any) -> Decimal:
-    """An exact decimal from ledger text (``None`` and ``""`` are zero)."""
-    if value is None or value == "":
-        return ZERO
-    return Decimal(str(value))
+__all__ = ["ISSUE_MOVEMENTS", "ZERO", "dec"]  # one query layer: quantities come from fulfilment
 
 
 def _sum(view: LedgerView, sql: str, params: list) -> Decimal:
@@ -48,24 +41,17 @@ def _sum(view: LedgerView, sql: str, params: list) -> Decimal:
 # --- shipment notices -----------------------------------------------------------------------
 def notice(view: LedgerView, notice_no: str) -> dict | None:
     """A recorded shipment notice's header row (``shipment_notice`` table), or ``None``."""
-    return view._one("SELECT * FROM shipment_notice WHERE docno = ?", [notice_no])
+    return view.row("SELECT * FROM shipment_notice WHERE docno = ?", [notice_no])
 
 
 def notice_lines(view: LedgerView, notice_no: str) -> list[dict]:
     """The current lines of a notice, in line order."""
-    return view._all(
-        "SELECT * FROM shipment_notice_lines WHERE docno = ? ORDER BY line_no", [notice_no]
-    )
+    return lines_of(view, "shipment_notice", notice_no)
 
 
 def issued(view: LedgerView, notice_no: str, line_no: int) -> Decimal:
-    """Quantity the warehouse issued against one notice line (issue rows are negative)."""
-    return -_sum(
-        view,
-        "SELECT quantity FROM stock_movements WHERE against = ? AND against_line = ? "
-        "AND movement IN ('issue', 'reversal')",
-        [notice_no, line_no],
-    )
+    """Quantity the warehouse issued against one notice line."""
+    return issued_on_line(view, notice_no, line_no)
 
 
 def issued_by_warehouse(
@@ -73,7 +59,7 @@ def issued_by_warehouse(
 ) -> dict[tuple[str, str], Decimal]:
     """Issued quantity of a notice line per (warehouse, lot)."""
     found: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
-    for r in view._all(
+    for r in view.rows(
         "SELECT warehouse, lot, quantity FROM stock_movements WHERE against = ? AND against_line = ? "
         "AND movement IN ('issue', 'reversal')",
         [notice_no, line_no],
@@ -95,7 +81,7 @@ def notice_gross(view: LedgerView, notice_no: str) -> Decimal:
 
 def notice_settled(view: LedgerView, notice_no: str, excluding: str | None = None) -> Decimal:
     """Paid plus credited against a notice (optionally leaving out one document's rows)."""
-    rows = view._all(
+    rows = view.rows(
         "SELECT amount, docno FROM money_movements WHERE notice_no = ? AND account = 'notice'",
         [notice_no],
     )
@@ -122,7 +108,7 @@ def notice_currency(found: dict, default: str) -> str:
 
 def customer_notices(view: LedgerView, customer_code: str) -> list[dict]:
     """A customer's active notices, oldest first (notice date, then number)."""
-    return view._all(
+    return view.rows(
         "SELECT n.* FROM documents d JOIN shipment_notice n ON n.docno = d.docno "
         "WHERE d.customer_code = ? AND d.kind = 'shipment_notice' AND d.status = 'active' "
         "ORDER BY n.notice_date, n.docno",
@@ -135,7 +121,7 @@ def balance(
     view: LedgerView, customer_code: str, currency: str, excluding: str | None = None
 ) -> Decimal:
     """The customer's balance (结余款) in ``currency``: the sum of its balance movements."""
-    rows = view._all(
+    rows = view.rows(
         "SELECT amount, docno FROM money_movements WHERE customer_code = ? AND currency = ? AND account = 'balance'",
         [customer_code, currency.upper()],
     )
@@ -148,14 +134,14 @@ def balances(view: LedgerView, customer_code: str | None = None) -> list[dict]:
     codes = (
         [customer_code]
         if customer_code
-        else [r["code"] for r in view._all("SELECT code FROM customers ORDER BY code")]
+        else [r["code"] for r in view.rows("SELECT code FROM customers ORDER BY code")]
     )
     out = []
     for code in codes:
         per: dict[str, dict[str, Decimal]] = defaultdict(
             lambda: {"balance": ZERO, "owed": ZERO, "refund_due": ZERO}
         )
-        for r in view._all(
+        for r in view.rows(
             "SELECT currency, account, amount FROM money_movements WHERE customer_code = ? "
             "AND account IN ('balance', 'refundable')",
             [code],
@@ -174,7 +160,7 @@ def balances(view: LedgerView, customer_code: str | None = None) -> list[dict]:
 def refundable(view: LedgerView, return_no: str, excluding: str | None = None) -> Decimal:
     """What an agreed return still has to refund: agreed money not credited to the notice's
     unpaid amount, less refunds already paid."""
-    rows = view._all(
+    rows = view.rows(
         "SELECT amount, docno FROM money_movements WHERE return_no = ? AND account = 'refundable'",
         [return_no],
     )
@@ -183,7 +169,7 @@ def refundable(view: LedgerView, return_no: str, excluding: str | None = None) -
 
 def refunded(view: LedgerView, return_no: str, excluding: str | None = None) -> Decimal:
     """Refunds finance paid for a return (refund payments' rows, net of their reversals)."""
-    rows = view._all(
+    rows = view.rows(
         "SELECT amount, docno FROM money_movements WHERE return_no = ? AND account = 'refundable'",
         [return_no],
     )
@@ -193,7 +179,7 @@ def refunded(view: LedgerView, return_no: str, excluding: str | None = None) -> 
 def effects_of(view: LedgerView, docno: str) -> dict[tuple[str, str], Decimal]:
     """A document's current net effect on balances, per (customer, currency)."""
     found: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
-    for r in view._all(
+    for r in view.rows(
         "SELECT customer_code, currency, amount FROM money_movements WHERE docno = ? AND account = 'balance'",
         [docno],
     ):
@@ -254,7 +240,7 @@ def move(
 def reverse(writer: LedgerWriter, docno: str, moved_on: Any = None) -> None:
     """Cancel every money effect ``docno`` still has, with opposite rows (amend, cancel)."""
     net: dict[tuple, Decimal] = defaultdict(lambda: ZERO)
-    for r in writer.view._all("SELECT * FROM money_movements WHERE docno = ? ORDER BY id", [docno]):
+    for r in writer.view.rows("SELECT * FROM money_movements WHERE docno = ? ORDER BY id", [docno]):
         key = (
             r["customer_code"],
             r["currency"],
@@ -321,7 +307,7 @@ def returns_of_notice(view: LedgerView, notice_no: str) -> list[str]:
     """Active sales returns written against a notice (through the indexed links table)."""
     return [
         r["docno"]
-        for r in view._all(
+        for r in view.rows(
             "SELECT DISTINCT l.docno FROM links l JOIN documents d ON d.docno = l.docno "
             "WHERE l.target = ? AND l.field = 'notice_no' AND d.kind = 'sales_return' AND d.status = 'active' "
             "ORDER BY l.docno",
@@ -338,7 +324,7 @@ def returned(
     for docno in returns_of_notice(view, notice_no):
         if docno == excluding:
             continue
-        for r in view._all(
+        for r in view.rows(
             "SELECT quantity FROM sales_return_lines WHERE docno = ? AND notice_line = ?",
             [docno, line_no],
         ):
@@ -350,7 +336,7 @@ def received(
     view: LedgerView, return_no: str, line_no: int, excluding: str | None = None
 ) -> Decimal:
     """Quantity the warehouses received back against one return line (return inbound slips)."""
-    rows = view._all(
+    rows = view.rows(
         "SELECT quantity, docno FROM stock_movements WHERE against = ? AND against_line = ? "
         "AND movement IN ('return_inbound', 'reversal')",
         [return_no, line_no],
@@ -362,7 +348,7 @@ def replacement_notices(view: LedgerView, return_no: str) -> list[str]:
     """Active shipment notices that name the return as the one they replace."""
     return [
         r["docno"]
-        for r in view._all(
+        for r in view.rows(
             "SELECT DISTINCT l.docno FROM links l JOIN documents d ON d.docno = l.docno "
             "WHERE l.target = ? AND l.field = 'replaces_return' AND d.status = 'active' ORDER BY l.docno",
             [return_no],
@@ -375,11 +361,11 @@ def return_state(view: LedgerView, return_no: str) -> dict | None:
     refunded, still to refund; and whether a replacement is still owed (an open obligation)."""
     from silu_sheets.open_items import remaining_by_line
 
-    header = view._one("SELECT * FROM sales_return WHERE docno = ?", [return_no])
+    header = view.row("SELECT * FROM sales_return WHERE docno = ?", [return_no])
     if header is None:
         return None
     lines = []
-    for line in view._all(
+    for line in view.rows(
         "SELECT * FROM sales_return_lines WHERE docno = ? ORDER BY line_no", [return_no]
     ):
         lines.append(
@@ -461,7 +447,7 @@ def statement(
         }
         per_slip: dict[str, Decimal] = defaultdict(lambda: ZERO)
         for line_no, price in prices.items():
-            for r in view._all(
+            for r in view.rows(
                 "SELECT docno, quantity FROM stock_movements WHERE against = ? AND against_line = ? "
                 "AND movement IN ('issue', 'reversal')",
                 [n["docno"], line_no],
@@ -469,20 +455,20 @@ def statement(
                 per_slip[r["docno"]] -= dec(r["quantity"]) * price
         for slip, value in sorted(per_slip.items()):
             if value:
-                slip_row = view._one("SELECT * FROM documents WHERE docno = ?", [slip])
+                slip_row = view.row("SELECT * FROM documents WHERE docno = ?", [slip])
                 day = _slip_date(view, slip) or (n["notice_date"] or "")
                 entries.append(
                     StatementLine(
                         day, n["docno"], "shipment", value, ZERO, f"{slip}" if slip_row else ""
                     )
                 )
-    for d in view._all(
+    for d in view.rows(
         "SELECT d.docno, d.kind FROM documents d WHERE d.customer_code = ? AND d.status = 'active' "
         "AND d.kind IN ('payment', 'sales_return') ORDER BY d.docno",
         [customer_code],
     ):
         if d["kind"] == "payment":
-            p = view._one("SELECT * FROM payment WHERE docno = ?", [d["docno"]])
+            p = view.row("SELECT * FROM payment WHERE docno = ?", [d["docno"]])
             if (
                 not p
                 or (p["currency"] or cur).upper() != cur
@@ -513,7 +499,7 @@ def statement(
                     )
                 )
         else:
-            ret = view._one("SELECT * FROM sales_return WHERE docno = ?", [d["docno"]])
+            ret = view.row("SELECT * FROM sales_return WHERE docno = ?", [d["docno"]])
             if (
                 not ret
                 or (ret["currency"] or cur).upper() != cur
@@ -566,14 +552,14 @@ def _balance_applied(view: LedgerView, customer_code: str, currency: str) -> lis
     day: dict[tuple[str, str], str] = {}
     applying = {
         r["docno"]
-        for r in view._all(
+        for r in view.rows(
             "SELECT DISTINCT docno FROM money_movements WHERE customer_code = ? AND currency = ? "
             "AND account = 'notice' AND movement IN ('balance_applied', 'auto_applied')",
             [customer_code, currency],
         )
     }
     for docno in sorted(applying):
-        for r in view._all(
+        for r in view.rows(
             "SELECT * FROM money_movements WHERE docno = ? AND account = 'notice' ORDER BY id",
             [docno],
         ):
@@ -596,7 +582,7 @@ def _balance_applied(view: LedgerView, customer_code: str, currency: str) -> lis
 
 def _slip_date(view: LedgerView, slip: str) -> str | None:
     try:
-        row = view._one("SELECT issue_date FROM issue_slip WHERE docno = ?", [slip])
+        row = view.row("SELECT issue_date FROM issue_slip WHERE docno = ?", [slip])
     except Exception:  # noqa: BLE001 - the issue slip table may lack the column in an old ledger
         return None
     return row["issue_date"] if row else None
@@ -606,7 +592,7 @@ def customer_currencies(view: LedgerView, customer_code: str, default: str) -> l
     """Currencies the customer has dealt in (money movements and notices), default first."""
     found = {
         r["currency"]
-        for r in view._all(
+        for r in view.rows(
             "SELECT DISTINCT currency FROM money_movements WHERE customer_code = ?", [customer_code]
         )
     }

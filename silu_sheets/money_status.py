@@ -49,7 +49,7 @@ def _sales_return(view: LedgerView, doc: dict, prices: bool) -> dict:
 def _payment(view: LedgerView, doc: dict, prices: bool) -> dict:
     if not prices:
         return {}
-    rows = view._all(
+    rows = view.rows(
         "SELECT account, movement, amount, notice_no, return_no FROM money_movements WHERE docno = ? ORDER BY id",
         [doc["docno"]],
     )

@@ -37,7 +37,7 @@ def list_notes(
         sql += " LIMIT ?"
         params.append(limit)
     zone = ZoneInfo(timezone)
-    found = view._all(sql, params)
+    found = view.rows(sql, params)
     for note in found:
         written = dt.datetime.fromisoformat(note["written_at"])
         if written.tzinfo is None:  # written before times carried their zone: they were UTC

@@ -101,7 +101,7 @@ def document_status(
         ],
         "refers_to": [
             {"field": r["field"], "docno": r["target"]}
-            for r in view._all(
+            for r in view.rows(
                 "SELECT field, target FROM links WHERE docno = ? ORDER BY target", [docno]
             )
         ],
@@ -188,7 +188,7 @@ def _notice(view: LedgerView, doc: dict, prices: bool) -> dict:
     slips = []
     for s in F.slips_of_notice(view, doc["docno"]):
         row = (
-            view._one(
+            view.row(
                 "SELECT warehouse, issue_date, recorded_by FROM issue_slip WHERE docno = ?", [s]
             )
             or {}
@@ -203,7 +203,7 @@ def _notice(view: LedgerView, doc: dict, prices: bool) -> dict:
 
 
 def _slip(view: LedgerView, doc: dict, prices: bool) -> dict:
-    moved = view._all(
+    moved = view.rows(
         "SELECT warehouse, product_code, lot, quantity, movement, against_line FROM stock_movements "
         "WHERE docno = ? ORDER BY id",
         [doc["docno"]],
@@ -258,7 +258,7 @@ def stock_report(view: LedgerView, warehouse: str | None = None) -> list[dict]:
     and lot, with the product's name and the lot's expiry. Places never stocked are left out;
     places emptied stay listed at zero while notices still reserve them."""
     where, params = ("WHERE s.warehouse = ?", [warehouse]) if warehouse else ("", [])
-    rows = view._all(
+    rows = view.rows(
         "SELECT s.warehouse, s.product_code, s.lot, s.on_hand_milli, l.expiry_date, p.name, p.unit "
         "FROM stock_on_hand s LEFT JOIN lots l ON l.product_code = s.product_code AND l.lot = s.lot "
         f"LEFT JOIN products p ON p.code = s.product_code {where} "

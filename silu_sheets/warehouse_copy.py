@@ -187,7 +187,7 @@ def notice_copies(
 
 def _previous_warehouses(view: LedgerView, docno: str) -> set[str]:
     """Warehouses the notice's previous revision named (they may need to hear it changed)."""
-    found = view._one(
+    found = view.row(
         "SELECT r.data FROM revisions r JOIN documents d ON d.docno = r.docno "
         "WHERE r.docno = ? AND r.revision = d.revision - 1",
         [docno],

@@ -197,7 +197,7 @@ def issue_more(
     """Goods issued later against a notice line (a second issue slip)."""
     with gw.ledger.transaction() as writer:
         slip = writer.next_number(KINDS["issue_slip"], 2026)
-        line = writer.view._one(
+        line = writer.view.row(
             "SELECT * FROM shipment_notice_lines WHERE docno = ? AND line_no = ?",
             [notice_no, line_no],
         )

@@ -142,3 +142,16 @@ def test_a_firm_whose_roles_name_the_kind_decides(gw, send, issued, firm):
     roster = load(firm.root / "inbox_rules")
     assert roster.may_send(roster.find(MANAGER), "delivery_receipt")
     assert not roster.may_send(roster.find(SALES), "delivery_receipt")
+
+
+def test_the_example_roles_say_what_the_declarations_say(firm):
+    """Who may send a kind is declared with the kind; the example roles.toml repeats it (a firm
+    edits it to decide otherwise)."""
+    from silu_sheets.kinds import KINDS
+
+    roster = firm.roster()
+    for key, role in roster.roles.items():
+        if key == "manager":
+            continue
+        declared = {k for k, kind in KINDS.items() if key in kind.senders}
+        assert set(role.may_send) == declared - {"delivery_receipt"}, key

@@ -103,3 +103,24 @@ def test_replacement_notice_draws_on_the_goods_to_replace(gw, send, masters):
         ("return-below-replaced", "quantity", 1)
     ]
     assert first
+
+
+def test_the_ledgers_private_helpers_stay_inside_ledger():
+    """One query layer: code outside ``silu_sheets/ledger/`` asks through ``LedgerView``'s public
+    methods (``row``, ``rows`` and the named questions), never its private helpers; money and
+    fulfilment share one set of quantity helpers."""
+    import re
+    from pathlib import Path
+
+    import silu_sheets
+    from silu_sheets import fulfilment, money
+
+    root = Path(silu_sheets.__file__).parent
+    private = re.compile(r"\._(?:one|all)\(")
+    callers = [
+        str(p.relative_to(root))
+        for p in root.rglob("*.py")
+        if "ledger" not in p.parts and private.search(p.read_text(encoding="utf-8"))
+    ]
+    assert callers == []
+    assert money.dec is fulfilment.dec and money.ISSUE_MOVEMENTS is fulfilment.ISSUE_MOVEMENTS

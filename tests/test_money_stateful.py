@@ -98,7 +98,7 @@ class MoneyMachine(RuleBasedStateMachine):
         self.view = self.gw.ledger.view
         self.notices = [
             r["docno"]
-            for r in self.view._all(
+            for r in self.view.rows(
                 "SELECT docno FROM documents WHERE kind = 'shipment_notice' ORDER BY docno"
             )
         ]
@@ -320,7 +320,7 @@ class MoneyMachine(RuleBasedStateMachine):
                 assert money.returned(self.view, n, line["line_no"]) <= money.issued(
                     self.view, n, line["line_no"]
                 )
-        for r in self.view._all(
+        for r in self.view.rows(
             "SELECT docno FROM documents WHERE kind = 'sales_return' AND status = 'active'"
         ):
             for line in money.return_state(self.view, r["docno"])["lines"]:
@@ -330,12 +330,12 @@ class MoneyMachine(RuleBasedStateMachine):
     def money_holds(self):
         for n in self.notices:
             assert money.notice_settled(self.view, n) <= money.notice_gross(self.view, n)
-        rows = self.view._all(
+        rows = self.view.rows(
             "SELECT amount FROM money_movements WHERE customer_code = 'C001' AND account = 'balance'"
         )
         summed = sum((Decimal(r["amount"]) for r in rows), Decimal(0))
         assert summed == money.balance(self.view, "C001", "CNY") >= 0
-        for r in self.view._all("SELECT docno FROM documents WHERE kind = 'sales_return'"):
+        for r in self.view.rows("SELECT docno FROM documents WHERE kind = 'sales_return'"):
             assert money.refundable(self.view, r["docno"]) >= 0
         figures = money.balances(self.view, "C001")
         owed = figures[0]["owed"] if figures else Decimal(0)

@@ -244,7 +244,7 @@ def test_resaved_forms_are_recorded(resaved, seeded_firm):
         inquiry = view.document(f"INQ-{seeded_firm.today().year}-00001")
         assert inquiry["customer_code"] == "C00001"
         assert view.customer("C00001")["name"] == "宁波海通贸易"
-        quote = gateway.ledger.view._all(
+        quote = gateway.ledger.view.rows(
             "SELECT line_no, quantity, unit_price FROM quote_lines ORDER BY line_no"
         )
         assert [tuple(r.values()) for r in quote] == [

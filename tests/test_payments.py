@@ -61,7 +61,7 @@ def pay(send, kind, amount=None, lines=(), customer="C001", **more):
 
 
 def confirmation_text(gw, outcome) -> str:
-    raw = gw.ledger.view._one("SELECT message FROM outbox WHERE id = ?", [outcome.outbox_ids[0]])[
+    raw = gw.ledger.view.row("SELECT message FROM outbox WHERE id = ?", [outcome.outbox_ids[0]])[
         "message"
     ]
     msg = email.message_from_bytes(raw, policy=email.policy.default)
@@ -197,7 +197,7 @@ def test_cancel_unused_advance_reverses_it(gw, send, notices):
     assert cancel.accepted, cancel.as_dict("en")
     view = gw.ledger.view
     assert money.balance(view, "C001", "CNY") == 0
-    rows = view._all(
+    rows = view.rows(
         "SELECT movement, amount FROM money_movements WHERE docno = ? ORDER BY id", [advance.docno]
     )
     assert [(r["movement"], r["amount"]) for r in rows] == [
@@ -241,14 +241,14 @@ def test_auto_apply_oldest_first_as_goods_are_issued_and_mails_sales_and_finance
     )
     assert slip.accepted, slip.as_dict("en")
     view = gw.ledger.view
-    rows = view._all(
+    rows = view.rows(
         "SELECT notice_no, amount FROM money_movements WHERE docno = ? AND account = 'notice' ORDER BY id",
         [slip.docno],
     )
     assert [(r["notice_no"], r["amount"]) for r in rows] == [(one, "120.00"), (two, "10.00")]
     assert money.balance(view, "C001", "CNY") == 0
     assert money.notice_owed(view, two) == D("15.00")
-    mails = view._all(
+    mails = view.rows(
         "SELECT recipient, message FROM outbox WHERE purpose = 'balance_applied' ORDER BY recipient"
     )
     assert [m["recipient"] for m in mails] == sorted([SALES, FINANCE])
@@ -258,7 +258,7 @@ def test_auto_apply_oldest_first_as_goods_are_issued_and_mails_sales_and_finance
         .get_content()
     )
     assert f"发货单 {two}：冲抵 10.00 CNY，尚欠 15.00 CNY" in body
-    to_keeper = view._all("SELECT purpose FROM outbox WHERE recipient = ?", [WAREHOUSE_A])
+    to_keeper = view.rows("SELECT purpose FROM outbox WHERE recipient = ?", [WAREHOUSE_A])
     assert "balance_applied" not in {m["purpose"] for m in to_keeper}
 
 

@@ -29,7 +29,7 @@ NOT_DATA = {"sources", "rejections", "outbox", "schema_migrations"}
 
 
 def rows(gw, table: str, order: str = "rowid") -> list[dict]:
-    return gw.ledger.view._all(f"SELECT * FROM [{table}] ORDER BY {order}")
+    return gw.ledger.view.rows(f"SELECT * FROM [{table}] ORDER BY {order}")
 
 
 def dump(gw) -> dict[str, list]:

@@ -15,6 +15,7 @@ import pytest
 from conftest import MANAGER, SALES, WAREHOUSE_A, WAREHOUSE_B
 from fulfilment_flow import notice, ok, slip
 
+from silu_sheets.kinds import KINDS
 from silu_sheets.warehouse_copy import safe_text
 
 #: unusual prices so that no quantity, date or style number can look like one by chance
@@ -280,3 +281,52 @@ def test_sales_notes_about_money_are_withheld_from_the_warehouse(day_of_shipping
 def test_safe_text(note, withheld):
     secret = {Decimal("7.13"), Decimal("1069.5")}
     assert (safe_text(note, secret, "zh") != note) is withheld
+
+
+def filled(kind):
+    """A document of ``kind`` with every field filled, the prices and amounts of this module in
+    every money field and written into every free text, as a careless sender might."""
+    import datetime as dt
+
+    from silu_sheets.document import Document, Line
+
+    def value(f):
+        if f.priced:
+            return PRICES["P-M8"]
+        return {
+            "cost": Decimal("3.5"),  # a handling cost is the warehouse's own, not a price
+            "quantity": QUANTITIES["P-M8"],
+            "integer": 3,
+            "date": dt.date(2026, 11, 26),
+            "bool": True,
+            "choice": f.choices[0].key if f.choices else None,
+            "code": "P-M8",
+            "docno": "SN-2026-00001",
+            "email": SALES,
+            "phone": "021-5555 1234",
+        }.get(f.type, "单价 7.13 元，货款 1069.50")
+
+    header = {f.key: value(f) for f in kind.header if f.key not in ("docno", "action")}
+    lines = []
+    if kind.lines:
+        first = kind.layout.first_line_row or 1
+        lines = [Line(1, first, {c.key: value(c) for c in kind.lines.columns})]
+    return Document(kind, header, lines)
+
+
+@pytest.mark.parametrize("kind_key", [k for k, kind in KINDS.items() if not kind.master], ids=str)
+def test_a_keepers_copy_of_any_kind_holds_no_price(kind_key, firm):
+    """Every document kind, on its own: the keeper's copy built from its declaration (a new
+    kind is walked without anyone adding it here) carries none of the prices or amounts."""
+    from silu_sheets.replies import as_mail
+    from silu_sheets.warehouse_copy import document_copies
+
+    roster = firm.roster()
+    copies = document_copies(filled(KINDS[kind_key]), "T-2026-00001", "record", "WH-A", roster,
+                             "admin@firm.test")  # fmt: skip
+    assert copies, "the keeper of WH-A gets a copy"
+    for reply in copies:
+        raw = as_mail(reply, "forms@firm.test", "Firm")
+        for where, text in everything_in(raw):
+            for needle in needles() | {"7.13"}:
+                assert needle not in text, f"{needle!r} in {kind_key}'s copy, {where}"

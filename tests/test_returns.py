@@ -89,7 +89,7 @@ def refund(send, return_no, amount, customer="C001"):
 def test_return_within_issued_then_refused_beyond_what_is_left(gw, send, notice):
     first = ret(send, notice, [{"product_code": "P-M8", "quantity": 40}])
     assert first.accepted, first.as_dict("en")
-    stored = gw.ledger.view._one("SELECT * FROM sales_return_lines WHERE docno = ?", [first.docno])
+    stored = gw.ledger.view.row("SELECT * FROM sales_return_lines WHERE docno = ?", [first.docno])
     assert (stored["notice_line"], stored["unit_price"]) == (
         1,
         PRICE_M8,
@@ -175,7 +175,7 @@ def test_nothing_credited_before_agreement_then_agreed_credit_lowers_notice(gw, 
     assert owed == D("60") * D(PRICE_M8) + D(50) * D(PRICE_W10)
     first = ret(send, notice, [{"product_code": "P-M8", "quantity": 10}], requested="80")
     assert money.notice_owed(view, notice) == owed
-    assert view._all("SELECT * FROM money_movements") == []
+    assert view.rows("SELECT * FROM money_movements") == []
     too_much = ret(
         send,
         notice,
@@ -408,7 +408,7 @@ def test_warehouse_copies_carry_no_price_amount_or_balance(gw, send, notice):
         requested="123.45",
     )
     assert r.accepted
-    mails = gw.ledger.view._all(
+    mails = gw.ledger.view.rows(
         "SELECT recipient, message FROM outbox WHERE purpose = 'warehouse_copy' AND docno = ? ORDER BY recipient",
         [r.docno],
     )
@@ -638,7 +638,7 @@ def test_nothing_a_keeper_receives_about_returns_carries_money(gw, send, notice)
     assert slip.accepted
     refused = inbound(send, r.docno, "WH-A", [{"product_code": "P-M8", "quantity": 30}])
     assert codes(refused) == [("D15", "inbound-exceeds-return")]
-    mails = gw.ledger.view._all(
+    mails = gw.ledger.view.rows(
         "SELECT message FROM outbox WHERE recipient IN (?, ?) AND (docno IN (?, ?) OR docno IS NULL)",
         [WAREHOUSE_A, WAREHOUSE_B, r.docno, slip.docno],
     )

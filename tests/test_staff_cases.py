@@ -39,7 +39,7 @@ def text_of(msg) -> str:
 
 
 def reply_text(gw, outcome, index=0) -> str:
-    raw = gw.ledger.view._one(
+    raw = gw.ledger.view.row(
         "SELECT message FROM outbox WHERE id = ?", [outcome.outbox_ids[index]]
     )["message"]
     return text_of(email.message_from_bytes(raw, policy=email.policy.default))
@@ -359,7 +359,7 @@ def test_prefilled_contract_keeps_each_order_line(gw, send, masters):
 
 
 def attached_rows_of(gw, outcome) -> list[list[tuple]]:
-    raw = gw.ledger.view._one("SELECT message FROM outbox WHERE id = ?", [outcome.outbox_ids[0]])[
+    raw = gw.ledger.view.row("SELECT message FROM outbox WHERE id = ?", [outcome.outbox_ids[0]])[
         "message"
     ]
     msg = email.message_from_bytes(raw, policy=email.policy.default)

@@ -26,7 +26,7 @@ def shipped_notices(demo: Demo) -> list[dict]:
     """Active notices with goods issued, oldest first, with what they owe."""
     view = demo.gateway.ledger.view
     found = []
-    for row in view._all(
+    for row in view.rows(
         "SELECT docno FROM documents WHERE kind = 'shipment_notice' AND status = 'active' ORDER BY docno"
     ):
         owed = money.notice_owed(view, row["docno"])

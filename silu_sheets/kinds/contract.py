@@ -49,6 +49,7 @@ KIND = Kind(
     en="Sales contract",
     prefix="CON",
     version=1,
+    senders=("sales", "sales_manager"),
     header=document_header(
         date("contract_date", "合同日期", "Contract date", required=True),
         docno("order_no", "订单号", "Order number", "order", required=True),

@@ -23,6 +23,7 @@ KIND = Kind(
     en="Customers",
     prefix="CUS",
     version=1,
+    senders=("sales_manager", "admin"),
     master=True,
     header=(),
     lines=LineTable(

@@ -33,6 +33,7 @@ KIND = Kind(
     en="Inquiry follow-up",
     prefix="FUP",
     version=1,
+    senders=("sales", "sales_manager"),
     header=document_header(
         docno("inquiry_no", "咨询单号", "Inquiry number", "inquiry", required=True),
         date("follow_up_date", "跟进日期", "Follow-up date", required=True),

@@ -41,6 +41,7 @@ KIND = Kind(
     en="Customer inquiry",
     prefix="INQ",
     version=1,
+    senders=("sales", "sales_manager"),
     header=document_header(
         date("inquiry_date", "咨询日期", "Inquiry date", required=True),
         customer_field(

@@ -44,6 +44,7 @@ KIND = Kind(
     en="Issue slip",
     prefix="ISS",
     version=1,
+    senders=("warehouse",),
     header=document_header(
         date("issue_date", "出库日期", "Issue date", required=True),
         docno("notice_no", "发货单号", "Shipment notice number", "shipment_notice", required=True),

@@ -34,6 +34,7 @@ KIND = Kind(
     en="Opening stock",
     prefix="OPS",
     version=1,
+    senders=("admin",),
     master=True,
     header=(date("as_of", "盘点日期", "As of", required=True),),
     lines=LineTable(

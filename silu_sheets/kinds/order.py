@@ -51,6 +51,7 @@ KIND = Kind(
     en="Sales order",
     prefix="ORD",
     version=1,
+    senders=("sales", "sales_manager"),
     header=document_header(
         date("order_date", "订单日期", "Order date", required=True),
         customer_field(),
@@ -319,7 +320,7 @@ def more_replies(
     person = roster.find(recorded["owner"])
     if person is None or not doc["decision"] or doc["decision"] == "pending" or action == "cancel":
         return []
-    before = writer.view._one(
+    before = writer.view.row(
         "SELECT data FROM revisions WHERE docno = ? AND revision = ?",
         [docno, recorded["revision"] - 1],
     )

@@ -52,6 +52,7 @@ KIND = Kind(
     en="Payment receipt",
     prefix="PAY",
     version=1,
+    senders=("finance",),
     header=document_header(
         date("payment_date", "收款日期", "Payment date", required=True),
         customer_field(),

@@ -19,6 +19,7 @@ KIND = Kind(
     en="Products",
     prefix="PRD",
     version=1,
+    senders=("sales_manager", "admin"),
     master=True,
     header=(),
     lines=LineTable(

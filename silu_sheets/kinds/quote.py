@@ -37,6 +37,7 @@ KIND = Kind(
     en="Sales quote",
     prefix="QUO",
     version=1,
+    senders=("sales", "sales_manager"),
     header=document_header(
         date("quote_date", "报价日期", "Quote date", required=True),
         date(

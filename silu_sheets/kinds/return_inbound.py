@@ -38,6 +38,7 @@ KIND = Kind(
     en="Return inbound slip",
     prefix="RIN",
     version=1,
+    senders=("warehouse",),
     header=document_header(
         date("inbound_date", "入库日期", "Inbound date", required=True),
         docno("return_no", "退货单号", "Sales return number", "sales_return", required=True),
@@ -284,7 +285,7 @@ def check(doc: Document, ledger: LedgerView, ctx: Context) -> list[Problem]:
             )
     if ret is None:
         return found
-    lines = ledger._all(
+    lines = ledger.rows(
         "SELECT * FROM sales_return_lines WHERE docno = ? ORDER BY line_no", [ret["docno"]]
     )
     for line in doc.lines:
@@ -359,7 +360,7 @@ def _stock_kept(
 ) -> list[Problem]:
     """Taking back what this slip received must not leave any place below zero."""
     had: dict[tuple[str, str, str], Decimal] = {}
-    for r in view._all(
+    for r in view.rows(
         "SELECT warehouse, product_code, lot, quantity FROM stock_movements WHERE docno = ?",
         [doc.docno],
     ):
@@ -406,7 +407,7 @@ def check_cancel(doc: Document, ledger: LedgerView, ctx: Context) -> list[Proble
 
 def _reverse_stock(writer: LedgerWriter, docno: str) -> None:
     net: dict[tuple, Decimal] = {}
-    for r in writer.view._all("SELECT * FROM stock_movements WHERE docno = ? ORDER BY id", [docno]):
+    for r in writer.view.rows("SELECT * FROM stock_movements WHERE docno = ? ORDER BY id", [docno]):
         key = (
             r["warehouse"],
             r["product_code"],
@@ -437,7 +438,7 @@ def book(doc: Document, docno: str, writer: LedgerWriter, ctx: Context) -> None:
     ret = view.document(doc["return_no"])
     assert ret is not None
     doc.header["customer_code"] = ret["customer_code"]
-    lines = view._all(
+    lines = view.rows(
         "SELECT * FROM sales_return_lines WHERE docno = ? ORDER BY line_no", [ret["docno"]]
     )
     _reverse_stock(writer, docno)

@@ -53,6 +53,7 @@ KIND = Kind(
     en="Sales return",
     prefix="RET",
     version=1,
+    senders=("sales", "sales_manager"),
     header=document_header(
         date("return_date", "退货日期", "Return date", required=True),
         docno("notice_no", "发货单号", "Shipment notice", "shipment_notice", required=True),
@@ -372,7 +373,7 @@ def check(doc: Document, ledger: LedgerView, ctx: Context) -> list[Problem]:
     earlier = ledger.document(doc.docno) if doc.docno else None
     moved = doc.docno and (
         ledger.dependents(doc.docno)
-        or ledger._one("SELECT 1 AS x FROM money_movements WHERE docno = ? LIMIT 1", [doc.docno])
+        or ledger.row("SELECT 1 AS x FROM money_movements WHERE docno = ? LIMIT 1", [doc.docno])
     )
     if (
         moved
@@ -613,7 +614,7 @@ def inbound_lines(view: LedgerView, return_no: str) -> dict[str, list[dict]]:
         if left <= 0:
             continue
         warehouse = line["warehouse"]
-        stored = view._one(
+        stored = view.row(
             "SELECT lot FROM sales_return_lines WHERE docno = ? AND line_no = ?",
             [return_no, line["line_no"]],
         )
@@ -638,7 +639,7 @@ def _goods_changed(view: LedgerView, docno: str) -> bool:
     """Whether an amendment changed what the warehouse receives (an agreed amount does not)."""
     import json
 
-    rows = view._all(
+    rows = view.rows(
         "SELECT data FROM revisions WHERE docno = ? ORDER BY revision DESC LIMIT 2", [docno]
     )
     if len(rows) < 2:

@@ -31,6 +31,7 @@ KIND = Kind(
     en="Sample dispatch",
     prefix="SMP",
     version=1,
+    senders=("sales", "sales_manager"),
     header=document_header(
         date("send_date", "寄送日期", "Date sent", required=True),
         customer_field(),

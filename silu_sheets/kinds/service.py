@@ -40,6 +40,7 @@ KIND = Kind(
     en="Service record",
     prefix="SRV",
     version=1,
+    senders=("sales", "sales_manager", "service"),
     header=document_header(
         date("service_date", "服务日期", "Service date", required=True),
         customer_field(),

@@ -44,6 +44,7 @@ KIND = Kind(
     en="Shipment notice",
     prefix="SN",
     version=1,
+    senders=("sales", "sales_manager"),
     header=document_header(
         date("notice_date", "发货日期", "Notice date", required=True),
         docno("contract_no", "合同号", "Contract number", "contract", required=True),

@@ -19,6 +19,7 @@ KIND = Kind(
     en="Warehouses",
     prefix="WHS",
     version=1,
+    senders=("admin",),
     master=True,
     header=(),
     lines=LineTable(
