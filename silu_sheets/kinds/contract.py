@@ -423,7 +423,7 @@ def _lines_changed(doc: Document, docno: str, view: LedgerView) -> bool:
     import json
 
     recorded = view.document(docno)
-    before = view._one(
+    before = view.row(
         "SELECT data FROM revisions WHERE docno = ? AND revision = ?",
         [docno, (recorded["revision"] if recorded else 1) - 1],
     )
