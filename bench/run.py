@@ -32,6 +32,7 @@ BENCHES = (
     ("refusal.py", [], ["--gib", "0.25"]),
     ("hostile.py", [], ["--only", "stray"]),
     ("report.py", [], ["--quick"]),
+    ("open_items.py", [], ["--slips", "20", "--runs", "3"]),
 )
 
 

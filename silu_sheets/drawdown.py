@@ -137,21 +137,37 @@ def _header(view: LedgerView, kind: str, docno: str) -> dict:
 def drawn(
     view: LedgerView, rel: DrawsOn, source: str, excluding: str | None = None
 ) -> tuple[dict[Key, Decimal], dict[Key, list[str]]]:
-    """Per key, what active drawing documents (but ``excluding``) took from ``source``, and who."""
+    """Per key, what active drawing documents (but ``excluding``) took from ``source``, and who:
+    one query over the indexed ``links`` and the drawing kind's lines."""
     if rel.drawn_by is not None:
         return rel.drawn_by(view, source, excluding), {}
+    rows = _rows(
+        view,
+        f"SELECT x.* FROM links l JOIN documents d ON d.docno = l.docno "
+        f"JOIN [{rel.kind}_lines] x ON x.docno = l.docno "
+        "WHERE l.target = ? AND l.field = ? AND d.kind = ? AND d.status = 'active' "
+        "ORDER BY x.docno, x.line_no",
+        [source, rel.via, rel.kind],
+    )
+    drawing = {r["docno"] for r in rows if r["docno"] != excluding}
+    if rel.applies is not None and drawing:
+        drawing = {d for d in drawing if rel.applies(_header(view, rel.kind, d))}
     total: dict[Key, Decimal] = defaultdict(Decimal)
     takers: dict[Key, list[str]] = defaultdict(list)
-    for docno in drawing_documents(view, rel, source, excluding):
-        for line in _rows(view, f"SELECT * FROM [{rel.kind}_lines] WHERE docno = ?", [docno]):
-            if rel.via_line and line.get(rel.via) != source:
-                continue
-            key = line.get(rel.key) if rel.key else None
-            amount = sum((_dec(line.get(c)) for c in rel.takes), ZERO)
-            if amount:
-                total[key] += amount
-                if docno not in takers[key]:
-                    takers[key].append(docno)
+    seen: set[tuple[str, int]] = set()  # a line linked twice (via a line column) counts once
+    for line in rows:
+        docno = line["docno"]
+        if docno not in drawing or (docno, line["line_no"]) in seen:
+            continue
+        seen.add((docno, line["line_no"]))
+        if rel.via_line and line.get(rel.via) != source:
+            continue
+        key = line.get(rel.key) if rel.key else None
+        amount = sum((_dec(line.get(c)) for c in rel.takes), ZERO)
+        if amount:
+            total[key] += amount
+            if docno not in takers[key]:
+                takers[key].append(docno)
     return dict(total), dict(takers)
 
 

@@ -224,7 +224,8 @@ def cited(view: LedgerView, docno: str) -> set[str]:
 
 
 def affected(view: LedgerView, docnos: Iterable[str]) -> set[str]:
-    """``docnos``, what they cite up the chain, and the samples of any inquiry among them."""
+    """``docnos``, what they cite up the chain, the samples of any inquiry and the notices of
+    any contract among them."""
     todo = list(docnos)
     seen: set[str] = set()
     while todo:
@@ -233,13 +234,20 @@ def affected(view: LedgerView, docnos: Iterable[str]) -> set[str]:
             continue
         seen.add(docno)
         todo += cited(view, docno) - seen
-    for docno in [d for d in seen if _kind(view, d) == "inquiry"]:
+    # obligations judged by what they cite: a sample's feedback by its inquiry's follow-ups,
+    # a notice's payment due date by its contract's payment days
+    below = {"inquiry": ("inquiry_no", "sample"), "contract": ("contract_no", "shipment_notice")}
+    for docno in list(seen):
+        kind = _kind(view, docno)
+        if kind not in below:
+            continue
+        field, dependent = below[kind]
         seen |= {
             r[0]
             for r in view.db.execute(
                 "SELECT l.docno FROM links l JOIN documents d ON d.docno = l.docno "
-                "WHERE l.target = ? AND l.field = 'inquiry_no' AND d.kind = 'sample'",
-                [docno],
+                "WHERE l.target = ? AND l.field = ? AND d.kind = ?",
+                [docno, field, dependent],
             )
         }
     return seen
@@ -437,7 +445,8 @@ def _notice(view: LedgerView, doc: _Doc) -> list[OpenItem]:
                     since=since,
                 )  # fmt: skip
             )
-    owed = money.notice_owed(view, doc.docno)
+    gross = money.notice_gross(view, doc.docno)
+    owed = gross - money.notice_settled(view, doc.docno)
     if owed > 0:
         found.append(
             doc.item(
@@ -446,7 +455,7 @@ def _notice(view: LedgerView, doc: _Doc) -> list[OpenItem]:
                 "amount",
                 line_no=None,
                 remaining=owed,
-                total=money.notice_gross(view, doc.docno),
+                total=gross,
                 due_on=_payment_due(view, doc),
                 since=since,
             )  # fmt: skip

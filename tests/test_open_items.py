@@ -396,3 +396,16 @@ def test_service_next_action_until_closed(gw, send, masters):
     assert (item.docno, item.owner, item.due_on) == (srv, SERVICE, dt.date(2026, 11, 30))
     ok(send("service", values | {"docno": srv, "status": "已完成"}, sender=SERVICE))
     assert items(gw, srv) == []
+
+
+def test_contract_payment_days_amended_move_the_notice_due_date(gw, send, masters):
+    from fulfilment_flow import contract
+
+    con = signed_contract(send)
+    sn = ok(notice(send, con, [m8(100, "WH-A", "L2026-007")]))
+    ok(slip(send, sn, "WH-A", [{"notice_line": 1, "product_code": "P-M8", "lot": "L2026-007",
+                               "quantity": 100}]))  # fmt: skip
+    assert items(gw, sn) == [("notice_owed", None, "115", "2026-12-24")]
+    order_no = gw.ledger.view.document(con)["header"]["order_no"]
+    ok(contract(send, order_no, docno=con, payment_days=60))
+    assert items(gw, sn) == [("notice_owed", None, "115", "2027-01-23")]
