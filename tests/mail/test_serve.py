@@ -54,12 +54,10 @@ class Serving:
 
 def test_serve_answers_within_seconds_through_idle(mail_firm: MailFirm, quiet_masters) -> None:
     with Serving(mail_firm):
-        started = time.monotonic()
+        # the poll interval is 60 s: a reply within 10 s can only have come through IDLE
         mail_firm.deliver(eml.with_form(SALES, FORMS, inquiry(), "a.xlsx"))
         [reply] = mail_firm.inbox(SALES, count=1, timeout=10)
-        elapsed = time.monotonic() - started
     assert reply["Subject"] == "已登记 客户咨询单 INQ-2026-00001"
-    assert elapsed < 3.0, elapsed
 
 
 def test_serve_reconnects_after_the_connection_drops(mail_firm: MailFirm, quiet_masters) -> None:
@@ -71,6 +69,10 @@ def test_serve_reconnects_after_the_connection_drops(mail_firm: MailFirm, quiet_
             proxy.drop_all()  # the session dies while in IDLE
             mail_firm.deliver(eml.with_form(SALES, FORMS, inquiry(), "a.xlsx"))
             [reply] = mail_firm.inbox(SALES, count=1, timeout=15)
+            # the reply may leave before the pass that handled it has counted itself
+            deadline = time.monotonic() + 10
+            while serving.cycles <= before and time.monotonic() < deadline:
+                time.sleep(0.05)
             assert serving.cycles > before
     finally:
         proxy.close()
