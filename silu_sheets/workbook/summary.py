@@ -224,33 +224,6 @@ def _table(
         widths[col0 + j] = max(
             widths.get(col0 + j, 0), min(display_width(c.heading) + 3, HEADING_WIDTH)
         )
-    for j, c in enumerate(table.columns):
-        col, cell_style, kind = col0 + j, styles.number(formats[j]), c.format
-        width = widths[col]
-        for i, value in enumerate(frame[c.key].iloc[:n].tolist()):
-            row = header_row + 1 + i
-            if (
-                value is None
-                or value is NA
-                or value == ""
-                or (isinstance(value, float) and value != value)
-            ):
-                continue  # nothing written: an empty cell costs no memory
-            if kind == "text":
-                text = printable(str(value))  # no control characters: Excel would repair the file
-                ws.write_string(row, col, text, cell_style)
-            elif kind == "date":
-                day = (
-                    value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
-                )
-                ws.write_datetime(row, col, dt.datetime(day.year, day.month, day.day), cell_style)
-                text = "0000-00-00"
-            else:
-                ws.write_number(row, col, float(value), cell_style)
-                text = _shown(value, kind)
-            if i < 2000:  # the first rows are a fair sample of a column's width
-                width = max(width, display_width(text) + 2)
-        widths[col] = width
     last_row = header_row + max(n, 1)
     ws.add_table(
         header_row,
@@ -266,6 +239,44 @@ def _table(
             ],
         },
     )
+    # xlsxwriter (3.2, 3.3) remembers every cell of a table's range in ``table_cells`` to refuse a
+    # later overlapping table or merge: a dict entry per cell, as much memory again as the cells.
+    # These tables are laid out apart and never overlap: the table goes in first (before its
+    # cells take the memory) and its cells are forgotten at once.
+    ws.table_cells.clear()
+    kinds = [c.format for c in table.columns]
+    cell_styles = [styles.number(f) for f in formats]
+    columns = [frame[c.key].iloc[:n].tolist() for c in table.columns]
+    # row by row, as a reader would: xlsxwriter keeps a dict per row, built once instead of
+    # growing cell by cell across the whole table (which took twice the memory)
+    for i, values in enumerate(zip(*columns, strict=True)):
+        row = header_row + 1 + i
+        for j, value in enumerate(values):
+            if (
+                value is None
+                or value is NA
+                or value == ""
+                or (isinstance(value, float) and value != value)
+            ):
+                continue  # nothing written: an empty cell costs no memory
+            kind, col = kinds[j], col0 + j
+            if kind == "text":
+                text = printable(str(value))  # no control characters: Excel would repair the file
+                ws.write_string(row, col, text, cell_styles[j])
+            elif kind == "date":
+                day = (
+                    value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+                )
+                ws.write_datetime(
+                    row, col, dt.datetime(day.year, day.month, day.day), cell_styles[j]
+                )
+                text = "0000-00-00"
+            else:
+                ws.write_number(row, col, float(value), cell_styles[j])
+                text = _shown(value, kind)
+            if i < 2000:  # the first rows are a fair sample of a column's width
+                widths[col] = max(widths[col], display_width(text) + 2)
+    del columns
     return last_row
 
 
