@@ -169,6 +169,13 @@ class Layout:
     first_line_row: int | None
     last_line_row: int | None
     line_columns: dict[str, str]
+    #: the form's last column (at least C); the one after it holds the on-screen notes
+    #: (instructions, each field's hint) outside the print area
+    last_column: int = 3
+
+    @property
+    def notes_column(self) -> str:
+        return column_letter(self.last_column + 1)
 
     @staticmethod
     def of(kind: Kind) -> Layout:
@@ -178,7 +185,8 @@ class Layout:
         header_row = FIRST_HEADER_ROW + len(kind.header) + 1
         columns = {c.key: column_letter(i + 1) for i, c in enumerate(kind.lines.columns)}
         first = header_row + 1
-        return Layout(cells, header_row, first, first + kind.lines.max_rows - 1, columns)
+        last = first + kind.lines.max_rows - 1
+        return Layout(cells, header_row, first, last, columns, max(3, len(columns)))
 
     def line_cell(self, column: str, row: int) -> str:
         return f"{self.line_columns[column]}{row}"

@@ -414,7 +414,9 @@ def rejection(
     language = ctx.sender.language
     problems = [describe(p, kind, language) for p in outcome.problems]
     attachments = []
-    marked = marking.mark_problems(data, outcome.problems, language) if data else None
+    marked = (
+        marking.mark_problems(data, outcome.problems, language, problems, kind) if data else None
+    )
     if marked:
         attachments.append(Attachment(_marked_name(outcome.filename, language), marked))
         step = {
@@ -488,6 +490,14 @@ def confirmation(
         k = KINDS[n.kind]
         built = fill.filled(k, n.header, n.lines)
         attachments.append(Attachment(f"{n.kind}-{k.zh}-{docno}.xlsx", built))
+    printed = customer_copy(gw, writer.view, kind, docno) if outcome.action != "cancel" else None
+    if printed:
+        attachments.append(printed)
+        facts.append(
+            f"附件 {printed.filename} 是可直接打印、盖章并发给客户的{PRINTING_TITLES[kind.key]}"
+            if language == "zh"
+            else f"{printed.filename} is attached, ready to print, seal and send to the customer"
+        )
     if outcome.action == "cancel":
         step = {
             "zh": "该单已作废，无需其他操作。",
@@ -516,6 +526,23 @@ def confirmation(
     }
     subject, text, html = render("confirmation", language, context)
     return Reply(ctx.sender.address, subject, text, html, "confirmation", docno, attachments)
+
+
+#: the kinds whose confirmation carries the customer's printed copy
+PRINTING_TITLES = {"quote": "报价单", "contract": "销售合同"}
+
+
+def customer_copy(gw: Gateway, view: LedgerView, kind: Kind, docno: str) -> Attachment | None:
+    """The printed quote or contract (letterhead, totals, 大写, signature and seal blocks) for
+    the salesperson to send on; ``silu print`` writes the same."""
+    if kind.key not in PRINTING_TITLES:
+        return None
+    from silu_sheets import printing
+    from silu_sheets.workbook import printout
+
+    found = printing.printout(view, docno, gw.firm)
+    data = printout.to_bytes(printout.build(found))
+    return Attachment(f"{found.zh}-{docno}.xlsx", data)
 
 
 def _marked_name(filename: str, language: str) -> str:

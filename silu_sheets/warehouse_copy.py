@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from silu_sheets.roster import Roster
 
 SLIP = KINDS["issue_slip"]
+#: the picking copy prints a page per so many lines: a keeper ticks them off sheet by sheet
+PICKING_LINES_PER_PAGE = 20
 assert not SLIP.priced, "the issue slip declaration must have no price field"
 
 #: words that make a free-text note about money; such a note never reaches the warehouse
@@ -175,7 +177,7 @@ def notice_copies(
             attachments = []
             if form:
                 header = {"notice_no": docno, "warehouse": warehouse}
-                built = fill.filled(SLIP, header, form)
+                built = fill.filled(SLIP, header, form, PICKING_LINES_PER_PAGE)
                 attachments.append(
                     Attachment(f"issue_slip-{SLIP.zh}-{docno}-{warehouse}.xlsx", built)
                 )

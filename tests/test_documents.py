@@ -149,3 +149,127 @@ def test_documents_carry_letterhead_totals_and_capitals(documents):
     statement = sheet_text(documents["statement"])
     assert "对账单" in statement and "1001 2345 6789 0123 456" in statement
     assert "客户确认" in statement and "出具日期" in statement
+
+
+def test_statement_lists_a_same_day_return_after_its_shipment_and_the_balance_applied(
+    gw, send, masters
+):
+    from money_seed import seed_notice
+
+    from silu_sheets import money
+
+    shipped = seed_notice(
+        gw,
+        "C001",
+        [{"product_code": "P-W10", "quantity": 100, "unit_price": "0.50"}],
+        notice_date="2026-11-26",
+    )
+    day = money.statement(gw.ledger.view, "C001", "CNY")["lines"][0].date
+    header = {
+        "return_date": day,
+        "notice_no": shipped,
+        "reason": "破损",
+        "request_person": "李娜",
+        "money_person": "王强",
+        "goods_person": "赵磊",
+        "goods_disposition": "return",
+        "money_disposition": "balance",
+        "requested_amount": "5",
+    }
+    lines = [{"product_code": "P-W10", "quantity": 10}]
+    first = send("sales_return", header, lines)
+    assert first.accepted, first.as_dict("en")
+    returned = send("sales_return", header | {"docno": first.docno, "agreed_amount": "5"}, lines)
+    assert returned.accepted, returned.as_dict("en")
+    advance = {"payment_date": day, "customer_code": "C001", "payment_type": "advance"}
+    assert send("payment", advance | {"amount": "5"}, sender=FINANCE).accepted
+    assert send(
+        "payment",
+        {"payment_date": day, "customer_code": "C001", "payment_type": "apply_balance"},
+        [{"notice_no": shipped, "applied": "5"}],
+        sender=FINANCE,
+    ).accepted
+    st = money.statement(gw.ledger.view, "C001", "CNY")
+    assert [(e.what, e.docno) for e in st["lines"]] == [
+        ("shipment", shipped),
+        ("advance", st["lines"][1].docno),
+        ("apply_balance", st["lines"][2].docno),
+        ("return", returned.docno),
+    ]
+    assert st["lines"][2].note == f"{shipped}: 5.00"  # the balance went to this notice
+    running, balances = st["opening"], []
+    for e in st["lines"]:
+        running += e.charge - e.credit
+        balances.append(running)
+    assert min(balances) >= 0  # the balance never dips below zero between the two
+
+
+def test_copies_print_their_lines_and_the_picking_copy_breaks_every_twenty(tmp_path):
+    from silu_sheets.kinds import KINDS
+    from silu_sheets.warehouse_copy import PICKING_LINES_PER_PAGE, SLIP
+    from silu_sheets.workbook import fill
+
+    quote = KINDS["quote"]
+    data = fill.filled(quote, {"customer_code": "C001"}, [{"product_code": "P-M8"}] * 3)
+    ws = load_workbook(io.BytesIO(data))[quote.sheet]
+    assert ws.print_area.endswith(f"$D${quote.layout.first_line_row + 2}")
+    lines = [{"product_code": "P-M8", "quantity": n} for n in range(1, 46)]
+    ws = load_workbook(io.BytesIO(fill.filled(SLIP, {}, lines, PICKING_LINES_PER_PAGE)))[SLIP.sheet]
+    first = SLIP.layout.first_line_row
+    assert [b.id for b in ws.row_breaks.brk] == [first + 19, first + 39]
+    assert ws.print_area.endswith(f"${first + 44}")
+
+
+def test_a_marked_copy_lists_its_problems_first_and_reads_again_once_fixed(gw, send, masters):
+    from silu_sheets.api import fill_form
+    from silu_sheets.kinds import KINDS
+    from silu_sheets.pipeline import ingest
+    from silu_sheets.workbook import marking
+
+    quote = KINDS["quote"]
+    bad = fill_form("quote", {"customer_code": "C404"}, [{"product_code": "P-M8", "quantity": "x"}])
+    outcome = ingest(gw, bad, "quote.xlsx", "li.na@firm.test")
+    assert not outcome.accepted
+    words = [p.message("zh") for p in outcome.problems]
+    marked = marking.mark_problems(bad, outcome.problems, "zh", words, quote)
+    wb = load_workbook(io.BytesIO(marked))
+    assert wb.sheetnames[0] == "需要修改" and wb.active.title == "需要修改"
+    listed = {(r[0].value, r[1].value) for r in wb["需要修改"].iter_rows(min_row=3)}
+    assert listed == {(p.cell, w) for p, w in zip(outcome.problems, words, strict=True)}
+    assert wb["需要修改"]["A3"].hyperlink.location or wb["需要修改"]["A3"].hyperlink.target
+    form = wb[quote.sheet]
+    assert form.print_area.endswith(f"$D${quote.layout.first_line_row}")  # the one line in use
+    cells = quote.layout.header_cells
+    form[cells["customer_code"]] = "C001"
+    form[cells["quote_date"]] = "2026-11-20"
+    form[cells["valid_until"]] = "2026-12-20"
+    form[quote.layout.line_cell("quantity", quote.layout.first_line_row)] = 10
+    form[quote.layout.line_cell("unit_price", quote.layout.first_line_row)] = 1.2
+    fixed = io.BytesIO()
+    wb.save(fixed)
+    again = ingest(gw, fixed.getvalue(), "quote.xlsx", "li.na@firm.test")
+    assert again.accepted, again.as_dict("en")
+
+
+def test_quote_and_contract_confirmations_carry_the_customer_copy(gw, send, masters):
+    import email
+    from email import policy
+
+    quote = send(
+        "quote",
+        {"quote_date": "2026-11-20", "valid_until": "2026-12-20", "customer_code": "C001"},
+        [{"product_code": "P-W10", "quantity": 3, "unit_price": "0.1"}],
+    )
+    assert quote.accepted, quote.as_dict("en")
+    contract = signed_contract(send)
+    for docno, title in ((quote.docno, "报价单"), (contract, "销售合同")):
+        (row,) = gw.ledger.view._all(
+            "SELECT message FROM outbox WHERE docno = ? AND purpose = 'confirmation'", [docno]
+        )
+        mail = email.message_from_bytes(row["message"], policy=policy.default)
+        files = {a.get_filename(): a.get_content() for a in mail.iter_attachments()}
+        assert f"{title}-{docno}.xlsx" in files, list(files)
+        ws = load_workbook(io.BytesIO(files[f"{title}-{docno}.xlsx"])).active
+        text = " ".join(str(c.value) for r in ws.iter_rows() for c in r if c.value)
+        assert "大写" in text and "盖章" in text
+        assert "可直接打印" in mail.get_body(("plain",)).get_content()

@@ -26,11 +26,14 @@ from silu_sheets.declare import LABEL_COLUMN, Field, Kind
 from silu_sheets.kinds import KINDS
 from silu_sheets.workbook import fill
 from silu_sheets.workbook.template import (
+    BLANK_PRINTED_LINES,
     FORMATS,
+    FROZEN_LIMIT,
     ID_NAME,
     ID_SHEET,
     MARK,
     REQUIRED_COLOUR,
+    display_width,
     template_filename,
 )
 
@@ -175,11 +178,27 @@ def test_template_shape(key: str):
     if kind.lines:
         assert kind.lines.max_rows >= 200
         assert layout.last_line_row - layout.first_line_row + 1 == kind.lines.max_rows
-        assert ws.freeze_panes == f"A{layout.first_line_row}"
+        # the frozen block (header and column labels) never hides the lines on a 1366×768
+        # screen: it stays under FROZEN_LIMIT points, or nothing is frozen
+        frozen = sum(ws.row_dimensions[r].height or 15 for r in range(1, layout.first_line_row))
+        if frozen <= FROZEN_LIMIT:
+            assert ws.freeze_panes == f"A{layout.first_line_row}"
+        else:
+            assert ws.freeze_panes is None
         below = ws[f"A{layout.last_line_row + 1}"]
         assert below.protection.locked, "the row after the table is not an input row"
+        # on paper: the header block and a first page of lines, not 200 empty rows
+        assert ws.print_area.endswith(f"${layout.first_line_row + BLANK_PRINTED_LINES - 1}")
     else:
         assert ws.freeze_panes == "A4"
+    assert "&P" in ws.oddFooter.center.text  # page numbers
+    # every label readable: wrapped where longer than its column
+    for f in kind.header:
+        cell = ws[f"A{ws[layout.header_cells[f.key]].row}"]
+        width = ws.column_dimensions["A"].width
+        assert display_width(cell.value) <= width - 1 or cell.alignment.wrap_text, f.key
+        lines = -(-display_width(cell.value) // int(width - 1))
+        assert (ws.row_dimensions[cell.row].height or 15) >= 15 * lines, f.key
 
     assert int(ws.page_setup.paperSize) == 9  # A4 in the OOXML paper size table
     assert int(ws.page_setup.fitToWidth) == 1 and int(ws.page_setup.fitToHeight) == 0

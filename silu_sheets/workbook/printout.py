@@ -61,6 +61,14 @@ def widths(p: Printout) -> list[float]:
         words = [c.zh, c.en] + [shown(r.get(c.key), c, p.currency) for r in p.rows]
         words += [shown(v.get(c.key), c, p.currency) for _, v in p.totals]
         found.append(max(MIN_WIDTH, min(MAX_WIDTH, max(display_width(w) for w in words) + 2)))
+    # a narrow table still spans the page: the description column takes most of the room
+    # left, the last (note) column the rest, so the page's two halves stay near even
+    room = PAGE_UNITS - sum(found)
+    if room > 0:
+        keys = [c.key for c in p.columns]
+        wide = next((keys.index(k) for k in ("product", "what") if k in keys), len(keys) - 1)
+        found[wide] += room * 0.6
+        found[-1] += room * 0.4
     return found
 
 
@@ -94,7 +102,9 @@ def build(p: Printout) -> Workbook:
     total = sum(sizes)
     for i, w in enumerate(sizes, start=1):
         ws.column_dimensions[get_column_letter(i)].width = w
-    half = max(1, n // 2)
+    # the two side-by-side blocks (parties, facts, signatures) split the page near its middle
+    half = next((k for k in range(1, n) if sum(sizes[:k]) >= total / 2), max(1, n // 2))
+    half = min(half, n - 1) if n > 1 else 1
     left_width, right_width = sum(sizes[:half]), sum(sizes[half:])
     row = 1
     head = p.letterhead

@@ -49,7 +49,7 @@ def bounds(kind: Kind) -> Bounds:
     places = [parse_ref(c) for c in layout.header_cells.values()]
     places.append((TITLE_ROW, 1))
     rows = max(r for r, _ in places)
-    columns = max(c for _, c in places) + 1  # the template's hint beside each header value
+    columns = layout.last_column + 1  # the template's on-screen notes beside the form
     if kind.lines and layout.last_line_row:
         rows = max(rows, layout.last_line_row + OVERFLOW_ROWS)
         columns = max(

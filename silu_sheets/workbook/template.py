@@ -2,9 +2,13 @@
 
 Each form: bilingual labels, dropdowns for choices, date and number formats, an input hint on
 every input cell, required cells marked (* and yellow), labels protected and input cells open,
-a line table with room for ``max_rows`` lines, the header frozen, A4 fitted to width, and the
-kind and template version in a hidden sheet plus a defined name (both survive re-saving by
-LibreOffice and WPS, which drop custom document properties now and then).
+a line table with room for ``max_rows`` lines, the header frozen where the table stays in view,
+and the kind and template version in a hidden sheet plus a defined name (both survive re-saving
+by LibreOffice and WPS, which drop custom document properties now and then).
+
+On paper: A4 one page wide, page numbers in the footer, the print area the header block and the
+lines in use (a blank: a first page of lines); the instructions and hints sit beside the form,
+outside the print area, so they stay on screen and off paper.
 """
 
 from __future__ import annotations
@@ -22,7 +26,6 @@ from silu_sheets.declare import (
     HINT_ROW,
     LABEL_COLUMN,
     TITLE_ROW,
-    VALUE_COLUMN,
     Field,
     Kind,
     column_letter,
@@ -170,16 +173,18 @@ def build(
     assert ws is not None
     ws.title = kind.sheet
     layout = kind.layout
-    width = max(3, len(kind.lines.columns) if kind.lines else 3)
+
+    sizes = column_widths(kind)
+    aside = layout.notes_column  # on screen beside the form, outside its print area
 
     ws[f"A{TITLE_ROW}"] = f"{kind.zh}  {kind.en}"
     ws[f"A{TITLE_ROW}"].font = Font(size=16, bold=True)
     ws.row_dimensions[TITLE_ROW].height = 26
-    ws[f"A{HINT_ROW}"] = FILL_HINT
-    ws[f"A{HINT_ROW}"].font = Font(size=9, color="595959")
-    ws[f"A{HINT_ROW}"].alignment = Alignment(wrap_text=True, vertical="top")
-    ws.merge_cells(start_row=HINT_ROW, start_column=1, end_row=HINT_ROW, end_column=width)
-    ws.row_dimensions[HINT_ROW].height = 30
+    # notes beside the form run on to the right unwrapped: readable on screen, rows stay low
+    ws[f"{aside}{TITLE_ROW}"] = FILL_HINT
+    ws[f"{aside}{TITLE_ROW}"].font = Font(size=9, color="595959")
+    ws[f"{aside}{TITLE_ROW}"].alignment = Alignment(vertical="center")
+    ws.row_dimensions[HINT_ROW].height = 8
 
     validations: dict[str, DataValidation] = {}
 
@@ -200,17 +205,18 @@ def build(
         cell.font = Font(bold=f.required)
         cell.fill = label_fill
         cell.border = border
+        # a label longer than its column wraps instead of being cut off
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        rows_needed = -(-display_width(cell.value) // int(sizes[0] - 1))
         target = ws[layout.header_cells[f.key]]
         style_input(target, f)
         validate(f, target.coordinate, f"h:{f.key}")
-        tip = ws[f"C{row}"]
+        tip = ws[f"{aside}{row}"]
         tip.value = " / ".join(p for p in (f.hint_zh, f.hint_en) if p) or None
         tip.font = Font(size=9, italic=True, color="7F7F7F")
-        tip.alignment = Alignment(wrap_text=True, vertical="top")
-        if tip.value:
-            # openpyxl cannot autofit; CJK characters take two widths of a Latin one
-            units = sum(2 if ord(ch) > 0x2E80 else 1 for ch in str(tip.value))
-            ws.row_dimensions[row].height = max(15, 12 * -(-units // 52))
+        tip.alignment = Alignment(vertical="center")
+        if rows_needed > 1:
+            ws.row_dimensions[row].height = 15 * rows_needed
 
     if kind.lines and layout.line_header_row and layout.first_line_row and layout.last_line_row:
         for c in kind.lines.columns:
@@ -229,17 +235,18 @@ def build(
                 # the same style for 200 rows: copying the style indices is ~5× faster than
                 # setting four style attributes per cell, and writes the very same file
                 ws[f"{letter}{row}"]._style = copy(first._style)
-        ws.row_dimensions[layout.line_header_row].height = 32
-        ws.freeze_panes = f"A{layout.first_line_row}"
+        head_lines = max(
+            -(-display_width(text) // int(sizes[i] - 1))
+            for i, c in enumerate(kind.lines.columns)
+            for text in (f"{c.zh}{' *' if c.required else ''}", c.en)
+        )
+        ws.row_dimensions[layout.line_header_row].height = 15 * (head_lines + 1) + 2
         ws.print_title_rows = f"{layout.line_header_row}:{layout.line_header_row}"
-    else:
-        ws.freeze_panes = f"A{FIRST_HEADER_ROW}"
+    ws.freeze_panes = freeze_at(kind, ws)
 
-    ws.column_dimensions[LABEL_COLUMN].width = 30
-    ws.column_dimensions[VALUE_COLUMN].width = 26
-    ws.column_dimensions["C"].width = 44
-    for i in range(4, width + 1):
-        ws.column_dimensions[column_letter(i)].width = 16
+    for i, size in enumerate(sizes, start=1):
+        ws.column_dimensions[column_letter(i)].width = size
+    ws.column_dimensions[aside].width = ASIDE_WIDTH
 
     fill_values(ws, kind, header or {}, lines)
     for key, text in (notes or {}).items():
@@ -251,15 +258,99 @@ def build(
     ws.protection.formatRows = False
     ws.protection.formatCells = False
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "landscape" if width > 6 else "portrait"
+    ws.page_setup.orientation = "landscape" if sum(sizes) > PORTRAIT_UNITS else "portrait"
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
-    last_row = layout.last_line_row or (FIRST_HEADER_ROW + len(kind.header))
-    ws.print_area = f"A1:{column_letter(width)}{last_row}"
+    ws.page_margins.left = ws.page_margins.right = 0.5
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.page_margins.header = ws.page_margins.footer = 0.3
+    ws.oddFooter.center.text = "第 &P 页 / 共 &N 页  Page &P of &N"
+    ws.oddFooter.center.size = 9
+    ws.print_area = print_area(kind, len(lines))
 
     mark(wb, kind)
     return wb
+
+
+#: how wide the on-screen notes beside a form are (instructions, hints; never printed)
+ASIDE_WIDTH = 12
+#: a form wider than this (in character widths) prints landscape
+PORTRAIT_UNITS = 100
+#: lines a blank form prints: a first page to fill by hand
+BLANK_PRINTED_LINES = 20
+#: the tallest frozen block (points) that leaves the line table in view on a 1366×768 laptop:
+#: the taskbar, Excel's ribbon, formula bar, headings, tabs and status bar leave ~360 pt of
+#: grid at 100 %, so at least four lines show below a block this tall
+FROZEN_LIMIT = 300
+#: narrowest column of each type, wide enough for its typical content (2026-11-26, 1,234.5)
+TYPE_WIDTHS = {
+    "date": 12,
+    "quantity": 11,
+    "money": 12,
+    "cost": 10,
+    "integer": 8,
+    "docno": 16,
+    "email": 22,
+    "phone": 15,
+    "code": 12,
+    "text": 14,
+    "choice": 10,
+    "bool": 8,
+}
+
+
+def display_width(text: object) -> int:
+    """Character widths of ``text`` in a cell: CJK and full-width characters take two."""
+    from unicodedata import east_asian_width
+
+    return sum(2 if east_asian_width(ch) in "WF" else 1 for ch in str(text))
+
+
+def _needs(f: Field) -> int:
+    shown = [c.shown for c in f.choices] if f.choices else []
+    return max([TYPE_WIDTHS.get(f.type, 12)] + [display_width(x) + 3 for x in shown])
+
+
+def column_widths(kind: Kind) -> list[float]:
+    """Each column as wide as its own content: column A its labels (wrapping past 36) and its
+    line column, B the header values and its line column, the rest their line column's label
+    (Chinese over English) and type."""
+    columns = list(kind.lines.columns) if kind.lines else []
+    width = max(3, len(columns))
+    sizes: list[float] = []
+    for i in range(width):
+        need = 8
+        if i < len(columns):
+            c = columns[i]
+            head = max(display_width(f"{c.zh}{' *' if c.required else ''}"), display_width(c.en))
+            need = max(_needs(c), min(head, 22) + 2)
+        if i == 0 and kind.header:
+            need = max(need, min(36, max(display_width(label(f)) for f in kind.header) + 2))
+        if i == 1 and kind.header:
+            need = max(need, min(30, max(_needs(f) for f in kind.header)))
+        sizes.append(need)
+    return sizes
+
+
+def freeze_at(kind: Kind, ws: Worksheet) -> str | None:
+    """Freeze the header block with the table's column labels, unless so tall that on a
+    1366×768 screen the lines could not scroll into view: then freeze nothing."""
+    layout = kind.layout
+    below = layout.first_line_row or FIRST_HEADER_ROW
+    height = sum((ws.row_dimensions[r].height or 15) for r in range(1, below))
+    return f"A{below}" if height <= FROZEN_LIMIT else None
+
+
+def print_area(kind: Kind, lines_in_use: int = 0) -> str:
+    """The header block and the lines in use (a blank: a first page of lines to fill)."""
+    layout = kind.layout
+    right = column_letter(layout.last_column)
+    if layout.first_line_row is None or layout.last_line_row is None:
+        return f"A1:{right}{max(FIRST_HEADER_ROW, FIRST_HEADER_ROW + len(kind.header) - 1)}"
+    shown = lines_in_use or BLANK_PRINTED_LINES
+    last = min(layout.last_line_row, layout.first_line_row + shown - 1)
+    return f"A1:{right}{last}"
 
 
 def fill_values(

@@ -1,0 +1,178 @@
+"""What comes out of the printer, rendered by LibreOffice: every customer document, every blank
+template and the copies people print (a one-line quote, a one-line issue slip, the warehouse's
+60-line picking copy, a marked copy). All files go through ONE soffice run; pages are counted
+and the text read back with poppler (pdfinfo, pdftotext).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import FINANCE
+from fulfilment_flow import notice, ok, signed_contract
+from test_documents import with_letterhead
+
+from silu_sheets import office
+from silu_sheets.cli import main
+from silu_sheets.kinds import KINDS
+from silu_sheets.warehouse_copy import PICKING_LINES_PER_PAGE, SLIP
+from silu_sheets.workbook import fill, marking
+from silu_sheets.workbook.template import template_filename
+
+pytestmark = pytest.mark.office
+
+ROOT = Path(__file__).resolve().parent.parent
+TOOLS = ("pdfinfo", "pdftotext")
+if office.soffice() is None or not all(shutil.which(t) for t in TOOLS):
+    if os.environ.get("SILU_CI") == "1":
+        raise RuntimeError("CI needs LibreOffice and poppler-utils: run scripts/test-deps")
+    pytest.skip("LibreOffice or poppler-utils is not installed", allow_module_level=True)
+
+
+def pages(pdf: Path) -> int:
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True)
+    return int(next(x for x in info.stdout.splitlines() if x.startswith("Pages:")).split()[1])
+
+
+def text_of(pdf: Path) -> str:
+    done = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True)
+    return done.stdout
+
+
+def slip_line(n: int) -> dict:
+    return {"notice_line": n, "product_code": "P-M8", "lot": "L2026-007", "quantity": n}
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory, seeded_folder: Path) -> dict[str, Path]:
+    """Every printed file of this module as a PDF, keyed by name."""
+    from silu_sheets import firm as firm_folder
+    from silu_sheets.api import fill_form
+    from silu_sheets.pipeline import Gateway, ingest
+
+    work = tmp_path_factory.mktemp("printing")
+    shutil.copytree(seeded_folder, work / "firm")
+    root = work / "firm"
+    with_letterhead(root)
+    gw = Gateway.open(firm_folder.open_firm(root))
+
+    def send(kind, header=None, lines=(), sender="li.na@firm.test"):
+        return ingest(gw, fill_form(kind, header, lines), f"{kind}.xlsx", sender)
+
+    quote = ok(
+        send(
+            "quote",
+            {"quote_date": "2026-11-20", "valid_until": "2026-12-20", "customer_code": "C001"},
+            [{"product_code": "P-W10", "quantity": 20001, "unit_price": "0.05"}],
+        )
+    )
+    contract = signed_contract(send)
+    shipped = ok(
+        notice(send, contract, [{"product_code": "P-M8", "quantity": 60, "unit_price": "1.15"}])
+    )
+    assert send(
+        "payment",
+        {
+            "payment_date": "2026-11-20",
+            "customer_code": "C001",
+            "payment_type": "advance",
+            "amount": "0.3",
+        },
+        sender=FINANCE,
+    ).accepted
+    refused = fill_form(
+        "quote", {"customer_code": "C404"}, [{"product_code": "P-NONE", "quantity": "x"}]
+    )
+    outcome = ingest(gw, refused, "quote.xlsx", "li.na@firm.test")
+    gw.ledger.close()
+    out = work / "xlsx"
+    out.mkdir()
+    runner = CliRunner()
+    for name, docno in (("quote", quote), ("contract", contract), ("delivery_note", shipped)):
+        done = runner.invoke(
+            main, ["--firm", str(root), "print", docno, "--out", str(out / f"{name}.xlsx")]
+        )
+        assert done.exit_code == 0, done.output
+    done = runner.invoke(
+        main, ["--firm", str(root), "statement", "C001", "--out", str(out / "statement.xlsx")]
+    )
+    assert done.exit_code == 0, done.output
+    files = {
+        "one_line_quote": fill.filled(
+            KINDS["quote"], {"customer_code": "C001"}, [{"product_code": "P-M8", "quantity": 1}]
+        ),
+        "one_line_issue_slip": fill.filled(SLIP, {"notice_no": shipped}, [slip_line(1)]),
+        "picking_60": fill.filled(
+            SLIP,
+            {"notice_no": shipped},
+            [slip_line(n) for n in range(1, 61)],
+            PICKING_LINES_PER_PAGE,
+        ),
+        "notice_60": fill.filled(
+            KINDS["shipment_notice"],
+            {"contract_no": contract},
+            [{"product_code": "P-M8", "quantity": n, "unit_price": "1.15"} for n in range(1, 61)],
+        ),
+        "marked_quote": marking.mark_problems(
+            refused,
+            outcome.problems,
+            "zh",
+            [p.message("zh") for p in outcome.problems],
+            KINDS["quote"],
+        ),
+    }
+    for name, data in files.items():
+        assert data is not None
+        (out / f"{name}.xlsx").write_bytes(data)
+    for kind in KINDS.values():
+        shutil.copyfile(
+            ROOT / "templates" / "xlsx" / template_filename(kind), out / f"blank_{kind.key}.xlsx"
+        )
+    made = office.convert(sorted(out.glob("*.xlsx")), "pdf", work / "pdf")
+    return {p.stem: p for p in made}
+
+
+def test_customer_documents_print_on_one_page_with_letterhead_and_capitals(rendered):
+    for name in ("quote", "contract", "delivery_note", "statement"):
+        assert pages(rendered[name]) == 1, name
+        text = text_of(rendered[name])
+        assert "示例贸易有限公司" in text and "91310115MA1K3XXXX8" in text, name
+        assert "Page 1 of 1" in text, name  # the footer
+    assert "壹仟元零伍分" in text_of(rendered["quote"])  # 20001 × 0.05
+    assert "叁角整" in text_of(rendered["statement"])  # the advance of 0.30 held
+    contract = text_of(rendered["contract"])
+    assert "卖方" in contract and "买方" in contract and "盖章" in contract
+    delivery = text_of(rendered["delivery_note"])
+    assert "收货人签收" in delivery and "1.15" not in delivery
+
+
+def test_one_line_forms_print_on_one_page(rendered):
+    assert pages(rendered["one_line_quote"]) == 1
+    assert pages(rendered["one_line_issue_slip"]) == 1
+
+
+def test_the_picking_copy_prints_a_page_per_twenty_lines(rendered):
+    assert pages(rendered["picking_60"]) == 3
+    text = text_of(rendered["picking_60"])
+    assert "1.15" not in text and "单价" not in text  # still no price on paper
+
+
+def test_a_sixty_line_notice_prints_the_pages_its_lines_need(rendered):
+    assert 2 <= pages(rendered["notice_60"]) <= 3
+
+
+def test_instructions_and_hints_stay_off_paper(rendered):
+    for kind in KINDS.values():
+        text = text_of(rendered[f"blank_{kind.key}"])
+        assert "Yellow cells" not in text and "黄色格子必填" not in text, kind.key
+        assert pages(rendered[f"blank_{kind.key}"]) == 1, kind.key
+
+
+def test_a_marked_copy_lists_its_problems_first(rendered):
+    text = text_of(rendered["marked_quote"])
+    assert "需要修改" in text and "C404" in text
