@@ -120,10 +120,11 @@ def test_a_stray_value_at_the_last_cell_is_a_warning_naming_it(send, gw):
 def test_the_declared_dimension_is_never_trusted():
     data = valid_inquiry()
     xml = zipfile.ZipFile(io.BytesIO(data)).read(SHEET).decode()
-    assert '<dimension ref="A1:D220"' in xml
+    # the form and its on-screen notes column (E) beside it
+    assert '<dimension ref="A1:E220"' in xml
     from hostile import edit_sheet
 
-    lying = edit_sheet(data, lambda x: x.replace('ref="A1:D220"', 'ref="A1:XFD1048576"'))
+    lying = edit_sheet(data, lambda x: x.replace('ref="A1:E220"', 'ref="A1:XFD1048576"'))
     sheet = cells.Workbook(lying).sheet("客户咨询单", reader.bounds(reader.KINDS["inquiry"]))
     assert sheet.outside == [] and len(sheet.values) < 100
 

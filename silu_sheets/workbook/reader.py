@@ -29,6 +29,9 @@ OVERFLOW_ROWS = 500
 #: a workbook larger than this unpacked is not opened again to mark it (openpyxl takes ~15 s
 #: and 200 MB for 100,000 rows, 9 s for 60,000 cell styles); a full 200-line form is ~130 KB
 MARKABLE_BYTES = 1024 * 1024
+#: a merged range larger than this many cells is never opened again with openpyxl, which
+#: walks every cell of a merge on loading (A1:XFD1048576: hours and all the memory there is)
+MARKABLE_MERGE = 100_000
 
 
 @dataclass
@@ -118,7 +121,11 @@ def read(data: bytes) -> Reading:
     except Exception as exc:  # noqa: BLE001 - any parser fault in a stranger's file is "damaged"
         return Reading(problems=[safety.damaged(exc)], markable=False)
     document, problems = read_sheet(kind, sheet)
-    return Reading(kind, version, document, problems, markable=book.unpacked <= MARKABLE_BYTES)
+    markable = book.unpacked <= MARKABLE_BYTES and not any(
+        (bottom - top + 1) * (right - left + 1) > MARKABLE_MERGE
+        for (top, left), (bottom, right) in sheet.merged
+    )
+    return Reading(kind, version, document, problems, markable=markable)
 
 
 def read_sheet(kind: Kind, sheet: Sheet) -> tuple[Document, list[Problem]]:
