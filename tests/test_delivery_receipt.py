@@ -155,3 +155,20 @@ def test_the_example_roles_say_what_the_declarations_say(firm):
             continue
         declared = {k for k, kind in KINDS.items() if key in kind.senders}
         assert set(role.may_send) == declared - {"delivery_receipt"}, key
+
+
+def test_the_confirmation_says_the_keeper_got_a_copy_only_when_one_was_sent(
+    gw, send, issued, monkeypatch
+):
+    line = [{"product_code": "P-M8", "received_quantity": 10}]
+    ok(receipt(send, issued["slip"], line))
+    [sent] = mails(gw, "confirmation", SALES)[-1:]
+    assert "仓库已收到本签收单副本" in sent.get_body(("plain",)).get_content()
+    copies = len(mails(gw, "warehouse_copy"))
+    for address, person in list(gw.roster.staff.items()):
+        if "WH-A" in person.warehouses:  # no keeper of the slip's warehouse on the roster
+            monkeypatch.delitem(gw.roster.staff, address)
+    ok(receipt(send, issued["slip"], line))
+    assert len(mails(gw, "warehouse_copy")) == copies
+    [unsent] = mails(gw, "confirmation", SALES)[-1:]
+    assert "仓库已收到" not in unsent.get_body(("plain",)).get_content()

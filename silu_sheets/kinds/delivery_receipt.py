@@ -8,6 +8,7 @@ return. Proof of delivery for the receivable."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +25,7 @@ from silu_sheets.declare import (
     quantity,
     text,
 )
-from silu_sheets.document import Context, Document, Line
+from silu_sheets.document import Context, Document, Line, Staff
 from silu_sheets.hooks import Hooks, NextForm
 from silu_sheets.kinds import common
 from silu_sheets.problems import Problem, problem_type, show
@@ -302,11 +303,13 @@ def next_forms(doc: Document, docno: str, ledger: LedgerView) -> list[NextForm]:
 def confirmation_facts(doc: Document, docno: str, ledger: LedgerView, ctx: Context) -> list[str]:
     zh = ctx.sender.language == "zh"
     damaged = sum((line["damaged_quantity"] or ZERO for line in doc.lines), ZERO)
-    facts = [
-        f"出库单 {doc['slip_no']} 的仓库已收到本签收单副本"
-        if zh
-        else f"The keeper of issue slip {doc['slip_no']}'s warehouse was sent a copy"
-    ]
+    facts = []
+    if _copied_to(doc, ledger, ctx.staff):  # said only when more_replies sends one
+        facts.append(
+            f"出库单 {doc['slip_no']} 的仓库已收到本签收单副本"
+            if zh
+            else f"The keeper of issue slip {doc['slip_no']}'s warehouse was sent a copy"
+        )
     if damaged > 0:
         facts.append(
             f"破损 {show(damaged)}：附件是预填的销售退货单"
@@ -323,11 +326,19 @@ def more_replies(
     price field, so the copy has none."""
     from silu_sheets import warehouse_copy
 
-    slip = writer.view.document(doc["slip_no"] or "")
-    warehouse = slip["header"].get("warehouse") if slip else None
-    if not warehouse:
+    warehouse = _copied_to(doc, writer.view, ctx.staff)
+    if warehouse is None:
         return []
     return warehouse_copy.document_copies(doc, docno, action, warehouse, roster, ctx.firm.mailbox)
+
+
+def _copied_to(doc: Document, view: LedgerView, staff: Iterable[Staff]) -> str | None:
+    """The warehouse whose keepers get a copy: the slip's, when a keeper of it is on the roster."""
+    slip = view.document(doc["slip_no"] or "")
+    warehouse = slip["header"].get("warehouse") if slip else None
+    if warehouse and any(warehouse.upper() in s.warehouses for s in staff):
+        return str(warehouse)
+    return None
 
 
 def signed_for(view: LedgerView, doc: dict) -> dict[str, Any]:
