@@ -35,11 +35,14 @@ from bench.figures import Figure, emit  # noqa: E402
 from bench.mail_latency import PASSWORD_ENV, no_rate_limit  # noqa: E402
 from silu_sheets import firm as firm_folder  # noqa: E402
 from silu_sheets.api import fill_form  # noqa: E402
-from silu_sheets.mail import idle, testing  # noqa: E402
+from silu_sheets.mail import idle  # noqa: E402
 from silu_sheets.mail import settings as mail_settings  # noqa: E402
 from silu_sheets.pipeline import Gateway, ingest  # noqa: E402
 from tests.conftest import ADMIN, CUSTOMERS, MANAGER, SALES, SALES_EN, WAREHOUSES  # noqa: E402
-from tests.mail import eml  # noqa: E402
+from tests.mail import (
+    eml,  # noqa: E402
+    loopback,  # noqa: E402
+)
 from tests.mail.conftest import FORMS, ROSTER  # noqa: E402
 
 PRODUCTS = [
@@ -50,7 +53,7 @@ FLOOR_BOX = SALES_EN  # the floor reads its copy of the backlog from here
 FLOOR_REPLIES = MANAGER
 
 
-def make_firm(servers: testing.MailServers, root: Path) -> firm_folder.FirmFolder:
+def make_firm(servers: loopback.MailServers, root: Path) -> firm_folder.FirmFolder:
     firm_folder.init(root)
     path = root / firm_folder.SETTINGS
     path.write_text(
@@ -84,7 +87,7 @@ def quote(n: int) -> bytes:
     )
 
 
-def floor(servers: testing.MailServers, count: int, db_path: Path, wal: bool = False) -> float:
+def floor(servers: loopback.MailServers, count: int, db_path: Path, wal: bool = False) -> float:
     """Bare: imap-tools fetch, the workbook's cells read (python-calamine, the fastest reader
     there is, the one silu uses), one insert, one short reply each. SQLite as it comes (an
     fsync per insert), or with ``wal`` at the ledger's own durability (WAL, synchronous=NORMAL,
@@ -99,7 +102,7 @@ def floor(servers: testing.MailServers, count: int, db_path: Path, wal: bool = F
     done = 0
     with (
         MailBoxUnencrypted("127.0.0.1", servers.dovecot.imap_port).login(
-            FLOOR_BOX, testing.PASSWORD
+            FLOOR_BOX, loopback.PASSWORD
         ) as box,
         smtplib.SMTP("127.0.0.1", servers.smtp.port) as smtp,
     ):
@@ -141,8 +144,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--forms", type=int, default=1000)
     args = parser.parse_args()
-    os.environ[PASSWORD_ENV] = testing.PASSWORD
-    servers = testing.start([*ROSTER, FORMS], smtp_in_process=False)
+    os.environ[PASSWORD_ENV] = loopback.PASSWORD
+    servers = loopback.start([*ROSTER, FORMS], smtp_in_process=False)
     try:
         with tempfile.TemporaryDirectory() as tmp:
             folder = make_firm(servers, Path(tmp) / "firm")
@@ -171,7 +174,7 @@ def main() -> None:
                 "SELECT count(*) FROM documents WHERE kind = 'quote'"
             ).fetchone()[0]
             gw.ledger.close()
-            replies = len(testing.read_mailbox(servers.dovecot.imap_port, SALES))
+            replies = len(loopback.read_mailbox(servers.dovecot.imap_port, SALES))
     finally:
         servers.stop()
     ours = args.forms / elapsed

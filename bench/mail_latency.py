@@ -26,11 +26,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.figures import Figure, emit, seconds  # noqa: E402
 from silu_sheets import firm as firm_folder  # noqa: E402
 from silu_sheets.api import fill_form  # noqa: E402
-from silu_sheets.mail import idle, testing  # noqa: E402
+from silu_sheets.mail import idle  # noqa: E402
 from silu_sheets.mail import settings as mail_settings  # noqa: E402
 from silu_sheets.pipeline import Gateway, ingest  # noqa: E402
 from tests.conftest import ADMIN, CUSTOMERS, OPENING, PRODUCTS, SALES, WAREHOUSES  # noqa: E402
-from tests.mail import eml  # noqa: E402
+from tests.mail import (
+    eml,  # noqa: E402
+    loopback,  # noqa: E402
+)
 from tests.mail.conftest import FORMS, ROSTER  # noqa: E402
 
 PASSWORD_ENV = "SILU_BENCH_IMAP_PASSWORD"
@@ -43,7 +46,7 @@ def no_rate_limit(toml: str) -> str:
     return toml.replace('local = "mail"', 'local = "mail"\nrate_limit_per_hour = 1000000')
 
 
-def make_firm(servers: testing.MailServers, root: Path) -> firm_folder.FirmFolder:
+def make_firm(servers: loopback.MailServers, root: Path) -> firm_folder.FirmFolder:
     folder = firm_folder.init(root)
     path = root / firm_folder.SETTINGS
     path.write_text(
@@ -88,8 +91,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=100)
     args = parser.parse_args()
-    os.environ[PASSWORD_ENV] = testing.PASSWORD
-    servers = testing.start([*ROSTER, FORMS], smtp_in_process=False)
+    os.environ[PASSWORD_ENV] = loopback.PASSWORD
+    servers = loopback.start([*ROSTER, FORMS], smtp_in_process=False)
     stop = threading.Event()
     try:
         with tempfile.TemporaryDirectory() as tmp:

@@ -46,10 +46,10 @@ from hostile import corpus, measure  # noqa: E402
 from silu_sheets import firm as firm_folder  # noqa: E402
 from silu_sheets.api import fill_form  # noqa: E402
 from silu_sheets.ledger.store import DISK_FULL_EXIT  # noqa: E402
-from silu_sheets.mail import testing  # noqa: E402
 from silu_sheets.mail.message import is_form  # noqa: E402
 from silu_sheets.pipeline import Gateway, ingest  # noqa: E402
 from tests.conftest import ADMIN, CUSTOMERS, OPENING, PRODUCTS, SALES, WAREHOUSES  # noqa: E402
+from tests.mail import loopback  # noqa: E402
 
 FORMS = "forms@firm.test"
 AUTHSERV = "mx.firm.test"
@@ -96,7 +96,7 @@ def template_firm(where: Path) -> Path:
     return root
 
 
-def fresh_firm(template: Path, target: Path, servers: testing.MailServers) -> Path:
+def fresh_firm(template: Path, target: Path, servers: loopback.MailServers) -> Path:
     if target.exists():
         shutil.rmtree(target)
     shutil.copytree(template, target)
@@ -165,15 +165,15 @@ def ledger(root: Path) -> sqlite3.Connection:
     return sqlite3.connect(root / "ledger" / "silu.db")
 
 
-def replies_by_mail(servers: testing.MailServers, person: str = SALES) -> Counter[str]:
+def replies_by_mail(servers: loopback.MailServers, person: str = SALES) -> Counter[str]:
     """How many replies each mail got in ``person``'s mailbox, keyed by the mail's Message-ID."""
     got: Counter[str] = Counter()
-    for raw in testing.read_mailbox(servers.dovecot.imap_port, person):
+    for raw in loopback.read_mailbox(servers.dovecot.imap_port, person):
         got[str(email.message_from_bytes(raw).get("In-Reply-To", "")).strip()] += 1
     return got
 
 
-def settle(servers: testing.MailServers, root: Path, rounds: int = 4) -> None:
+def settle(servers: loopback.MailServers, root: Path, rounds: int = 4) -> None:
     """Run ``silu poll`` until the shared inbox is empty and every reply left."""
     for _ in range(rounds):
         silu_poll(root)
@@ -181,7 +181,7 @@ def settle(servers: testing.MailServers, root: Path, rounds: int = 4) -> None:
             waiting = db.execute(
                 "SELECT count(*) FROM outbox WHERE status NOT IN ('sent', 'merged', 'failed')"
             ).fetchone()[0]
-        if not waiting and not testing.read_mailbox(servers.dovecot.imap_port, FORMS):
+        if not waiting and not loopback.read_mailbox(servers.dovecot.imap_port, FORMS):
             return
 
 
@@ -212,7 +212,7 @@ def kills(servers, template: Path, work: Path, rounds: int) -> list[Figure]:
                     "SELECT count(*) FROM documents WHERE kind = 'inquiry'"
                 ).fetchone()[0]
             got = replies_by_mail(servers)
-            left = len(testing.read_mailbox(servers.dovecot.imap_port, FORMS))
+            left = len(loopback.read_mailbox(servers.dovecot.imap_port, FORMS))
             figure.cases += 1
             lost = max(0, 4 - recorded) + left + sum(1 for mid, _ in sent if got[mid] == 0)
             extra = max(0, recorded - 4) + sum(max(0, got[mid] - 1) for mid, _ in sent)
@@ -380,7 +380,7 @@ def full_disk(servers, template: Path, work: Path, leaves: list[int]) -> Figure:
                 ).fetchone()[0]
                 refused = db.execute("SELECT count(*) FROM rejections").fetchone()[0]
         got = replies_by_mail(servers)
-        rejected = len(testing.read_mailbox(servers.dovecot.imap_port, FORMS, "Rejected"))
+        rejected = len(loopback.read_mailbox(servers.dovecot.imap_port, FORMS, "Rejected"))
         figure.cases += 1
         figure.lost += bool(
             recorded < mails or refused or rejected or any(got[mid] == 0 for mid, _ in sent)
@@ -392,9 +392,9 @@ def full_disk(servers, template: Path, work: Path, leaves: list[int]) -> Figure:
 
 # --- the run -----------------------------------------------------------------------------------
 @contextlib.contextmanager
-def mail_servers() -> Iterator[testing.MailServers]:
+def mail_servers() -> Iterator[loopback.MailServers]:
     users = [SALES, ADMIN, FORMS, "tom.chen@firm.test", "wang.qiang@firm.test"]
-    servers = testing.start(users)
+    servers = loopback.start(users)
     try:
         yield servers
     finally:
@@ -404,7 +404,7 @@ def mail_servers() -> Iterator[testing.MailServers]:
 def run(quick: bool = False) -> list[Figure]:
     """Every part; ``quick`` runs a few cases of each (the test suite's form)."""
     warnings.simplefilter("ignore", DeprecationWarning)  # fork beside the SMTP server's thread
-    os.environ[PASSWORD_ENV] = testing.PASSWORD
+    os.environ[PASSWORD_ENV] = loopback.PASSWORD
     work = Path(tempfile.mkdtemp(prefix="silu-reliability-"))
     try:
         with mail_servers() as servers:
@@ -449,7 +449,7 @@ def main() -> int:
         help="the Markdown file to write (default: docs/RELIABILITY.md for a full run)",
     )
     args = parser.parse_args()
-    if not testing.dovecot_available():
+    if not loopback.dovecot_available():
         print("Dovecot is not installed: scripts/test-deps installs it", file=sys.stderr)
         return 2
     started = time.monotonic()

@@ -9,13 +9,13 @@ import os
 
 import pytest
 
-from silu_sheets.mail import testing
+from tests.mail import loopback
 
 pytestmark = pytest.mark.mail
 
 
 def test_quick_reliability_run_loses_and_duplicates_nothing() -> None:
-    if not testing.dovecot_available():
+    if not loopback.dovecot_available():
         if os.environ.get("SILU_CI"):
             pytest.fail("Dovecot is missing in CI: scripts/test-deps must install it")
         pytest.skip("Dovecot is not installed")

@@ -12,5 +12,4 @@ Modules are named after the protocol concept they handle, as imap_tools does:
 - ``commands``  subject commands (HELP, TEMPLATE, STATUS, …)
 - ``smtp``      the outbox worker: send, retry 4xx with backoff, report 5xx to the administrator
 - ``idle``      ``silu serve``: IMAP IDLE, reconnecting with backoff, polling where IDLE is missing
-- ``testing``   throwaway Dovecot + aiosmtpd servers for the tests and the benchmarks
 """

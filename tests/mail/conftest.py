@@ -17,7 +17,6 @@ import pytest
 
 from silu_sheets import firm as firm_folder
 from silu_sheets.mail import settings as mail_settings
-from silu_sheets.mail import testing
 from silu_sheets.mail.idle import CycleReport, cycle
 from silu_sheets.mail.mailbox import ImapMailbox
 from silu_sheets.pipeline import Gateway
@@ -31,6 +30,7 @@ from tests.conftest import (
     WAREHOUSE_A,
     WAREHOUSE_B,
 )
+from tests.mail import loopback
 
 FORMS = "forms@firm.test"
 ROSTER = [SALES, SALES_EN, MANAGER, WAREHOUSE_A, WAREHOUSE_B, FINANCE, SERVICE, ADMIN]
@@ -38,14 +38,14 @@ PASSWORD_ENV = "SILU_TEST_IMAP_PASSWORD"
 
 
 @pytest.fixture(scope="session")
-def servers() -> Iterator[testing.MailServers]:
-    if not testing.dovecot_available():
+def servers() -> Iterator[loopback.MailServers]:
+    if not loopback.dovecot_available():
         if os.environ.get("SILU_CI"):
             pytest.fail(
                 "Dovecot is missing in CI: scripts/test-deps must install dovecot-imapd dovecot-lmtpd"
             )
         pytest.skip("Dovecot is not installed (apt-get install dovecot-imapd dovecot-lmtpd)")
-    started = testing.start([*ROSTER, FORMS])
+    started = loopback.start([*ROSTER, FORMS])
     yield started
     started.stop()
 
@@ -57,7 +57,7 @@ class MailFirm:
     folder: firm_folder.FirmFolder
     gw: Gateway
     settings: mail_settings.MailSettings
-    servers: testing.MailServers
+    servers: loopback.MailServers
     baseline_outbox: int = 0
 
     def mail(self, raw: bytes, sender: str = SALES) -> None:
@@ -82,14 +82,14 @@ class MailFirm:
         """A person's mailbox as their mail client shows it (waiting up to ``timeout`` for ``count``)."""
         port = self.servers.dovecot.imap_port
         raw = (
-            testing.wait_for_mail(port, user, count, timeout, folder)
+            loopback.wait_for_mail(port, user, count, timeout, folder)
             if count
-            else testing.read_mailbox(port, user, folder)
+            else loopback.read_mailbox(port, user, folder)
         )
         return [email.message_from_bytes(r, policy=email.policy.default) for r in raw]  # type: ignore[misc]
 
     def shared(self, folder: str = "INBOX") -> list[bytes]:
-        return testing.read_mailbox(self.servers.dovecot.imap_port, FORMS, folder)
+        return loopback.read_mailbox(self.servers.dovecot.imap_port, FORMS, folder)
 
     def count(self, sql: str, *params) -> int:
         return self.gw.ledger.db.execute(sql, params).fetchone()[0]
@@ -97,9 +97,9 @@ class MailFirm:
 
 @pytest.fixture
 def mail_firm(
-    firm: firm_folder.FirmFolder, servers: testing.MailServers, monkeypatch
+    firm: firm_folder.FirmFolder, servers: loopback.MailServers, monkeypatch
 ) -> Iterator[MailFirm]:
-    monkeypatch.setenv(PASSWORD_ENV, testing.PASSWORD)
+    monkeypatch.setenv(PASSWORD_ENV, loopback.PASSWORD)
     servers.dovecot.empty()
     servers.relay.reset()
     path = firm.root / firm_folder.SETTINGS

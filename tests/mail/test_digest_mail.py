@@ -22,10 +22,10 @@ import time_machine
 from silu_sheets import digest
 from silu_sheets import firm as firm_folder
 from silu_sheets.api import fill_form
-from silu_sheets.mail import idle, testing
+from silu_sheets.mail import idle
 from silu_sheets.pipeline import Gateway, ingest
 from tests.conftest import ADMIN, MANAGER, SALES, SALES_EN, WAREHOUSE_A
-from tests.mail import eml
+from tests.mail import eml, loopback
 from tests.mail.conftest import FORMS, MailFirm
 
 pytestmark = pytest.mark.mail
@@ -182,7 +182,7 @@ def test_the_warehouse_digest_read_over_imap_holds_no_price(
     with time_machine.travel(moment("2026-12-01 09:00"), tick=True):
         digest.send_digests(mail_firm.gw, only=WAREHOUSE_A)
         mail_firm.poll()
-    [raw] = testing.read_mailbox(mail_firm.servers.dovecot.imap_port, WAREHOUSE_A, "INBOX")
+    [raw] = loopback.read_mailbox(mail_firm.servers.dovecot.imap_port, WAREHOUSE_A, "INBOX")
     everything, unzipped = every_byte(raw)
     assert notice in everything and "P-W10" in everything and unzipped > 5
     for needle in (*PRICE_TEXTS, "单价", "金额", "Unit price", "Amount", "CNY"):

@@ -46,9 +46,9 @@ def poll(gw: Gateway, settings) -> object:
 def test_a_full_disk_during_a_mailed_backlog_loses_nothing(
     servers, seeded_folder: Path, tmp_path: Path, monkeypatch, leave: int
 ) -> None:
-    from silu_sheets.mail import testing
+    from tests.mail import loopback
 
-    monkeypatch.setenv(PASSWORD_ENV, testing.PASSWORD)
+    monkeypatch.setenv(PASSWORD_ENV, loopback.PASSWORD)
     servers.dovecot.empty()
     servers.relay.reset()
     mails = 12
@@ -80,8 +80,8 @@ def test_a_full_disk_during_a_mailed_backlog_loses_nothing(
         # mail was marked is skipped by the next pass); nothing refused for the disk
         assert handled <= recorded < mails
         assert db.execute("SELECT count(*) FROM rejections").fetchone()[0] == 0
-        assert len(testing.read_mailbox(servers.dovecot.imap_port, FORMS, "Rejected")) == 0
-        left = len(testing.read_mailbox(servers.dovecot.imap_port, FORMS))
+        assert len(loopback.read_mailbox(servers.dovecot.imap_port, FORMS, "Rejected")) == 0
+        left = len(loopback.read_mailbox(servers.dovecot.imap_port, FORMS))
         assert left >= mails - handled
 
         filler.unlink()
@@ -96,8 +96,8 @@ def test_a_full_disk_during_a_mailed_backlog_loses_nothing(
             db.execute("SELECT count(*) FROM sources WHERE sender = ?", [SALES]).fetchone()[0]
             == mails
         )
-        assert testing.read_mailbox(servers.dovecot.imap_port, FORMS) == []
-        assert len(testing.read_mailbox(servers.dovecot.imap_port, FORMS, "Processed")) == mails
-        replies = testing.wait_for_mail(servers.dovecot.imap_port, SALES, mails, 20)
+        assert loopback.read_mailbox(servers.dovecot.imap_port, FORMS) == []
+        assert len(loopback.read_mailbox(servers.dovecot.imap_port, FORMS, "Processed")) == mails
+        replies = loopback.wait_for_mail(servers.dovecot.imap_port, SALES, mails, 20)
         assert len(replies) == mails
         gw.ledger.close()

@@ -13,11 +13,11 @@ import pytest
 
 from silu_sheets.api import fill_form
 from silu_sheets.kinds import KINDS
-from silu_sheets.mail import gateway, testing
+from silu_sheets.mail import gateway
 from silu_sheets.mail.idle import CONNECTION_ERRORS
 from silu_sheets.mail.mailbox import ImapMailbox
 from tests.conftest import ADMIN, SALES, SALES_EN
-from tests.mail import eml
+from tests.mail import eml, loopback
 from tests.mail.conftest import FORMS, MailFirm
 
 pytestmark = pytest.mark.mail
@@ -297,7 +297,7 @@ def test_connection_dropped_mid_fetch_then_the_next_pass_completes_with_nothing_
     ]
     for m in mails:
         mail_firm.deliver(m)
-    proxy = testing.CuttingProxy(mail_firm.servers.dovecot.imap_port)
+    proxy = loopback.CuttingProxy(mail_firm.servers.dovecot.imap_port)
     try:
         proxy.cut_after = int(sum(len(m) for m in mails[:3]) + 2000)  # inside the second FETCH
         settings = replace(
@@ -466,7 +466,7 @@ def test_replies_claimed_when_the_server_is_unreachable_stay_queued_and_go_later
         mail_firm.deliver(eml.with_form(SALES, FORMS, inquiry(10 + n), f"{n}.xlsx"))
     working = mail_firm.settings
     mail_firm.settings = replace(
-        working, smtp=replace(working.smtp, port=testing.free_port(), retry_first_seconds=0)
+        working, smtp=replace(working.smtp, port=loopback.free_port(), retry_first_seconds=0)
     )
     report = mail_firm.poll()
     assert len(report.outcomes) == 3 and report.sent.sent == []

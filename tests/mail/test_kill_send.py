@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from silu_sheets.api import fill_form
-from silu_sheets.mail import testing
 from silu_sheets.pipeline import ingest
 from tests.conftest import SALES
+from tests.mail import loopback
 from tests.mail.conftest import PASSWORD_ENV, MailFirm
 
 pytestmark = pytest.mark.mail
@@ -24,7 +24,7 @@ SILU = str(Path(sys.executable).with_name("silu"))
 
 
 def send(mail_firm: MailFirm, crash_at: str = "") -> int:
-    env = {**os.environ, PASSWORD_ENV: testing.PASSWORD}
+    env = {**os.environ, PASSWORD_ENV: loopback.PASSWORD}
     env.pop("SILU_CRASH_AT", None)
     if crash_at:
         env["SILU_CRASH_AT"] = crash_at

@@ -9,11 +9,11 @@ from dataclasses import replace
 
 import pytest
 
-from silu_sheets.mail import idle, testing
+from silu_sheets.mail import idle
 from silu_sheets.mail.mailbox import ImapMailbox
 from silu_sheets.pipeline import Gateway
 from tests.conftest import SALES
-from tests.mail import eml
+from tests.mail import eml, loopback
 from tests.mail.conftest import FORMS, MailFirm
 from tests.mail.test_imap_gateway import inquiry
 
@@ -69,7 +69,7 @@ def test_serve_answers_within_seconds_through_idle(mail_firm: MailFirm, quiet_ma
 
 
 def test_serve_reconnects_after_the_connection_drops(mail_firm: MailFirm, quiet_masters) -> None:
-    proxy = testing.CuttingProxy(mail_firm.servers.dovecot.imap_port)
+    proxy = loopback.CuttingProxy(mail_firm.servers.dovecot.imap_port)
     settings = replace(mail_firm.settings, imap=replace(mail_firm.settings.imap, port=proxy.port))
     try:
         with Serving(mail_firm, settings) as serving:

@@ -9,11 +9,10 @@ from dataclasses import replace
 
 import pytest
 
-from silu_sheets.mail import testing
 from silu_sheets.mail.settings import SmtpSettings
 from silu_sheets.mail.smtp import send_queued
 from tests.conftest import SALES
-from tests.mail import eml
+from tests.mail import eml, loopback
 from tests.mail.conftest import FORMS, MailFirm
 from tests.mail.test_imap_gateway import inquiry
 
@@ -27,7 +26,7 @@ SMTP_PASSWORD = "s3cret-smtp-pw"
 
 @pytest.fixture(scope="module")
 def certificate(tmp_path_factory) -> tuple:
-    return testing.self_signed_certificate(tmp_path_factory.mktemp("tls"))
+    return loopback.self_signed_certificate(tmp_path_factory.mktemp("tls"))
 
 
 @pytest.mark.parametrize("security", ["starttls", "tls"])
@@ -36,7 +35,7 @@ def test_replies_go_out_over_tls_with_auth(
 ) -> None:
     cert, key = certificate
     monkeypatch.setenv("SILU_TEST_SMTP_PASSWORD", SMTP_PASSWORD)
-    server = testing.SecureSmtp(
+    server = loopback.SecureSmtp(
         mail_firm.servers.relay, cert, key, FORMS, SMTP_PASSWORD, implicit_tls=security == "tls"
     ).start()
     try:
@@ -105,8 +104,8 @@ def test_a_renewed_firm_ca_is_trusted_without_a_restart(tmp_path) -> None:
 
     for name in ("a", "b"):
         (tmp_path / name).mkdir()
-    first, _ = testing.self_signed_certificate(tmp_path / "a")
-    renewed, _ = testing.self_signed_certificate(tmp_path / "b")
+    first, _ = loopback.self_signed_certificate(tmp_path / "a")
+    renewed, _ = loopback.self_signed_certificate(tmp_path / "b")
     ca_file = tmp_path / "firm-ca.pem"
     shutil.copy(first, ca_file)
     context = tls_context(str(ca_file))

@@ -117,9 +117,9 @@ def _imap_firm(tmp_path: Path, servers, *init_args: str) -> Path:
 def test_poll_on_a_real_mailbox_refuses_to_start_without_a_decision_on_forged_senders(
     tmp_path: Path, servers
 ) -> None:
-    from silu_sheets.mail import testing
+    from tests.mail import loopback
 
-    env = {PASSWORD_ENV: testing.PASSWORD}
+    env = {PASSWORD_ENV: loopback.PASSWORD}
     undecided = _imap_firm(tmp_path / "a", servers)
     done = silu("--firm", str(undecided), "poll", env=env)
     assert done.returncode == 1

@@ -334,8 +334,7 @@ class SmtpProcess(Smtp):
         self.process = subprocess.Popen(
             [
                 sys.executable,
-                "-m",
-                "silu_sheets.mail.testing",
+                __file__,
                 str(self.port),
                 str(self.handler.lmtp_port),
             ],
@@ -558,5 +557,5 @@ class SecureSmtp:
             self.controller.stop()  # type: ignore[attr-defined]
 
 
-if __name__ == "__main__":  # python -m silu_sheets.mail.testing SMTP_PORT LMTP_PORT
+if __name__ == "__main__":  # python tests/mail/loopback.py SMTP_PORT LMTP_PORT
     _serve_relay(int(sys.argv[1]), int(sys.argv[2]))
