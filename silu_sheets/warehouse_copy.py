@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
@@ -22,7 +23,8 @@ from silu_sheets.replies import Attachment, Reply, render
 from silu_sheets.workbook import fill
 
 if TYPE_CHECKING:
-    from silu_sheets.document import Context, Document
+    from silu_sheets.declare import Field
+    from silu_sheets.document import Context, Document, Staff
     from silu_sheets.ledger.store import LedgerView
     from silu_sheets.roster import Roster
 
@@ -159,7 +161,7 @@ def notice_copies(
         place = view.warehouse(warehouse) or {}
         for keeper in roster.warehouse_staff(warehouse):
             language = keeper.language
-            form, mail = slip_lines(view, shares.get(warehouse, []), language)
+            form, lines_said = slip_lines(view, shares.get(warehouse, []), language)
             context = {
                 "person": keeper.name,
                 "docno": docno,
@@ -170,20 +172,18 @@ def notice_copies(
                 "ship_to": safe_text(doc["ship_to"], secret, language),
                 "ship_by": doc["ship_by"].isoformat() if doc["ship_by"] else "",
                 "note": safe_text(doc["note"], secret, language),
-                "lines": mail,
+                "lines": lines_said,
                 "administrator": ctx.firm.mailbox,
             }
-            subject, text, html = render("warehouse_copy", language, context)
-            attachments = []
-            if form:
-                header = {"notice_no": docno, "warehouse": warehouse}
-                built = fill.filled(SLIP, header, form, PICKING_LINES_PER_PAGE)
-                attachments.append(
-                    Attachment(f"issue_slip-{SLIP.zh}-{docno}-{warehouse}.xlsx", built)
-                )
-            replies.append(
-                Reply(keeper.address, subject, text, html, "warehouse_copy", docno, attachments)
-            )
+            slip = NextForm("issue_slip", {"notice_no": docno, "warehouse": warehouse}, form)
+
+            def said(_: Staff, context: dict = context) -> tuple[str, dict]:
+                return "warehouse_copy", context
+
+            replies += keeper_copies(
+                [keeper], warehouse, docno, slip if form else None, said, set(),
+                PICKING_LINES_PER_PAGE,
+            )  # fmt: skip
     return replies
 
 
@@ -317,15 +317,56 @@ def issue_progress(
     return [Reply(person.address, subject, text, html, "issue_progress", notice["docno"])]
 
 
+def keeper_copies(
+    keepers: Iterable[Staff],
+    warehouse: str,
+    docno: str,
+    form: NextForm | None,
+    mail: Callable[[Staff], tuple[str, dict]],
+    secret: set[Decimal],
+    lines_per_page: int | None = None,
+) -> list[Reply]:
+    """One mail per keeper: ``mail(keeper)`` names the template and its context, and ``form``
+    (if any) is attached as its kind's declaration fills it: priced fields left out, free text
+    about money (or holding one of ``secret``'s numbers) withheld. Every warehouse copy is made
+    here, so no kind has to remember either rule."""
+    replies = []
+    for keeper in keepers:
+        attachments = []
+        if form is not None:
+            kind = KINDS[form.kind]
+            header = _price_free(kind.header, form.header, secret, keeper.language)
+            columns = kind.lines.columns if kind.lines else ()
+            lines = [_price_free(columns, line, secret, keeper.language) for line in form.lines]
+            built = fill.filled(kind, header, lines, lines_per_page)
+            name = f"{kind.key}-{kind.zh}-{docno}-{warehouse or 'WH'}.xlsx"
+            attachments.append(Attachment(name, built))
+        template, context = mail(keeper)
+        subject, text, html = render(template, keeper.language, context)
+        replies.append(
+            Reply(keeper.address, subject, text, html, "warehouse_copy", docno, attachments)
+        )
+    return replies
+
+
+def _price_free(
+    fields: Iterable[Field], values: Mapping[str, object], secret: set[Decimal], language: str
+) -> dict[str, object]:
+    """``values`` with every priced field dropped and money-bearing free text withheld."""
+    kept: dict[str, object] = {k: v for k, v in values.items() if k == "docno"}
+    for f in fields:
+        if f.key in values and not f.priced:
+            value = values[f.key]
+            kept[f.key] = safe_text(value, secret, language) if f.type == "text" else value
+    return kept
+
+
 def document_copies(
     doc: Document, docno: str, action: str, warehouse: str, roster: Roster, administrator: str
 ) -> list[Reply]:
-    """The keepers of ``warehouse`` get a copy of ``doc`` built from its declaration, for any
-    kind: priced fields left out, free text about money withheld, the mail without amounts."""
+    """The keepers of ``warehouse`` get a copy of ``doc`` itself, for any kind, with no amount in
+    the mail; the numbers of its priced fields count as money in its free text."""
     kind = doc.kind
-    priced = {f.key for f in kind.header if f.priced} | (
-        {c.key for c in kind.lines.columns if c.priced} if kind.lines else set()
-    )
     secret = (
         {
             v
@@ -335,30 +376,15 @@ def document_copies(
             ]
             if isinstance(v, Decimal) and v
         }
-        if priced
+        if kind.priced
         else set()
     )
-    replies = []
-    for person in roster.warehouse_staff(warehouse):
-        language = person.language
+    header = {f.key: doc[f.key] for f in kind.header} | {"docno": docno}
+    columns = kind.lines.columns if kind.lines else ()
+    lines = [{c.key: line[c.key] for c in columns} for line in doc.lines]
 
-        def shown(key: str, value: object, field_type: str, language: str = language) -> object:
-            if key in priced:
-                return None
-            return safe_text(value, secret, language) if field_type == "text" else value
-
-        header = {f.key: shown(f.key, doc[f.key], f.type) for f in kind.header}
-        header["docno"] = docno
-        lines = (
-            [
-                {c.key: shown(c.key, line[c.key], c.type) for c in kind.lines.columns}
-                for line in doc.lines
-            ]
-            if kind.lines
-            else []
-        )
-        built = fill.filled(kind, header, lines)
-        zh = language == "zh"
+    def mail(person: Staff) -> tuple[str, dict]:
+        zh = person.language == "zh"
         word = {"record": ("已登记", "recorded"), "amend": ("已修改", "amended"),
                 "cancel": ("已作废", "cancelled")}[action]  # fmt: skip
         title = (
@@ -366,7 +392,7 @@ def document_copies(
             if zh
             else f"{kind.en} {docno} {word[1]} (copy for warehouse {warehouse})"
         )
-        context = {
+        return "notice", {
             "title": title,
             "person": person.name,
             "paragraphs": [
@@ -379,17 +405,6 @@ def document_copies(
             "next_step": "",
             "administrator": administrator,
         }
-        subject, text, html = render("notice", language, context)
-        name = f"{kind.key}-{kind.zh}-{docno}-{warehouse}.xlsx"
-        replies.append(
-            Reply(
-                person.address,
-                subject,
-                text,
-                html,
-                "warehouse_copy",
-                docno,
-                [Attachment(name, built)],
-            )  # fmt: skip
-        )
-    return replies
+
+    form = NextForm(kind.key, header, lines)
+    return keeper_copies(roster.warehouse_staff(warehouse), warehouse, docno, form, mail, secret)

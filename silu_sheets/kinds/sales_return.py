@@ -29,15 +29,15 @@ from silu_sheets.declare import (
     text,
     warehouse_field,
 )
-from silu_sheets.document import Context, Document, Line
+from silu_sheets.document import Context, Document, Line, Staff
 from silu_sheets.hooks import Hooks, NextForm
 from silu_sheets.kinds import common
 from silu_sheets.money import ZERO
 from silu_sheets.problems import Problem, errors, problem_type, show
-from silu_sheets.replies import Attachment, Reply, render
 
 if TYPE_CHECKING:
     from silu_sheets.ledger.store import LedgerView, LedgerWriter
+    from silu_sheets.replies import Reply
     from silu_sheets.roster import Roster
 
 GOODS = (C("return", "退回", "returned for good"), C("replace", "换货", "to be replaced"))
@@ -658,43 +658,34 @@ def more_replies(
     from the return_inbound declaration (no price field), and a mail with no amount in it."""
     if action == "cancel" or (action == "amend" and not _goods_changed(writer.view, docno)):
         return []
-    from silu_sheets.kinds import KINDS
-    from silu_sheets.workbook import template
+    from silu_sheets.warehouse_copy import keeper_copies
 
     replies = []
-    inbound = KINDS["return_inbound"]
     for warehouse, lines in sorted(inbound_lines(writer.view, docno).items()):
         keepers = roster.warehouse_staff(warehouse) if warehouse else []
-        if not keepers:
-            keepers = roster.with_role("warehouse")
+
+        def said(
+            person: Staff, warehouse: str = warehouse, lines: list = lines
+        ) -> tuple[str, dict]:
+            return "return_inbound_copy", {
+                "person": person.name,
+                "docno": docno,
+                "warehouse": warehouse or "-",
+                "lines": [
+                    (x["return_line"], x["product_code"], x["lot"] or "", show(x["quantity"]))
+                    for x in lines
+                ],
+            }
+
         header = {"return_no": docno, "warehouse": warehouse or None}
-        built = template.to_bytes(template.build(inbound, header=header, lines=lines))
-        for person in keepers:
-            subject, text, html = render(
-                "return_inbound_copy",
-                person.language,
-                {
-                    "person": person.name,
-                    "docno": docno,
-                    "warehouse": warehouse or "-",
-                    "lines": [
-                        (x["return_line"], x["product_code"], x["lot"] or "", show(x["quantity"]))
-                        for x in lines
-                    ],
-                },
-            )
-            name = f"return_inbound-{inbound.zh}-{docno}-{warehouse or 'WH'}.xlsx"
-            replies.append(
-                Reply(
-                    person.address,
-                    subject,
-                    text,
-                    html,
-                    "warehouse_copy",
-                    docno,
-                    [Attachment(name, built)],
-                )
-            )
+        replies += keeper_copies(
+            keepers or roster.with_role("warehouse"),
+            warehouse,
+            docno,
+            NextForm("return_inbound", header, lines),
+            said,
+            set(),
+        )
     return replies
 
 
