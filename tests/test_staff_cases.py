@@ -45,8 +45,16 @@ def reply_text(gw, outcome, index=0) -> str:
     return text_of(email.message_from_bytes(raw, policy=email.policy.default))
 
 
+#: the printed customer copies a quote's and a contract's confirmations also carry
+PRINTED = ("报价单-", "销售合同-")
+
+
+def forms_attached(msg) -> list:
+    return [a for a in msg.iter_attachments() if not a.get_filename().startswith(PRINTED)]
+
+
 def attached_rows(msg) -> list[tuple]:
-    [part] = list(msg.iter_attachments())
+    [part] = forms_attached(msg)
     ws = load_workbook(io.BytesIO(part.get_content())).worksheets[0]
     return [tuple(c.value for c in row) for row in ws.iter_rows()]
 
@@ -364,7 +372,7 @@ def attached_rows_of(gw, outcome) -> list[list[tuple]]:
     ]
     msg = email.message_from_bytes(raw, policy=email.policy.default)
     found = []
-    for part in msg.iter_attachments():
+    for part in forms_attached(msg):
         ws = load_workbook(io.BytesIO(part.get_content())).worksheets[0]
         found.append([tuple(c.value for c in row) for row in ws.iter_rows()])
     return found
