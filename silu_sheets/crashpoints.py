@@ -2,7 +2,8 @@
 
 ``SILU_CRASH_AT=step`` (or ``step:n``, the n-th time) sends this process SIGKILL when it reaches
 ``crash_point(step)``; with the variable unset a crash point does nothing. The steps are the
-mail path's: ``after-fetch``, ``in-transaction``, ``before-move``, ``smtp-send``, ``after-250``.
+mail path's: ``after-fetch``, ``in-transaction``, ``before-move``, ``smtp-send`` (half-way
+through the message body sent to the SMTP server, or writing the local sent folder), ``after-250``.
 """
 
 from __future__ import annotations
@@ -12,6 +13,11 @@ import signal
 from collections import Counter
 
 _reached: Counter[str] = Counter()
+
+
+def armed(step: str) -> bool:
+    """Whether this process is asked to die at ``step`` (to set up a crash point it needs)."""
+    return os.environ.get("SILU_CRASH_AT", "").partition(":")[0] == step
 
 
 def crash_point(step: str) -> None:

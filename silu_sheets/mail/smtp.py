@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from silu_sheets.crashpoints import crash_point
+from silu_sheets.crashpoints import armed, crash_point
 from silu_sheets.document import Staff
 from silu_sheets.firm import FirmError
 from silu_sheets.ledger.store import now
@@ -136,9 +136,9 @@ def send_queued(
                     report,
                 )
                 continue
-            crash_point("smtp-send")
             try:
                 if settings.smtp is None:
+                    crash_point("smtp-send")
                     try:  # keyed by the row: written again after a kill, it replaces itself
                         maildir.deliver(settings.sent_dir, data, key=f"silu-outbox-{id_:08d}")
                     except OSError as exc:  # disk full, folder not writable: try again later
@@ -405,6 +405,24 @@ def writer_queue_failure(
     return writer.queue_mail(reply.recipient, reply.subject, reply.purpose, msg, docno)
 
 
+def _kill_inside_data(client: smtplib.SMTP) -> None:
+    """For the reliability suite only: the ``smtp-send`` crash point fires in the middle of the
+    message body, after the server said 354 and before the final dot, the way a process killed
+    mid-send leaves a server (it never answers 250, so the message must go again)."""
+    whole = client.send
+
+    def send(s: bytes | str) -> None:
+        if isinstance(s, bytes) and s.endswith(b"\r\n.\r\n"):
+            half = len(s) // 2
+            whole(s[:half])
+            crash_point("smtp-send")
+            whole(s[half:])
+        else:
+            whole(s)
+
+    client.send = send  # type: ignore[method-assign, assignment]
+
+
 class Connection:
     """One SMTP session, opened on first use and reused for the rest of the batch."""
 
@@ -429,6 +447,8 @@ class Connection:
                 client.starttls(context=tls_context(s.ca_file))
         if s.user:
             client.login(s.user, s.password())
+        if armed("smtp-send"):
+            _kill_inside_data(client)
         return client
 
     def send(self, sender: str, recipient: str, data: bytes) -> None:
