@@ -96,3 +96,24 @@ def test_a_light_command_loads_no_heavy_library(recorded: Path, args: tuple[str,
 def test_the_guard_can_fail(tmp_path: Path):
     """Writing workbooks does load openpyxl: the check above sees an import when there is one."""
     assert "openpyxl" in loaded("templates", "--out", str(tmp_path))
+
+
+def test_the_installed_package_holds_no_test_servers(tmp_path: Path) -> None:
+    """The loopback Dovecot and SMTP servers live in tests/mail/loopback.py: importing every
+    module of the package (outside the repository) loads neither them nor aiosmtpd."""
+    walk = (
+        "import importlib, json, pkgutil, sys, silu_sheets\n"
+        "names = [m.name for m in pkgutil.walk_packages(silu_sheets.__path__, 'silu_sheets.')\n"
+        "         if not m.name.endswith('__main__')]\n"
+        "for name in names: importlib.import_module(name)\n"
+        "print(json.dumps({'modules': names, 'loaded': sorted(m for m in sys.modules\n"
+        "      if m.split('.')[0] in ('tests', 'aiosmtpd'))}))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", walk], capture_output=True, text=True, cwd=tmp_path, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout.splitlines()[-1])
+    assert "silu_sheets.mail.loopback" not in found["modules"]
+    assert not [m for m in found["modules"] if m.endswith(".testing")]
+    assert found["loaded"] == []
