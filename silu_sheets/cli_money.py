@@ -153,11 +153,21 @@ def lookup() -> None:
     """Quick lookups: a customer's contracts, a product's stock."""
 
 
+LANGUAGE = click.option(
+    "--language",
+    type=click.Choice(["zh", "en"]),
+    default="zh",
+    show_default=True,
+    help="Language of the answer.",
+)
+
+
 @lookup.command("contract")
 @click.argument("query")
 @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+@LANGUAGE
 @click.pass_context
-def lookup_contract(ctx: click.Context, query: str, as_json: bool) -> None:
+def lookup_contract(ctx: click.Context, query: str, as_json: bool, language: str) -> None:
     """Contracts by number or customer (code, part of name or phone): terms, shipped, paid."""
     folder = _firm(ctx.find_root())
     ledger = Ledger(folder.ledger_path)
@@ -168,19 +178,8 @@ def lookup_contract(ctx: click.Context, query: str, as_json: bool) -> None:
             return
         if not found:
             click.echo(f"没有找到合同 No contract found for “{query}”")
-        for c in found:
-            terms = ", ".join(f"{k}={show(v)}" for k, v in c["terms"].items())
-            click.echo(f"{c['docno']}  {c['customer_code']} {c['customer_name']}  {terms}")
-            for line in c["lines"]:
-                click.echo(
-                    f"   {line['product_code']:<10} 合同 {show(line['quantity'])}  已开发货单 {show(line['noticed'])}  "
-                    f"已出库 {show(line['issued'])}"
-                )
-            click.echo(
-                f"   货值 shipped {money_text(c['shipped_value'], c.get('currency'))}  "
-                f"已收/冲 paid {money_text(c['paid'], c.get('currency'))}  "
-                f"尚欠 owed {money_text(c['owed'], c.get('currency'))}"
-            )
+        for line in lookups.contract_lines(found, language):
+            click.echo(line)
     finally:
         ledger.close()
 
@@ -191,8 +190,11 @@ def lookup_contract(ctx: click.Context, query: str, as_json: bool) -> None:
     "--as", "address", help="Who asks (roster address): prices only for roles that may see them."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+@LANGUAGE
 @click.pass_context
-def lookup_product(ctx: click.Context, query: str, address: str | None, as_json: bool) -> None:
+def lookup_product(
+    ctx: click.Context, query: str, address: str | None, as_json: bool, language: str
+) -> None:
     """Products by code, name or spec: stock per warehouse and lot; the price only for those who may see it."""
     folder = _firm(ctx.find_root())
     person = _person(folder, address)
@@ -205,18 +207,8 @@ def lookup_product(ctx: click.Context, query: str, address: str | None, as_json:
             return
         if not found:
             click.echo(f"没有找到产品 No product found for “{query}”")
-        for p in found:
-            price = (
-                f"  价格 price {money_text(p['list_price'])}"
-                if "list_price" in p and p["list_price"] is not None
-                else ""
-            )
-            click.echo(
-                f"{p['code']}  {p['name']}  {p['spec'] or ''}  库存 on hand {show(p['on_hand'])} {p['unit'] or ''}{price}"
-            )
-            for s in p["stock"]:
-                lots = ", ".join(f"{x['lot'] or '-'}: {show(x['on_hand'])}" for x in s["lots"])
-                click.echo(f"   {s['warehouse']}: {show(s['on_hand'])}  ({lots})")
+        for line in lookups.product_lines(found, language):
+            click.echo(line)
     finally:
         ledger.close()
 

@@ -187,3 +187,63 @@ def lookup_products(view: LedgerView, query: str, sees_prices: bool) -> list[dic
             )
         out.append(entry)
     return out
+
+
+def product_lines(found: list[dict], language: str) -> list[str]:
+    """Products as a person reads them, in their language: one line per product (code, name,
+    stock, the list price where the reader may see it), then one per warehouse with its lots."""
+    from silu_sheets.amounts import money_text
+    from silu_sheets.problems import show
+
+    zh = language == "zh"
+    out = []
+    for p in found:
+        unit = f" {p['unit']}" if p.get("unit") else ""
+        head = "  ".join(x for x in (p["code"], p.get("name") or "", p.get("spec") or "") if x)
+        stock = f"库存 {show(p['on_hand'])}{unit}" if zh else f"on hand {show(p['on_hand'])}{unit}"
+        price = ""
+        if p.get("list_price") is not None:
+            shown = money_text(p["list_price"])
+            price = f"  报价 {shown}" if zh else f"  list price {shown}"
+        out.append(f"{head}  {stock}{price}")
+        for s in p.get("stock", []):
+            lots = "、".join(f"{x['lot'] or '-'} {show(x['on_hand'])}" for x in s["lots"])
+            where = "仓库" if zh else "warehouse"
+            lot_word = "批号" if zh else "lots"
+            out.append(f"    {where} {s['warehouse']}: {show(s['on_hand'])}  ({lot_word} {lots})")
+    return out
+
+
+def contract_lines(found: list[dict], language: str) -> list[str]:
+    """Contracts as a person reads them: terms under their form labels, a line per product
+    (contract, noticed, issued), and money (worth issued, paid, owed) where present."""
+    from silu_sheets.amounts import money_text
+    from silu_sheets.kinds import KINDS
+    from silu_sheets.problems import show
+
+    zh = language == "zh"
+    kind = KINDS["contract"]
+    out = []
+    for c in found:
+        cur = c.get("terms", {}).get("currency")
+        out.append(f"{c['docno']}  {c.get('customer_code') or ''} {c.get('customer_name') or ''}")
+        for key, value in c.get("terms", {}).items():
+            f = kind.field(key)
+            choice = f.choice(str(value)) if f.choices else None
+            shown = choice.label(language) if choice else show(value)
+            out.append(f"    {f.label(language)}{'：' if zh else ': '}{shown}")
+        for x in c.get("lines", []):
+            words = ("合同", "已开发货单", "已出库") if zh else ("contract", "noticed", "issued")
+            figures = (show(x["quantity"]), show(x["noticed"]), show(x["issued"]))
+            pairs = "  ".join(f"{w} {n}" for w, n in zip(words, figures, strict=True))
+            out.append(f"    {x['product_code']}: {pairs}")
+        if "owed" in c:
+            words = ("已出库货值", "已收/冲", "尚欠") if zh else ("worth issued", "paid", "owed")
+            keys = ("shipped_value", "paid", "owed")
+            out.append(
+                "    "
+                + "  ".join(
+                    f"{w} {money_text(c[k], cur)}" for w, k in zip(words, keys, strict=True)
+                )
+            )
+    return out

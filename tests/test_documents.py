@@ -273,3 +273,24 @@ def test_quote_and_contract_confirmations_carry_the_customer_copy(gw, send, mast
         text = " ".join(str(c.value) for r in ws.iter_rows() for c in r if c.value)
         assert "大写" in text and "盖章" in text
         assert "可直接打印" in mail.get_body(("plain",)).get_content()
+
+
+def test_lookups_answer_in_the_readers_words_not_stored_keys(gw, send, masters):
+    from conftest import WAREHOUSE_A
+
+    signed_contract(send)
+    root = str(gw.firm.root)
+    runner = CliRunner()
+    zh = runner.invoke(main, ["--firm", root, "lookup", "contract", "C001"]).output
+    assert "付款期限(天)：30" in zh and "交货日期：2026-12-10" in zh
+    assert "payment_days" not in zh and "=" not in zh
+    en = runner.invoke(main, ["--firm", root, "lookup", "contract", "C001", "--language", "en"])
+    assert "Payment terms (days): 30" in en.output
+    sales = runner.invoke(
+        main, ["--firm", root, "lookup", "product", "P-M8", "--as", "li.na@firm.test"]
+    )
+    assert (
+        "报价 1.20" in sales.output and "库存" in sales.output and "list_price" not in sales.output
+    )
+    keeper = runner.invoke(main, ["--firm", root, "lookup", "product", "P-M8", "--as", WAREHOUSE_A])
+    assert "1.20" not in keeper.output and "L2026-007" in keeper.output

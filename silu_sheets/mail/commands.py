@@ -266,8 +266,10 @@ def _lookup(
     what_en: str,
     run: Callable[[Gateway, Staff, str], Any],
     needs_argument: bool = True,
+    render: Callable[[Any, str], list[str]] | None = None,
 ):
-    """A command answered by a lookup: its result as lines, price-free for the warehouse."""
+    """A command answered by a lookup: its result as lines, price-free for the warehouse;
+    ``render`` writes a structured result in the reader's words (after prices are taken out)."""
 
     def handler(gw: Gateway, person: Staff, argument: str) -> tuple:
         zh = person.language == "zh"
@@ -289,7 +291,8 @@ def _lookup(
                 )
             else:
                 result = price_free(result)
-        lines = _lines(result) or ["没有找到。" if zh else "Nothing found."]
+        shown = render(result, person.language) if render and result else _lines(result)
+        lines = shown or ["没有找到。" if zh else "Nothing found."]
         title = f"{what_zh}：{argument}" if zh else f"{what_en}: {argument}"
         return title.rstrip("：: "), [], lines, []
 
@@ -321,6 +324,18 @@ def _contract(gw: Gateway, person: Staff, argument: str) -> Any:
     from silu_sheets import lookup
 
     return lookup.lookup_contracts(gw.ledger.view, argument)
+
+
+def _product_lines(found: Any, language: str) -> list[str]:
+    from silu_sheets import lookup
+
+    return lookup.product_lines(found, language)
+
+
+def _contract_lines(found: Any, language: str) -> list[str]:
+    from silu_sheets import lookup
+
+    return lookup.contract_lines(found, language)
 
 
 def _memo(gw: Gateway, person: Staff, argument: str) -> Any:
@@ -379,8 +394,8 @@ _HANDLERS: dict[str, Callable[[Gateway, Staff, str], tuple | Reply]] = {
     "HELP": _help,
     "TEMPLATE": _template,
     "STATUS": _lookup("单据状态", "Document status", _status),
-    "PRODUCT": _lookup("产品查找", "Product lookup", _product),
-    "CONTRACT": _lookup("合同速查", "Contract lookup", _contract),
+    "PRODUCT": _lookup("产品查找", "Product lookup", _product, render=_product_lines),
+    "CONTRACT": _lookup("合同速查", "Contract lookup", _contract, render=_contract_lines),
     "MEMO": _lookup("备忘录", "Company memo", _memo, needs_argument=False),
     "NOTE": _lookup("记事本", "Notepad", _note),
     "NOTES": _lookup("记事本", "Notepad", _notes, needs_argument=False),
