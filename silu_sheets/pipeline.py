@@ -9,10 +9,13 @@ reply. The same function serves ``silu ingest``, the mail gateway and the tests.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 import traceback
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from silu_sheets import drawdown, open_items
 from silu_sheets import problems as P
@@ -488,7 +491,7 @@ def confirmation(
         ]
     for n in nexts:
         k = KINDS[n.kind]
-        built = fill.filled(k, n.header, n.lines)
+        built = fill.filled(k, dated(k, n.header, ctx.today), n.lines)
         attachments.append(Attachment(f"{n.kind}-{k.zh}-{docno}.xlsx", built))
     printed = customer_copy(gw, writer.view, kind, docno) if outcome.action != "cancel" else None
     if printed:
@@ -526,6 +529,15 @@ def confirmation(
     }
     subject, text, html = render("confirmation", language, context)
     return Reply(ctx.sender.address, subject, text, html, "confirmation", docno, attachments)
+
+
+def dated(kind: Kind, header: Mapping[str, Any], today: dt.date) -> dict[str, Any]:
+    """A pre-filled form's own date (its first date field: quote date, contract date…) is
+    today's, unless the next-form hook gave one: the person sends it on the day they get it."""
+    first = next((f.key for f in kind.header if f.type == "date"), None)
+    if first is None or header.get(first) not in (None, ""):
+        return dict(header)
+    return {**header, first: today}
 
 
 #: the kinds whose confirmation carries the customer's printed copy

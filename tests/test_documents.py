@@ -294,3 +294,21 @@ def test_lookups_answer_in_the_readers_words_not_stored_keys(gw, send, masters):
     )
     keeper = runner.invoke(main, ["--firm", root, "lookup", "product", "P-M8", "--as", WAREHOUSE_A])
     assert "1.20" not in keeper.output and "L2026-007" in keeper.output
+
+
+def test_a_prefilled_next_form_carries_todays_date(gw, send, masters):
+    import email
+    from email import policy
+
+    from silu_sheets.kinds import KINDS
+
+    contract = signed_contract(send)
+    (row,) = gw.ledger.view._all(
+        "SELECT message FROM outbox WHERE docno = ? AND purpose = 'confirmation'", [contract]
+    )
+    mail = email.message_from_bytes(row["message"], policy=policy.default)
+    [notice_form] = [a for a in mail.iter_attachments() if a.get_filename().startswith("shipment")]
+    kind = KINDS["shipment_notice"]
+    ws = load_workbook(io.BytesIO(notice_form.get_content()))[kind.sheet]
+    written = ws[kind.layout.header_cells["notice_date"]].value
+    assert written.date() == gw.firm.today()
