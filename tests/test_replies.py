@@ -192,7 +192,8 @@ def test_confirmation_names_the_number_the_links_and_attaches_the_next_form(send
     files = attachments(msg)
     follow_name = f"follow_up-咨询跟进单-{inquiry.docno}.xlsx"
     quote_name = f"quote-销售报价单-{inquiry.docno}.xlsx"
-    assert sorted(files) == sorted([follow_name, quote_name])
+    sample_name = f"sample-样品寄送单-{inquiry.docno}.xlsx"
+    assert sorted(files) == sorted([follow_name, quote_name, sample_name])
     follow_up = reader.read(files[follow_name])
     assert follow_up.kind is KINDS["follow_up"]
     assert follow_up.document["inquiry_no"] == inquiry.docno

@@ -211,10 +211,31 @@ def book(doc: Document, docno: str, writer: LedgerWriter, ctx: Context) -> None:
 
 
 def next_forms(doc: Document, docno: str, ledger: LedgerView) -> list[NextForm]:
-    """The forms the confirmation carries pre-filled: (kind, header values[, lines])."""
+    """The follow-up, a quote and a sample dispatch, each carrying what the inquiry knows:
+    its customer, its salesperson and the products asked about (the quote at list price)."""
+    known = [line for line in doc.lines if line["product_code"]]
+    header = {
+        "inquiry_no": docno,
+        "customer_code": doc["customer_code"],
+        "salesperson": doc["salesperson"],
+    }
+    quote_lines = []
+    for line in known:
+        product = ledger.product(line["product_code"])
+        quote_lines.append(
+            {
+                "product_code": line["product_code"],
+                "quantity": line["quantity"],
+                "unit_price": product["list_price"] if product else None,
+            }
+        )
+    sample_lines = [
+        {"product_code": line["product_code"], "quantity": line["quantity"]} for line in known
+    ]
     return [
         NextForm("follow_up", {"inquiry_no": docno}),
-        NextForm("quote", {"inquiry_no": docno, "customer_code": doc["customer_code"]}),
+        NextForm("quote", header, quote_lines),
+        NextForm("sample", header, sample_lines),
     ]
 
 

@@ -293,6 +293,9 @@ def next_forms(doc: Document, docno: str, ledger: LedgerView) -> list[NextForm]:
         "salesperson": doc["salesperson"],
         "delivery_date": doc["delivery_date"],
     }
+    customer = ledger.customer(doc["customer_code"]) if doc["customer_code"] else None
+    if customer and customer["payment_days"] is not None:  # the customer's usual terms
+        header["payment_days"] = customer["payment_days"]
     # each line as it is: merging P1 10 @ 2.00 and P1 5 @ 1.80 into one line changed the total
     lines = [
         {

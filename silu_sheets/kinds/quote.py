@@ -83,13 +83,22 @@ def check(doc: Document, ledger: LedgerView, ctx: Context) -> list[Problem]:
 
 
 def next_forms(doc: Document, docno: str, ledger: LedgerView) -> list[NextForm]:
-    """The forms the confirmation carries pre-filled: (kind, header values[, lines])."""
-    return [
-        NextForm(
-            "order",
-            {"quote_no": docno, "customer_code": doc["customer_code"], "currency": doc["currency"]},
-        )
+    """The order, carrying the quote's lines as they are (product, quantity, price)."""
+    header = {
+        "quote_no": docno,
+        "customer_code": doc["customer_code"],
+        "currency": doc["currency"],
+        "salesperson": doc["salesperson"],
+    }
+    lines = [
+        {
+            "product_code": line["product_code"],
+            "quantity": line["quantity"],
+            "unit_price": line["unit_price"],
+        }
+        for line in doc.lines
     ]
+    return [NextForm("order", header, lines)]
 
 
 HOOKS = Hooks(check=check, next_forms=next_forms)
