@@ -307,3 +307,9 @@ def whole_quantities(doc: Document, ledger: LedgerView) -> list[Problem]:
                     )
                 )
     return found
+
+
+def priced_lines(doc: Document) -> list[dict]:
+    """A document's lines for the next form, each as it is (product, quantity, unit price): a
+    pre-fill never merges lines or changes a price (P1 10 @ 2.00 and P1 5 @ 1.80 stay two)."""
+    return [{k: line[k] for k in ("product_code", "quantity", "unit_price")} for line in doc.lines]

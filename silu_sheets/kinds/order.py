@@ -296,16 +296,7 @@ def next_forms(doc: Document, docno: str, ledger: LedgerView) -> list[NextForm]:
     customer = ledger.customer(doc["customer_code"]) if doc["customer_code"] else None
     if customer and customer["payment_days"] is not None:  # the customer's usual terms
         header["payment_days"] = customer["payment_days"]
-    # each line as it is: merging P1 10 @ 2.00 and P1 5 @ 1.80 into one line changed the total
-    lines = [
-        {
-            "product_code": line["product_code"],
-            "quantity": line["quantity"],
-            "unit_price": line["unit_price"],
-        }
-        for line in doc.lines
-    ]
-    return [NextForm("contract", header, lines)]
+    return [NextForm("contract", header, common.priced_lines(doc))]
 
 
 def more_replies(

@@ -90,15 +90,7 @@ def next_forms(doc: Document, docno: str, ledger: LedgerView) -> list[NextForm]:
         "currency": doc["currency"],
         "salesperson": doc["salesperson"],
     }
-    lines = [
-        {
-            "product_code": line["product_code"],
-            "quantity": line["quantity"],
-            "unit_price": line["unit_price"],
-        }
-        for line in doc.lines
-    ]
-    return [NextForm("order", header, lines)]
+    return [NextForm("order", header, common.priced_lines(doc))]
 
 
 HOOKS = Hooks(check=check, next_forms=next_forms)
