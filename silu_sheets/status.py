@@ -1,12 +1,14 @@
 """Where a document stands, and what the warehouses hold: ``silu status`` and ``silu stock``.
 
 ``document_status`` answers for any recorded document: who, when, which revision, what it links
-to and what links to it, plus what its kind makes worth knowing — an order's decision and
-contract, a contract's noticed and issued per line, a notice's issued per line, warehouse and lot
-and its slips, an inquiry's state and history. ``prices=False`` gives the view for someone who
-must not see prices (a warehouse keeper): every field declared as a price is left out, and free
-text that names money or one of the document's prices or amounts is withheld, as in the
-warehouse's copies.
+to and what links to it, then one section per kind under ``sections``, keyed by the kind: the
+document's own kind's (its ``HOOKS.status``: an order's decision and contract, a contract's
+noticed and issued per line, a notice's issued per line, warehouse and lot and its slips, an
+inquiry's state and history…) and what other kinds say about it (``HOOKS.status_elsewhere``: a
+delivery receipt on its slip). Each section carries its own words (``text``), so no two kinds
+share a key. ``prices=False`` gives the view for someone who must not see prices (a warehouse
+keeper): every field declared as a price is left out, and free text that names money or one of
+the document's prices or amounts is withheld, as in the warehouse's copies.
 
 ``stock_report`` lists on hand, reserved and available per warehouse, product and lot with the
 lot's expiry. It never carries a price, so it is the same for every reader.
@@ -20,7 +22,6 @@ from typing import TYPE_CHECKING, Any
 from silu_sheets import fulfilment as F
 from silu_sheets.amounts import money_text
 from silu_sheets.kinds import HOOKS, KINDS
-from silu_sheets.open_items import remaining_by_line
 from silu_sheets.warehouse_copy import money_values, safe_text
 
 if TYPE_CHECKING:
@@ -107,150 +108,22 @@ def document_status(
         ],
         "referred_by": view.dependents(docno),
     }
-    extra = EXTRAS.get(kind.key)
-    if extra:
-        found.update(extra(view, doc, prices))
-    # what other kinds say about this document (a delivery receipt on its slip): one section
-    # per kind, under its own key
+    # one section per kind, under its own key: the document's own kind first (HOOKS.status),
+    # then what other kinds say about it (a delivery receipt on its slip: status_elsewhere)
     sections = {}
+    own = HOOKS[kind.key].status(view, doc, prices)
+    if own:
+        currency = doc["header"].get("currency")
+        sections[kind.key] = own | {
+            "text": {lang: _section_text(own, lang, currency) for lang in ("zh", "en")}
+        }
     for key, hooks in HOOKS.items():
         section = hooks.status_elsewhere(view, doc, prices)
         if section:
-            sections[key] = section
+            sections.setdefault(key, section)
     if sections:
         found["sections"] = sections
     return found
-
-
-def _order(view: LedgerView, doc: dict, prices: bool) -> dict:
-    header = doc["header"]
-    contract = F.contract_of_order(view, doc["docno"])
-    return {
-        "decision": header.get("decision") or "pending",
-        "decline_reason": header.get("decline_reason"),
-        "offer_type": header.get("offer_type"),
-        "valid_until": header.get("valid_until"),
-        "quote_no": header.get("quote_no"),
-        "contract": contract,
-    }
-
-
-def _contract(view: LedgerView, doc: dict, prices: bool) -> dict:
-    notices = F.notices_of_contract(view, doc["docno"])
-    issued: dict[str, Decimal] = {}
-    for n in notices:
-        by_line = F.issued_by_line(view, n)
-        for line in F.lines_of(view, "shipment_notice", n):
-            code = line["product_code"]
-            issued[code] = issued.get(code, F.ZERO) + by_line.get(int(line["line_no"]), F.ZERO)
-    left = remaining_by_line(view, doc["docno"], "contract_to_notice")
-    lines = []
-    for line in doc["lines"]:
-        code = line.get("product_code")
-        quantity = F.dec(line.get("quantity"))
-        row = {
-            "line_no": line["line_no"],
-            "product_code": code,
-            "quantity": F.text(quantity),
-            # per line, as open items allocate it (a product may sit on several lines)
-            "noticed": F.text(quantity - left.get(int(line["line_no"]), F.ZERO)),
-            "issued": F.text(issued.get(code, F.ZERO)),
-            "left_to_notice": F.text(left.get(int(line["line_no"]), F.ZERO)),
-        }
-        if prices:
-            row["unit_price"] = line.get("unit_price")
-        lines.append(row)
-    return {"order_no": doc["header"].get("order_no"), "notices": notices, "progress": lines}
-
-
-def _notice(view: LedgerView, doc: dict, prices: bool) -> dict:
-    from silu_sheets.warehouse_copy import progress
-
-    left = remaining_by_line(view, doc["docno"], "notice_to_issue")
-    rows = []
-    for r in progress(view, doc["docno"]):
-        rows.append(
-            {
-                "line_no": r["line_no"],
-                "product_code": r["product_code"],
-                "warehouse": r["warehouse"],
-                "lot": r["lot"],
-                "quantity": F.text(r["noticed"]),
-                "issued": F.text(r["issued"]),
-                "left": F.text(left.get(int(r["line_no"]), F.ZERO)),
-                "damaged": F.text(r["damaged"]),
-                "issued_from": [
-                    {"warehouse": w["warehouse"], "lot": w["lot"], "issued": F.text(w["issued"])}
-                    for w in r["issued_from"]
-                ],
-            }
-        )
-    slips = []
-    for s in F.slips_of_notice(view, doc["docno"]):
-        row = (
-            view.row(
-                "SELECT warehouse, issue_date, recorded_by FROM issue_slip WHERE docno = ?", [s]
-            )
-            or {}
-        )
-        slips.append({"docno": s, **row})
-    return {
-        "contract_no": doc["header"].get("contract_no"),
-        "progress": rows,
-        "slips": slips,
-        "fully_issued": bool(rows) and all(F.dec(r["left"]) <= 0 for r in rows),
-    }
-
-
-def _slip(view: LedgerView, doc: dict, prices: bool) -> dict:
-    moved = view.rows(
-        "SELECT warehouse, product_code, lot, quantity, movement, against_line FROM stock_movements "
-        "WHERE docno = ? ORDER BY id",
-        [doc["docno"]],
-    )
-    return {"notice_no": doc["header"].get("notice_no"), "stock_movements": moved}
-
-
-def _inquiry(view: LedgerView, doc: dict, prices: bool) -> dict:
-    state = view.inquiry_state(doc["docno"]) or {}
-    linked = view.dependents(doc["docno"])
-    return {
-        "state": state,
-        "follow_ups": [d["docno"] for d in linked if d["kind"] == "follow_up"],
-        "quotes": [d["docno"] for d in linked if d["kind"] == "quote"],
-        "samples": [d["docno"] for d in linked if d["kind"] == "sample"],
-    }
-
-
-def _follow_up(view: LedgerView, doc: dict, prices: bool) -> dict:
-    inquiry = doc["header"].get("inquiry_no")
-    return {
-        "inquiry_no": inquiry,
-        "inquiry_state": view.inquiry_state(inquiry) if inquiry else None,
-    }
-
-
-def _quote(view: LedgerView, doc: dict, prices: bool) -> dict:
-    orders = F.linked(view, doc["docno"], "quote_no", "order")
-    return {
-        "valid_until": doc["header"].get("valid_until"),
-        "inquiry_no": doc["header"].get("inquiry_no"),
-        "orders": orders,
-    }
-
-
-EXTRAS = {
-    "order": _order,
-    "contract": _contract,
-    "shipment_notice": _notice,
-    "issue_slip": _slip,
-    "inquiry": _inquiry,
-    "follow_up": _follow_up,
-    "quote": _quote,
-}
-from silu_sheets.money_status import EXTRAS as _MONEY_EXTRAS  # noqa: E402 - returns, payments, inbound slips
-
-EXTRAS.update(_MONEY_EXTRAS)
 
 
 def stock_report(view: LedgerView, warehouse: str | None = None) -> list[dict]:
@@ -348,7 +221,28 @@ WORDS = {
 
 
 def render_status(found: dict, language: str = "zh") -> str:
-    """``document_status`` as lines a person reads, in their language (terminal and mail)."""
+    """``document_status`` as lines a person reads, in their language (terminal and mail): who
+    and when, then each kind's section in its own words, then what refers to the document."""
+    i = 0 if language == "zh" else 1
+    sep = "：" if i == 0 else ": "
+    status = WORDS.get(found["status"], (found["status"],) * 2)[i]
+    out = [
+        f"{found['docno']}  {found['title']['zh' if i == 0 else 'en']}  [{status}]  "
+        f"{WORDS['revision'][i].format(found['revision'])}  {found['owner']}"
+    ]
+    if found.get("customer_code"):
+        out.append(f"{WORDS['customer'][i]} {found['customer_code']}")
+    for section in found.get("sections", {}).values():
+        out += section["text"]["zh" if i == 0 else "en"]
+    if found["referred_by"]:
+        out.append(
+            f"{WORDS['referred_by'][i]}{sep}" + ", ".join(d["docno"] for d in found["referred_by"])
+        )
+    return "\n".join(out)
+
+
+def _section_text(found: dict, language: str, currency: str | None) -> list[str]:
+    """A kind's own section (``HOOKS.status``) in words."""
     i = 0 if language == "zh" else 1
 
     def w(key: str) -> str:
@@ -360,13 +254,7 @@ def render_status(found: dict, language: str = "zh") -> str:
         return choice.label(language) if choice else key
 
     sep = "：" if i == 0 else ": "
-    status = WORDS.get(found["status"], (found["status"],) * 2)[i]
-    out = [
-        f"{found['docno']}  {found['title']['zh' if i == 0 else 'en']}  [{status}]  "
-        f"{w('revision').format(found['revision'])}  {found['owner']}"
-    ]
-    if found.get("customer_code"):
-        out.append(f"{w('customer')} {found['customer_code']}")
+    out: list[str] = []
     if found.get("decision"):
         out.append(f"{w('decision')}{sep}{chosen('order', 'decision', found['decision'])}")
     for key in ("contract", "order_no", "contract_no", "notice_no", "return_no"):
@@ -408,7 +296,6 @@ def render_status(found: dict, language: str = "zh") -> str:
         out.append(w("replacement_open"))
     elif found.get("replaced_by"):
         out.append(f"{w('replaced_by')}{sep}{', '.join(found['replaced_by'])}")
-    currency = found.get("header", {}).get("currency")
     money = found.get("money")
     if money:
         out.append(
@@ -442,11 +329,7 @@ def render_status(found: dict, language: str = "zh") -> str:
             f"{w('slips')}{sep}"
             + ", ".join(f"{s['docno']} {s.get('warehouse') or ''}".strip() for s in found["slips"])
         )
-    for section in found.get("sections", {}).values():
-        out += section["text"]["zh" if i == 0 else "en"]
-    if found["referred_by"]:
-        out.append(f"{w('referred_by')}{sep}" + ", ".join(d["docno"] for d in found["referred_by"]))
-    return "\n".join(out)
+    return out
 
 
 def render_stock(rows: list[dict]) -> str:

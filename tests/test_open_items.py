@@ -302,8 +302,16 @@ def test_status_reads_what_is_left_from_open_items(gw, send, masters):
         "UPDATE open_items SET remaining = '7' WHERE docno = ? AND line_no = 1", [con]
     )
     gw.ledger.db.execute("UPDATE open_items SET remaining = '9' WHERE docno = ?", [sn])
-    assert document_status(gw.ledger.view, con)["progress"][0]["left_to_notice"] == "7"
-    assert document_status(gw.ledger.view, sn)["progress"][0]["left"] == "9"
+    assert (
+        document_status(gw.ledger.view, con)["sections"]["contract"]["progress"][0][
+            "left_to_notice"
+        ]
+        == "7"
+    )
+    assert (
+        document_status(gw.ledger.view, sn)["sections"]["shipment_notice"]["progress"][0]["left"]
+        == "9"
+    )
 
 
 # --- returns and service --------------------------------------------------------------------------

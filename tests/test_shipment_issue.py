@@ -611,7 +611,8 @@ def test_status_of_contract_notice_and_order(send, con, firm, gw):
     ok(slip(send, sn, "WH-B", [{"product_code": "P-W10", "quantity": 200}]))
     run = CliRunner().invoke
     found = json.loads(run(main, ["--firm", str(firm.root), "status", con, "--json"]).output)
-    assert found["progress"] == [
+    contract = found["sections"]["contract"]
+    assert contract["progress"] == [
         {
             "line_no": 1,
             "product_code": "P-M8",
@@ -631,24 +632,26 @@ def test_status_of_contract_notice_and_order(send, con, firm, gw):
             "unit_price": "0.15",
         },
     ]
-    assert found["notices"] == [sn]
+    assert contract["notices"] == [sn]
     found = json.loads(run(main, ["--firm", str(firm.root), "status", sn, "--json"]).output)
-    assert found["progress"][0]["issued_from"] == [
+    of_notice = found["sections"]["shipment_notice"]
+    assert of_notice["progress"][0]["issued_from"] == [
         {"warehouse": "WH-A", "lot": L7, "issued": "120"},
         {"warehouse": "WH-A", "lot": L19, "issued": "10"},
     ]
-    assert (found["progress"][0]["left"], found["progress"][0]["damaged"]) == ("20", "1")
-    assert found["progress"][1]["issued_from"] == [
+    assert (of_notice["progress"][0]["left"], of_notice["progress"][0]["damaged"]) == ("20", "1")
+    assert of_notice["progress"][1]["issued_from"] == [
         {"warehouse": "WH-B", "lot": "", "issued": "200"}
     ]
-    assert [s["docno"] for s in found["slips"]] == ["ISS-2026-00001", "ISS-2026-00002"]
+    assert [s["docno"] for s in of_notice["slips"]] == ["ISS-2026-00001", "ISS-2026-00002"]
     blind = run(
         main, ["--firm", str(firm.root), "status", sn, "--json", "--as", WAREHOUSE_A]
     ).output
     assert "unit_price" not in blind and "1.15" not in blind
     order_no = found["refers_to"] and gw.ledger.view.document(con)["header"]["order_no"]
     found = json.loads(run(main, ["--firm", str(firm.root), "status", order_no, "--json"]).output)
-    assert (found["decision"], found["contract"]) == ("accepted", con)
+    order = found["sections"]["order"]
+    assert (order["decision"], order["contract"]) == ("accepted", con)
     order_zh = run(main, ["--firm", str(firm.root), "status", order_no]).output
     assert "决定：接受" in order_zh.splitlines()
     order_en = run(main, ["--firm", str(firm.root), "status", order_no, "--as", SALES_EN]).output
@@ -844,7 +847,7 @@ def test_demo_ships_the_contract_from_two_warehouses_with_one_slip_refused(tmp_p
         from silu_sheets.status import document_status
 
         contract = next(o.docno for o in demo.outcomes if o.kind == "contract")
-        progress = document_status(ledger.view, contract)["progress"]
+        progress = document_status(ledger.view, contract)["sections"]["contract"]["progress"]
         assert [(r["quantity"], r["noticed"], r["issued"]) for r in progress] == [
             ("300", "300", "300"),
             ("1200", "1200", "1200"),

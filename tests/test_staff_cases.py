@@ -362,7 +362,7 @@ def test_prefilled_contract_keeps_each_order_line(gw, send, masters):
     from silu_sheets.status import document_status
 
     assert remaining_by_line(gw.ledger.view, sent_back.docno, "contract_to_notice") == {1: 10}
-    progress = document_status(gw.ledger.view, sent_back.docno)["progress"]
+    progress = document_status(gw.ledger.view, sent_back.docno)["sections"]["contract"]["progress"]
     assert [(r["noticed"], r["left_to_notice"]) for r in progress] == [("0", "10"), ("5", "0")]
 
 

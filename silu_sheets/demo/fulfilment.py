@@ -156,7 +156,7 @@ def scene(demo: Demo) -> None:
 
     found = document_status(view, contract_no)
     if found:
-        for row in found["progress"]:
+        for row in found["sections"]["contract"]["progress"]:
             demo.echo(
                 f"       {contract_no} #{row['line_no']} {row['product_code']}: contract {row['quantity']}, "
                 f"noticed {row['noticed']}, issued {row['issued']}"

@@ -128,4 +128,13 @@ def next_forms(doc: Document, docno: str, ledger: LedgerView) -> list[NextForm]:
     return []
 
 
-HOOKS = Hooks(check=check, book=book, next_forms=next_forms)
+def status(view: LedgerView, doc: dict, prices: bool) -> dict:
+    """Its section of ``silu status``: the follow-up's inquiry and where that inquiry stands."""
+    inquiry = doc["header"].get("inquiry_no")
+    return {
+        "inquiry_no": inquiry,
+        "inquiry_state": view.inquiry_state(inquiry) if inquiry else None,
+    }
+
+
+HOOKS = Hooks(status=status, check=check, book=book, next_forms=next_forms)

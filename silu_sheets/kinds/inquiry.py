@@ -239,4 +239,16 @@ def next_forms(doc: Document, docno: str, ledger: LedgerView) -> list[NextForm]:
     ]
 
 
-HOOKS = Hooks(check=check, book=book, next_forms=next_forms)
+def status(view: LedgerView, doc: dict, prices: bool) -> dict:
+    """Its section of ``silu status``: the inquiry's state and its follow-ups, quotes and samples."""
+    state = view.inquiry_state(doc["docno"]) or {}
+    linked = view.dependents(doc["docno"])
+    return {
+        "state": state,
+        "follow_ups": [d["docno"] for d in linked if d["kind"] == "follow_up"],
+        "quotes": [d["docno"] for d in linked if d["kind"] == "quote"],
+        "samples": [d["docno"] for d in linked if d["kind"] == "sample"],
+    }
+
+
+HOOKS = Hooks(status=status, check=check, book=book, next_forms=next_forms)

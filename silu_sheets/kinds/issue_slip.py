@@ -595,7 +595,18 @@ def _after_record(
     after_issue(gw, ctx, doc, docno, writer)
 
 
+def status(view: LedgerView, doc: dict, prices: bool) -> dict:
+    """Its section of ``silu status``: the slip's notice and the stock it moved."""
+    moved = view.rows(
+        "SELECT warehouse, product_code, lot, quantity, movement, against_line FROM stock_movements "
+        "WHERE docno = ? ORDER BY id",
+        [doc["docno"]],
+    )
+    return {"notice_no": doc["header"].get("notice_no"), "stock_movements": moved}
+
+
 HOOKS = Hooks(
+    status=status,
     check=check,
     book=book,
     on_cancel=on_cancel,

@@ -342,4 +342,18 @@ def more_replies(
     return [Reply(person.address, subject, text, html, "order_decided", docno, attachments)]
 
 
-HOOKS = Hooks(check=check, next_forms=next_forms, more_replies=more_replies)
+def status(view: LedgerView, doc: dict, prices: bool) -> dict:
+    """Its section of ``silu status``: an order's decision, offer and the contract made of it."""
+    header = doc["header"]
+    contract = F.contract_of_order(view, doc["docno"])
+    return {
+        "decision": header.get("decision") or "pending",
+        "decline_reason": header.get("decline_reason"),
+        "offer_type": header.get("offer_type"),
+        "valid_until": header.get("valid_until"),
+        "quote_no": header.get("quote_no"),
+        "contract": contract,
+    }
+
+
+HOOKS = Hooks(status=status, check=check, next_forms=next_forms, more_replies=more_replies)

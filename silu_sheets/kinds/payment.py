@@ -578,7 +578,19 @@ def confirmation_facts(doc: Document, docno: str, ledger: LedgerView, ctx: Conte
     return facts
 
 
+def status(view: LedgerView, doc: dict, prices: bool) -> dict:
+    """Its section of ``silu status``: what the payment moved, on which account (only for a reader who sees prices)."""
+    if not prices:
+        return {}
+    rows = view.rows(
+        "SELECT account, movement, amount, notice_no, return_no FROM money_movements WHERE docno = ? ORDER BY id",
+        [doc["docno"]],
+    )
+    return {"movements": rows}
+
+
 HOOKS = Hooks(
+    status=status,
     check=check,
     check_cancel=check_cancel,
     book=book,

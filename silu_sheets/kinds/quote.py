@@ -93,4 +93,16 @@ def next_forms(doc: Document, docno: str, ledger: LedgerView) -> list[NextForm]:
     return [NextForm("order", header, common.priced_lines(doc))]
 
 
-HOOKS = Hooks(check=check, next_forms=next_forms)
+def status(view: LedgerView, doc: dict, prices: bool) -> dict:
+    """Its section of ``silu status``: the quote's validity, inquiry and the orders made of it."""
+    from silu_sheets import fulfilment as F
+
+    orders = F.linked(view, doc["docno"], "quote_no", "order")
+    return {
+        "valid_until": doc["header"].get("valid_until"),
+        "inquiry_no": doc["header"].get("inquiry_no"),
+        "orders": orders,
+    }
+
+
+HOOKS = Hooks(status=status, check=check, next_forms=next_forms)

@@ -465,4 +465,16 @@ def on_cancel(doc: Document, docno: str, writer: LedgerWriter, ctx: Context) -> 
     _reverse_stock(writer, docno)
 
 
-HOOKS = Hooks(check=check, check_cancel=check_cancel, book=book, on_cancel=on_cancel, draws=DRAWS)
+def status(view: LedgerView, doc: dict, prices: bool) -> dict:
+    """Its section of ``silu status``: the return this inbound slip receives."""
+    return {"return_no": doc["header"].get("return_no")}
+
+
+HOOKS = Hooks(
+    status=status,
+    check=check,
+    check_cancel=check_cancel,
+    book=book,
+    on_cancel=on_cancel,
+    draws=DRAWS,
+)

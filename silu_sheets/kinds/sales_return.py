@@ -6,7 +6,7 @@ returned quantity × the set unit price) is credited or refunded."""
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from silu_sheets import drawdown
 from silu_sheets import money as accounts
@@ -697,7 +697,41 @@ def next_forms(doc: Document, docno: str, ledger: LedgerView) -> list[NextForm]:
     return [found] if found else []
 
 
+def status(view: LedgerView, doc: dict, prices: bool) -> dict:
+    """Its section of ``silu status``: received per return line, the replacement owed, and (with prices) its money."""
+    state = accounts.return_state(view, doc["docno"]) or {}
+    to_receive = state.get("to_receive", {})
+    found: dict[str, Any] = {
+        "notice_no": state.get("notice_no"),
+        "goods_disposition": state.get("goods_disposition"),
+        "money_disposition": state.get("money_disposition"),
+        "received": [
+            {
+                "line_no": x["line_no"],
+                "product_code": x["product_code"],
+                "quantity": show(x["quantity"]),
+                "received": show(x["received"]),
+                "left": show(to_receive.get(int(x["line_no"]), 0)),
+            }
+            for x in state.get("lines", [])
+        ],
+        "replaced_by": state.get("replaced_by", []),
+        "replacement_open": state.get("replacement_open", False),
+    }
+    if prices:
+        agreed = state.get("agreed_amount")
+        found["money"] = {
+            "requested": state.get("requested_amount"),
+            "agreed": agreed,
+            "credited": show(state.get("credited", 0)),
+            "refunded": show(state.get("refunded", 0)),
+            "refund_due": show(state.get("refund_due", 0)),
+        }
+    return found
+
+
 HOOKS = Hooks(
+    status=status,
     check=check,
     check_cancel=check_cancel,
     book=book,

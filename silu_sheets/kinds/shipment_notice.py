@@ -515,4 +515,52 @@ def more_replies(
     return warehouse_copy.notice_copies(doc, docno, action, writer.view, ctx, roster)
 
 
-HOOKS = Hooks(check=check, book=book, next_forms=next_forms, more_replies=more_replies, draws=DRAWS)
+def status(view: LedgerView, doc: dict, prices: bool) -> dict:
+    """Its section of ``silu status``: per notice line: issued, left and damaged, from which warehouse and lot; its slips."""
+    from silu_sheets.open_items import remaining_by_line
+    from silu_sheets.warehouse_copy import progress
+
+    left = remaining_by_line(view, doc["docno"], "notice_to_issue")
+    rows = []
+    for r in progress(view, doc["docno"]):
+        rows.append(
+            {
+                "line_no": r["line_no"],
+                "product_code": r["product_code"],
+                "warehouse": r["warehouse"],
+                "lot": r["lot"],
+                "quantity": F.text(r["noticed"]),
+                "issued": F.text(r["issued"]),
+                "left": F.text(left.get(int(r["line_no"]), F.ZERO)),
+                "damaged": F.text(r["damaged"]),
+                "issued_from": [
+                    {"warehouse": w["warehouse"], "lot": w["lot"], "issued": F.text(w["issued"])}
+                    for w in r["issued_from"]
+                ],
+            }
+        )
+    slips = []
+    for s in F.slips_of_notice(view, doc["docno"]):
+        row = (
+            view.row(
+                "SELECT warehouse, issue_date, recorded_by FROM issue_slip WHERE docno = ?", [s]
+            )
+            or {}
+        )
+        slips.append({"docno": s, **row})
+    return {
+        "contract_no": doc["header"].get("contract_no"),
+        "progress": rows,
+        "slips": slips,
+        "fully_issued": bool(rows) and all(F.dec(r["left"]) <= 0 for r in rows),
+    }
+
+
+HOOKS = Hooks(
+    status=status,
+    check=check,
+    book=book,
+    next_forms=next_forms,
+    more_replies=more_replies,
+    draws=DRAWS,
+)
