@@ -5,13 +5,57 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from silu_sheets import firm as firm_folder
-from silu_sheets.describe import describe as describe_kind
-from silu_sheets.describe import markdown as forms_markdown
-from silu_sheets.roster import RosterError
+if TYPE_CHECKING:
+    from silu_sheets.firm import FirmFolder
+
+#: commands kept in their own modules, imported only when run or asked for their own help, so
+#: ``silu --help`` pays for none of them: name -> (module, function, the start of its docstring
+#: that ``silu --help`` shows; tests/test_cli.py checks it still starts the docstring)
+ELSEWHERE: dict[str, tuple[str, str, str]] = {
+    "poll": ("cli_mail", "poll", "Handle the shared mailbox once"),
+    "serve": ("cli_mail", "serve", "Keep answering: IMAP IDLE (or polling)"),
+    "send": ("cli_mail", "send", "Send the replies queued in the outbox once"),
+    "balance": ("cli_money", "balance", "Customers' balances (结余款)"),
+    "statement": ("cli_money", "statement", "Write a customer's statement (对账单)"),
+    "lookup": ("cli_money", "lookup", "Quick lookups: a customer's contracts, a product's stock"),
+    "memo": ("cli_money", "memo", "The company memo (备忘录)"),
+    "note": ("cli_money", "note", "Your personal notepad (个人记事本)"),
+    "status": ("cli_fulfilment", "status", "Show a document's state and progress"),
+    "stock": ("cli_fulfilment", "stock", "Show on hand, reserved and available stock"),
+    "report": ("cli_report", "report", "Write the summary workbook"),
+    "remind": ("cli_remind", "remind", "What is due and overdue, per person (提醒中心)"),
+    "print": ("cli_print", "print_document", "Write a quote, contract or delivery note"),
+}
+
+
+class Commands(click.Group):
+    """The command group: commands of ``ELSEWHERE`` are imported when first looked up."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *ELSEWHERE})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in ELSEWHERE:
+            import importlib
+
+            module, function, _ = ELSEWHERE[cmd_name]
+            found = getattr(importlib.import_module(f"silu_sheets.{module}"), function)
+            self.add_command(found, cmd_name)
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            if name in self.commands:
+                rows.append((name, self.commands[name].get_short_help_str(limit=60)))
+            else:
+                rows.append((name, ELSEWHERE[name][2] + "…"))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
 
 class KindChoice(click.Choice):
@@ -32,14 +76,16 @@ class KindChoice(click.Choice):
         pass
 
 
-def _open(ctx: click.Context) -> firm_folder.FirmFolder:
+def _open(ctx: click.Context) -> FirmFolder:
+    from silu_sheets import firm as firm_folder
+
     try:
         return firm_folder.open_firm(ctx.obj.get("firm"))
     except firm_folder.FirmError as exc:
         raise click.ClickException(str(exc)) from exc
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--firm",
     "firm_dir",
@@ -81,6 +127,8 @@ def init(directory: Path, authserv_id: str | None, trust_unauthenticated: bool) 
             default="",
             show_default=False,
         ).strip()
+    from silu_sheets import firm as firm_folder
+
     folder = firm_folder.init(directory, authserv_id or "", trust_unauthenticated)
     click.echo(f"Firm folder ready: {folder.root}")
     click.echo("  edit inbox_rules/staff.toml (who may send forms) and silu.toml (firm settings)")
@@ -117,6 +165,8 @@ def templates(out: Path) -> None:
 def describe(kind: str | None, as_json: bool, markdown: bool) -> None:
     """Show a form's fields, cells and line table; every form's when no KIND is named (with
     --json: a list of specs)."""
+    from silu_sheets.describe import describe as describe_kind
+    from silu_sheets.describe import markdown as forms_markdown
     from silu_sheets.kinds import KINDS
 
     kinds = [KINDS[kind]] if kind else list(KINDS.values())
@@ -159,6 +209,7 @@ def ingest(ctx: click.Context, files: tuple[Path, ...], sender: str, as_json: bo
     """Check and record forms from files, as if SENDER had mailed them. Exit 1 if any is refused."""
     from silu_sheets.api import ingest_files
     from silu_sheets.ledger.store import DISK_FULL_EXIT, DISK_FULL_LINE, DiskFull
+    from silu_sheets.roster import RosterError
 
     folder = _open(ctx)
     stopped = None
@@ -228,38 +279,6 @@ def demo(directory: Path) -> None:
     run(directory, echo=click.echo)
 
 
-from silu_sheets import cli_mail  # noqa: E402 - the mail gateway's commands live in their own module
-
-main.add_command(cli_mail.poll)
-main.add_command(cli_mail.serve)
-main.add_command(cli_mail.send)
-
-from silu_sheets import cli_money  # noqa: E402 - money, lookups, memo and notes live in their own module
-
-main.add_command(cli_money.balance)
-main.add_command(cli_money.statement)
-main.add_command(cli_money.lookup)
-main.add_command(cli_money.memo)
-main.add_command(cli_money.note)
-
-from silu_sheets import cli_fulfilment  # noqa: E402 - status and stock live in their own module
-
-main.add_command(cli_fulfilment.status)
-main.add_command(cli_fulfilment.stock)
-
-from silu_sheets import cli_report  # noqa: E402 - the summary workbook lives in its own module
-
-main.add_command(cli_report.report)
-
-from silu_sheets import cli_remind  # noqa: E402 - the reminder centre lives in its own module
-
-main.add_command(cli_remind.remind)
-
-from silu_sheets import cli_print  # noqa: E402 - customer-ready documents
-
-main.add_command(cli_print.print_document)
-
-
 def run() -> None:
     """The ``silu`` console command: an unexpected fault (a disk that is full, a ledger that is
     locked too long) is told in one line with where the details went, never as a traceback."""
@@ -268,6 +287,8 @@ def run() -> None:
     except Exception as exc:  # noqa: BLE001 - the one place that turns any fault into words
         import datetime as dt
         import traceback
+
+        from silu_sheets import firm as firm_folder
 
         try:
             log = firm_folder.open_firm(_chosen_firm[0]).errors_log

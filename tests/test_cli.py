@@ -22,7 +22,7 @@ from silu_sheets.kinds import KINDS
 
 ROOT = Path(__file__).resolve().parent.parent
 SILU = str(Path(sys.executable).with_name("silu"))
-COMMANDS = sorted(cli.main.commands)
+COMMANDS = cli.main.list_commands(click.Context(cli.main))
 
 
 def silu(
@@ -234,11 +234,21 @@ def test_every_command_has_help(name):
     done = CliRunner().invoke(cli.main, [name, "--help"], prog_name="silu")
     assert done.exit_code == 0, done.output
     assert f"Usage: silu {name}" in done.output
-    command = cli.main.commands[name]
+    command = cli.main.get_command(click.Context(cli.main), name)
+    assert command is not None
     assert command.help and len(command.help.strip()) > 20, f"silu {name} needs a docstring"
     for param in command.params:
         if isinstance(param, click.Option):
             assert param.help, f"silu {name} {param.opts[0]} needs help text"
+
+
+@pytest.mark.parametrize("name", sorted(cli.ELSEWHERE))
+def test_silu_help_shows_the_start_of_each_command_it_does_not_import(name):
+    """``silu --help`` shows a line for the commands it does not import; that line must still be
+    how the command's own docstring begins."""
+    command = cli.main.get_command(click.Context(cli.main), name)
+    assert command is not None and command.name == name
+    assert " ".join((command.help or "").split()).startswith(cli.ELSEWHERE[name][2])
 
 
 @pytest.mark.parametrize("name", COMMANDS)
