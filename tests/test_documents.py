@@ -44,6 +44,13 @@ bank_account = "1001 2345 6789 0123 456"
         ("6007.14", "陆仟零柒元壹角肆分"),
         ("0", "零元整"),
         ("2.005", "贰元零壹分"),  # rounded half up to the fen first
+        ("0.05", "伍分"),
+        ("10.50", "壹拾元伍角整"),
+        ("3003000", "叁佰万叁仟元整"),  # zeros ending the 万 group: no 零 before 仟
+        ("100000001", "壹亿零壹元整"),
+        ("500003022.60", "伍亿零叁仟零贰拾贰元陆角整"),  # a whole empty 万 group keeps its 零
+        ("1000000000.01", "壹拾亿元零壹分"),
+        ("-5", "负伍元整"),
     ],
 )
 def test_amount_in_capitals(amount, words):
