@@ -6,6 +6,7 @@ the confirmation mail with the product's own reader, as silu would read it when 
 from __future__ import annotations
 
 import email
+import io
 from decimal import Decimal
 from email import policy
 
@@ -13,6 +14,15 @@ from conftest import ADMIN, CUSTOMERS
 from fulfilment_flow import ok
 
 from silu_sheets.workbook import reader
+
+
+def attached_files(gw, docno: str) -> dict:
+    """The files a document's confirmation carries: name -> bytes."""
+    (row,) = gw.ledger.view.rows(
+        "SELECT message FROM outbox WHERE docno = ? AND purpose = 'confirmation'", [docno]
+    )
+    mail = email.message_from_bytes(row["message"], policy=policy.default)
+    return {part.get_filename(): part.get_content() for part in mail.iter_attachments()}
 
 
 def attached_forms(gw, docno: str) -> dict:
@@ -50,6 +60,15 @@ def test_an_inquiry_offers_a_quote_and_a_sample_with_its_products(gw, send, mast
         ("P-M8", Decimal(100), Decimal("1.20"))  # the product's list price
     ]
     assert lines_of(sample, "product_code", "quantity") == [("P-M8", Decimal(100))]
+    # the list price is written as a number, not as text Excel flags with a green corner
+    from openpyxl import load_workbook
+
+    from silu_sheets.kinds import KINDS
+
+    kind = KINDS["quote"]
+    [data] = [v for k, v in attached_files(gw, inquiry).items() if k.startswith("quote-")]
+    cell = kind.layout.line_cell("unit_price", kind.layout.first_line_row)
+    assert load_workbook(io.BytesIO(data))[kind.sheet][cell].value == 1.2
 
 
 def test_a_quote_gives_the_order_its_lines_and_prices_as_they_are(gw, send, masters):

@@ -8,6 +8,7 @@ Follow-ups, quotes and samples link to it; it closes through a follow-up marked 
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from silu_sheets.declare import Choice as C
@@ -226,7 +227,10 @@ def next_forms(doc: Document, docno: str, ledger: LedgerView) -> list[NextForm]:
             {
                 "product_code": line["product_code"],
                 "quantity": line["quantity"],
-                "unit_price": product["list_price"] if product else None,
+                # stored as decimal text: written as a number, not as text Excel flags
+                "unit_price": Decimal(product["list_price"])
+                if product and product["list_price"]
+                else None,
             }
         )
     sample_lines = [
