@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from silu_sheets import problems as P
+from silu_sheets.duplicates import already_recorded, earlier_copy
 from silu_sheets.firm import FirmFolder
 from silu_sheets.kinds import KINDS
 from silu_sheets.ledger.store import DiskFull, Source, disk_full
 from silu_sheets.mail import settings as mail_settings
-from silu_sheets.mail.gateway import already_recorded, earlier_copy
 from silu_sheets.outbox import deliver_local
 from silu_sheets.pipeline import Gateway, Outcome, ingest
 from silu_sheets.problems import Problem

@@ -23,22 +23,33 @@ from silu_sheets.pipeline import Gateway, ingest
 
 #: the libraries no light command may import (numpy comes with pandas and openpyxl)
 HEAVY = ("pandas", "numpy", "openpyxl", "sqlite_utils")
+#: still loaded by the printed quote or contract a confirmation carries (workbook/printout.py)
+PRINTOUT = ("openpyxl", "numpy")
 
-#: run the real console entry point, then say which heavy modules it loaded
-DRIVER = f"""
+#: what recording one form needs none of: the mail gateway and the ``email`` parser are for
+#: mail that arrives, not for a file given on the command line
+NOT_FOR_ONE_FORM = (*HEAVY, "silu_sheets.mail.gateway", "silu_sheets.mail.commands", "email.policy")
+
+#: run the real console entry point, then say which of the watched modules it loaded
+DRIVER = """
 import atexit, json, sys
+watched = json.loads(sys.argv.pop(1))
 atexit.register(lambda: print("LOADED " + json.dumps(
-    sorted(m for m in {HEAVY!r} if m in sys.modules))))
+    sorted(m for m in watched if m in sys.modules))))
 from silu_sheets.cli import run
 sys.argv[0] = "silu"
 run()
 """
 
 
-def loaded(*args: str, cwd: Path | None = None) -> list[str]:
-    """The heavy modules ``silu ARGS`` imported; the command itself must succeed."""
+def loaded(*args: str, cwd: Path | None = None, watched: tuple[str, ...] = HEAVY) -> list[str]:
+    """The ``watched`` modules ``silu ARGS`` imported; the command itself must succeed."""
     done = subprocess.run(
-        [sys.executable, "-c", DRIVER, *args], capture_output=True, text=True, cwd=cwd, timeout=120
+        [sys.executable, "-c", DRIVER, json.dumps(watched), *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     return json.loads(done.stdout.rsplit("LOADED ", 1)[1])
@@ -91,6 +102,25 @@ def test_importing_the_cli_loads_no_heavy_library():
 )
 def test_a_light_command_loads_no_heavy_library(recorded: Path, args: tuple[str, ...]):
     assert loaded("--firm", str(recorded), *args) == []
+
+
+def test_ingesting_one_form_loads_only_what_it_uses(seeded_folder: Path, tmp_path: Path):
+    """``silu ingest`` of one quote, as staff run it file by file: recorded, and none of the
+    mail gateway's modules nor the heavy libraries paid for."""
+    import shutil
+
+    firm = tmp_path / "firm"
+    shutil.copytree(seeded_folder, firm)
+    form = tmp_path / "quote.xlsx"
+    form.write_bytes(
+        fill_form(
+            "quote",
+            {"quote_date": "2026-11-20", "valid_until": "2026-12-31", "customer_code": "C001"},
+            [{"product_code": "P-M8", "quantity": 100, "unit_price": "1.20"}],
+        )
+    )
+    args = ("--firm", str(firm), "ingest", str(form), "--from", SALES)
+    assert [m for m in loaded(*args, watched=NOT_FOR_ONE_FORM) if m not in PRINTOUT] == []
 
 
 def test_the_guard_can_fail(tmp_path: Path):
