@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import secrets
 from dataclasses import dataclass, field
-from email.header import Header
-from email.utils import format_datetime, formataddr, make_msgid
 from html import escape
 from typing import TYPE_CHECKING
 from urllib.parse import quote
@@ -127,6 +124,11 @@ def as_mail(
     answer a form from a backlog. Every body part is UTF-8 base64, the subject an RFC 2047
     word, an attachment's name RFC 2231 on the disposition (the standard) and an RFC 2047 word
     on ``name`` (what Outlook and Foxmail read): 7-bit clean for any relay."""
+    # imported here: the kinds, status and stock use this module's wording and send nothing
+    import secrets
+    from email.header import Header
+    from email.utils import format_datetime, formataddr, make_msgid
+
     mixed, alternative = (f"=_silu_{secrets.token_hex(12)}" for _ in range(2))
     # one line each: a subject or message id carrying a line break would start a new header
     subject, in_reply_to = " ".join(reply.subject.split()), " ".join((in_reply_to or "").split())

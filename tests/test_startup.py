@@ -26,6 +26,8 @@ HEAVY = ("pandas", "numpy", "openpyxl", "sqlite_utils")
 #: still loaded by the printed quote or contract a confirmation carries (workbook/printout.py)
 PRINTOUT = ("openpyxl", "numpy")
 
+#: what a command that sends no mail needs none of: the reply templates and the ``email`` package
+NOT_FOR_LIGHT = (*HEAVY, "jinja2", "email")
 #: what recording one form needs none of: the mail gateway and the ``email`` parser are for
 #: mail that arrives, not for a file given on the command line
 NOT_FOR_ONE_FORM = (*HEAVY, "silu_sheets.mail.gateway", "silu_sheets.mail.commands", "email.policy")
@@ -79,7 +81,7 @@ def recorded(tmp_path_factory: pytest.TempPathFactory, seeded_folder: Path) -> P
 
 
 def test_importing_the_cli_loads_no_heavy_library():
-    assert loaded("--help") == []
+    assert loaded("--help", watched=NOT_FOR_LIGHT) == []
 
 
 @pytest.mark.parametrize(
@@ -101,7 +103,7 @@ def test_importing_the_cli_loads_no_heavy_library():
     ids=" ".join,
 )
 def test_a_light_command_loads_no_heavy_library(recorded: Path, args: tuple[str, ...]):
-    assert loaded("--firm", str(recorded), *args) == []
+    assert loaded("--firm", str(recorded), *args, watched=NOT_FOR_LIGHT) == []
 
 
 def test_ingesting_one_form_loads_only_what_it_uses(seeded_folder: Path, tmp_path: Path):
