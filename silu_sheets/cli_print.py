@@ -20,7 +20,7 @@ def write_printout(printout: object, out: Path, pdf: bool) -> list[Path]:
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise click.ClickException(f"cannot make the folder {out.parent}: {exc}") from exc
-    out.write_bytes(layout.to_bytes(layout.build(printout)))  # type: ignore[arg-type]
+    out.write_bytes(layout.build(printout))  # type: ignore[arg-type]
     written = [out]
     if pdf:
         try:

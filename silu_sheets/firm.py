@@ -38,7 +38,7 @@ date_future_days = 366        # … or further ahead (2062 for 2026); widen them
 # tax_number = "91310115MA1K3XXXX8"
 # bank = "中国工商银行上海张江支行"
 # bank_account = "1001 2345 6789 0123 456"
-# logo = "logo.png"             # a picture in this folder, printed top left
+# logo = "logo.png"             # a PNG, JPEG, GIF or BMP in this folder, printed top left
 
 [documents]
 delivery_note_prices = false  # whether the delivery note (送货单) shows prices and amounts

@@ -553,7 +553,7 @@ def customer_copy(gw: Gateway, view: LedgerView, kind: Kind, docno: str) -> Atta
     from silu_sheets.workbook import printout
 
     found = printing.printout(view, docno, gw.firm)
-    data = printout.to_bytes(printout.build(found))
+    data = printout.build(found)
     return Attachment(f"{found.zh}-{docno}.xlsx", data)
 
 

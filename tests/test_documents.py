@@ -79,6 +79,29 @@ def with_letterhead(root: Path) -> None:
     settings.write_text(text.replace("[firm]\n", "[firm]\n" + LETTERHEAD, 1), encoding="utf-8")
 
 
+def with_logo(root: Path, name: str = "logo.png", image: bool = True) -> Path:
+    """``logo = NAME`` in ``[firm]``; with ``image`` a real 160x120 PNG drawn with Pillow there."""
+    path = root / name
+    if image:
+        from PIL import Image, ImageDraw
+
+        picture = Image.new("RGB", (160, 120), "white")
+        ImageDraw.Draw(picture).ellipse((10, 10, 150, 110), fill=(200, 30, 30))
+        picture.save(path)
+    settings = root / "silu.toml"
+    text = settings.read_text(encoding="utf-8")
+    settings.write_text(text.replace("[firm]\n", f'[firm]\nlogo = "{name}"\n', 1), "utf-8")
+    return path
+
+
+def media(data: bytes) -> list[str]:
+    """The pictures inside an .xlsx file."""
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        return [n for n in z.namelist() if n.startswith("xl/media/")]
+
+
 def sheet_text(path: Path) -> str:
     ws = load_workbook(io.BytesIO(path.read_bytes())).active
     return "\n".join(
@@ -319,3 +342,95 @@ def test_a_prefilled_next_form_carries_todays_date(gw, send, masters):
     ws = load_workbook(io.BytesIO(notice_form.get_content()))[kind.sheet]
     written = ws[kind.layout.header_cells["notice_date"]].value
     assert written.date() == gw.firm.today()
+
+
+def confirmation_files(gw, docno: str) -> dict[str, bytes]:
+    import email
+    from email import policy
+
+    (row,) = gw.ledger.view._all(
+        "SELECT message FROM outbox WHERE docno = ? AND purpose = 'confirmation'", [docno]
+    )
+    mail = email.message_from_bytes(row["message"], policy=policy.default)
+    return {a.get_filename(): a.get_content() for a in mail.iter_attachments()}
+
+
+QUOTE = {"quote_date": "2026-11-20", "valid_until": "2026-12-20", "customer_code": "C001"}
+QUOTE_LINES = [{"product_code": "P-W10", "quantity": 3, "unit_price": "0.1"}]
+
+
+def test_the_firms_logo_is_on_the_printed_quote(gw, masters):
+    from silu_sheets import firm as firm_folder
+    from silu_sheets.api import fill_form
+    from silu_sheets.pipeline import Gateway, ingest
+
+    with_logo(gw.firm.root)
+    fresh = Gateway.open(firm_folder.open_firm(gw.firm.root))  # silu.toml read again
+    quote = ok(ingest(fresh, fill_form("quote", QUOTE, QUOTE_LINES), "q.xlsx", "li.na@firm.test"))
+    printed = confirmation_files(fresh, quote)[f"报价单-{quote}.xlsx"]
+    assert media(printed) == ["xl/media/image1.png"]
+    fresh.ledger.close()
+
+
+@pytest.mark.parametrize("trouble", ["missing", "not an image"])
+def test_a_logo_that_cannot_be_used_leaves_the_quote_without_it(gw, masters, trouble, caplog):
+    """The confirmation still goes out with its printed quote; the administrator's log says why
+    (one line, no traceback); ``silu print`` works too."""
+    import logging
+    import subprocess
+    import sys
+
+    from silu_sheets import firm as firm_folder
+    from silu_sheets.api import fill_form
+    from silu_sheets.pipeline import Gateway, ingest
+
+    root = gw.firm.root
+    with_letterhead(root)
+    logo = with_logo(root, image=False)
+    if trouble == "not an image":
+        logo.write_text("a logo was meant to be here", encoding="utf-8")
+    fresh = Gateway.open(firm_folder.open_firm(root))
+    with caplog.at_level(logging.ERROR, logger="silu_sheets"):
+        outcome = ingest(fresh, fill_form("quote", QUOTE, QUOTE_LINES), "q.xlsx", "li.na@firm.test")
+    quote = ok(outcome)
+    fresh.ledger.close()
+    printed = confirmation_files(gw, quote)[f"报价单-{quote}.xlsx"]
+    assert media(printed) == []
+    ws = load_workbook(io.BytesIO(printed)).active
+    assert "示例贸易有限公司" in str(ws["A1"].value)
+    (said,) = [r for r in caplog.records if "logo" in r.getMessage()]
+    assert str(logo) in said.getMessage() and "silu.toml" in said.getMessage()
+    assert said.exc_info is None
+    silu = str(Path(sys.executable).with_name("silu"))
+    out = root / "printed.xlsx"
+    done = subprocess.run(
+        [silu, "--firm", str(root), "print", quote, "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr and "logo" in done.stderr
+    assert media(out.read_bytes()) == []
+
+
+def test_text_on_a_printout_stays_text():
+    """A customer named ``=1+1`` (or ``0123``) is printed as typed, never as a formula or number."""
+    from silu_sheets.printing import LINE_COLUMNS, Letterhead, Printout
+    from silu_sheets.workbook import printout
+
+    p = Printout(
+        "quote",
+        "报价单",
+        "Quotation",
+        "QUO-2026-00001",
+        "CNY",
+        Letterhead("=1+1 公司"),
+        parties=[("客户 To", [("名称 Name", "=1+1")])],
+        columns=LINE_COLUMNS,
+        rows=[{"line_no": 1, "product_code": "0123", "product": "=SUM(A1:A2)", "quantity": 1}],
+    )
+    ws = load_workbook(io.BytesIO(printout.build(p))).active
+    values = {c.value: c.data_type for row in ws.iter_rows() for c in row if c.value is not None}
+    for text in ("=1+1 公司", "名称 Name：=1+1", "0123", "=SUM(A1:A2)"):
+        assert values[text] == "s", text

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import FINANCE
 from fulfilment_flow import notice, ok, signed_contract
-from test_documents import with_letterhead
+from test_documents import media, with_letterhead, with_logo
 
 from silu_sheets import office
 from silu_sheets.cli import main
@@ -27,7 +27,7 @@ from silu_sheets.workbook.template import template_filename
 pytestmark = pytest.mark.office
 
 ROOT = Path(__file__).resolve().parent.parent
-TOOLS = ("pdfinfo", "pdftotext")
+TOOLS = ("pdfinfo", "pdftotext", "pdfimages")
 if office.soffice() is None or not all(shutil.which(t) for t in TOOLS):
     if os.environ.get("SILU_CI") == "1":
         raise RuntimeError("CI needs LibreOffice and poppler-utils: run scripts/test-deps")
@@ -59,6 +59,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory, seeded_folder: Path) -> d
     shutil.copytree(seeded_folder, work / "firm")
     root = work / "firm"
     with_letterhead(root)
+    with_logo(root)
     gw = Gateway.open(firm_folder.open_firm(root))
 
     def send(kind, header=None, lines=(), sender="li.na@firm.test"):
@@ -149,6 +150,21 @@ def test_customer_documents_print_on_one_page_with_letterhead_and_capitals(rende
     assert "卖方" in contract and "买方" in contract and "盖章" in contract
     delivery = text_of(rendered["delivery_note"])
     assert "收货人签收" in delivery and "1.15" not in delivery
+
+
+def test_the_logo_is_printed_on_each_customer_document(rendered):
+    """The firm's PNG logo goes into the workbook and comes out on paper, its shape kept."""
+    for name in ("quote", "contract", "delivery_note", "statement"):
+        pdf = rendered[name]
+        assert media((pdf.parent.parent / "xlsx" / f"{name}.xlsx").read_bytes()), name
+        listed = subprocess.run(
+            ["pdfimages", "-list", str(pdf)], capture_output=True, text=True, check=True
+        ).stdout.splitlines()[2:]
+        (image,) = listed
+        page, _, _, width, height, *_, x_ppi, y_ppi, _, _ = image.split()
+        assert (page, width, height) == ("1", "160", "120"), name
+        # the same resolution both ways: the logo is neither stretched nor squeezed
+        assert abs(int(x_ppi) - int(y_ppi)) <= 0.1 * int(y_ppi), image
 
 
 def test_one_line_forms_print_on_one_page(rendered):
