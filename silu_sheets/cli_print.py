@@ -36,7 +36,10 @@ def write_printout(printout: object, out: Path, pdf: bool) -> list[Path]:
 @click.option("--pdf", is_flag=True, help="Also write a PDF (needs LibreOffice).")
 @click.pass_context
 def print_document(ctx: click.Context, docno: str, out: Path | None, pdf: bool) -> None:
-    """Write a quote, contract or delivery note (from a shipment notice) ready to print and send."""
+    """Write a quote, contract or delivery note ready to print and send.
+
+    A delivery note (送货单) shows what an issue slip issued: give the slip's number, or a
+    shipment notice's when it has only one slip."""
     from silu_sheets import printing
     from silu_sheets.ledger.store import Ledger
 
@@ -49,14 +52,15 @@ def print_document(ctx: click.Context, docno: str, out: Path | None, pdf: bool) 
     try:
         try:
             found = printing.printout(ledger.view, number, folder)
-        except printing.NotPrintable:
-            kinds = "、".join(printing.PRINTABLE.values())
+        except printing.NotPrintable as why:
+            if why.zh:
+                raise click.ClickException(f"{why.zh}\n{why.en}") from None
             raise click.ClickException(
-                f"{number}: no such quote, contract or shipment notice ({kinds}); "
-                "customer statements: silu statement CUSTOMER"
+                f"{number}: no such quote, contract, issue slip or shipment notice "
+                "(报价单、销售合同、送货单); customer statements: silu statement CUSTOMER"
             ) from None
     finally:
         ledger.close()
-    path = out or Path(f"{found.zh}-{number}.xlsx")
+    path = out or Path(f"{found.zh}-{found.docno}.xlsx")
     for written in write_printout(found, path, pdf):
         click.echo(str(written))

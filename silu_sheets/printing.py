@@ -147,28 +147,29 @@ LINE_COLUMNS = [
 
 
 def _priced_rows(
-    view: LedgerView, lines: list[dict], currency: str, priced: bool = True
+    view: LedgerView, lines: list[dict], currency: str
 ) -> tuple[list[dict], Decimal, Decimal]:
     """The table rows of a priced document, its quantity total and its amount total."""
     rows, quantity, total = [], ZERO, ZERO
     for i, line in enumerate(lines, start=1):
         product = view.product(line.get("product_code") or "") or {}
         qty = as_decimal(line.get("quantity"))
-        row = {
-            "line_no": i,
-            "product_code": line.get("product_code") or "",
-            "product": " ".join(x for x in (product.get("name"), product.get("spec")) if x),
-            "unit": product.get("unit") or "",
-            "quantity": qty,
-            "note": _text(line.get("note")),
-        }
-        if priced:
-            price = as_decimal(line.get("unit_price"))
-            amount = rounded(qty * price, currency)
-            row |= {"unit_price": price, "amount": amount}
-            total += amount
+        price = as_decimal(line.get("unit_price"))
+        amount = rounded(qty * price, currency)
+        rows.append(
+            {
+                "line_no": i,
+                "product_code": line.get("product_code") or "",
+                "product": " ".join(x for x in (product.get("name"), product.get("spec")) if x),
+                "unit": product.get("unit") or "",
+                "quantity": qty,
+                "unit_price": price,
+                "amount": amount,
+                "note": _text(line.get("note")),
+            }
+        )
         quantity += qty
-        rows.append(row)
+        total += amount
     return rows, quantity, total
 
 
@@ -291,50 +292,159 @@ def contract(view: LedgerView, docno: str, head: Letterhead, default_currency: s
     )
 
 
+DELIVERY_COLUMNS = [
+    Column("line_no", "序号", "No.", "text"),
+    Column("product_code", "产品编号", "Code"),
+    Column("product", "品名规格", "Product"),
+    Column("lot", "批号", "Lot"),
+    Column("unit", "单位", "Unit"),
+    Column("quantity", "数量", "Qty", "quantity"),
+    Column("unit_price", "单价", "Unit price", "money"),
+    Column("amount", "金额", "Amount", "money"),
+    #: left empty: the receiver writes what arrived
+    Column("received", "实收数量", "Received"),
+    Column("note", "备注", "Note"),
+]
+
+
 def delivery_note(
-    view: LedgerView, docno: str, head: Letterhead, default_currency: str, priced: bool
+    view: LedgerView, slip_no: str, head: Letterhead, default_currency: str, priced: bool
 ) -> Printout:
-    """The driver's and the receiving customer's copy of a shipment notice, with the receiver's
-    signature line; priced only when silu.toml says ``delivery_note_prices = true``."""
-    doc = _document(view, docno, "shipment_notice")
-    h = doc["header"]
-    cur = (h.get("currency") or default_currency).upper()
-    rows, qty, total = _priced_rows(view, doc["lines"], cur, priced)
-    for row, line in zip(rows, doc["lines"], strict=True):
-        row["lot"] = _text(line.get("lot"))
-    columns = [c for c in LINE_COLUMNS if priced or c.type != "money"]
-    columns.insert(-1, Column("lot", "批号", "Lot"))
-    sums: dict[str, Any] = {"quantity": qty} | ({"amount": total} if priced else {})
+    """The 送货单 that travels with the goods of one issue slip: what the warehouse really
+    issued (products, lots, quantities, units), its notice, contract and order, the customer,
+    where to deliver and whom to call, the contract's carrier and transport where known (the
+    driver and vehicle are written in by hand), an empty 实收数量 column and the receiver's
+    signature. One note per slip because the customer signs for
+    what arrived together, and the signed note is recorded as a delivery receipt (客户签收单)
+    against that slip. Prices (from the notice lines) only with ``priced``: silu.toml
+    ``[documents] delivery_note_prices = true``, and never on a copy for the warehouse."""
+    slip = _document(view, slip_no, "issue_slip")
+    h = slip["header"]
+    notice = view.document(h.get("notice_no") or "") or {"header": {}, "lines": []}
+    n = notice["header"]
+    contract = view.document(n.get("contract_no") or "") or {"header": {}}
+    c = contract["header"]
+    cur = (n.get("currency") or default_currency).upper()
+    prices = {int(x["line_no"]): x.get("unit_price") for x in notice["lines"] if x.get("line_no")}
+    rows: list[dict[str, Any]] = []
+    quantity, total = ZERO, ZERO
+    for line in slip["lines"]:
+        if not line.get("product_code"):
+            continue
+        product = view.product(line["product_code"]) or {}
+        qty = as_decimal(line.get("quantity"))
+        damaged = as_decimal(line.get("damaged_quantity"))
+        notes = [_text(line.get("note"))]
+        if damaged:
+            notes.append(f"其中破损 {_quantity(damaged)} damaged")
+        row: dict[str, Any] = {
+            "line_no": line.get("line_no") or len(rows) + 1,
+            "product_code": line["product_code"],
+            "product": " ".join(x for x in (product.get("name"), product.get("spec")) if x),
+            "lot": _text(line.get("lot")),
+            "unit": product.get("unit") or "",
+            "quantity": qty,
+            "note": "；".join(x for x in notes if x),
+        }
+        if priced:
+            price = as_decimal(prices.get(int(line.get("notice_line") or 0)))
+            amount = rounded(qty * price, cur)
+            row |= {"unit_price": price, "amount": amount}
+            total += amount
+        quantity += qty
+        rows.append(row)
+    code = n.get("customer_code") or c.get("customer_code")
+    customer = (view.customer(code) if code else None) or {}
+    receiver = [
+        ("名称 Name", customer.get("name") or code or ""),
+        ("客户编号 Code", code or ""),
+        ("收货地址 Deliver to", n.get("ship_to") or customer.get("address") or ""),
+        ("联系人 Contact", customer.get("contact_person") or ""),
+        ("电话 Tel", customer.get("phone") or ""),
+    ]
+    columns = [x for x in DELIVERY_COLUMNS if priced or x.type != "money"]
+    sums: dict[str, Any] = {"quantity": quantity} | ({"amount": total} if priced else {})
     return Printout(
         "delivery_note",
         "送货单",
         "Delivery Note",
-        docno,
+        slip_no,
         cur,
         head,
         parties=[
             ("发货方 From", _seller(head)),
-            ("收货方 To", _party(view, h.get("customer_code"))),
+            ("收货方 To", [(k, v) for k, v in receiver if v]),
         ],
         facts=[
-            ("发货日期 Date", _text(h.get("notice_date"))),
-            ("合同号 Contract", _text(h.get("contract_no"))),
-            ("收货地址 Ship to", _text(h.get("ship_to"))),
-            ("业务员 Salesperson", _text(h.get("salesperson") or doc.get("owner"))),
+            ("送货日期 Date", _text(h.get("issue_date"))),
+            ("出库单号 Issue slip", slip_no),
+            ("发货单号 Shipment notice", _text(h.get("notice_no"))),
+            ("合同号 Contract", _text(n.get("contract_no"))),
+            ("订单号 Order", _text(c.get("order_no"))),
+            ("发货仓库 Warehouse", _text(h.get("warehouse"))),
+            ("承运人 Carrier", _text(c.get("carrier"))),
+            ("运输方式 Transport", _text(c.get("transport_mode"))),
+            ("业务员 Salesperson", _text(n.get("salesperson") or notice.get("owner"))),
         ],
         columns=columns,
         rows=rows,
         totals=[("合计 Total", sums)],
         in_words=_in_words(total, cur) if priced else None,
         clauses=[
-            "收货时请当场清点数量、检查外观；如有短缺或破损，请在本单注明并由送货人签字。"
-            "Please count and check the goods on receipt; note any shortage or damage here and "
-            "have the driver sign it."
+            "收货时请当场清点数量、检查外观，在“实收数量”栏填写实收数；如有短缺或破损，请在备注栏"
+            "注明并由送货人签字。Please count and check the goods on receipt and write the "
+            "quantity received; note any shortage or damage and have the driver sign it."
         ],
         signatures=[
-            ("送货人 Delivered by", ["签字 Signature：", "日期 Date："]),
+            # written by hand: the slip does not record who drove
+            ("送货人 Delivered by", ["司机签字 Driver：", "车牌号 Vehicle：", "日期 Date："]),
             ("收货人签收 Received by", ["签字（盖章）Signature (seal)：", "日期 Date："]),
         ],
+    )
+
+
+def _quantity(value: Decimal) -> str:
+    return format(value.normalize(), "f") if value == value.normalize() else format(value, "f")
+
+
+def slip_to_print(view: LedgerView, notice_no: str) -> str:
+    """The issue slip whose delivery note a notice's number prints: its only active slip.
+    Nothing issued yet, or several slips (goods that left at different times or from different
+    warehouses, each signed for apart): say which slips exist and how to print each."""
+    from silu_sheets import fulfilment
+
+    slips = fulfilment.slips_of_notice(view, notice_no)
+    if len(slips) == 1:
+        return slips[0]
+    if not slips:
+        raise NotPrintable(
+            notice_no,
+            f"发货单 {notice_no} 还没有出库：送货单按仓库实际出库的数量打印，出库单登记后用"
+            f"“silu print 出库单号”打印。",
+            f"Nothing is issued on shipment notice {notice_no} yet: a delivery note shows what "
+            "the warehouse issued; once an issue slip is recorded, print it with "
+            "'silu print SLIP-NUMBER'.",
+        )
+    listed = []
+    for number in slips:
+        slip = view.document(number) or {"header": {}, "lines": []}
+        h = slip["header"]
+        goods = "、".join(
+            f"{x.get('product_code')} {_quantity(as_decimal(x.get('quantity')))}"
+            for x in slip["lines"]
+            if x.get("product_code")
+        )
+        listed.append(
+            f"  silu print {number}    {h.get('issue_date') or ''} {h.get('warehouse') or ''}"
+            f"  {goods}"
+        )
+    rows = "\n".join(listed)
+    raise NotPrintable(
+        notice_no,
+        f"发货单 {notice_no} 分 {len(slips)} 张出库单出库，每张出库单的货物随车一张送货单，"
+        f"客户按出库单签收：\n{rows}",
+        f"Shipment notice {notice_no} was issued on {len(slips)} issue slips; the goods of "
+        f"each travel with their own delivery note, signed for slip by slip:\n{rows}",
     )
 
 
@@ -452,22 +562,37 @@ def _day(value: Any) -> dt.date | None:
 
 
 class NotPrintable(Exception):
-    """The number names no document that prints for a customer."""
+    """The number prints no customer document; ``zh`` and ``en`` say why and what does."""
+
+    def __init__(self, docno: str, zh: str = "", en: str = "") -> None:
+        super().__init__(docno)
+        self.docno, self.zh, self.en = docno, zh, en
 
 
 def _document(view: LedgerView, docno: str, kind: str) -> dict:
     doc = view.document(docno)
     if doc is None or doc["kind"] != kind:
         raise NotPrintable(docno)
+    if doc.get("status") == "cancelled":
+        raise NotPrintable(docno, f"{docno} 已作废，不能打印。", f"{docno} is cancelled.")
     return doc
 
 
 #: the kinds ``silu print`` knows, and what each prints as
-PRINTABLE = {"quote": "报价单", "contract": "销售合同", "shipment_notice": "送货单"}
+PRINTABLE = {
+    "quote": "报价单",
+    "contract": "销售合同",
+    "issue_slip": "送货单",
+    "shipment_notice": "送货单",
+}
 
 
-def printout(view: LedgerView, docno: str, folder: FirmFolder) -> Printout:
-    """The customer-ready document for ``docno`` (a quote, a contract, a shipment notice)."""
+def printout(
+    view: LedgerView, docno: str, folder: FirmFolder, *, for_warehouse: bool = False
+) -> Printout:
+    """The customer-ready document for ``docno``: a quote, a contract, or the delivery note of
+    an issue slip (a shipment notice's number: its only slip's). ``for_warehouse``: a copy
+    warehouse staff receive, so a delivery note carries no price whatever silu.toml says."""
     doc = view.document(docno)
     if doc is None or doc["kind"] not in PRINTABLE:
         raise NotPrintable(docno)
@@ -477,5 +602,6 @@ def printout(view: LedgerView, docno: str, folder: FirmFolder) -> Printout:
         return quote(view, docno, head, cur)
     if doc["kind"] == "contract":
         return contract(view, docno, head, cur)
+    slip = docno if doc["kind"] == "issue_slip" else slip_to_print(view, docno)
     priced = bool(folder.settings.get("documents", {}).get("delivery_note_prices", False))
-    return delivery_note(view, docno, head, cur, priced)
+    return delivery_note(view, slip, head, cur, priced and not for_warehouse)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import FINANCE
-from fulfilment_flow import notice, ok, signed_contract
+from fulfilment_flow import notice, ok, signed_contract, slip
 from openpyxl import load_workbook
 
 from silu_sheets.amounts import capitals, money_text
@@ -151,11 +151,14 @@ def documents(gw, send, masters, tmp_path) -> dict[str, Path]:
         },
         sender=FINANCE,
     ).accepted
+    issued = ok(
+        slip(send, shipped, "WH-A", [{"product_code": "P-M8", "lot": "L2026-007", "quantity": 60}])
+    )
     out = tmp_path / "printed"
     found = {
         "quote": print_doc(root, quote, out / "quote.xlsx"),
         "contract": print_doc(root, contract, out / "contract.xlsx"),
-        "delivery_note": print_doc(root, shipped, out / "delivery.xlsx"),
+        "delivery_note": print_doc(root, issued, out / "delivery.xlsx"),
     }
     result = CliRunner().invoke(
         main,
@@ -434,3 +437,125 @@ def test_text_on_a_printout_stays_text():
     values = {c.value: c.data_type for row in ws.iter_rows() for c in row if c.value is not None}
     for text in ("=1+1 公司", "名称 Name：=1+1", "0123", "=SUM(A1:A2)"):
         assert values[text] == "s", text
+
+
+def table_of(path: Path) -> list[dict[str, object]]:
+    """The printed line table: one dict per row under the row whose cells start 数量, 品名规格…,
+    keyed by the column's Chinese heading; the rows end at the first 合计 row."""
+    ws = load_workbook(io.BytesIO(path.read_bytes())).active
+    rows = [[c.value for c in row] for row in ws.iter_rows()]
+    top = next(i for i, r in enumerate(rows) if any(str(v).startswith("品名规格") for v in r if v))
+    heads = [str(v).split("\n")[0] if v else "" for v in rows[top]]
+    found = []
+    for r in rows[top + 1 :]:
+        if str(r[0]).startswith("合计"):
+            break
+        found.append({h: v for h, v in zip(heads, r, strict=False) if h})
+    return found
+
+
+@pytest.fixture
+def part_issued(gw, send, masters):
+    """A notice of 60 P-M8 at 1.15 and 400 P-W10 at 0.15, of which WH-A issued 25 P-M8 (3 of
+    them damaged) on one slip; the contract names its carrier, the customer has a contact and
+    an address now."""
+    from conftest import ADMIN, CUSTOMERS
+
+    contact = CUSTOMERS[0] | {"contact_person": "刘经理", "address": "苏州市吴中区宝带路 5 号"}
+    assert send("customers", {}, [contact], sender=ADMIN).accepted
+    contract = signed_contract(send, carrier="安能物流 张师傅 139 1234 5678", transport_mode="汽运")
+    shipped = ok(
+        notice(
+            send,
+            contract,
+            [
+                {"product_code": "P-M8", "quantity": 60, "unit_price": "1.15"},
+                {"product_code": "P-W10", "quantity": 400, "unit_price": "0.15"},
+            ],
+            ship_to="苏州工业园区星湖街 1 号",
+        )
+    )
+    issued = ok(
+        slip(
+            send,
+            shipped,
+            "WH-A",
+            [{"product_code": "P-M8", "lot": "L2026-007", "quantity": 25, "damaged_quantity": 3}],
+        )
+    )
+    return {"contract": contract, "notice": shipped, "slip": issued}
+
+
+def test_a_delivery_note_shows_what_the_slip_issued_not_what_the_notice_asked(
+    gw, part_issued, tmp_path
+):
+    root = gw.firm.root
+    note = print_doc(root, part_issued["slip"], tmp_path / "note.xlsx")
+    [line] = table_of(note)  # P-W10 was not issued: not on the note
+    assert line["产品编号"] == "P-M8" and line["批号"] == "L2026-007"
+    assert line["数量"] == 25 and line["单位"] == "个" and "破损 3" in line["备注"]
+    assert line["实收数量"] is None  # the receiver writes it
+    assert "单价" not in line and "金额" not in line
+    text = sheet_text(note)
+    contract = gw.ledger.view.document(part_issued["contract"])
+    for shown in (
+        part_issued["slip"],
+        part_issued["notice"],
+        part_issued["contract"],
+        contract["header"]["order_no"],
+        "华东机电有限公司",
+        "苏州工业园区星湖街 1 号",  # the notice's address, not the customer's own
+        "刘经理",
+        "021-5555 1234",
+        "安能物流 张师傅 139 1234 5678",  # the contract's carrier
+        "汽运",
+        "车牌号",  # the driver writes it in
+        "收货人签收",
+    ):
+        assert shown in text, shown
+    assert "宝带路" not in text
+    for price in ("1.15", "28.75", "0.15", "大写", "单价", "金额"):
+        assert price not in text, price
+
+
+def test_a_priced_delivery_note_prices_the_issued_quantity(gw, part_issued, tmp_path):
+    settings = gw.firm.root / "silu.toml"
+    text = settings.read_text(encoding="utf-8")
+    assert "delivery_note_prices = false" in text
+    settings.write_text(text.replace("delivery_note_prices = false", "delivery_note_prices = true"))
+    note = print_doc(gw.firm.root, part_issued["slip"], tmp_path / "priced.xlsx")
+    [line] = table_of(note)
+    assert line["数量"] == 25 and line["单价"] == 1.15 and line["金额"] == 28.75
+    assert "贰拾捌元柒角伍分" in sheet_text(note)  # 25 × 1.15, not 60 × 1.15 + 400 × 0.15
+
+
+def test_a_notice_prints_its_only_slip_or_says_which_slips_to_print(
+    gw, send, part_issued, tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)  # the note is written into the current folder
+    root = str(gw.firm.root)
+    runner = CliRunner()
+    done = runner.invoke(
+        main, ["--firm", root, "print", part_issued["notice"]], catch_exceptions=False
+    )
+    assert done.exit_code == 0, done.output
+    [written] = done.output.split()
+    assert Path(written).name == f"送货单-{part_issued['slip']}.xlsx"
+    assert table_of(Path(written))[0]["数量"] == 25
+    second = ok(
+        slip(send, part_issued["notice"], "WH-A", [{"product_code": "P-W10", "quantity": 100}])
+    )
+    done = runner.invoke(main, ["--firm", root, "print", part_issued["notice"]])
+    assert done.exit_code == 1
+    for number in (part_issued["slip"], second):
+        assert f"silu print {number}" in done.output
+    assert "P-W10 100" in done.output and "每张出库单" in done.output
+    assert "Traceback" not in done.output
+    contract = signed_contract(send)
+    waiting = ok(
+        notice(send, contract, [{"product_code": "P-M8", "quantity": 5, "unit_price": "1.15"}])
+    )
+    done = runner.invoke(main, ["--firm", root, "print", waiting])
+    assert (
+        done.exit_code == 1 and "还没有出库" in done.output and "Nothing is issued" in done.output
+    )

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import FINANCE
-from fulfilment_flow import notice, ok, signed_contract
+from fulfilment_flow import notice, ok, signed_contract, slip
 from test_documents import media, with_letterhead, with_logo
 
 from silu_sheets import office
@@ -72,7 +72,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory, seeded_folder: Path) -> d
             [{"product_code": "P-W10", "quantity": 20001, "unit_price": "0.05"}],
         )
     )
-    contract = signed_contract(send)
+    contract = signed_contract(send, carrier="安能物流 张师傅")
     shipped = ok(
         notice(send, contract, [{"product_code": "P-M8", "quantity": 60, "unit_price": "1.15"}])
     )
@@ -86,6 +86,15 @@ def rendered(tmp_path_factory: pytest.TempPathFactory, seeded_folder: Path) -> d
         },
         sender=FINANCE,
     ).accepted
+    # the warehouse issued 25 of the 60 noticed: the delivery note shows 25
+    issued = ok(
+        slip(
+            send,
+            shipped,
+            "WH-A",
+            [{"product_code": "P-M8", "lot": "L2026-007", "quantity": 25}],
+        )
+    )
     refused = fill_form(
         "quote", {"customer_code": "C404"}, [{"product_code": "P-NONE", "quantity": "x"}]
     )
@@ -94,11 +103,22 @@ def rendered(tmp_path_factory: pytest.TempPathFactory, seeded_folder: Path) -> d
     out = work / "xlsx"
     out.mkdir()
     runner = CliRunner()
-    for name, docno in (("quote", quote), ("contract", contract), ("delivery_note", shipped)):
+    for name, docno in (("quote", quote), ("contract", contract), ("delivery_note", issued)):
         done = runner.invoke(
             main, ["--firm", str(root), "print", docno, "--out", str(out / f"{name}.xlsx")]
         )
         assert done.exit_code == 0, done.output
+    settings = root / "silu.toml"
+    unpriced = settings.read_text(encoding="utf-8")
+    settings.write_text(
+        unpriced.replace("delivery_note_prices = false", "delivery_note_prices = true")
+    )
+    done = runner.invoke(
+        main,
+        ["--firm", str(root), "print", issued, "--out", str(out / "priced_delivery_note.xlsx")],
+    )
+    assert done.exit_code == 0, done.output
+    settings.write_text(unpriced)
     done = runner.invoke(
         main, ["--firm", str(root), "statement", "C001", "--out", str(out / "statement.xlsx")]
     )
@@ -145,7 +165,8 @@ def test_customer_documents_print_on_one_page_with_letterhead_and_capitals(rende
         assert "示例贸易有限公司" in text and "91310115MA1K3XXXX8" in text, name
         assert "Page 1 of 1" in text, name  # the footer
     assert "壹仟元零伍分" in text_of(rendered["quote"])  # 20001 × 0.05
-    assert "叁角整" in text_of(rendered["statement"])  # the advance of 0.30 held
+    # 25 issued × 1.15 = 28.75 owed, less the advance of 0.30 held
+    assert "贰拾捌元肆角伍分" in text_of(rendered["statement"])
     contract = text_of(rendered["contract"])
     assert "卖方" in contract and "买方" in contract and "盖章" in contract
     delivery = text_of(rendered["delivery_note"])
@@ -165,6 +186,23 @@ def test_the_logo_is_printed_on_each_customer_document(rendered):
         assert (page, width, height) == ("1", "160", "120"), name
         # the same resolution both ways: the logo is neither stretched nor squeezed
         assert abs(int(x_ppi) - int(y_ppi)) <= 0.1 * int(y_ppi), image
+
+
+def test_a_delivery_note_prints_what_the_slip_issued(rendered):
+    """60 noticed, 25 issued: the paper that travels with the goods says 25, with the lot, the
+    carrier and the receiver's signature; unpriced by default, priced when silu.toml says so."""
+    for name in ("delivery_note", "priced_delivery_note"):
+        assert pages(rendered[name]) == 1, name
+        text = text_of(rendered[name])
+        [row] = [x for x in text.splitlines() if "P-M8" in x]
+        assert "L2026-007" in row and " 25 " in f"{row} " and " 60 " not in f"{row} ", row
+        assert "张师傅" in text and "车牌号" in text and "收货人签收" in text, name
+        assert "实收数量" in text, name
+    plain = text_of(rendered["delivery_note"])
+    for word in ("1.15", "28.75", "单价", "金额", "Amount", "大写"):
+        assert word not in plain, word
+    priced = text_of(rendered["priced_delivery_note"])
+    assert "1.15" in priced and "28.75" in priced and "贰拾捌元柒角伍分" in priced
 
 
 def test_one_line_forms_print_on_one_page(rendered):
