@@ -68,8 +68,7 @@ class Incoming:
         headers or final line end each delivery path added. Worked out once per mail: a
         backlog asked for it four times a mail, a sixth of ``silu poll``'s time."""
         parts = re.split(rb"\r?\n\r?\n", self.raw, maxsplit=1)
-        body = re.sub(rb"[ \t]*\r?\n", b"\n", parts[1] if len(parts) > 1 else b"").rstrip()
-        return hashlib.sha256(body).hexdigest()
+        return hashlib.sha256(same_line_ends(parts[1] if len(parts) > 1 else b"")).hexdigest()
 
     @property
     def key(self) -> str:
@@ -97,6 +96,16 @@ class Incoming:
         if "dmarc" in ours:
             return ours["dmarc"] == "pass"
         return any(ours.get(m) == "pass" for m in ("spf", "dkim", "auth", "smtp.auth"))
+
+
+def same_line_ends(body: bytes) -> bytes:
+    """``body`` with each line's trailing blanks and CR dropped (``[ \\t]*\\r?\\n`` made ``\\n``),
+    then trailing white space. A mail's lines rarely end in blanks: then replacing CRLF is the
+    same and ~20x faster than the expression over a 16 KB mail (1 ms a mail in a backlog)."""
+    unified = body.replace(b"\r\n", b"\n")
+    if b" \n" in unified or b"\t\n" in unified:
+        unified = re.sub(rb"[ \t]*\r?\n", b"\n", body)
+    return unified.rstrip()
 
 
 def decode_words(value: str | None) -> str:

@@ -4,8 +4,11 @@ are not forms, automatic mail that must never be answered, and whose authenticat
 from __future__ import annotations
 
 import hashlib
+import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from silu_sheets.api import fill_form
 from silu_sheets.mail import message
@@ -195,3 +198,24 @@ def test_raw_8bit_subject_and_sender_name(form_bytes: bytes) -> None:
     incoming = message.parse(raw)
     assert incoming.subject == "模板 报价单"
     assert (incoming.sender_name, incoming.sender) == ("李娜", SALES)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([b"a", b"=", b" ", b"\t", b"\r", b"\n", b"\r\n", b" \r\n"])))
+def test_line_ends_made_alike_as_the_rule_says(pieces: list[bytes]) -> None:
+    """A mail's content key drops each line's trailing blanks and CR, then trailing white
+    space: the fast path gives exactly what the rule's expression gives (keys already in a
+    ledger must not change)."""
+    body = b"".join(pieces)
+    assert message.same_line_ends(body) == re.sub(rb"[ \t]*\r?\n", b"\n", body).rstrip()
+
+
+def test_the_same_mail_keeps_its_content_key(form_bytes: bytes) -> None:
+    """Copies that differ only in line ends and trailing blanks are one mail; another body is
+    another mail."""
+    raw = eml.mail(SALES, FORMS, "询价", [eml.part(form_bytes, eml.name_rfc2231(NAME))])
+    head, _, body = raw.partition(b"\r\n\r\n")
+    lf = head.replace(b"\r\n", b"\n") + b"\n\n" + body.replace(b"\r\n", b" \n") + b"\n\n"
+    assert message.parse(lf).key == message.parse(raw).key
+    other = head + b"\r\n\r\n" + body.replace(b"\r\n", b"\r\n ", 1)
+    assert message.parse(other).key != message.parse(raw).key
