@@ -355,7 +355,8 @@ def _within_contract(
 def _places(doc: Document, ledger: LedgerView) -> list[Problem]:
     """Named warehouses and lots exist and hold the goods; named lots are not over-reserved."""
     found: list[Problem] = []
-    known = ", ".join(w["code"] for w in ledger.warehouses()) or "-"
+    warehouses = [w["code"] for w in ledger.warehouses()]  # asked once, not once a line
+    known = ", ".join(warehouses) or "-"
     issued = F.issued_by_line(ledger, doc.docno) if doc.docno else {}
     needs: dict[tuple[str, str, str], list[tuple[Line, Decimal]]] = defaultdict(list)
     unnamed: dict[str, list[Line]] = defaultdict(list)
@@ -370,9 +371,9 @@ def _places(doc: Document, ledger: LedgerView) -> list[Problem]:
             continue
         if lot and not wh:
             places = [
-                f"{w['code']} {F.text(F.on_hand(ledger, w['code'], code, lot))}"
-                for w in ledger.warehouses()
-                if F.on_hand(ledger, w["code"], code, lot) > 0
+                f"{w} {F.text(F.on_hand(ledger, w, code, lot))}"
+                for w in warehouses
+                if F.on_hand(ledger, w, code, lot) > 0
             ]
             found.append(
                 doc.problem(LOT_NEEDS_WAREHOUSE, "warehouse", line, lot=lot, places=places or "-")
@@ -448,7 +449,7 @@ def _places(doc: Document, ledger: LedgerView) -> list[Problem]:
             held = (
                 F.lots_held(ledger, wh, code)
                 if wh
-                else [h for w in ledger.warehouses() for h in F.lots_held(ledger, w["code"], code)]
+                else [h for w in warehouses for h in F.lots_held(ledger, w, code)]
             )
             free = sum(
                 (

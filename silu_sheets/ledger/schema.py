@@ -291,6 +291,18 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         ALTER TABLE outbox ADD COLUMN claimed_by TEXT;
         """,
     ),
+    (
+        8,
+        "indexes the mail path asks by",
+        # each mailed form asked both, and each read its whole table: a backlog of 300 quotes
+        # read every revision ~300 times (tests/mail/test_backlog_queries.py)
+        """
+        -- the document a file sent again was recorded as (duplicates.earlier_copy)
+        CREATE INDEX revisions_by_source ON revisions (source_id);
+        -- whether a mail's forms were refused (gateway.handle_forms)
+        CREATE INDEX rejections_by_source ON rejections (source_id);
+        """,
+    ),
 ]
 
 #: SQLite column type per field type; decimals as text so they stay exact.

@@ -260,13 +260,20 @@ def _hour_before(incoming: Incoming) -> tuple[str, str]:
     return since.isoformat(timespec="seconds"), until
 
 
+#: a sender's mails that arrived between two times (those handled before arrival times were
+#: kept count by when they were handled), through an index on each: not a sender's whole history
+WITHIN_THE_HOUR = (
+    "sender = ? AND (arrived_at BETWEEN ? AND ?"
+    " OR arrived_at IS NULL AND handled_at BETWEEN ? AND ?)"
+)
+
+
 def _over_rate_limit(gw: Gateway, incoming: Incoming, limit: int) -> bool:
     """Counted by arrival: after an outage, mails that arrived hours apart are not a flood."""
     since, until = _hour_before(incoming)
     (count,) = gw.ledger.db.execute(
-        "SELECT count(*) FROM handled_messages WHERE sender = ?"
-        " AND coalesce(arrived_at, handled_at) BETWEEN ? AND ? AND outcome != 'rate-limited'",
-        [incoming.sender, since, until],
+        f"SELECT count(*) FROM handled_messages WHERE {WITHIN_THE_HOUR} AND outcome != 'rate-limited'",
+        [incoming.sender, since, until, since, until],
     ).fetchone()
     return count >= limit
 
@@ -282,9 +289,8 @@ def _rate_limited(
 ) -> Handled:
     since, until = _hour_before(incoming)
     told = gw.ledger.db.execute(
-        "SELECT 1 FROM handled_messages WHERE sender = ? AND coalesce(arrived_at, handled_at)"
-        " BETWEEN ? AND ? AND outcome = 'rate-limited' LIMIT 1",
-        [incoming.sender, since, until],
+        f"SELECT 1 FROM handled_messages WHERE {WITHIN_THE_HOUR} AND outcome = 'rate-limited' LIMIT 1",
+        [incoming.sender, since, until, since, until],
     ).fetchone()
     log.warning(
         "%s sent more than %d mails within an hour: %s set aside",

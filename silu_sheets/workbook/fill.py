@@ -156,9 +156,19 @@ def filled(
     book = PRINT_AREA.sub(lambda m: f"{m[1]}{area}{m[3]}", form.book_xml, count=1)
     out = io.BytesIO(form.others)
     with zipfile.ZipFile(out, "a", zipfile.ZIP_DEFLATED, compresslevel=1) as target:
-        target.writestr(form.sheet, "".join(pieces).encode("utf-8"))
-        target.writestr(form.book, book.encode("utf-8"))
+        # a part named by a ZipInfo keeps that entry's level unless given one: the sheet was
+        # deflated at level 6, ~0.35 ms of every copy for a few hundred bytes
+        for part, xml in ((form.sheet, "".join(pieces)), (form.book, book)):
+            target.writestr(_entry(part), xml.encode("utf-8"), compresslevel=1)
     return out.getvalue()
+
+
+def _entry(part: zipfile.ZipInfo) -> zipfile.ZipInfo:
+    """A fresh directory entry for a copy's own part (the blank's stays as it is, shared)."""
+    entry = zipfile.ZipInfo(part.filename, part.date_time)
+    entry.compress_type = zipfile.ZIP_DEFLATED
+    entry.external_attr = part.external_attr
+    return entry
 
 
 def absolute(reference: str) -> str:
