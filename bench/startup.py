@@ -8,7 +8,8 @@
 
 Every run is a new process, as when staff or a script call the command one file at a time.
 Ours and the floor alternate, so load from other work on the machine falls on both; medians are
-printed. Bytecode is cached as in an installed wheel (one warm-up run each).
+printed. Bytecode is cached as in an installed wheel (one warm-up run each). The CPU time each
+run used (user + system) is printed too: on a busy machine it moves far less than the wall time.
 
     .venv/bin/python bench/startup.py [--runs 9]
 """
@@ -16,6 +17,7 @@ printed. Bytecode is cached as in an installed wheel (one warm-up run each).
 from __future__ import annotations
 
 import argparse
+import resource
 import sys
 import tempfile
 from pathlib import Path
@@ -78,6 +80,14 @@ def make_firm(root: Path) -> Path:
     return root
 
 
+def timed(command: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall seconds and CPU seconds (user + system) of one run of ``command``."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    elapsed = wall(command, env)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return elapsed, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=9)
@@ -91,28 +101,36 @@ def main() -> None:
             forms.append(work / f"quote-{n:02d}.xlsx")
             forms[-1].write_bytes(quote(n))
 
-        help_ours, help_floor, ingest_ours, ingest_floor = [], [], [], []
+        runs: dict[str, list[tuple[float, float]]] = {}
         for n, form in enumerate(forms):  # the first round warms the bytecode cache
-            help_ours.append(wall([SILU, "--help"], env))
-            help_floor.append(wall([sys.executable, "-c", "import click"], env))
-            ingest_ours.append(
-                wall([SILU, "--firm", str(firm), "ingest", str(form), "--from", SALES], env)
-            )
-            ingest_floor.append(
-                wall([sys.executable, "-c", FLOOR_INGEST, str(form), str(work / "floor.db")], env)
-            )
-            if n == 0:
-                help_ours, help_floor, ingest_ours, ingest_floor = [], [], [], []
+            for key, command in (
+                ("help ours", [SILU, "--help"]),
+                ("help floor", [sys.executable, "-c", "import click"]),
+                ("ingest ours", [SILU, "--firm", str(firm), "ingest", str(form), "--from", SALES]),
+                (
+                    "ingest floor",
+                    [sys.executable, "-c", FLOOR_INGEST, str(form), str(work / "floor.db")],
+                ),
+            ):
+                if n:
+                    runs.setdefault(key, []).append(timed(command, env))
+                else:
+                    timed(command, env)
 
     figures = []
-    for name, ours, bare, goal in (
-        ("start-up: silu --help", help_ours, help_floor, 2.0),
-        ("one-form ingest (20-line quote)", ingest_ours, ingest_floor, 3.0),
+    for name, key, goal in (
+        ("start-up: silu --help", "help", 2.0),
+        ("one-form ingest (20-line quote)", "ingest", 3.0),
     ):
+        ours = [w for w, _ in runs[f"{key} ours"]]
+        bare = [w for w, _ in runs[f"{key} floor"]]
+        cpu_ours = median([c for _, c in runs[f"{key} ours"]])
+        cpu_bare = median([c for _, c in runs[f"{key} floor"]])
         ratio = median(ours) / median(bare)
         print(
             f"{name}: median {seconds(median(ours))} (min {seconds(min(ours))}); floor "
             f"{seconds(median(bare))} (min {seconds(min(bare))}); ratio {ratio:.2f}, goal <= {goal:g}x"
+            f"; CPU {seconds(cpu_ours)} against {seconds(cpu_bare)}, {cpu_ours / cpu_bare:.2f}x"
         )
         figures.append(
             Figure(
