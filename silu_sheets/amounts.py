@@ -7,6 +7,7 @@ bills write it (人民币壹仟元零伍分), so that a figure cannot be altered
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -49,6 +50,23 @@ def money_text(value: Any, currency: str | None = None, grouped: bool = True) ->
     decimals = max(places(currency), -exponent if isinstance(exponent, int) else 0)
     text = format(amount, f"{',' if grouped else ''}.{decimals}f")
     return "0" + text[2:] if text.startswith("-0") and not amount else text
+
+
+@dataclass(frozen=True)
+class Money:
+    """An amount with its currency, as a problem or a reply carries it: a person reads it in
+    the currency's decimals (``str``: "970.50"), JSON and the tests get the exact figure."""
+
+    amount: Decimal
+    currency: str | None = None
+
+    def __str__(self) -> str:
+        return money_text(self.amount, self.currency)
+
+    @property
+    def exact(self) -> str:
+        """The figure as the ledger keeps it, for JSON: 970.5 → "970.5"."""
+        return format(as_decimal(self.amount).normalize(), "f")
 
 
 def rounded(value: Any, currency: str | None = None) -> Decimal:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from silu_sheets.amounts import Money
 from silu_sheets.declare import Kind
 from silu_sheets.problems import Problem, Severity
 
@@ -32,9 +33,20 @@ class Document:
     kind: Kind
     header: dict[str, Any]
     lines: list[Line] = field(default_factory=list)
+    #: the firm's currency, for a form whose currency cell is empty (the pipeline sets it)
+    default_currency: str = "CNY"
 
     def __getitem__(self, key: str) -> Any:
         return self.header.get(key)
+
+    @property
+    def currency(self) -> str:
+        """The document's currency: its own cell, else the firm's default."""
+        return str(self.header.get("currency") or self.default_currency).upper()
+
+    def money(self, amount: Any) -> Money:
+        """An amount of this document as a person reads it (in its currency's decimals)."""
+        return Money(amount, self.currency)
 
     @property
     def docno(self) -> str | None:

@@ -106,7 +106,7 @@ class Outcome:
                     "cell": p.cell,
                     "field": p.field,
                     "line": p.line,
-                    "values": {k: P.show(v) for k, v in p.values.items()},
+                    "values": {k: P.exact(v) for k, v in p.values.items()},
                     "message": describe(p, kind, language),
                 }
                 for p in self.problems
@@ -236,6 +236,7 @@ def _ingest(gw: Gateway, data: bytes, person: Staff, source: Source, outcome: Ou
         return _refuse(gw, ctx, source, outcome, kind, [problem], data, marked=False)
 
     doc = reading.document
+    doc.default_currency = ctx.firm.currency
     if any(p.code == P.LINES_BEYOND_TABLE for p in reading.problems):
         # an oversized line table is refused before the ledger is locked: no rule needs it
         return _refuse(gw, ctx, source, outcome, kind, reading.problems, data, reading.markable)

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
+from silu_sheets.amounts import Money
+
 Severity = Literal["error", "warning"]
 
 
@@ -66,10 +68,12 @@ def words(zh: str, en: str) -> dict[str, str]:
 
 
 def show(value: object, language: str = "zh") -> str:
-    """A value as a person should read it: exact decimals without exponent, ISO dates, and
-    ``words`` in the reader's language."""
+    """A value as a person should read it: money in its currency's decimals, other decimals
+    (quantities) exact without exponent, ISO dates, and ``words`` in the reader's language."""
     if isinstance(value, dict) and set(value) == {"zh", "en"}:
         return value[language]
+    if isinstance(value, Money):
+        return str(value)
     if isinstance(value, Decimal):
         text = format(value.normalize(), "f")
         return text
@@ -78,6 +82,11 @@ def show(value: object, language: str = "zh") -> str:
     if isinstance(value, (list, tuple)):
         return ("、" if language == "zh" else ", ").join(show(v, language) for v in value)
     return "" if value is None else str(value)
+
+
+def exact(value: object) -> str:
+    """A value for JSON: money as its exact figure ("970.5"), anything else as ``show``."""
+    return value.exact if isinstance(value, Money) else show(value)
 
 
 def errors(problems: Iterable[Problem]) -> list[Problem]:

@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from silu_sheets.amounts import money_text
 from silu_sheets.schedule_runs import parse_time
 
 if TYPE_CHECKING:
@@ -433,9 +434,9 @@ DATE_WORDS: dict[str, tuple[str, str]] = {
 LAPSING = ("quote_validity", "firm_offer_validity", "lot_expiring")
 
 
-def number(value: Decimal, money: bool = False) -> str:
-    """Exact digits, thousands grouped: ``1,234.50`` for money, ``1,200`` / ``0.5`` otherwise."""
-    return f"{value:,.2f}" if money else f"{value.normalize():,f}"
+def number(value: Decimal) -> str:
+    """A quantity in exact digits, thousands grouped: ``1,200`` / ``0.5`` (money: money_text)."""
+    return f"{value.normalize():,f}"
 
 
 def describe(r: Reminder, language: str, with_salesperson: bool = False) -> str:
@@ -463,7 +464,7 @@ def describe(r: Reminder, language: str, with_salesperson: bool = False) -> str:
         word = "未收" if r.what == "notice_owed" else "应退"
         if not zh:
             word = "owed" if r.what == "notice_owed" else "to refund"
-        parts.append(f"{word} {number(r.amount, money=True)} {r.currency or ''}".rstrip())
+        parts.append(f"{word} {money_text(r.amount, r.currency)} {r.currency or ''}".rstrip())
     if r.due_on:
         label = DATE_WORDS.get(r.what, ("日期", "date"))[0 if zh else 1]
         parts.append(f"{label} {r.due_on.isoformat()}")

@@ -102,7 +102,9 @@ def check(doc: Document, ledger: LedgerView) -> list[Problem]:
             and line["unit_price"] != Decimal(0)
         ):
             found.append(
-                doc.problem(FREE, "unit_price", line, docno=number, given=line["unit_price"])
+                doc.problem(
+                    FREE, "unit_price", line, docno=number, given=doc.money(line["unit_price"])
+                )
             )
     return found
 

@@ -92,7 +92,7 @@ def test_receivable_refused_above_what_notice_owes(gw, send, notices):
     assert pay(send, "receivable", "100", [(one, "100")]).accepted
     outcome = pay(send, "receivable", "30", [(one, "30")])
     assert codes(outcome) == [("B18", "notice-paid-above-owed")]
-    assert outcome.problems[0].values["owed"] == D("20.00")
+    assert outcome.problems[0].values["owed"].amount == D("20.00")
     assert "还欠" not in outcome.as_dict("zh")["problems"][0]["message"]
     assert "目前只欠 20" in outcome.as_dict("zh")["problems"][0]["message"]
     assert money.notice_owed(gw.ledger.view, one) == D("20.00")
@@ -102,14 +102,14 @@ def test_same_notice_twice_counts_both_lines(send, notices):
     one, _, _ = notices
     outcome = pay(send, "receivable", "130", [(one, "100"), (one, "30")])
     assert codes(outcome) == [("B19", "notice-paid-above-owed")]
-    assert outcome.problems[0].values["owed"] == D("20.00")
+    assert outcome.problems[0].values["owed"].amount == D("20.00")
 
 
 def test_applied_above_amount_refused(send, notices):
     one, _, _ = notices
     outcome = pay(send, "receivable", "50", [(one, "60")])
     assert codes(outcome) == [("B10", "applied-above-amount")]
-    assert outcome.problems[0].values["excess"] == D("10")
+    assert outcome.problems[0].values["excess"].amount == D("10")
 
 
 def test_receivable_needs_lines_and_amount(send, notices):
@@ -134,7 +134,7 @@ def test_apply_balance_never_above_balance(gw, send, notices):
     assert pay(send, "advance", "100").accepted
     outcome = pay(send, "apply_balance", None, [(one, "90"), (two, "20")])
     assert codes(outcome) == [("B19", "balance-insufficient")]
-    assert outcome.problems[0].values["left"] == D("10")
+    assert outcome.problems[0].values["left"].amount == D("10")
     assert money.balance(gw.ledger.view, "C001", "CNY") == D("100")
     ok = pay(send, "apply_balance", None, [(one, "90"), (two, "10")])
     assert ok.accepted, ok.as_dict("en")
@@ -149,7 +149,7 @@ def test_apply_balance_also_bounded_by_notice(send, notices):
     assert pay(send, "advance", "500").accepted
     outcome = pay(send, "apply_balance", None, [(one, "121")])
     assert codes(outcome) == [("B18", "notice-paid-above-owed")]
-    assert outcome.problems[0].values["owed"] == D("120.00")
+    assert outcome.problems[0].values["owed"].amount == D("120.00")
 
 
 def test_notice_of_other_customer_or_currency_refused(send, notices):
@@ -178,7 +178,7 @@ def test_amend_or_cancel_advance_once_used_refused(gw, send, notices):
     assert pay(send, "apply_balance", None, [(one, "80")]).accepted
     lower = pay(send, "advance", "50", docno=advance.docno)
     assert codes(lower) == [("B10", "balance-would-go-negative")]
-    assert lower.problems[0].values["left"] == D("-30")
+    assert lower.problems[0].values["left"].amount == D("-30")
     cancel = pay(
         send, "advance", "100", docno=advance.docno, action="cancel", cancel_reason="wrong customer"
     )

@@ -185,7 +185,7 @@ def test_nothing_credited_before_agreement_then_agreed_credit_lowers_notice(gw, 
         docno=first.docno,
     )
     assert codes(too_much) == [("B17", "return-agreed-above-value")]
-    assert too_much.problems[0].values["value"] == D("73.10")
+    assert too_much.problems[0].values["value"].amount == D("73.10")
     agreed = ret(
         send,
         notice,
@@ -208,7 +208,7 @@ def test_unit_price_set_only_by_managing_side(gw, send, notice):
     by_manager = ret(send, notice, line, sender=MANAGER)
     assert by_manager.accepted, by_manager.as_dict("en")
     over = ret(send, notice, line, sender=MANAGER, agreed_amount="50.01", docno=by_manager.docno)
-    assert over.problems[0].values["value"] == D(50)
+    assert over.problems[0].values["value"].amount == D(50)
     assert ret(
         send, notice, line, sender=MANAGER, agreed_amount="50", docno=by_manager.docno
     ).accepted
@@ -246,10 +246,10 @@ def test_refund_after_paid_notice_never_above_agreed_not_refunded(gw, send, noti
     assert money.refundable(view, first.docno) == D(60)
     too_much = refund(send, first.docno, "60.5")
     assert codes(too_much) == [("B10", "refund-above-due")]
-    assert too_much.problems[0].values["due"] == D(60)
+    assert too_much.problems[0].values["due"].amount == D(60)
     assert refund(send, first.docno, "45").accepted
     again = refund(send, first.docno, "20")
-    assert again.problems[0].values["due"] == D(15)
+    assert again.problems[0].values["due"].amount == D(15)
     assert money.refunded(view, first.docno) == D(45)
     lower = ret(
         send,
@@ -260,7 +260,7 @@ def test_refund_after_paid_notice_never_above_agreed_not_refunded(gw, send, noti
         docno=first.docno,
     )
     assert codes(lower) == [("B17", "return-agreed-below-refunded")]
-    assert lower.problems[0].values["refunded"] == D(45)
+    assert lower.problems[0].values["refunded"].amount == D(45)
 
 
 def test_balance_disposition_after_payment_goes_to_balance(gw, send, notice):
@@ -317,7 +317,7 @@ def test_balance_disposition_after_payment_goes_to_balance(gw, send, notice):
         cancel_reason="客户撤回",
     )
     assert codes(cancel) == [("B5", "return-balance-used")]
-    assert cancel.problems[0].values["left"] == D(-9)
+    assert cancel.problems[0].values["left"].amount == D(-9)
     lower = ret(
         send,
         notice,
@@ -328,7 +328,7 @@ def test_balance_disposition_after_payment_goes_to_balance(gw, send, notice):
         docno=first.docno,
     )
     assert codes(lower) == [("B17", "return-balance-used")]
-    assert lower.problems[0].values["left"] == D(-4)
+    assert lower.problems[0].values["left"].amount == D(-4)
 
 
 def test_customer_accounts_agree(gw, send, notice):

@@ -270,8 +270,8 @@ def differences(doc: Document, order: dict) -> list[Problem]:
                 "order_no",
                 severity="warning",
                 docno=docno_,
-                ordered=order_total,
-                given=total,
+                ordered=doc.money(order_total),
+                given=doc.money(total),
             )
         )
     missing = [code for code in ordered if code not in given]
@@ -322,8 +322,8 @@ def differences(doc: Document, order: dict) -> list[Problem]:
                     severity="warning",
                     code=code,
                     docno=docno_,
-                    ordered=prices[code][0] if len(prices[code]) == 1 else prices[code],
-                    given=price,
+                    ordered=[doc.money(p) for p in prices[code]],
+                    given=doc.money(price),
                 )
             )
     return found

@@ -273,7 +273,8 @@ def check(doc: Document, ledger: LedgerView, ctx: Context) -> list[Problem]:
             )
         )
     if doc["handling_cost"] and not doc["handling_note"]:
-        found.append(doc.problem(HANDLING_NOTE_NEEDED, "handling_note", cost=doc["handling_cost"]))
+        cost = doc.money(doc["handling_cost"])  # the keeper's own cost, in the firm's currency
+        found.append(doc.problem(HANDLING_NOTE_NEEDED, "handling_note", cost=cost))
     for line in doc.lines:
         if line["quantity"] is not None and line["quantity"] <= 0:
             found.append(doc.problem(NOT_POSITIVE, "quantity", line, value=line["quantity"]))

@@ -231,8 +231,8 @@ def _against_quote(doc: Document, quote: dict) -> list[Problem]:
                     severity="warning",
                     code=code,
                     docno=quote["docno"],
-                    quoted=prices[code][0],
-                    given=price,
+                    quoted=doc.money(prices[code][0]),
+                    given=doc.money(price),
                 )
             )
     return found

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from silu_sheets import drawdown
 from silu_sheets import money as accounts
-from silu_sheets.amounts import money_text
+from silu_sheets.amounts import Money, money_text
 from silu_sheets.declare import Choice as C
 from silu_sheets.declare import (
     Kind,
@@ -208,18 +208,18 @@ def _exceeds_owed(doc: Document, line: Line, share: drawdown.Share) -> Problem:
             "applied",
             line,
             docno=share.source,
-            gross=share.gives,
-            settled=share.drawn,
+            gross=doc.money(share.gives),
+            settled=doc.money(share.drawn),
         )
     return doc.problem(
         NOTICE_OVERPAID,
         "applied",
         line,
         docno=share.source,
-        owed=max(share.left, ZERO),
-        gross=share.gives,
-        settled=share.drawn,
-        applied=share.given,
+        owed=doc.money(max(share.left, ZERO)),
+        gross=doc.money(share.gives),
+        settled=doc.money(share.drawn),
+        applied=doc.money(share.given),
     )
 
 
@@ -228,7 +228,11 @@ def _below_paid(change: drawdown.Change, share: drawdown.Share, line: Line | Non
     keeper amending a slip is told that payments stand in the way, never how much."""
     if change.kind == "shipment_notice":
         return change.doc.problem(
-            BELOW_PAID, "docno", docno=share.source, settled=share.drawn, worth=share.gives
+            BELOW_PAID,
+            "docno",
+            docno=share.source,
+            settled=change.doc.money(share.drawn),
+            worth=change.doc.money(share.gives),
         )
     where = "action" if change.cancelling else "docno"
     return change.doc.problem(SLIP_BELOW_PAID, where, docno=share.source)
@@ -295,9 +299,9 @@ def check(doc: Document, ledger: LedgerView, ctx: Context) -> list[Problem]:
                 doc.problem(
                     APPLIED_ABOVE_AMOUNT,
                     "amount",
-                    applied=applied,
-                    amount=amount,
-                    excess=applied - amount,
+                    applied=doc.money(applied),
+                    amount=doc.money(amount),
+                    excess=doc.money(applied - amount),
                 )
             )
     if kind == "refund":
@@ -356,8 +360,8 @@ def _check_lines(doc: Document, ledger: LedgerView, ctx: Context, currency: str)
                         line,
                         customer=doc["customer_code"],
                         currency=currency,
-                        left=max(left, ZERO),
-                        applied=applied,
+                        left=doc.money(max(left, ZERO)),
+                        applied=doc.money(applied),
                     )
                 )
             left -= applied
@@ -433,11 +437,11 @@ def _check_refund(doc: Document, ledger: LedgerView, ctx: Context, currency: str
                     REFUND_ABOVE_DUE,
                     "amount",
                     docno=number,
-                    due=max(due, ZERO),
-                    agreed=agreed,
-                    credited=agreed - due - refunded,
-                    refunded=refunded,
-                    amount=doc["amount"],
+                    due=doc.money(max(due, ZERO)),
+                    agreed=doc.money(agreed),
+                    credited=doc.money(agreed - due - refunded),
+                    refunded=doc.money(refunded),
+                    amount=doc.money(doc["amount"]),
                 )
             )
     return found
@@ -467,7 +471,7 @@ def _balance_kept(doc: Document, ledger: LedgerView, ctx: Context) -> list[Probl
             "amount",
             customer=c,
             currency=cur,
-            left=left + balance_effects(doc, ctx).get((c, cur), ZERO),
+            left=Money(left + balance_effects(doc, ctx).get((c, cur), ZERO), cur),
         )
         for c, cur, left in accounts.balance_shortfalls(
             ledger, doc.docno, balance_effects(doc, ctx)
@@ -481,7 +485,9 @@ def check_cancel(doc: Document, ledger: LedgerView, ctx: Context) -> list[Proble
     if not doc.docno:
         return []
     return [
-        doc.problem(BALANCE_WOULD_GO_NEGATIVE, "action", customer=c, currency=cur, left=left)
+        doc.problem(
+            BALANCE_WOULD_GO_NEGATIVE, "action", customer=c, currency=cur, left=Money(left, cur)
+        )
         for c, cur, left in accounts.balance_shortfalls(ledger, doc.docno, {})
     ]
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from silu_sheets import drawdown
 from silu_sheets import money as accounts
-from silu_sheets.amounts import money_text
+from silu_sheets.amounts import Money, money_text
 from silu_sheets.declare import Choice as C
 from silu_sheets.declare import (
     Kind,
@@ -406,6 +406,8 @@ def check(doc: Document, ledger: LedgerView, ctx: Context) -> list[Problem]:
     if doc["customer_code"]:
         found += common.same_customer(doc, notice, "notice_no")
     found += common.same_currency(doc, notice, ctx.firm.currency)
+    # a return's money is in its notice's currency when the form leaves it empty
+    currency = (doc["currency"] or notice["header"].get("currency") or ctx.firm.currency).upper()
     lines = accounts.notice_lines(ledger, number)
     if sum((accounts.issued(ledger, number, n["line_no"]) for n in lines), ZERO) <= 0:
         return [*found, doc.problem(NOTHING_ISSUED, "notice_no", docno=number)]
@@ -427,8 +429,8 @@ def check(doc: Document, ledger: LedgerView, ctx: Context) -> list[Problem]:
                     PRICE_NEEDS_MANAGER,
                     "unit_price",
                     line,
-                    price=line["unit_price"],
-                    notice_price=notice_price,
+                    price=Money(line["unit_price"], currency),
+                    notice_price=Money(notice_price, currency),
                 )
             )
         elif line["unit_price"] is not None and line["unit_price"] > notice_price:
@@ -438,8 +440,8 @@ def check(doc: Document, ledger: LedgerView, ctx: Context) -> list[Problem]:
                     "unit_price",
                     line,
                     severity="warning",
-                    price=line["unit_price"],
-                    sold=notice_price,
+                    price=Money(line["unit_price"], currency),
+                    sold=Money(notice_price, currency),
                     docno=number,
                     line_no=at,
                 )
@@ -449,12 +451,21 @@ def check(doc: Document, ledger: LedgerView, ctx: Context) -> list[Problem]:
         value = value_of(doc, prices)
         if agreed > value:
             found.append(
-                doc.problem(AGREED_ABOVE_VALUE, "agreed_amount", agreed=agreed, value=value)
+                doc.problem(
+                    AGREED_ABOVE_VALUE,
+                    "agreed_amount",
+                    agreed=Money(agreed, currency),
+                    value=Money(value, currency),
+                )
             )
         if doc.docno:
             paid = accounts.refunded(ledger, doc.docno)
             if agreed < paid:
-                found.append(doc.problem(AGREED_BELOW_REFUNDED, "agreed_amount", refunded=paid))
+                found.append(
+                    doc.problem(
+                        AGREED_BELOW_REFUNDED, "agreed_amount", refunded=Money(paid, currency)
+                    )
+                )
     if doc.docno and not errors(found):
         effects = _planned_effects(doc, ledger, ctx, number)
         for c, cur, left in accounts.balance_shortfalls(ledger, doc.docno, effects):
@@ -464,7 +475,7 @@ def check(doc: Document, ledger: LedgerView, ctx: Context) -> list[Problem]:
                     "agreed_amount",
                     customer=c,
                     currency=cur,
-                    left=left + effects.get((c, cur), ZERO),
+                    left=Money(left + effects.get((c, cur), ZERO), cur),
                 )
             )
     return found
@@ -496,7 +507,7 @@ def check_cancel(doc: Document, ledger: LedgerView, ctx: Context) -> list[Proble
     if not doc.docno:
         return []
     return [
-        doc.problem(BALANCE_USED, "action", customer=c, currency=cur, left=left)
+        doc.problem(BALANCE_USED, "action", customer=c, currency=cur, left=Money(left, cur))
         for c, cur, left in accounts.balance_shortfalls(ledger, doc.docno, {})
     ]
 

@@ -345,8 +345,8 @@ def _within_contract(
                     severity="warning",
                     code=code,
                     docno=contract["docno"],
-                    contracted=prices[code][0] if len(prices[code]) == 1 else prices[code],
-                    given=line["unit_price"],
+                    contracted=[doc.money(p) for p in prices[code]],
+                    given=doc.money(line["unit_price"]),
                 )
             )
     return found
