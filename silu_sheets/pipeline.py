@@ -497,10 +497,9 @@ def confirmation(
     printed = customer_copy(gw, writer.view, kind, docno) if outcome.action != "cancel" else None
     if printed:
         attachments.append(printed)
+        zh, en = PRINTING_WORDS[kind.key]
         facts.append(
-            f"附件 {printed.filename} 是可直接打印、盖章并发给客户的{PRINTING_TITLES[kind.key]}"
-            if language == "zh"
-            else f"{printed.filename} is attached, ready to print, seal and send to the customer"
+            f"附件 {printed.filename} {zh}" if language == "zh" else f"{printed.filename} {en}"
         )
     if outcome.action == "cancel":
         step = {
@@ -541,19 +540,35 @@ def dated(kind: Kind, header: Mapping[str, Any], today: dt.date) -> dict[str, An
     return {**header, first: today}
 
 
-#: the kinds whose confirmation carries the customer's printed copy
-PRINTING_TITLES = {"quote": "报价单", "contract": "销售合同"}
+#: the kinds whose confirmation carries the customer's printed copy, and what it says of it
+PRINTING_WORDS = {
+    "quote": (
+        "是可直接打印、盖章并发给客户的报价单",
+        "is attached, ready to print, seal and send to the customer",
+    ),
+    "contract": (
+        "是可直接打印、盖章并发给客户的销售合同",
+        "is attached, ready to print, seal and send to the customer",
+    ),
+    "issue_slip": (
+        "是本次出库的送货单（不含价格）：打印后随货交司机，由客户签收",
+        "is this issue's delivery note (no prices): print it and send it with the goods for "
+        "the customer to sign",
+    ),
+}
 
 
 def customer_copy(gw: Gateway, view: LedgerView, kind: Kind, docno: str) -> Attachment | None:
     """The printed quote or contract (letterhead, totals, 大写, signature and seal blocks) for
-    the salesperson to send on; ``silu print`` writes the same."""
-    if kind.key not in PRINTING_TITLES:
+    the salesperson to send on, and the delivery note of an issue slip for its keeper to send
+    with the goods (never priced: a keeper sees no price); ``silu print`` writes the same."""
+    if kind.key not in PRINTING_WORDS:
         return None
     from silu_sheets import printing
     from silu_sheets.workbook import printout
 
-    found = printing.printout(view, docno, gw.firm)
+    warehouse = "warehouse" in kind.senders
+    found = printing.printout(view, docno, gw.firm, for_warehouse=warehouse)
     data = printout.build(found)
     return Attachment(f"{found.zh}-{docno}.xlsx", data)
 

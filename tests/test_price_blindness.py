@@ -78,7 +78,9 @@ def everything_in(raw: bytes) -> list[tuple[str, str]]:
 @pytest.fixture
 def day_of_shipping(send, masters, gw):
     """A contract at the unusual prices shipped in notices from both warehouses, with slips
-    accepted, refused, amended and cancelled, a notice amended and one cancelled."""
+    accepted, refused, amended and cancelled, a notice amended and one cancelled. The firm prints
+    its delivery notes priced, so the keepers' copies of them must drop the prices."""
+    gw.firm.settings.setdefault("documents", {})["delivery_note_prices"] = True  # silu.toml
     m8 = {"product_code": "P-M8", "quantity": 150, "unit_price": "7.13"}
     w10 = {"product_code": "P-W10", "quantity": 700, "unit_price": "0.287"}
     quote = ok(
@@ -212,6 +214,14 @@ def test_nothing_the_warehouse_receives_holds_a_price(day_of_shipping):
     ).fetchall()
     purposes = {purpose for _, purpose, _ in rows}
     assert {"warehouse_copy", "confirmation", "rejection"} <= purposes
+    notes = [
+        where
+        for _, purpose, raw in rows
+        if purpose == "confirmation"
+        for where, _ in everything_in(raw)
+        if where.startswith("送货单-ISS-") and where.endswith(".xlsx")
+    ]
+    assert len(notes) >= 3  # each keeper's slip confirmation carries its delivery note
     assert len(rows) >= 9
     parts = 0
     for recipient, purpose, raw in rows:

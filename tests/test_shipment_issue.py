@@ -48,7 +48,8 @@ def mails(gw, purpose=None, recipient=None):
 
 
 def attached_rows(msg) -> list[tuple]:
-    [part] = list(msg.iter_attachments())
+    """The rows of the form attached (a keeper's confirmation also carries the delivery note)."""
+    [part] = [a for a in msg.iter_attachments() if not a.get_filename().startswith("送货单-")]
     ws = load_workbook(io.BytesIO(part.get_content())).worksheets[0]
     return [tuple(c.value for c in row) for row in ws.iter_rows()]
 

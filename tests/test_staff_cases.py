@@ -44,8 +44,8 @@ def reply_text(gw, outcome, index=0) -> str:
     return text_of(email.message_from_bytes(raw, policy=email.policy.default))
 
 
-#: the printed customer copies a quote's and a contract's confirmations also carry
-PRINTED = ("报价单-", "销售合同-")
+#: the printed customer copies a quote's, a contract's and an issue slip's confirmations carry
+PRINTED = ("报价单-", "销售合同-", "送货单-")
 
 
 def forms_attached(msg) -> list:
