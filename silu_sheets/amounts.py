@@ -35,6 +35,12 @@ def places(currency: str | None) -> int:
     return MINOR_UNITS.get((currency or "CNY").upper(), 2)
 
 
+def number_format(currency: str | None) -> str:
+    """The spreadsheet format of an amount in ``currency``: "#,##0.00" (CNY), "#,##0" (JPY)."""
+    decimals = places(currency)
+    return "#,##0" + ("." + "0" * decimals if decimals else "")
+
+
 def as_decimal(value: Any) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(str(value or 0))
 

@@ -5,6 +5,7 @@ printed line is written in its currency's decimals (970.5 CNY → "970.50", 1000
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 
 from conftest import FINANCE, codes
@@ -111,3 +112,81 @@ def test_a_reminder_amount_in_its_currency() -> None:
 
     assert "未收 970.50 CNY" in owed("970.5", "CNY")
     assert "未收 10,000 JPY" in owed("10000", "JPY")
+
+
+def test_the_todo_workbook_writes_each_amount_in_its_currency(gw) -> None:
+    """Finance's list: a CNY amount shows two decimals, a JPY amount none (the cell's format)."""
+    import io
+
+    import openpyxl
+
+    from silu_sheets.reminders import TodoList
+    from silu_sheets.workbook import todo as todo_workbook
+
+    person = gw.roster.find(FINANCE)
+    day = dt.date(2026, 12, 1)
+    items = [
+        Reminder("notice_owed", f"SN-{cur}", "shipment_notice", amount=D(amount), currency=cur)
+        for cur, amount in (("CNY", "970.5"), ("JPY", "10000"))
+    ]
+    data = todo_workbook.to_bytes(TodoList(person, day, True, items))
+    sheet = openpyxl.load_workbook(io.BytesIO(data)).active
+    heads = [c.value for c in sheet[4]]
+    amounts = [row[heads.index("未结金额")] for row in sheet.iter_rows(min_row=5)]
+    assert [(c.value, c.number_format) for c in amounts] == [
+        (970.5, "#,##0.00"),
+        (10000, "#,##0"),
+    ]
+
+
+def test_a_summary_table_writes_money_in_each_rows_currency(tmp_path) -> None:
+    """A report table with a currency column: each money cell in its row's currency's decimals;
+    a column of one currency (contract value JPY) in that currency's."""
+    import openpyxl
+    import pandas as pd
+
+    from silu_sheets.workbook import summary
+
+    frame = pd.DataFrame(
+        {"currency": ["CNY", "JPY"], "value": [970.5, 10000.0], "value_JPY": [None, 10000.0]}
+    )
+    columns = [
+        summary.Column("currency", "币种", "Currency"),
+        summary.Column("value", "金额", "Value", "money"),
+        summary.Column("value_JPY", "合同金额", "Contract value JPY", "money", currency="JPY"),
+    ]
+    sheet = summary.Sheet("S", "title", "how", [summary.Table("T", "caption", columns, frame)])
+    path = tmp_path / "summary.xlsx"
+    summary.write([sheet], path)
+    ws = openpyxl.load_workbook(path)["S"]
+    cells = {c.value: c.number_format for row in ws.iter_rows() for c in row if c.value}
+    assert (cells[970.5], cells[10000]) == ("#,##0.00", "#,##0")
+
+
+def test_silu_balance_writes_each_currency_in_its_decimals(gw, send, masters) -> None:
+    from click.testing import CliRunner
+
+    from silu_sheets.cli import main
+
+    for amount, currency in (("970.5", None), ("10000", "JPY")):
+        advance = send(
+            "payment",
+            {
+                "payment_date": "2026-11-25",
+                "customer_code": "C001",
+                "payment_type": "advance",
+                "amount": amount,
+                "currency": currency,
+            },
+            sender=FINANCE,
+        )
+        assert advance.accepted, advance.as_dict("en")
+    result = CliRunner().invoke(main, ["--firm", str(gw.firm.root), "balance", "C001"])
+    assert result.exit_code == 0, result.output
+    rows = {line.split()[1]: line.split()[2:] for line in result.output.splitlines()[1:]}
+    assert rows == {"CNY": ["970.50", "0.00", "0.00"], "JPY": ["10,000", "0", "0"]}
+    exact = CliRunner().invoke(main, ["--firm", str(gw.firm.root), "balance", "C001", "--json"])
+    assert {r["currency"]: r["balance"] for r in json.loads(exact.output)} == {
+        "CNY": "970.5",
+        "JPY": "10000",
+    }

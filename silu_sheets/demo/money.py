@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from silu_sheets import money
+from silu_sheets.amounts import money_text
 from silu_sheets.problems import show
 
 if TYPE_CHECKING:
@@ -200,7 +201,8 @@ def scene(demo: Demo) -> None:
             )
         else:
             demo.echo(
-                f"       (the agreed {show(agreed)} lowered what {notice_no} still owes: nothing to refund)"
+                f"       (the agreed {money_text(agreed, currency)} lowered what {notice_no} still owes:"
+                " nothing to refund)"
             )
 
     left = money.issued(view, notice_no, line["line_no"]) - money.returned(
@@ -245,6 +247,8 @@ def scene(demo: Demo) -> None:
     )
     for r in money.balances(view, customer):
         demo.echo(
-            f"       {r['customer_code']} {r['currency']}: balance {show(r['balance'])}, still owed "
-            f"{show(r['owed'])}, refund due {show(r['refund_due'])}"
+            f"       {r['customer_code']} {r['currency']}: balance "
+            f"{money_text(r['balance'], r['currency'])}, still owed "
+            f"{money_text(r['owed'], r['currency'])}, refund due "
+            f"{money_text(r['refund_due'], r['currency'])}"
         )

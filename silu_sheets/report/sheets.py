@@ -256,7 +256,15 @@ def overview(ctx: Context, prices: bool = True) -> Sheet:
         Table("OverviewQuantities", "数量 Quantities", columns("qty", False), part(["数量 qty"])),
     ]
     if prices:
-        tables.append(Table("OverviewValues", "金额 Values", columns("money", True), part(None)))
+        tables.append(
+            Table(
+                "OverviewValues",
+                "金额 Values",
+                columns("money", True),
+                part(None),
+                currency_key="unit",
+            )
+        )
     if ctx.has_open_items:
         tables.append(_open_now(ctx, prices))
     how = (
@@ -390,7 +398,9 @@ def salespeople(ctx: Context) -> Sheet:
         key = f"value_{currency}"
         series = value_table[currency] if currency in value_table else pd.Series(dtype="float64")
         frame[key] = _value(frame["address"].map(series).fillna(0))
-        value_columns.append(Column(key, "合同金额", f"Contract value {currency}", "money"))
+        value_columns.append(
+            Column(key, "合同金额", f"Contract value {currency}", "money", currency)
+        )
     frame["overdue"] = frame["address"].map(overdue["overdue"]).fillna(0).astype("int64")
     frame = frame.sort_values(["inquiry", "contract"], ascending=False, kind="stable").reset_index(
         drop=True
@@ -667,7 +677,9 @@ def fulfilment(ctx: Context, prices: bool = True) -> Sheet:
         Column("returned", "退货入库数量", "Returned in", "qty"),
     ]
     if prices:
-        warehouse_cols.append(Column("handling", "出库杂费", "Handling costs", "money"))
+        warehouse_cols.append(
+            Column("handling", "出库杂费", "Handling costs", "money", ctx.currency)
+        )
     how = (
         "计算：每个合同按产品：合同数量、已开发货单数量（换货发货单除外）、已出库数量；本期合同及尚未出完的合同都列出。"
         "仓库：本期出库单的出库、破损数量" + ("和杂费" if prices else "") + "，本期退货入库数量。"

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from silu_sheets.amounts import number_format, places
 from silu_sheets.values import printable
 
 if TYPE_CHECKING:
@@ -22,7 +23,6 @@ if TYPE_CHECKING:
 Format = Literal["text", "int", "qty", "money", "percent", "days", "date"]
 NUMBER_FORMATS = {
     "int": "#,##0",
-    "money": "#,##0.00",
     "percent": "0.0%",
     "days": "#,##0.0",
     "date": "yyyy-mm-dd",
@@ -43,6 +43,8 @@ class Column:
     zh: str
     en: str
     format: Format = "text"
+    #: money of one currency (a column per currency); None: the row's own currency column
+    currency: str | None = None
 
     @property
     def heading(self) -> str:
@@ -67,6 +69,8 @@ class Table:
     columns: Sequence[Column]
     frame: pd.DataFrame
     chart: Chart | None = None
+    #: the column naming each row's currency (its money cells are written in its decimals)
+    currency_key: str = "currency"
 
 
 @dataclass
@@ -92,11 +96,11 @@ def _qty_format(values: Iterable[Any]) -> str:
     return "#,##0"
 
 
-def _shown(value: Any, fmt: str) -> str:
+def _shown(value: Any, fmt: str, currency: str | None = None) -> str:
     if value is None or (isinstance(value, float) and value != value):
         return ""
     if fmt == "money":
-        return f"{value:,.2f}"
+        return f"{value:,.{places(currency)}f}"
     if fmt == "percent":
         return f"{value:.1%}"
     if isinstance(value, float):
@@ -216,6 +220,8 @@ def _table(
     formats = [
         (_qty_format(frame[c.key]) if n else "#,##0")
         if c.format == "qty"
+        else number_format(c.currency)
+        if c.format == "money"
         else NUMBER_FORMATS.get(c.format, "")
         for c in table.columns
     ]
@@ -246,6 +252,10 @@ def _table(
     ws.table_cells.clear()
     kinds = [c.format for c in table.columns]
     cell_styles = [styles.number(f) for f in formats]
+    # money without a currency of its own takes its row's (a CNY and a JPY row in one table)
+    keys = [c.key for c in table.columns]
+    row_currency = keys.index(table.currency_key) if table.currency_key in keys else None
+    own_currency = [c.currency for c in table.columns]
     columns = [frame[c.key].iloc[:n].tolist() for c in table.columns]
     # row by row, as a reader would: xlsxwriter keeps a dict per row, built once instead of
     # growing cell by cell across the whole table (which took twice the memory)
@@ -272,8 +282,14 @@ def _table(
                 )
                 text = "0000-00-00"
             else:
-                ws.write_number(row, col, float(value), cell_styles[j])
-                text = _shown(value, kind)
+                style, currency = cell_styles[j], own_currency[j]
+                if kind == "money" and currency is None and row_currency is not None:
+                    currency = (
+                        values[row_currency] if isinstance(values[row_currency], str) else None
+                    )
+                    style = styles.number(number_format(currency))
+                ws.write_number(row, col, float(value), style)
+                text = _shown(value, kind, currency)
             if i < 2000:  # the first rows are a fair sample of a column's width
                 widths[col] = max(widths[col], display_width(text) + 2)
     del columns

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from silu_sheets.amounts import number_format
 from silu_sheets.reminders import OWN, SECTIONS, state_words
 from silu_sheets.values import printable
 
@@ -116,7 +117,7 @@ def to_bytes(todo: TodoList, firm_name: str = "") -> bytes:
             late = r.overdue
             for col, c in enumerate(cols):
                 value = heading if col == 0 else c.value(r, language)
-                _write(ws, row, col, value, styles.cell(c, late))
+                _write(ws, row, col, value, styles.cell(c, late, r.currency))
     ws.freeze_panes(head + 1, 0)
     if todo.reminders:
         ws.autofilter(head, 0, row, len(cols) - 1)
@@ -149,17 +150,18 @@ class _Styles:
         self.title = wb.add_format({"bold": True, "font_size": 14})
         base = {"bold": True, "bg_color": "#DDEBF7", "valign": "vcenter", "text_wrap": True}
         self.head = {a: wb.add_format(base | {"align": a}) for a in ("left", "right", "center")}
-        self._cells: dict[tuple[str, bool, bool, bool], Any] = {}
+        self._cells: dict[tuple[str, str, bool, bool], Any] = {}
 
-    def cell(self, c: Column, late: bool) -> Any:
+    def cell(self, c: Column, late: bool, currency: str | None = None) -> Any:
+        """An amount's cell shows its currency's decimals (CNY 2, JPY 0)."""
         number = c.align == "right"
-        key = (c.align, c.money, number, late)
+        key = (c.align, number_format(currency) if c.money else "", number, late)
         if key not in self._cells:
             spec: dict[str, Any] = {"align": c.align}
             if c.align == "center":
                 spec["num_format"] = "yyyy-mm-dd"
             elif number:
-                spec["num_format"] = "#,##0.00" if c.money else "#,##0.###"
+                spec["num_format"] = key[1] or "#,##0.###"
             if late:
                 spec["bg_color"] = "#FCE4D6"
             self._cells[key] = self.wb.add_format(spec)
