@@ -15,7 +15,7 @@ from silu_sheets.kinds import KINDS
 from silu_sheets.ledger.store import DiskFull, Source, disk_full
 from silu_sheets.mail import settings as mail_settings
 from silu_sheets.outbox import deliver_local
-from silu_sheets.pipeline import Gateway, Outcome, ingest
+from silu_sheets.pipeline import Gateway, Outcome, attach_printouts, ingest
 from silu_sheets.problems import Problem
 from silu_sheets.workbook import safety, template
 
@@ -88,6 +88,7 @@ def ingest_files(
 
 
 def _deliver(gw: Gateway, folder: FirmFolder) -> None:
+    attach_printouts(gw)  # what an earlier, killed run left waiting for its printed copy
     settings = mail_settings.load(folder)
     if settings.smtp is None:
         deliver_local(gw.ledger, folder.outbox_dir)

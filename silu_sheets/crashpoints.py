@@ -2,7 +2,8 @@
 
 ``SILU_CRASH_AT=step`` (or ``step:n``, the n-th time) sends this process SIGKILL when it reaches
 ``crash_point(step)``; with the variable unset a crash point does nothing. The steps are the
-mail path's: ``after-fetch``, ``in-transaction``, ``before-move``, ``smtp-send`` (half-way
+mail path's: ``after-fetch``, ``in-transaction``, ``printout-pending`` (a quote or contract
+committed, its printed copy not yet attached), ``before-move``, ``smtp-send`` (half-way
 through the message body sent to the SMTP server, or writing the local sent folder), ``after-250``.
 """
 

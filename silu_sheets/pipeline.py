@@ -26,7 +26,7 @@ from silu_sheets.firm import FirmFolder
 from silu_sheets.kinds import HOOKS, KINDS, common, enforced
 from silu_sheets.ledger.store import DiskFull, Ledger, LedgerView, LedgerWriter, Source, disk_full
 from silu_sheets.problems import Problem, errors, problem_type, warnings
-from silu_sheets.replies import Attachment, Reply, as_mail, describe, render
+from silu_sheets.replies import Attachment, Reply, add_attachment, as_mail, describe, render
 from silu_sheets.roster import Roster
 from silu_sheets.values import printable, read_value
 from silu_sheets.workbook import fill, marking, reader, safety, template
@@ -150,7 +150,7 @@ def ingest(
         log.warning("form %s from unknown sender %s ignored", filename, sender_address)
         return outcome
     try:
-        return _ingest(gw, data, person, source, outcome)
+        outcome = _ingest(gw, data, person, source, outcome)
     except Exception as exc:  # noqa: BLE001 - the person gets a plain answer; the trace goes to the log
         if disk_full(exc, gw.ledger.path.parent):  # not the sender's fault: the caller retries
             raise DiskFull(str(exc)) from exc
@@ -168,6 +168,17 @@ def ingest(
             log.error("could not even record the refusal:\n%s", traceback.format_exc())
             outcome.problems = [fault]
             return outcome
+    if outcome.accepted and outcome.kind in PRINTING_WORDS:  # committed: now its printed copy
+        crash_point("printout-pending")
+        try:
+            attach_printouts(gw, gw.held_for)
+        except Exception:  # noqa: BLE001 - recorded and answered already; the copy waits
+            log.error(
+                "the printed copy of %s waits in the outbox (the next delivery attaches it):\n%s",
+                outcome.docno,
+                traceback.format_exc(),
+            )
+    return outcome
 
 
 def _tell_administrator(gw: Gateway, source: Source, kind: str | None) -> dict[str, str]:
@@ -395,9 +406,11 @@ def _refuse(
 def _queue(gw: Gateway, writer: LedgerWriter, reply: Reply, source: Source) -> int:
     msg = as_mail(reply, gw.firm.firm.mailbox, gw.firm.firm.name, in_reply_to=source.message_id)
     outbox_id = writer.queue_mail(reply.recipient, reply.subject, reply.purpose, msg, reply.docno)
-    if gw.held_for:  # same transaction as the form: a crash can neither lose nor double it
+    if gw.held_for or reply.printout_of:  # same transaction as the form: never lost nor doubled
+        status = PRINTING if reply.printout_of else "held"
         writer.db.execute(
-            "UPDATE outbox SET status = 'held', held_for = ? WHERE id = ?", [gw.held_for, outbox_id]
+            "UPDATE outbox SET status = ?, held_for = ? WHERE id = ?",
+            [status, gw.held_for, outbox_id],
         )
     return outbox_id
 
@@ -494,19 +507,17 @@ def confirmation(
         k = KINDS[n.kind]
         built = fill.filled(k, dated(k, n.header, ctx.today), n.lines)
         attachments.append(Attachment(f"{n.kind}-{k.zh}-{docno}.xlsx", built))
-    printed = customer_copy(gw, writer.view, kind, docno) if outcome.action != "cancel" else None
-    if printed:
-        attachments.append(printed)
+    printout_of = docno if kind.key in PRINTING_WORDS and outcome.action != "cancel" else None
+    if printout_of:  # attached once the form is committed (attach_printouts)
+        name = printout_name(kind.key, docno)
         zh, en = PRINTING_WORDS[kind.key]
-        facts.append(
-            f"附件 {printed.filename} {zh}" if language == "zh" else f"{printed.filename} {en}"
-        )
+        facts.append(f"附件 {name} {zh}" if language == "zh" else f"{name} {en}")
     if outcome.action == "cancel":
         step = {
             "zh": "该单已作废，无需其他操作。",
             "en": "The document is cancelled; nothing else to do.",
         }
-    elif attachments:
+    elif nexts:
         names = ("、" if language == "zh" else ", ").join(
             KINDS[n.kind].title(language) for n in nexts
         )
@@ -528,7 +539,9 @@ def confirmation(
         "next_step": step[language],
     }
     subject, text, html = render("confirmation", language, context)
-    return Reply(ctx.sender.address, subject, text, html, "confirmation", docno, attachments)
+    return Reply(
+        ctx.sender.address, subject, text, html, "confirmation", docno, attachments, printout_of
+    )
 
 
 def dated(kind: Kind, header: Mapping[str, Any], today: dt.date) -> dict[str, Any]:
@@ -556,21 +569,65 @@ PRINTING_WORDS = {
         "the customer to sign",
     ),
 }
+#: outbox status of a reply waiting for its printed copy (then ``queued``, or ``held`` for its mail)
+PRINTING = "printing"
 
 
-def customer_copy(gw: Gateway, view: LedgerView, kind: Kind, docno: str) -> Attachment | None:
+def printout_name(kind: str, docno: str) -> str:
+    """The printed copy's file name, as ``customer_copy`` names it (the printout's own title)."""
+    from silu_sheets.printing import PRINTABLE
+
+    return f"{PRINTABLE[kind]}-{docno}.xlsx"
+
+
+def customer_copy(gw: Gateway, view: LedgerView, docno: str) -> Attachment:
     """The printed quote or contract (letterhead, totals, 大写, signature and seal blocks) for
     the salesperson to send on, and the delivery note of an issue slip for its keeper to send
     with the goods (never priced: a keeper sees no price); ``silu print`` writes the same."""
-    if kind.key not in PRINTING_WORDS:
-        return None
     from silu_sheets import printing
     from silu_sheets.workbook import printout
 
-    warehouse = "warehouse" in kind.senders
+    doc = view.document(docno)
+    if doc is None:
+        raise printing.NotPrintable(docno)
+    warehouse = "warehouse" in KINDS[doc["kind"]].senders
     found = printing.printout(view, docno, gw.firm, for_warehouse=warehouse)
-    data = printout.build(found)
-    return Attachment(f"{found.zh}-{docno}.xlsx", data)
+    return Attachment(f"{found.zh}-{docno}.xlsx", printout.build(found))
+
+
+def attach_printouts(gw: Gateway, held_for: str | None = None) -> None:
+    """Replies waiting for their printed copy (status ``printing``; those held for mail
+    ``held_for``, or with None those of no mail) get it attached and go on their way.
+
+    The copy is built from the committed ledger, outside the write lock (issue 10: attachments
+    are built outside it), and the reply is queued in the same statement that attaches it. The
+    row says what to attach, so a process killed between the form's commit and this step loses
+    nothing: the next pass over the mail, ``silu send`` or ``silu ingest`` attaches it. A copy
+    that cannot be built lets the reply go without it; the log says why."""
+    rows = gw.ledger.db.execute(
+        "SELECT id, docno, message FROM outbox WHERE status = ? AND held_for IS ? ORDER BY id",
+        [PRINTING, held_for],
+    ).fetchall()
+    if not rows:
+        return
+    finished = []
+    for id_, docno, message in rows:
+        try:
+            message = add_attachment(message, customer_copy(gw, gw.ledger.view, docno))
+        except Exception:  # noqa: BLE001 - the confirmation matters more than its copy
+            log.error(
+                "the printed copy of %s could not be made; its confirmation went without it "
+                "(silu print %s makes it):\n%s",
+                docno,
+                docno,
+                traceback.format_exc(),
+            )
+        finished.append((message, "held" if held_for else "queued", id_))
+    with gw.ledger.transaction() as writer:
+        writer.db.executemany(
+            f"UPDATE outbox SET message = ?, status = ? WHERE id = ? AND status = '{PRINTING}'",
+            finished,
+        )
 
 
 def _marked_name(filename: str, language: str) -> str:

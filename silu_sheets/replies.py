@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from html import escape
 from typing import TYPE_CHECKING
@@ -92,6 +93,9 @@ class Reply:
     purpose: str
     docno: str | None = None
     attachments: list[Attachment] = field(default_factory=list)
+    #: the document whose printed customer copy this reply carries: built and attached after
+    #: the form's transaction commits, outside the ledger's write lock (``pipeline.attach_printouts``)
+    printout_of: str | None = None
 
 
 def render(template: str, language: str, context: dict) -> tuple[str, str, str]:
@@ -153,12 +157,32 @@ def as_mail(
         out.append(_base64(content.encode("utf-8")))
     out.append(f"--{alternative}--")
     for a in reply.attachments:
-        word = "=?utf-8?b?" + base64.b64encode(a.filename.encode("utf-8")).decode("ascii") + "?="
-        disposition = f"attachment; filename*=utf-8''{quote(a.filename, safe='')}"
-        out += [f"--{mixed}", *_base64_part(f'{XLSX[0]}/{XLSX[1]}; name="{word}"', disposition)]
-        out.append(_base64(a.data))
+        out += _attachment_part(mixed, a)
     out += [f"--{mixed}--", ""]
     return "\n".join(out).encode("ascii")
+
+
+def _attachment_part(mixed: str, a: Attachment) -> list[str]:
+    word = "=?utf-8?b?" + base64.b64encode(a.filename.encode("utf-8")).decode("ascii") + "?="
+    disposition = f"attachment; filename*=utf-8''{quote(a.filename, safe='')}"
+    part = _base64_part(f'{XLSX[0]}/{XLSX[1]}; name="{word}"', disposition)
+    return [f"--{mixed}", *part, _base64(a.data)]
+
+
+_MIXED = re.compile(rb'^Content-Type: multipart/mixed; boundary="([^"]+)"$', re.M)
+
+
+def add_attachment(mail: bytes, a: Attachment) -> bytes:
+    """``mail`` (written by ``as_mail``) with ``a`` attached after its other attachments; its
+    headers, Message-ID and text unchanged."""
+    found = _MIXED.search(mail)
+    if found is None:
+        raise ValueError("not a mail written by as_mail: no multipart/mixed boundary")
+    closing = b"--" + found.group(1) + b"--\n"
+    if not mail.endswith(closing):
+        raise ValueError("not a mail written by as_mail: it does not end with its boundary")
+    part = "\n".join(_attachment_part(found.group(1).decode("ascii"), a)).encode("ascii")
+    return mail[: -len(closing)] + part + b"\n" + closing
 
 
 def _base64_part(content_type: str, disposition: str | None) -> list[str]:

@@ -139,3 +139,37 @@ def test_ingest_on_a_full_disk_tells_the_administrator_and_records_it_once_later
         assert count(firm, "SELECT count(*) FROM documents WHERE kind = 'inquiry'") == 3
         assert len(list(firm.outbox_dir.glob("*li.na*.eml"))) == 3
         assert not list(firm.outbox_dir.glob(".*.tmp"))
+
+
+def test_a_kill_before_the_printed_quote_is_attached_loses_nothing(
+    seeded_firm, tmp_path: Path
+) -> None:
+    """The printed copy is built after the quote's commit, outside the write lock; killed right
+    there, the reply waits in the outbox saying what to attach, and the next delivery (here
+    ``silu send``) sends it once, with the printed quote."""
+    import email
+    from email import policy
+
+    header = {"quote_date": "2026-11-20", "valid_until": "2026-12-20", "customer_code": "C001"}
+    form = tmp_path / "quote.xlsx"
+    form.write_bytes(
+        fill_form("quote", header, [{"product_code": "P-M8", "quantity": 3, "unit_price": "1.2"}])
+    )
+    args = ("--firm", str(seeded_firm.root), "ingest", str(form), "--from", SALES)
+    assert silu(*args, SILU_CRASH_AT="printout-pending").returncode == -9
+    assert count(seeded_firm, "SELECT count(*) FROM documents WHERE kind = 'quote'") == 1
+    assert count(seeded_firm, "SELECT count(*) FROM outbox WHERE status = 'printing'") == 1
+    assert not list(seeded_firm.outbox_dir.glob("*-confirmation-li.na*.eml"))
+
+    done = silu("--firm", str(seeded_firm.root), "send")
+    assert done.returncode == 0, done.stderr
+    sent = [p for p in (seeded_firm.mail_dir / "sent").rglob("*") if p.is_file()]
+    (mail,) = [
+        m
+        for m in (email.message_from_bytes(p.read_bytes(), policy=policy.default) for p in sent)
+        if m["To"] == SALES
+    ]
+    names = [a.get_filename() for a in mail.iter_attachments()]
+    assert "报价单-QUO-2026-00001.xlsx" in names
+    assert "报价单-QUO-2026-00001.xlsx" in mail.get_body(("plain",)).get_content()
+    assert count(seeded_firm, "SELECT count(*) FROM outbox WHERE status != 'sent'") == 0

@@ -43,7 +43,7 @@ from silu_sheets.ledger.store import now
 from silu_sheets.mail import maildir
 from silu_sheets.mail.settings import MailSettings, SmtpSettings, tls_context
 from silu_sheets.outbox import finish_local
-from silu_sheets.pipeline import Gateway
+from silu_sheets.pipeline import Gateway, attach_printouts
 from silu_sheets.replies import as_mail
 
 log = logging.getLogger(__name__)
@@ -104,6 +104,7 @@ def send_queued(
     """Send every reply that is due; returns what happened to each. Over ``session`` when
     given (left open), else over a connection of its own."""
     report = SendReport()
+    attach_printouts(gw)  # what a killed ``silu ingest`` left waiting for its printed copy
     if gw.firm.outbox_dir.is_dir():  # what a killed ``silu ingest`` left half written there
         finish_local(gw.ledger, gw.firm.outbox_dir)
     token = _worker_token(settings.local)
