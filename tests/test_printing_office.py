@@ -7,6 +7,7 @@ and the text read back with poppler (pdfinfo, pdftotext).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -20,6 +21,7 @@ from test_documents import media, with_letterhead, with_logo
 from silu_sheets import office
 from silu_sheets.cli import main
 from silu_sheets.kinds import KINDS
+from silu_sheets.replies import describe
 from silu_sheets.warehouse_copy import PICKING_LINES_PER_PAGE, SLIP
 from silu_sheets.workbook import fill, marking
 from silu_sheets.workbook.template import template_filename
@@ -143,7 +145,8 @@ def rendered(tmp_path_factory: pytest.TempPathFactory, seeded_folder: Path) -> d
             refused,
             outcome.problems,
             "zh",
-            [p.message("zh") for p in outcome.problems],
+            # as the refusal words them: sheet, cell and field, then the rule
+            [describe(p, KINDS["quote"], "zh") for p in outcome.problems],
             KINDS["quote"],
         ),
     }
@@ -230,3 +233,9 @@ def test_instructions_and_hints_stay_off_paper(rendered):
 def test_a_marked_copy_lists_its_problems_first(rendered):
     text = text_of(rendered["marked_quote"])
     assert "需要修改" in text and "C404" in text
+    listed = text.split("\f")[0]
+    # each cell's name is printed on the first line of its own words (it sat a line lower,
+    # beside the next problem), and the page is numbered
+    named = [x.split() for x in listed.splitlines() if re.match(r"\s*[A-Z]{1,3}\d+(\s|$)", x)]
+    assert len(named) >= 3 and all(len(x) > 1 and x[1].startswith("工作表") for x in named), named
+    assert "Page 1 of 2" in listed

@@ -86,13 +86,20 @@ def mark_problems(
     return out.getvalue()
 
 
+#: the problem column's width; the cell column's
+PROBLEM_WIDTH, CELL_WIDTH = 90, 10
+
+
 def list_problems(
     wb: Workbook, problems: list[Problem], described: list[str], language: str
 ) -> None:
-    """A first sheet naming every problem and where it is, each linked to its cell."""
+    """A first sheet naming every problem and where it is, each linked to its cell: the cell
+    and its words top-aligned on one row (bottom-aligned, a cell's name sat beside the next
+    problem's first line), each row as tall as its wrapped words, page numbers on paper."""
     from openpyxl.styles import Alignment, Font
 
     zh = language == "zh"
+    top = Alignment(wrap_text=True, vertical="top")
     ws = wb.create_sheet(PROBLEM_SHEET[language if language in PROBLEM_SHEET else "en"], 0)
     ws["A1"] = (
         f"本表未登记：共 {len(described)} 处需要修改。请在表单工作表中改正标红的单元格后发回。"
@@ -101,6 +108,12 @@ def list_problems(
         "red on the form's sheet and send it back."
     )
     ws["A1"].font = Font(bold=True, size=12)
+    ws["A1"].alignment = top
+    ws.merge_cells("A1:B1")
+    # bold 12 across both columns: about 11/12 of their widths per line
+    ws.row_dimensions[1].height = 17 * _lines(
+        str(ws["A1"].value), (CELL_WIDTH + PROBLEM_WIDTH) * 0.85
+    )
     ws.append(["单元格" if zh else "Cell", "问题" if zh else "Problem"])
     for cell in ws[2]:
         cell.font = Font(bold=True)
@@ -110,17 +123,26 @@ def list_problems(
         if p.cell and p.sheet in wb.sheetnames:
             ws.cell(row, 1).hyperlink = f"#'{p.sheet}'!{p.cell}"
             ws.cell(row, 1).font = Font(color="0563C1", underline="single")
-        ws.cell(row, 2).alignment = Alignment(wrap_text=True, vertical="top")
-        ws.row_dimensions[row].height = 15 * (1 + len(text) // 45)
-    ws.column_dimensions["A"].width = 10
-    ws.column_dimensions["B"].width = 90
+        ws.cell(row, 1).alignment = ws.cell(row, 2).alignment = top
+        ws.row_dimensions[row].height = 15 * _lines(text, PROBLEM_WIDTH - 2)
+    ws.column_dimensions["A"].width = CELL_WIDTH
+    ws.column_dimensions["B"].width = PROBLEM_WIDTH
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.oddFooter.center.text = "第 &P 页 / 共 &N 页  Page &P of &N"
+    ws.oddFooter.center.size = 9
     wb.active = 0
     for other in wb.worksheets[1:]:
         other.sheet_view.tabSelected = False
+
+
+def _lines(text: str, room: float) -> int:
+    """Lines ``text`` wraps to in ``room`` character widths (CJK characters count two)."""
+    from silu_sheets.workbook.template import display_width
+
+    return max(1, -(-display_width(text) // int(room)))
 
 
 def lines_in_use(ws: Any, kind: Kind) -> int:
