@@ -34,8 +34,15 @@ def write_printout(printout: object, out: Path, pdf: bool) -> list[Path]:
 @click.argument("docno")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Workbook to write.")
 @click.option("--pdf", is_flag=True, help="Also write a PDF (needs LibreOffice).")
+@click.option(
+    "--no-prices",
+    is_flag=True,
+    help="A delivery note without prices whatever silu.toml says (the driver's or warehouse's copy).",
+)
 @click.pass_context
-def print_document(ctx: click.Context, docno: str, out: Path | None, pdf: bool) -> None:
+def print_document(
+    ctx: click.Context, docno: str, out: Path | None, pdf: bool, no_prices: bool
+) -> None:
     """Write a quote, contract or delivery note ready to print and send.
 
     A delivery note (送货单) shows what an issue slip issued: give the slip's number, or a
@@ -51,7 +58,7 @@ def print_document(ctx: click.Context, docno: str, out: Path | None, pdf: bool) 
     ledger = Ledger(folder.ledger_path)
     try:
         try:
-            found = printing.printout(ledger.view, number, folder)
+            found = printing.printout(ledger.view, number, folder, for_warehouse=no_prices)
         except printing.NotPrintable as why:
             if why.zh:
                 raise click.ClickException(f"{why.zh}\n{why.en}") from None
@@ -61,6 +68,10 @@ def print_document(ctx: click.Context, docno: str, out: Path | None, pdf: bool) 
             ) from None
     finally:
         ledger.close()
+    if no_prices and found.key != "delivery_note":
+        raise click.ClickException(
+            f"--no-prices: only a delivery note prints without prices; {number} is a {found.en.lower()}"
+        )
     path = out or Path(f"{found.zh}-{found.docno}.xlsx")
     for written in write_printout(found, path, pdf):
         click.echo(str(written))

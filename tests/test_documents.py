@@ -527,6 +527,27 @@ def test_a_priced_delivery_note_prices_the_issued_quantity(gw, part_issued, tmp_
     [line] = table_of(note)
     assert line["数量"] == 25 and line["单价"] == 1.15 and line["金额"] == 28.75
     assert "贰拾捌元柒角伍分" in sheet_text(note)  # 25 × 1.15, not 60 × 1.15 + 400 × 0.15
+    # the driver's copy of the same note, priced for the customer
+    driver = gw.firm.root / "driver.xlsx"
+    done = CliRunner().invoke(
+        main,
+        [
+            "--firm",
+            str(gw.firm.root),
+            "print",
+            part_issued["slip"],
+            "--no-prices",
+            "--out",
+            str(driver),
+        ],
+    )
+    assert done.exit_code == 0, done.output
+    [line] = table_of(driver)
+    assert line["数量"] == 25 and "单价" not in line and "1.15" not in sheet_text(driver)
+    done = CliRunner().invoke(
+        main, ["--firm", str(gw.firm.root), "print", part_issued["contract"], "--no-prices"]
+    )
+    assert done.exit_code == 1 and "only a delivery note" in done.output
 
 
 def test_a_notice_prints_its_only_slip_or_says_which_slips_to_print(
