@@ -34,11 +34,13 @@ def status(ctx: click.Context, docno: str, as_json: bool, viewer: str | None) ->
 
     folder = _folder(ctx)
     prices, language = True, folder.language
-    if viewer:
-        try:
-            roster = folder.roster()
-        except RosterError as exc:
+    try:
+        roster = folder.roster()
+    except RosterError as exc:
+        if viewer:
             raise click.ClickException("inbox_rules is wrong:\n" + "\n".join(exc.problems)) from exc
+        roster = None  # the answer still stands, with addresses for names
+    if viewer and roster:
         person = roster.find(viewer)
         if person is None:
             raise click.ClickException(f"{viewer} is not on the staff roster")
@@ -54,7 +56,12 @@ def status(ctx: click.Context, docno: str, as_json: bool, viewer: str | None) ->
     click.echo(
         json.dumps(found, ensure_ascii=False, indent=2)
         if as_json
-        else render_status(found, language)
+        else render_status(
+            found,
+            language,
+            names=roster.name_of if roster else None,
+            timezone=folder.firm.timezone,
+        )
     )
 
 

@@ -264,7 +264,7 @@ def note_add(ctx: click.Context, text: tuple[str, ...], address: str) -> None:
         number = notes.add_note(ledger, person.address, " ".join(text))
     finally:
         ledger.close()
-    click.echo(f"note {number} kept")
+    click.echo(f"已记下第 {number} 条。" if person.language == "zh" else f"Kept as note {number}.")
 
 
 @note.command("list")
@@ -283,7 +283,6 @@ def note_list(ctx: click.Context, address: str, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(found, ensure_ascii=False, indent=2))
         return
-    if not found:
-        click.echo("还没有记事 No notes yet")
-    for n in found:
-        click.echo(f"{n['id']:>4}  {n['written_at'][:16].replace('T', ' ')}  {n['text']}")
+    from silu_sheets.answers import text_lines
+
+    click.echo("\n".join(text_lines(notes.notes_blocks(found, person.language))))

@@ -44,3 +44,26 @@ def list_notes(
             written = written.replace(tzinfo=dt.UTC)
         note["written_at"] = written.astimezone(zone).isoformat(timespec="seconds")
     return found
+
+
+def notes_blocks(found: list[dict], language: str) -> list:
+    """The notepad as a person reads it (NOTES, ``silu note list``): how many, then a table of
+    number, when written (the firm's clock, to the minute) and text; an empty notepad says how
+    to write the first note."""
+    from silu_sheets.answers import Column, table
+
+    zh = language == "zh"
+    if not found:
+        return [
+            "您的记事本还是空的。发一封主题为“NOTE 要记的内容”的邮件即可记下一条。"
+            if zh
+            else 'Your notepad is empty. Send a mail with the subject "NOTE what to keep" to keep one.'
+        ]
+    columns = (
+        Column("id", "编号", "No.", figure=True),
+        Column("written", "记于", "Written"),
+        Column("text", "内容", "Note"),
+    )
+    rows = [{**n, "written": str(n["written_at"])[:16].replace("T", " ")} for n in found]
+    head = f"共 {len(found)} 条记事，最新的在前。" if zh else f"{len(found)} notes, newest first."
+    return [head, table(columns, rows, language)]

@@ -31,6 +31,11 @@ class Roster:
     def find(self, address: str) -> Staff | None:
         return self.staff.get(address.strip().lower())
 
+    def name_of(self, address: str) -> str:
+        """The person's name as answers show it; the address of someone not on the roster."""
+        person = self.find(address)
+        return person.name if person else address
+
     def may_send(self, person: Staff, kind: str) -> bool:
         """As roles.toml says for the kinds it names; a kind it never names (one added since the
         firm wrote it) may be sent by the roles its declaration lists (``Kind.senders``)."""

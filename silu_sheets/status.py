@@ -16,11 +16,13 @@ lot's expiry. It never carries a price, so it is the same for every reader.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from silu_sheets import fulfilment as F
 from silu_sheets.amounts import money_text
+from silu_sheets.answers import NONE, Column, local_time, table, text_lines
 from silu_sheets.kinds import HOOKS, KINDS
 from silu_sheets.warehouse_copy import money_values, safe_text
 
@@ -76,6 +78,7 @@ def document_status(
         "status": doc["status"],
         "revision": doc["revision"],
         "customer_code": doc["customer_code"],
+        "customer_name": _customer_name(view, doc["customer_code"]),
         "owner": doc["owner"],
         "first_recorded_at": doc["first_recorded_at"],
         "updated_at": doc["updated_at"],
@@ -101,22 +104,22 @@ def document_status(
             for r in view.revisions(docno)
         ],
         "refers_to": [
-            {"field": r["field"], "docno": r["target"]}
+            {"field": r["field"], "docno": r["target"], "kind": r["kind"]}
             for r in view.rows(
-                "SELECT field, target FROM links WHERE docno = ? ORDER BY target", [docno]
+                "SELECT l.field, l.target, d.kind FROM links l LEFT JOIN documents d "
+                "ON d.docno = l.target WHERE l.docno = ? ORDER BY l.target",
+                [docno],
             )
         ],
-        "referred_by": view.dependents(docno),
+        # a payment is finance's and sales' business: not even its number goes to the warehouse
+        "referred_by": [d for d in view.dependents(docno) if prices or d["kind"] != "payment"],
     }
     # one section per kind, under its own key: the document's own kind first (HOOKS.status),
     # then what other kinds say about it (a delivery receipt on its slip: status_elsewhere)
     sections = {}
     own = HOOKS[kind.key].status(view, doc, prices)
     if own:
-        currency = doc["header"].get("currency")
-        sections[kind.key] = own | {
-            "text": {lang: _section_text(own, lang, currency) for lang in ("zh", "en")}
-        }
+        sections[kind.key] = own
     for key, hooks in HOOKS.items():
         section = hooks.status_elsewhere(view, doc, prices)
         if section:
@@ -124,6 +127,11 @@ def document_status(
     if sections:
         found["sections"] = sections
     return found
+
+
+def _customer_name(view: LedgerView, code: str | None) -> str:
+    customer = view.customer(code) if code else None
+    return (customer or {}).get("name") or ""
 
 
 def stock_report(view: LedgerView, warehouse: str | None = None) -> list[dict]:
@@ -162,174 +170,163 @@ def stock_report(view: LedgerView, warehouse: str | None = None) -> list[dict]:
     return found
 
 
-#: the words of ``render_status`` (zh, en)
-WORDS = {
-    "active": ("有效", "active"),
+#: the words of the head and the tail of ``render_status``; each kind's section brings its own
+HEAD = {
+    "active": ("有效", "in force"),
     "cancelled": ("已作废", "cancelled"),
     "revision": ("第 {} 版", "revision {}"),
-    "customer": ("客户", "customer"),
-    "decision": ("决定", "decision"),
-    "contract": ("合同", "contract"),
-    "order_no": ("订单", "order"),
-    "contract_no": ("合同", "contract"),
-    "notice_no": ("发货单", "notice"),
-    "return_no": ("退货单", "return"),
-    "valid_until": ("有效期至", "valid until"),
-    "state": ("状态", "state"),
-    "next_follow_up": ("下次跟进", "next follow-up"),
-    "follow_ups": ("跟进", "follow-ups"),
-    "quotes": ("报价", "quotes"),
-    "samples": ("样品", "samples"),
-    "noticed": ("已通知发货", "noticed"),
-    "issued": ("已出库", "issued"),
-    "left_to_notice": ("待通知", "left to notice"),
-    "left": ("未出库", "left"),
-    "notices": ("发货单", "notices"),
-    "slips": ("出库单", "slips"),
-    "returned": ("退货", "returned"),
-    "received": ("已入库", "received"),
-    "not_received": ("待入库", "left"),
-    "replacement_open": (
-        "换货待发：还没有发货单注明此退货",
-        "replacement still owed: no shipment notice names this return yet",
-    ),
-    "replaced_by": ("换货发货单", "replaced by"),
-    "money": ("退款", "money"),
-    "not_agreed": ("尚未商定（未冲抵任何金额）", "not agreed yet (nothing credited)"),
-    "agreed": ("商定", "agreed"),
-    "credited": ("已冲抵", "credited"),
-    "refunded": ("已退款", "refunded"),
-    "refund_due": ("待退款", "refund due"),
-    "referred_by": ("被引用", "referred by"),
-    "open": ("跟进中", "open"),  # an inquiry no follow-up has closed (won, lost: its result)
-    # money movements (ledger table money_movements): what moved, and on which account
-    "receipt_applied": ("收款核销", "payment applied"),
-    "receipt_to_balance": ("收款转结余", "payment into the balance"),
-    "advance": ("预收款", "advance"),
-    "balance_applied": ("结余冲抵", "balance applied"),
-    "auto_applied": ("结余自动冲抵", "balance applied automatically"),
-    "refund": ("退款", "refund"),
-    "reversal": ("冲回", "reversal"),
-    "account:notice": ("发货单", "notice"),
-    "account:balance": ("结余", "balance"),
-    "account:refund_due": ("待退款", "refund due"),
-    "account:refundable": ("待退款", "refund due"),
-    "return_credit": ("退货冲抵欠款", "return credited to the notice"),
-    "return_to_balance": ("退货转结余", "return into the balance"),
-    "return_refundable": ("退货待退款", "return to refund"),
+    "customer": ("客户", "Customer"),
+    "owner": ("负责人", "Owner"),
+    "next": ("下一步", "Next"),
+    "note": ("备注", "Note"),
+    "cancel_reason": ("作废原因", "Cancelled because"),
+    "related": ("相关单据", "Related documents"),
+    "revisions": ("修改记录", "Revisions"),
+    "refers_to": ("依据", "based on"),
+    "referred_by": ("后续", "followed by"),
+    "record": ("登记", "recorded"),
+    "amend": ("修改", "amended"),
+    "cancel": ("作废", "cancelled"),
+    "mail": ("邮件", "mail"),
+    "file": ("文件", "file"),
+    "drop": ("共享文件夹", "shared folder"),
 }
+RELATED = (
+    Column("relation", "关系", "Relation"),
+    Column("kind", "单据", "Document"),
+    Column("docno", "单号", "Number"),
+)
+REVISIONS = (
+    Column("revision", "版本", "Rev.", figure=True),
+    Column("action", "操作", "Action"),
+    Column("by", "经办人", "By"),
+    Column("at", "时间", "When"),
+    Column("channel", "途径", "Via"),
+)
 
 
-def render_status(found: dict, language: str = "zh") -> str:
-    """``document_status`` as lines a person reads, in their language (terminal and mail): who
-    and when, then each kind's section in its own words, then what refers to the document."""
+def render_status(
+    found: dict,
+    language: str = "zh",
+    names: Callable[[str], str] | None = None,
+    timezone: str = "Asia/Shanghai",
+) -> str:
+    """``document_status`` as a person reads it (terminal and plain-text mail)."""
+    return "\n".join(text_lines(status_blocks(found, language, names, timezone)))
+
+
+def status_blocks(
+    found: dict,
+    language: str = "zh",
+    names: Callable[[str], str] | None = None,
+    timezone: str = "Asia/Shanghai",
+) -> list:
+    """The head in words (what it is, where it stands, what to do next), then each kind's
+    section in its own words and tables, then the related documents and the revisions.
+    ``names`` turns a roster address into the person's name; times are on the firm's clock."""
     i = 0 if language == "zh" else 1
     sep = "：" if i == 0 else ": "
-    status = WORDS.get(found["status"], (found["status"],) * 2)[i]
-    out = [
-        f"{found['docno']}  {found['title']['zh' if i == 0 else 'en']}  [{status}]  "
-        f"{WORDS['revision'][i].format(found['revision'])}  {found['owner']}"
-    ]
-    if found.get("customer_code"):
-        out.append(f"{WORDS['customer'][i]} {found['customer_code']}")
-    for section in found.get("sections", {}).values():
-        out += section["text"]["zh" if i == 0 else "en"]
-    if found["referred_by"]:
-        out.append(
-            f"{WORDS['referred_by'][i]}{sep}" + ", ".join(d["docno"] for d in found["referred_by"])
-        )
-    return "\n".join(out)
-
-
-def _section_text(found: dict, language: str, currency: str | None) -> list[str]:
-    """A kind's own section (``HOOKS.status``) in words."""
-    i = 0 if language == "zh" else 1
 
     def w(key: str) -> str:
-        return WORDS[key][i]
+        return HEAD[key][i] if key in HEAD else key
 
-    def chosen(kind: str, field: str, key: str) -> str:
-        """A stored choice in the words its form offers."""
-        choice = KINDS[kind].field(field).choice(key)
-        return choice.label(language) if choice else key
+    def who(address: str | None) -> str:
+        return (names(address) if names and address else address) or NONE
 
-    sep = "：" if i == 0 else ": "
-    out: list[str] = []
-    if found.get("decision"):
-        out.append(f"{w('decision')}{sep}{chosen('order', 'decision', found['decision'])}")
-    for key in ("contract", "order_no", "contract_no", "notice_no", "return_no"):
-        if found.get(key):
-            out.append(f"{w(key)}{sep}{found[key]}")
-    if found.get("valid_until"):
-        out.append(f"{w('valid_until')}{sep}{found['valid_until']}")
-    if "state" in found:
-        state = found["state"].get("status", "open")
-        shown = w("open") if state == "open" else chosen("follow_up", "result", state)
-        out.append(
-            f"{w('state')}{sep}{shown}  "
-            f"{w('next_follow_up')}{sep}{found['state'].get('next_follow_up') or '-'}"
+    sections = list(found.get("sections", {}).values())
+    own = found.get("sections", {}).get(found["kind"], {})
+    cancelled = found["status"] == "cancelled"
+    summary = (own.get("summary") or {}).get(language)
+    head = w("cancelled") if cancelled else (summary or w(found["status"]))
+    out: list = [f"{found['title'][language]} {found['docno']}{sep}{head}"]
+    party = []
+    if found.get("customer_code"):
+        customer = " ".join(x for x in (found["customer_code"], found.get("customer_name")) if x)
+        party.append(f"{w('customer')}{sep}{customer}")
+    party.append(f"{w('owner')}{sep}{who(found['owner'])}")
+    party.append(w("revision").format(found["revision"]))
+    out.append(("　" if i == 0 else "  ").join(party))
+    reason = found["header"].get("cancel_reason")
+    if cancelled and reason:
+        out.append(f"{w('cancel_reason')}{sep}{reason}")
+    if found["header"].get("note"):  # withheld already for a reader who may not see money
+        out.append(f"{w('note')}{sep}{found['header']['note']}")
+    step = (own.get("next") or {}).get(language)
+    if step and not cancelled:
+        out.append(f"{w('next')}{sep}{step}")
+    shown: set[str] = set()
+    for section in sections:
+        blocks = section.get("text", {}).get(language, [])
+        if blocks:
+            out.append("")
+            out += blocks
+        shown.update(section.get("shown", ()))
+    if not own.get("text"):
+        out += _lines_table(found, language)
+    related = [
+        {"relation": w("refers_to"), "kind": _kind_title(r["kind"], language), "docno": r["docno"]}
+        for r in found["refers_to"]
+        if r.get("kind") and r["docno"] not in shown
+    ] + [
+        {
+            "relation": w("referred_by"),
+            "kind": _kind_title(r["kind"], language),
+            "docno": r["docno"],
+        }
+        for r in found["referred_by"]
+        if r["docno"] not in shown
+    ]
+    if related:
+        out.append(table(RELATED, related, language, w("related")))
+    out.append(
+        table(
+            REVISIONS,
+            (
+                {
+                    "revision": r["revision"],
+                    "action": w(r["action"]),
+                    "by": who(r["sender"]),
+                    "at": local_time(r["recorded_at"], timezone),
+                    "channel": w(r["channel"]),
+                }
+                for r in found["revisions"]
+            ),
+            language,
+            w("revisions"),
         )
-        for key in ("follow_ups", "quotes", "samples"):
-            if found[key]:
-                out.append(f"{w(key)}{sep}{', '.join(found[key])}")
-    for row in found.get("progress", []):
-        head = f"  #{row['line_no']} {row['product_code']}: {row['quantity']}"
-        if "left_to_notice" in row:
-            out.append(
-                f"{head}  {w('noticed')} {row['noticed']}  {w('issued')} {row['issued']}  "
-                f"{w('left_to_notice')} {row['left_to_notice']}"
-            )
-        else:
-            places = "; ".join(
-                f"{x['warehouse']} {x['lot'] or '-'} {x['issued']}" for x in row["issued_from"]
-            )
-            out.append(
-                f"{head}  {w('issued')} {row['issued']}  {w('left')} {row['left']}"
-                + (f"  ({places})" if places else "")
-            )
-    for row in found.get("received", []):  # a sales return's lines
-        out.append(
-            f"  #{row['line_no']} {row['product_code']}: {w('returned')} {row['quantity']}  "
-            f"{w('received')} {row['received']}  {w('not_received')} {row['left']}"
-        )
-    if found.get("replacement_open"):
-        out.append(w("replacement_open"))
-    elif found.get("replaced_by"):
-        out.append(f"{w('replaced_by')}{sep}{', '.join(found['replaced_by'])}")
-    money = found.get("money")
-    if money:
-        out.append(
-            f"{w('money')}{sep}"
-            + (
-                w("not_agreed")
-                if money["agreed"] in (None, "")
-                else ", ".join(
-                    f"{w(k)} {money_text(money[k], currency)}"
-                    for k in ("agreed", "credited", "refunded", "refund_due")
-                )
-            )
-        )
-    for r in found.get("stock_movements", []):  # an issue slip's goods, out (or back)
-        out.append(
-            f"  {w('issued') if F.dec(r['quantity']) < 0 else w('reversal')}{sep}"
-            f"{r['warehouse']} {r['product_code']} {r['lot'] or '-'} "
-            f"{F.text(abs(F.dec(r['quantity'])))}"
-            + (f"  ({w('notice_no')} #{r['against_line']})" if r.get("against_line") else "")
-        )
-    for r in found.get("movements", []):  # a payment's effect
-        movement = WORDS.get(r["movement"], (r["movement"],) * 2)[i]
-        account = WORDS.get(f"account:{r['account']}", (r["account"],) * 2)[i]
-        target = r["notice_no"] or r["return_no"] or ""
-        amount = money_text(r["amount"], currency)
-        out.append(f"  {movement}{sep}{account} {amount} {target}".rstrip())
-    if found.get("notices"):
-        out.append(f"{w('notices')}{sep}{', '.join(found['notices'])}")
-    if found.get("slips"):
-        out.append(
-            f"{w('slips')}{sep}"
-            + ", ".join(f"{s['docno']} {s.get('warehouse') or ''}".strip() for s in found["slips"])
-        )
+    )
     return out
+
+
+def _kind_title(kind: str, language: str) -> str:
+    return KINDS[kind].title(language) if kind in KINDS else kind
+
+
+def _lines_table(found: dict, language: str) -> list:
+    """A kind with no section of its own (a sample, a service record): its lines under the
+    form's own column labels, choices in their words (price fields are gone already for a
+    reader who may not see them)."""
+    kind = KINDS[found["kind"]]
+    if not kind.lines or not found["lines"]:
+        return []
+    used = [
+        c for c in kind.lines.columns if any(x.get(c.key) not in (None, "") for x in found["lines"])
+    ]
+    columns = [Column(c.key, c.zh, c.en, c.type in ("quantity", "money", "integer")) for c in used]
+    rows = []
+    for line in found["lines"]:
+        row = {}
+        for c in used:
+            value = line.get(c.key)
+            choice = c.choice(str(value)) if c.choices and value not in (None, "") else None
+            if choice:
+                value = choice.label(language)
+            elif c.type == "money":
+                value = money_text(value, found["header"].get("currency"))
+            row[c.key] = value
+        rows.append(row)
+    caption = kind.lines.zh if language == "zh" else kind.lines.en
+    return [table(columns, rows, language, caption)]
 
 
 def render_stock(rows: list[dict]) -> str:

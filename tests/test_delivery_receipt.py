@@ -15,9 +15,10 @@ import pytest
 from conftest import MANAGER, SALES, SALES_EN, WAREHOUSE_A
 from fulfilment_flow import m8, notice, ok, signed_contract, slip
 from openpyxl import load_workbook
+from tables import table_rows
 
 from silu_sheets import firm as firm_folder
-from silu_sheets.status import document_status, render_status
+from silu_sheets.status import document_status, render_status, status_blocks
 
 
 @pytest.fixture
@@ -124,8 +125,12 @@ def test_status_of_slip_notice_and_contract_shows_what_was_signed_for(gw, send, 
         section = found["sections"]["delivery_receipt"]
         assert section["receipts"] == [dlv]
         assert section["signed"] == [{"line": line_key, "received": "55", "damaged": "5"}]
-        assert f"#{line_key}: 实收 55  破损 5" in render_status(found, "zh")
-        assert "received 55  damaged 5" in render_status(found, "en")
+        # a table in the reader's words: one row per line signed for
+        assert table_rows(status_blocks(found, "zh"), "客户签收") == [
+            {"出库单行" if key == "slip" else "发货单行" if key == "notice" else "产品": str(line_key),
+             "实收": "55", "破损": "5"}
+        ]  # fmt: skip
+        assert "Signed for" in render_status(found, "en")
 
 
 def test_a_firm_whose_roles_name_the_kind_decides(gw, send, issued, firm):

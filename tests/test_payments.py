@@ -344,15 +344,22 @@ def test_cancelled_slip_gives_auto_applied_money_back_to_the_balance(gw, send, n
 
 
 def test_a_payments_status_names_what_it_moved_in_the_readers_language(gw, send, notices):
-    from silu_sheets.status import document_status, render_status
+    from tables import table_rows
+
+    from silu_sheets.status import document_status, render_status, status_blocks
 
     one, _, _ = notices
     advance = pay(send, "advance", "100")
     applied = pay(send, "apply_balance", None, [(one, "80")])
     found = document_status(gw.ledger.view, advance.docno)
-    assert "  预收款：结余 100.00" in render_status(found, "zh").splitlines()
-    text = render_status(document_status(gw.ledger.view, applied.docno), "en").splitlines()
-    assert f"  balance applied: notice 80.00 {one}" in text
-    assert f"  balance applied: balance -80.00 {one}" in text
+    assert table_rows(status_blocks(found, "zh"), "款项去向") == [
+        {"款项": "预收款", "账户": "客户结余", "单号": "—", "金额": "100.00"}
+    ]
+    assert render_status(found, "zh").startswith(f"收款单 {advance.docno}：收款 100.00")
+    found = document_status(gw.ledger.view, applied.docno)
+    assert table_rows(status_blocks(found, "en"), "Where the money went") == [
+        {"What": "balance applied", "Account": "notice owed", "Document": one, "Amount": "80.00"},
+        {"What": "balance applied", "Account": "customer balance", "Document": one, "Amount": "-80.00"},
+    ]  # fmt: skip
     blind = document_status(gw.ledger.view, applied.docno, prices=False)
     assert "80" not in render_status(blind, "zh")  # the warehouse sees no amounts

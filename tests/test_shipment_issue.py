@@ -654,17 +654,32 @@ def test_status_of_contract_notice_and_order(send, con, firm, gw):
     order = found["sections"]["order"]
     assert (order["decision"], order["contract"]) == ("accepted", con)
     order_zh = run(main, ["--firm", str(firm.root), "status", order_no]).output
-    assert "决定：接受" in order_zh.splitlines()
+    assert order_zh.splitlines()[0] == f"销售订单 {order_no}：已接受，已签合同 {con}"
+    assert "accepted" not in order_zh and "decision" not in order_zh
     order_en = run(main, ["--firm", str(firm.root), "status", order_no, "--as", SALES_EN]).output
-    assert "decision: accepted" in order_en.splitlines()
+    assert order_en.splitlines()[0] == f"Sales order {order_no}: accepted, contract {con}"
+
+    def rows(text: str, first: str) -> list[list[str]]:
+        """The plain-text table rows starting with ``first`` (cells split on spaces)."""
+        return [line.split() for line in text.splitlines() if line.split()[:1] == [first]]
+
+    # the notice: a line table (line, product, name, warehouse, lot, noticed, issued, left,
+    # damaged), then where line 1 came from (two lots), in the reader's language
     text = run(main, ["--firm", str(firm.root), "status", sn]).output
-    assert "#1 P-M8: 150  已出库 130  未出库 20  (WH-A L2026-007 120; WH-A L2026-019 10)" in text
+    assert text.splitlines()[0] == f"销售发货单 {sn}：部分出库"
+    assert ["1", "P-M8", "不锈钢螺栓", "M8×40", "WH-A", "—", "150", "130", "20", "1"] in rows(
+        text, "1"
+    )
+    assert ["1", "P-M8", "WH-A", "L2026-019", "10"] in rows(text, "1")
+    assert (
+        "从哪里出库" in text and "下一步：等仓库出库（尚未出库：WH-A 20、未指定仓库 500）。" in text
+    )
     text = run(main, ["--firm", str(firm.root), "status", sn, "--as", SALES_EN]).output
-    assert "#1 P-M8: 150  issued 130  left 20  (WH-A L2026-007 120; WH-A L2026-019 10)" in text
-    assert text.startswith(f"{sn}  Shipment notice  [active]  revision 1  ")
+    assert text.startswith(f"Shipment notice {sn}: partly issued\n")
+    assert "Issued from" in text and "still to issue" in text
     typed = sn.lower().replace("-", "_").replace("sn", "ｓｎ")  # as a Chinese keyboard may type it
     zh = run(main, ["--firm", str(firm.root), "status", typed]).output
-    assert zh.startswith(f"{sn}  销售发货单  [有效]  第 1 版  ")
+    assert zh.startswith(f"销售发货单 {sn}：")
     missing = run(main, ["--firm", str(firm.root), "status", "SN-2026-00999"])
     assert missing.exit_code == 1
 

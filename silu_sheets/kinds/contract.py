@@ -416,7 +416,11 @@ def more_replies(
 
 
 def status(view: LedgerView, doc: dict, prices: bool) -> dict:
-    """Its section of ``silu status``: per contract line: noticed, issued and left to notice (open items allocate it)."""
+    """Its section of ``silu status``: per contract line: noticed, issued and left to notice
+    (open items allocate it); in the head, how far shipping has come and what to do next."""
+    from silu_sheets.answers import both, product_names
+    from silu_sheets.open_items import remaining_by_line
+
     notices = F.notices_of_contract(view, doc["docno"])
     issued: dict[str, Decimal] = {}
     for n in notices:
@@ -424,8 +428,6 @@ def status(view: LedgerView, doc: dict, prices: bool) -> dict:
         for line in F.lines_of(view, "shipment_notice", n):
             code = line["product_code"]
             issued[code] = issued.get(code, F.ZERO) + by_line.get(int(line["line_no"]), F.ZERO)
-    from silu_sheets.open_items import remaining_by_line
-
     left = remaining_by_line(view, doc["docno"], "contract_to_notice")
     lines = []
     for line in doc["lines"]:
@@ -443,7 +445,66 @@ def status(view: LedgerView, doc: dict, prices: bool) -> dict:
         if prices:
             row["unit_price"] = line.get("unit_price")
         lines.append(row)
-    return {"order_no": doc["header"].get("order_no"), "notices": notices, "progress": lines}
+    found = {"order_no": doc["header"].get("order_no"), "notices": notices, "progress": lines}
+    names = product_names(view, (x["product_code"] for x in lines))
+    currency = doc["header"].get("currency")
+    return found | {
+        "summary": both(lambda language: _shipped(lines, language)),
+        "next": both(lambda language: _next_step(lines, language)),
+        "text": both(lambda language: _status_text(found, names, currency, language)),
+        "shown": [found["order_no"]] if found["order_no"] else [],
+    }
+
+
+def _shipped(lines: list[dict], language: str) -> str:
+    """How far the contract has come: nothing noticed, partly noticed, all noticed, all issued."""
+    zh = language == "zh"
+    if lines and all(F.dec(x["issued"]) >= F.dec(x["quantity"]) for x in lines):
+        return "已全部出库" if zh else "all issued"
+    if lines and all(F.dec(x["left_to_notice"]) <= 0 for x in lines):
+        return "已全部开发货单" if zh else "all on shipment notices"
+    if any(F.dec(x["noticed"]) > 0 for x in lines):
+        return "部分已开发货单" if zh else "partly on shipment notices"
+    return "尚未开发货单" if zh else "no shipment notice yet"
+
+
+def _next_step(lines: list[dict], language: str) -> str:
+    waiting = [x for x in lines if F.dec(x["left_to_notice"]) > 0]
+    if not waiting:
+        return ""
+    if language == "zh":
+        return f"开发货单：还有 {len(waiting)} 行待开发货单（见下表“待开”一栏）。"
+    return f"Write a shipment notice: {len(waiting)} line(s) still to notice (column “to notice”)."
+
+
+def _status_text(found: dict, names: dict, currency: str | None, language: str) -> list:
+    from silu_sheets.amounts import money_text
+    from silu_sheets.answers import LINE, NAME, PRODUCT, UNIT_PRICE, Column, table
+
+    zh = language == "zh"
+    out: list = []
+    if found.get("order_no"):
+        out.append(f"{'依据订单' if zh else 'From order'}{'：' if zh else ': '}{found['order_no']}")
+    columns = [
+        LINE,
+        PRODUCT,
+        NAME,
+        Column("quantity", "合同数量", "Contract", figure=True),
+        Column("noticed", "已开发货单", "Noticed", figure=True),
+        Column("issued", "已出库", "Issued", figure=True),
+        Column("left_to_notice", "待开", "To notice", figure=True),
+    ]
+    priced = any("unit_price" in x for x in found["progress"])
+    if priced:
+        columns.append(UNIT_PRICE)
+    rows = [
+        x
+        | {"name": names.get(x["product_code"] or "", "")}
+        | ({"unit_price": money_text(x.get("unit_price"), currency)} if priced else {})
+        for x in found["progress"]
+    ]
+    out.append(table(columns, rows, language, "合同执行情况" if zh else "Progress by line"))
+    return out
 
 
 HOOKS = Hooks(status=status, check=check, next_forms=next_forms, more_replies=more_replies)

@@ -396,13 +396,29 @@ def status_elsewhere(view: LedgerView, doc: dict, prices: bool) -> dict:
     found = signed_for(view, doc)
     if not found:
         return {}
-    words = {"zh": ["客户签收：" + "、".join(found["receipts"])], "en": []}
-    words["en"] = ["Signed for: " + ", ".join(found["receipts"])]
-    for row in found["signed"]:
-        words["zh"].append(f"  #{row['line']}: 实收 {row['received']}  破损 {row['damaged']}")
-        words["en"].append(
-            f"  #{row['line']}: received {row['received']}  damaged {row['damaged']}"
+    from silu_sheets.answers import Column, both, table
+
+    # what a row is on this document: a slip's line, a notice's line, a contract's product
+    line = {
+        "issue_slip": Column("line", "出库单行", "Slip line", figure=True),
+        "shipment_notice": Column("line", "发货单行", "Notice line", figure=True),
+    }.get(doc["kind"], Column("line", "产品", "Product"))
+    columns = (
+        line,
+        Column("received", "实收", "Received", figure=True),
+        Column("damaged", "破损", "Damaged", figure=True),
+    )
+
+    def said(language: str) -> list:
+        zh = language == "zh"
+        head = (
+            ("签收单：" + "、".join(found["receipts"]))
+            if zh
+            else ("Delivery receipts: " + ", ".join(found["receipts"]))
         )
+        return [head, table(columns, found["signed"], language, "客户签收" if zh else "Signed for")]
+
+    words = both(said)
     return found | {"text": words}
 
 

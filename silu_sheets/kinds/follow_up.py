@@ -129,12 +129,52 @@ def next_forms(doc: Document, docno: str, ledger: LedgerView) -> list[NextForm]:
 
 
 def status(view: LedgerView, doc: dict, prices: bool) -> dict:
-    """Its section of ``silu status``: the follow-up's inquiry and where that inquiry stands."""
-    inquiry = doc["header"].get("inquiry_no")
-    return {
+    """Its section of ``silu status``: this follow-up's result and next date, and where its
+    inquiry stands now."""
+    from silu_sheets.answers import both
+
+    header = doc["header"]
+    if not prices:  # what was said may name a price: not for the warehouse
+        header = {k: v for k, v in header.items() if k not in ("content", "close_reason")}
+    inquiry = header.get("inquiry_no")
+    found = {
         "inquiry_no": inquiry,
         "inquiry_state": view.inquiry_state(inquiry) if inquiry else None,
     }
+    return found | {
+        "summary": both(lambda language: _result(header, language)),
+        "text": both(lambda language: _status_text(header, found, language)),
+        "shown": [inquiry] if inquiry else [],
+    }
+
+
+def _result(header: dict, language: str) -> str:
+    choice = KIND.field("result").choice(str(header.get("result") or ""))
+    return choice.label(language) if choice else ""
+
+
+def _status_text(header: dict, found: dict, language: str) -> list:
+    from silu_sheets.kinds.inquiry import state_words
+
+    zh = language == "zh"
+    sep = "：" if zh else ": "
+    out = []
+    method = KIND.field("method").choice(str(header.get("method") or ""))
+    day = header.get("follow_up_date") or ""
+    out.append(
+        f"{'跟进' if zh else 'Followed up'}{sep}{day}"
+        + (f" {method.label(language)}" if method else "")
+    )
+    if header.get("content"):
+        out.append(f"{'内容' if zh else 'What was said'}{sep}{header['content']}")
+    if header.get("next_follow_up"):
+        out.append(f"{'下次跟进' if zh else 'Next follow-up'}{sep}{header['next_follow_up']}")
+    if header.get("close_reason"):
+        out.append(f"{'结束原因' if zh else 'Closed because'}{sep}{header['close_reason']}")
+    if found["inquiry_no"]:
+        state = state_words(found["inquiry_state"] or {}, language)
+        out.append(f"{'咨询单' if zh else 'Inquiry'} {found['inquiry_no']}{sep}{state}")
+    return out
 
 
 HOOKS = Hooks(status=status, check=check, book=book, next_forms=next_forms)

@@ -244,15 +244,90 @@ def next_forms(doc: Document, docno: str, ledger: LedgerView) -> list[NextForm]:
 
 
 def status(view: LedgerView, doc: dict, prices: bool) -> dict:
-    """Its section of ``silu status``: the inquiry's state and its follow-ups, quotes and samples."""
+    """Its section of ``silu status``: the inquiry's state (being followed up, won, lost) and
+    next follow-up, the products asked about, and its follow-ups, quotes and samples."""
+    from silu_sheets.answers import both, product_names
+
     state = view.inquiry_state(doc["docno"]) or {}
     linked = view.dependents(doc["docno"])
-    return {
+    found = {
         "state": state,
         "follow_ups": [d["docno"] for d in linked if d["kind"] == "follow_up"],
         "quotes": [d["docno"] for d in linked if d["kind"] == "quote"],
         "samples": [d["docno"] for d in linked if d["kind"] == "sample"],
     }
+    names = product_names(view, (x.get("product_code") for x in doc["lines"]))
+    products = [
+        {
+            "product_code": x.get("product_code"),
+            "name": names.get(x.get("product_code") or "") or x.get("product_name"),
+            "quantity": x.get("quantity"),
+        }
+        for x in doc["lines"]
+    ]
+    return found | {
+        "summary": both(lambda language: state_words(state, language)),
+        "next": both(lambda language: _next_step(state, language)),
+        "text": both(lambda language: _status_text(found, products, language)),
+    }
+
+
+def state_words(state: dict, language: str) -> str:
+    """An inquiry's state as its people say it: 跟进中 (open), or closed with the closing
+    follow-up's result in its form's words (已结束（成交）, closed: lost)."""
+    status = state.get("status", "open")
+    if status == "open":
+        return "跟进中" if language == "zh" else "being followed up"
+    from silu_sheets.kinds.follow_up import KIND as FOLLOW_UP
+
+    choice = FOLLOW_UP.field("result").choice(status)
+    result = choice.label(language) if choice else status
+    return f"已结束（{result}）" if language == "zh" else f"closed: {result}"
+
+
+def _next_step(state: dict, language: str) -> str:
+    zh = language == "zh"
+    if state.get("status", "open") != "open":
+        return ""
+    due = state.get("next_follow_up")
+    if due:
+        return (
+            f"{due} 前跟进并填写咨询跟进单。"
+            if zh
+            else f"Follow up by {due} and record it on a follow-up form."
+        )
+    return (
+        "还没有定下次跟进日期：请填写咨询跟进单。"
+        if zh
+        else "No next follow-up date yet: record a follow-up."
+    )
+
+
+def _status_text(found: dict, products: list[dict], language: str) -> list:
+    from silu_sheets.answers import NAME, PRODUCT, Column, table
+
+    zh = language == "zh"
+    state = found["state"]
+    counts = (len(found["follow_ups"]), len(found["quotes"]), len(found["samples"]))
+    out: list = [
+        (
+            "跟进 {} 次，报价 {} 份，寄样 {} 次"
+            if zh
+            else "{} follow-up(s), {} quote(s), {} sample(s)"
+        ).format(*counts)
+        + (f"（最近跟进 {state['last_follow_up']}）" if zh and state.get("last_follow_up") else "")
+        + (
+            f" (last on {state['last_follow_up']})"
+            if not zh and state.get("last_follow_up")
+            else ""
+        )
+    ]
+    if products:
+        columns = (PRODUCT, NAME, Column("quantity", "数量", "Quantity", figure=True))
+        out.append(
+            table(columns, products, language, "咨询的产品" if zh else "Products asked about")
+        )
+    return out
 
 
 HOOKS = Hooks(status=status, check=check, book=book, next_forms=next_forms)

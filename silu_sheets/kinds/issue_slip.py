@@ -597,13 +597,58 @@ def _after_record(
 
 
 def status(view: LedgerView, doc: dict, prices: bool) -> dict:
-    """Its section of ``silu status``: the slip's notice and the stock it moved."""
+    """Its section of ``silu status``: the slip's notice and the stock it moved (out, or back
+    in when it was cancelled or amended), as a table of warehouse, product, lot and quantity."""
+    from silu_sheets.answers import both, product_names
+
     moved = view.rows(
         "SELECT warehouse, product_code, lot, quantity, movement, against_line FROM stock_movements "
         "WHERE docno = ? ORDER BY id",
         [doc["docno"]],
     )
-    return {"notice_no": doc["header"].get("notice_no"), "stock_movements": moved}
+    found = {"notice_no": doc["header"].get("notice_no"), "stock_movements": moved}
+    names = product_names(view, (r["product_code"] for r in moved))
+    return found | {
+        "text": both(lambda language: _status_text(found, names, language)),
+        "shown": [found["notice_no"]] if found["notice_no"] else [],
+    }
+
+
+def _status_text(found: dict, names: dict, language: str) -> list:
+    from silu_sheets.answers import LOT, NAME, PRODUCT, WAREHOUSE, Column, table
+
+    zh = language == "zh"
+    out: list = []
+    if found.get("notice_no"):
+        out.append(
+            f"{'依据发货单' if zh else 'For notice'}{'：' if zh else ': '}{found['notice_no']}"
+        )
+    rows = [
+        {
+            "movement": ("出库" if zh else "out")
+            if F.dec(r["quantity"]) < 0
+            else ("冲回（退回库存）" if zh else "back into stock"),
+            "against_line": r["against_line"],
+            "warehouse": r["warehouse"],
+            "product_code": r["product_code"],
+            "name": names.get(r["product_code"] or "", ""),
+            "lot": r["lot"],
+            "quantity": F.text(abs(F.dec(r["quantity"]))),
+        }
+        for r in found["stock_movements"]
+    ]
+    columns = [
+        Column("movement", "变动", "Movement"),
+        Column("against_line", "发货单行", "Notice line", figure=True),
+        WAREHOUSE,
+        PRODUCT,
+        NAME,
+        LOT,
+        Column("quantity", "数量", "Quantity", figure=True),
+    ]
+    if rows:
+        out.append(table(columns, rows, language, "库存变动" if zh else "Stock moved"))
+    return out
 
 
 HOOKS = Hooks(

@@ -343,17 +343,86 @@ def more_replies(
 
 
 def status(view: LedgerView, doc: dict, prices: bool) -> dict:
-    """Its section of ``silu status``: an order's decision, offer and the contract made of it."""
+    """Its section of ``silu status``: the decision (and what follows from it), the offer, the
+    quote it came from, the contract made of it, and its lines (priced for those who see prices)."""
+    from silu_sheets.answers import both, priced_lines
+
     header = doc["header"]
-    contract = F.contract_of_order(view, doc["docno"])
-    return {
+    found = {
         "decision": header.get("decision") or "pending",
         "decline_reason": header.get("decline_reason"),
         "offer_type": header.get("offer_type"),
         "valid_until": header.get("valid_until"),
         "quote_no": header.get("quote_no"),
-        "contract": contract,
+        "contract": F.contract_of_order(view, doc["docno"]),
     }
+    lines = priced_lines(view, doc["lines"], prices, header.get("currency"))
+    return found | {
+        "summary": both(lambda language: _decided(found, language)),
+        "next": both(lambda language: _next_step(found, language)),
+        "text": both(lambda language: _status_text(found, lines, language)),
+        "shown": [x for x in (found["contract"], found["quote_no"]) if x],
+    }
+
+
+#: an order's decision as the head of its status says it
+DECIDED = {
+    "pending": ("待决定", "awaiting a decision"),
+    "accepted": ("已接受", "accepted"),
+    "declined": ("已拒绝", "declined"),
+}
+
+
+def _decided(found: dict, language: str) -> str:
+    zh = language == "zh"
+    said = DECIDED.get(found["decision"], (found["decision"],) * 2)[0 if zh else 1]
+    if found["decision"] == "declined" and found.get("decline_reason"):
+        said += f"（{found['decline_reason']}）" if zh else f" ({found['decline_reason']})"
+    if found.get("contract"):
+        said += f"，已签合同 {found['contract']}" if zh else f", contract {found['contract']}"
+    return said
+
+
+def _next_step(found: dict, language: str) -> str:
+    zh = language == "zh"
+    if found["decision"] == "pending":
+        return (
+            "请主管在订单的“决定”一栏选接受或拒绝，再发回本订单。"
+            if zh
+            else "A manager chooses Accept or Decline in the order's Decision cell and sends it back."
+        )
+    if found["decision"] == "accepted" and not found.get("contract"):
+        return (
+            "订单已接受，请填写销售合同（订单号填本单号）。"
+            if zh
+            else "The order is accepted: write the sales contract, with this order's number."
+        )
+    return ""
+
+
+def _status_text(found: dict, lines: dict, language: str) -> list:
+    from silu_sheets.answers import table
+
+    zh = language == "zh"
+    sep = "：" if zh else ": "
+    out: list = []
+    offer = KIND.field("offer_type").choice(found.get("offer_type") or "")
+    if offer:
+        said = offer.label(language)
+        if found.get("valid_until"):
+            said += (
+                f"，有效期至 {found['valid_until']}"
+                if zh
+                else f", valid until {found['valid_until']}"
+            )
+        out.append(f"{'报盘' if zh else 'Offer'}{sep}{said}")
+    if found.get("quote_no"):
+        out.append(f"{'依据报价' if zh else 'From quote'}{sep}{found['quote_no']}")
+    caption = "订单明细" if zh else "Lines"
+    if lines["total"]:
+        caption += f"（合计 {lines['total']}）" if zh else f" (total {lines['total']})"
+    out.append(table(lines["columns"], lines["rows"], language, caption))
+    return out
 
 
 HOOKS = Hooks(status=status, check=check, next_forms=next_forms, more_replies=more_replies)

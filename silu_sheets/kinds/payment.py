@@ -585,14 +585,94 @@ def confirmation_facts(doc: Document, docno: str, ledger: LedgerView, ctx: Conte
 
 
 def status(view: LedgerView, doc: dict, prices: bool) -> dict:
-    """Its section of ``silu status``: what the payment moved, on which account (only for a reader who sees prices)."""
+    """Its section of ``silu status``: the amount and what it moved, on which account (a notice
+    paid, the customer's balance, a refund due); only for a reader who sees prices, the others
+    are told the amounts are not theirs to see."""
+    from silu_sheets.answers import both
+
     if not prices:
-        return {}
+        return {
+            "text": both(
+                lambda language: [
+                    "收款单的金额只发给财务和销售。"
+                    if language == "zh"
+                    else "A payment's amounts go to finance and sales only."
+                ]
+            )
+        }
+    header = doc["header"]
     rows = view.rows(
         "SELECT account, movement, amount, notice_no, return_no FROM money_movements WHERE docno = ? ORDER BY id",
         [doc["docno"]],
     )
-    return {"movements": rows}
+    found = {"movements": rows}
+    return found | {
+        "summary": both(lambda language: _received(header, language)),
+        "text": both(lambda language: _status_text(rows, header.get("currency"), language)),
+    }
+
+
+#: what a money movement did, and the account it moved (table ``money_movements``)
+MOVEMENTS = {
+    "receipt_applied": ("收款核销", "payment applied"),
+    "receipt_to_balance": ("收款转结余", "payment into the balance"),
+    "advance": ("预收款", "advance"),
+    "balance_applied": ("结余冲抵", "balance applied"),
+    "auto_applied": ("结余自动冲抵", "balance applied automatically"),
+    "refund": ("退款", "refund"),
+    "reversal": ("冲回", "reversal"),
+    "return_credit": ("退货冲抵欠款", "return credited to the notice"),
+    "return_to_balance": ("退货转结余", "return into the balance"),
+    "return_refundable": ("退货待退款", "return to refund"),
+}
+ACCOUNTS = {
+    "notice": ("发货单欠款", "notice owed"),
+    "balance": ("客户结余", "customer balance"),
+    "refund_due": ("待退款", "refund due"),
+    "refundable": ("待退款", "refund due"),
+}
+
+
+def _received(header: dict, language: str) -> str:
+    """``收款 30.00 CNY（应收款，银行转账）``: the amount and how it came."""
+    zh = language == "zh"
+    how = [
+        choice.label(language)
+        for key in ("payment_type", "method")
+        if (choice := KIND.field(key).choice(str(header.get(key) or "")))
+    ]
+    amount = f"{money_text(header.get('amount'), header.get('currency'))} {header.get('currency') or ''}".strip()
+    said = f"{'收款' if zh else 'received'} {amount}"
+    if how:
+        said += f"（{'，'.join(how)}）" if zh else f" ({', '.join(how)})"
+    return said
+
+
+def _status_text(rows: list[dict], currency: str | None, language: str) -> list:
+    from silu_sheets.answers import Column, table
+
+    zh = language == "zh"
+    i = 0 if zh else 1
+    shown = [
+        {
+            "movement": MOVEMENTS.get(r["movement"], (r["movement"],) * 2)[i],
+            "account": ACCOUNTS.get(r["account"], (r["account"],) * 2)[i],
+            "docno": r["notice_no"] or r["return_no"],
+            "amount": money_text(r["amount"], currency),
+        }
+        for r in rows
+    ]
+    columns = (
+        Column("movement", "款项", "What"),
+        Column("account", "账户", "Account"),
+        Column("docno", "单号", "Document"),
+        Column("amount", "金额", "Amount", figure=True),
+    )
+    return (
+        [table(columns, shown, language, "款项去向" if zh else "Where the money went")]
+        if shown
+        else []
+    )
 
 
 HOOKS = Hooks(

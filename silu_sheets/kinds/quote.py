@@ -94,15 +94,61 @@ def next_forms(doc: Document, docno: str, ledger: LedgerView) -> list[NextForm]:
 
 
 def status(view: LedgerView, doc: dict, prices: bool) -> dict:
-    """Its section of ``silu status``: the quote's validity, inquiry and the orders made of it."""
+    """Its section of ``silu status``: the quote's validity, inquiry, the orders made of it and
+    its lines (priced for those who see prices)."""
     from silu_sheets import fulfilment as F
+    from silu_sheets.answers import both, priced_lines
 
-    orders = F.linked(view, doc["docno"], "quote_no", "order")
-    return {
-        "valid_until": doc["header"].get("valid_until"),
-        "inquiry_no": doc["header"].get("inquiry_no"),
-        "orders": orders,
+    header = doc["header"]
+    found = {
+        "valid_until": header.get("valid_until"),
+        "inquiry_no": header.get("inquiry_no"),
+        "orders": F.linked(view, doc["docno"], "quote_no", "order"),
     }
+    lines = priced_lines(view, doc["lines"], prices, header.get("currency"))
+    return found | {
+        "summary": both(lambda language: _validity(found, language)),
+        "next": both(lambda language: _next_step(found, language)),
+        "text": both(lambda language: _status_text(found, lines, language)),
+        "shown": [x for x in (found["inquiry_no"], *found["orders"]) if x],
+    }
+
+
+def _validity(found: dict, language: str) -> str:
+    zh = language == "zh"
+    said = f"有效期至 {found['valid_until']}" if zh else f"valid until {found['valid_until']}"
+    if found["orders"]:
+        orders = "、".join(found["orders"]) if zh else ", ".join(found["orders"])
+        said += f"，已下订单 {orders}" if zh else f", ordered: {orders}"
+    return said
+
+
+def _next_step(found: dict, language: str) -> str:
+    if found["orders"]:
+        return ""
+    if language == "zh":
+        return "客户确认后填写销售订单（报价单号填本单号），有效期过后报价不再有效。"
+    return "When the customer agrees, write the sales order with this quote's number, before the quote expires."
+
+
+def _status_text(found: dict, lines: dict, language: str) -> list:
+    from silu_sheets.answers import table
+
+    zh = language == "zh"
+    out: list = []
+    if found.get("inquiry_no"):
+        out.append(
+            f"{'依据咨询' if zh else 'From inquiry'}{'：' if zh else ': '}{found['inquiry_no']}"
+        )
+    if found["orders"]:
+        out.append(
+            f"{'订单' if zh else 'Orders'}{'：' if zh else ': '}{', '.join(found['orders'])}"
+        )
+    caption = "报价明细" if zh else "Lines"
+    if lines["total"]:
+        caption += f"（合计 {lines['total']}）" if zh else f" (total {lines['total']})"
+    out.append(table(lines["columns"], lines["rows"], language, caption))
+    return out
 
 
 HOOKS = Hooks(status=status, check=check, next_forms=next_forms)

@@ -466,8 +466,54 @@ def on_cancel(doc: Document, docno: str, writer: LedgerWriter, ctx: Context) -> 
 
 
 def status(view: LedgerView, doc: dict, prices: bool) -> dict:
-    """Its section of ``silu status``: the return this inbound slip receives."""
-    return {"return_no": doc["header"].get("return_no")}
+    """Its section of ``silu status``: the return this inbound slip receives and what it took
+    back into stock, line by line."""
+    from silu_sheets.answers import both, product_names
+
+    found = {"return_no": doc["header"].get("return_no")}
+    lines = doc["lines"]
+    names = product_names(view, (x.get("product_code") for x in lines))
+    warehouse = doc["header"].get("warehouse")
+    return found | {
+        "text": both(lambda language: _status_text(found, lines, names, warehouse, language)),
+        "shown": [found["return_no"]] if found["return_no"] else [],
+    }
+
+
+def _status_text(
+    found: dict, lines: list, names: dict, warehouse: str | None, language: str
+) -> list:
+    from silu_sheets.answers import LOT, NAME, PRODUCT, Column, table
+
+    zh = language == "zh"
+    sep = "：" if zh else ": "
+    out: list = []
+    if found.get("return_no"):
+        out.append(f"{'依据退货单' if zh else 'For return'}{sep}{found['return_no']}")
+    if warehouse:
+        out.append(f"{'入库仓库' if zh else 'Into warehouse'}{sep}{warehouse}")
+    rows = [
+        {
+            "return_line": x.get("return_line"),
+            "product_code": x.get("product_code"),
+            "name": names.get(x.get("product_code") or "", ""),
+            "lot": x.get("lot"),
+            "quantity": x.get("quantity"),
+            "damaged_quantity": x.get("damaged_quantity"),
+        }
+        for x in lines
+    ]
+    columns = [
+        Column("return_line", "退货单行", "Return line", figure=True),
+        PRODUCT,
+        NAME,
+        LOT,
+        Column("quantity", "入库数量", "Received", figure=True),
+        Column("damaged_quantity", "破损", "Damaged", figure=True),
+    ]
+    if rows:
+        out.append(table(columns, rows, language, "入库明细" if zh else "Received"))
+    return out
 
 
 HOOKS = Hooks(

@@ -710,6 +710,8 @@ def next_forms(doc: Document, docno: str, ledger: LedgerView) -> list[NextForm]:
 
 def status(view: LedgerView, doc: dict, prices: bool) -> dict:
     """Its section of ``silu status``: received per return line, the replacement owed, and (with prices) its money."""
+    from silu_sheets.answers import both, product_names
+
     state = accounts.return_state(view, doc["docno"]) or {}
     to_receive = state.get("to_receive", {})
     found: dict[str, Any] = {
@@ -738,7 +740,94 @@ def status(view: LedgerView, doc: dict, prices: bool) -> dict:
             "refunded": show(state.get("refunded", 0)),
             "refund_due": show(state.get("refund_due", 0)),
         }
-    return found
+    names = product_names(view, (x["product_code"] for x in found["received"]))
+    currency = doc["header"].get("currency")
+    return found | {
+        "summary": both(lambda language: _handled(found, language)),
+        "next": both(lambda language: _next_step(found, language)),
+        "text": both(lambda language: _status_text(found, names, currency, language)),
+        "shown": [x for x in (found["notice_no"], *found["replaced_by"]) if x],
+    }
+
+
+def _handled(found: dict, language: str) -> str:
+    """How the goods and the money are handled: ``退回，退款`` / ``to be replaced, nothing``."""
+    said = [
+        choice.label(language)
+        for key in ("goods_disposition", "money_disposition")
+        if (choice := KIND.field(key).choice(str(found.get(key) or "")))
+    ]
+    return ("，" if language == "zh" else ", ").join(said)
+
+
+def _next_step(found: dict, language: str) -> str:
+    zh = language == "zh"
+    left = sum((Decimal(str(x["left"] or 0)) for x in found["received"]), ZERO)
+    if left > 0:
+        return (
+            f"等仓库收货：还有 {show(left)} 未入库（退货入库单）。"
+            if zh
+            else f"The warehouse receives the goods: {show(left)} still to receive (return inbound slip)."
+        )
+    if found.get("replacement_open"):
+        return (
+            "开换货发货单（在发货单的“换货依据”填本退货单号）。"
+            if zh
+            else "Write the replacement's shipment notice, naming this return."
+        )
+    money = found.get("money")
+    if money and money["agreed"] in (None, "") and found.get("money_disposition") != "none":
+        return (
+            "商定退款金额：在本退货单填写“商定金额”后发回。"
+            if zh
+            else "Agree the money: fill in the agreed amount on this return and send it back."
+        )
+    return ""
+
+
+def _status_text(found: dict, names: dict, currency: str | None, language: str) -> list:
+    from silu_sheets.answers import LINE, NAME, PRODUCT, Column, table
+
+    zh = language == "zh"
+    sep = "：" if zh else ": "
+    out: list = []
+    if found.get("notice_no"):
+        out.append(f"{'依据发货单' if zh else 'From notice'}{sep}{found['notice_no']}")
+    rows = [x | {"name": names.get(x["product_code"] or "", "")} for x in found["received"]]
+    columns = [
+        LINE,
+        PRODUCT,
+        NAME,
+        Column("quantity", "退货", "Returned", figure=True),
+        Column("received", "已入库", "Received", figure=True),
+        Column("left", "待入库", "To receive", figure=True),
+    ]
+    if rows:
+        out.append(table(columns, rows, language, "退货明细" if zh else "Lines"))
+    if found.get("replacement_open"):
+        out.append(
+            "换货待发：还没有发货单注明此退货"
+            if zh
+            else "replacement still owed: no shipment notice names this return yet"
+        )
+    elif found.get("replaced_by"):
+        out.append(f"{'换货发货单' if zh else 'Replaced by'}{sep}{', '.join(found['replaced_by'])}")
+    money = found.get("money")
+    if money:
+        if money["agreed"] in (None, ""):
+            said = "尚未商定（未冲抵任何金额）" if zh else "not agreed yet (nothing credited)"
+        else:
+            words = (
+                ("商定", "已冲抵", "已退款", "待退款")
+                if zh
+                else ("agreed", "credited", "refunded", "refund due")
+            )
+            keys = ("agreed", "credited", "refunded", "refund_due")
+            said = ("，" if zh else ", ").join(
+                f"{w} {money_text(money[k], currency)}" for w, k in zip(words, keys, strict=True)
+            )
+        out.append(f"{'退款' if zh else 'Money'}{sep}{said}")
+    return out
 
 
 HOOKS = Hooks(

@@ -517,7 +517,10 @@ def more_replies(
 
 
 def status(view: LedgerView, doc: dict, prices: bool) -> dict:
-    """Its section of ``silu status``: per notice line: issued, left and damaged, from which warehouse and lot; its slips."""
+    """Its section of ``silu status``: per notice line: issued, left and damaged, from which
+    warehouse and lot; its slips; for a reader who sees prices, what the goods issued are worth,
+    what was paid or credited and what is owed. The head says how far issuing has come."""
+    from silu_sheets.answers import both, product_names
     from silu_sheets.open_items import remaining_by_line
     from silu_sheets.warehouse_copy import progress
 
@@ -549,12 +552,124 @@ def status(view: LedgerView, doc: dict, prices: bool) -> dict:
             or {}
         )
         slips.append({"docno": s, **row})
-    return {
+    found: dict = {
         "contract_no": doc["header"].get("contract_no"),
         "progress": rows,
         "slips": slips,
         "fully_issued": bool(rows) and all(F.dec(r["left"]) <= 0 for r in rows),
     }
+    currency = doc["header"].get("currency")
+    if prices:
+        from silu_sheets import money
+
+        worth = money.notice_gross(view, doc["docno"])
+        settled = money.notice_settled(view, doc["docno"])
+        found["money"] = {
+            "issued_value": str(worth),
+            "settled": str(settled),
+            "owed": str(worth - settled),
+        }
+    names = product_names(view, (r["product_code"] for r in rows))
+    return found | {
+        "summary": both(lambda language: _issued(found, language)),
+        "next": both(lambda language: _next_step(found, language)),
+        "text": both(lambda language: _status_text(found, names, currency, language)),
+        "shown": [x for x in (found["contract_no"], *(s["docno"] for s in slips)) if x],
+    }
+
+
+def _issued(found: dict, language: str) -> str:
+    zh = language == "zh"
+    rows = found["progress"]
+    if found["fully_issued"]:
+        return "已全部出库" if zh else "all issued"
+    if any(F.dec(r["issued"]) > 0 for r in rows):
+        return "部分出库" if zh else "partly issued"
+    return "待仓库出库" if zh else "waiting for the warehouse"
+
+
+def _next_step(found: dict, language: str) -> str:
+    """Who has to act: the warehouses still holding goods for this notice."""
+    waiting: dict[str, Decimal] = defaultdict(Decimal)
+    for r in found["progress"]:
+        if F.dec(r["left"]) > 0:
+            waiting[r["warehouse"] or ""] += F.dec(r["left"])
+    if not waiting:
+        return ""
+    anywhere = "未指定仓库" if language == "zh" else "any warehouse"
+    # the named warehouses first, then what any warehouse may issue
+    places = [
+        f"{w or anywhere} {F.text(q)}"
+        for w, q in sorted(waiting.items(), key=lambda x: (not x[0], x[0]))
+    ]
+    if language == "zh":
+        return f"等仓库出库（尚未出库：{'、'.join(places)}）。"
+    return f"The warehouse issues the rest (still to issue: {', '.join(places)})."
+
+
+def _status_text(found: dict, names: dict, currency: str | None, language: str) -> list:
+    from silu_sheets.amounts import money_text
+    from silu_sheets.answers import LINE, LOT, NAME, PRODUCT, WAREHOUSE, Column, table
+
+    zh = language == "zh"
+    sep = "：" if zh else ": "
+    out: list = []
+    if found.get("contract_no"):
+        out.append(f"{'依据合同' if zh else 'From contract'}{sep}{found['contract_no']}")
+    money = found.get("money")
+    if money:
+        said = (
+            (
+                f"已出库货值 {money_text(money['issued_value'], currency)}，"
+                f"已收/冲抵 {money_text(money['settled'], currency)}，"
+                f"尚欠 {money_text(money['owed'], currency)}"
+            )
+            if zh
+            else (
+                f"worth issued {money_text(money['issued_value'], currency)}, "
+                f"paid or credited {money_text(money['settled'], currency)}, "
+                f"owed {money_text(money['owed'], currency)}"
+            )
+        )
+        out.append(f"{'货款' if zh else 'Money'}{sep}{said}")
+    columns = [
+        LINE,
+        PRODUCT,
+        NAME,
+        WAREHOUSE,
+        LOT,
+        Column("quantity", "发货数量", "Notice", figure=True),
+        Column("issued", "已出库", "Issued", figure=True),
+        Column("left", "未出库", "Left", figure=True),
+        Column("damaged", "破损", "Damaged", figure=True),
+    ]
+    rows = [r | {"name": names.get(r["product_code"] or "", "")} for r in found["progress"]]
+    out.append(table(columns, rows, language, "发货单明细" if zh else "Lines"))
+    issued_from = [
+        {"line_no": r["line_no"], "product_code": r["product_code"], **w}
+        for r in found["progress"]
+        for w in r["issued_from"]
+    ]
+    # where it came from, when that is not simply the line's own warehouse and lot
+    elsewhere = any(
+        len(r["issued_from"]) > 1
+        or any(
+            (w["warehouse"], w["lot"] or "") != (r["warehouse"], r["lot"] or "")
+            for w in r["issued_from"]
+        )
+        for r in found["progress"]
+    )
+    if elsewhere:
+        columns = [LINE, PRODUCT, WAREHOUSE, LOT, Column("issued", "已出库", "Issued", figure=True)]
+        out.append(table(columns, issued_from, language, "从哪里出库" if zh else "Issued from"))
+    if found["slips"]:
+        columns = [
+            Column("docno", "出库单", "Issue slip"),
+            WAREHOUSE,
+            Column("issue_date", "出库日期", "Date"),
+        ]
+        out.append(table(columns, found["slips"], language, "出库单" if zh else "Issue slips"))
+    return out
 
 
 HOOKS = Hooks(

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from silu_sheets.document import Staff
 from silu_sheets.kinds import KINDS
@@ -108,15 +108,27 @@ def find_kind(text: str) -> str | None:
     return None
 
 
+class Answer(NamedTuple):
+    """What a command answers: a title, paragraphs, a bulleted list, attachments, and blocks
+    (lines and small tables, ``silu_sheets/answers.py``)."""
+
+    title: str
+    paragraphs: Sequence[str] = ()
+    items: Sequence[str] = ()
+    attachments: Sequence[Attachment] = ()
+    blocks: Sequence[Any] = ()
+
+
 def answer(gw: Gateway, person: Staff, command: str, argument: str) -> Reply:
     """The reply to one command; never raises for a user's mistake."""
     zh = person.language == "zh"
     handler = _HANDLERS[command]
+    blocks: Sequence[Any] = ()
     try:
         answered = handler(gw, person, argument)
         if isinstance(answered, Reply):
             return answered
-        title, paragraphs, items, attachments = answered
+        title, paragraphs, items, attachments, blocks = Answer(*answered)
     except Exception:  # noqa: BLE001 - the person gets a plain answer; the trace goes to the log
         log.exception("command %s %r from %s failed", command, argument, person.address)
         title = "查询出错" if zh else "The lookup failed"
@@ -129,7 +141,14 @@ def answer(gw: Gateway, person: Staff, command: str, argument: str) -> Reply:
         ]
         items, attachments = [], []
     return notice(
-        gw, person, title, paragraphs, items, attachments, purpose=f"command:{command.lower()}"
+        gw,
+        person,
+        title,
+        list(paragraphs),
+        list(items),
+        list(attachments),
+        purpose=f"command:{command.lower()}",
+        blocks=blocks,
     )
 
 
@@ -142,11 +161,17 @@ def notice(
     attachments: list[Attachment] = (),  # type: ignore[assignment]
     purpose: str = "notice",
     next_step: str = "",
+    blocks: Sequence[Any] = (),
 ) -> Reply:
+    """A short mail in the person's language: paragraphs, then ``blocks`` (lines and tables: a
+    real ``<table>`` in the HTML part, aligned text in the plain one), then a bulleted list."""
+    from silu_sheets.answers import for_mail
+
     context = {
         "title": title,
         "person": person.name,
         "paragraphs": paragraphs,
+        "blocks": for_mail(blocks),
         "items": list(items),
         "next_step": next_step,
         "administrator": gw.firm.administrator or gw.firm.firm.mailbox,
@@ -257,7 +282,9 @@ def _lines(value: Any) -> list[str]:
     if isinstance(value, str):
         return [value]
     if isinstance(value, (list, tuple)):
-        return [_show(v) for v in value]
+        from silu_sheets.answers import is_table
+
+        return [v if isinstance(v, str) or is_table(v) else _show(v) for v in value]
     return [_show(value)]
 
 
@@ -266,19 +293,18 @@ def _lookup(
     what_en: str,
     run: Callable[[Gateway, Staff, str], Any],
     needs_argument: bool = True,
-    render: Callable[[Any, str], list[str]] | None = None,
+    render: Callable[[Any, str], list] | None = None,
 ):
-    """A command answered by a lookup: its result as lines, price-free for the warehouse;
-    ``render`` writes a structured result in the reader's words (after prices are taken out)."""
+    """A command answered by a lookup: its result as lines and tables, price-free for the
+    warehouse; ``render`` writes a structured result in the reader's words (after prices are
+    taken out)."""
 
-    def handler(gw: Gateway, person: Staff, argument: str) -> tuple:
+    def handler(gw: Gateway, person: Staff, argument: str) -> Answer:
         zh = person.language == "zh"
         if needs_argument and not argument:
-            return (
-                (what_zh if zh else what_en),
+            return Answer(
+                what_zh if zh else what_en,
                 ["请在命令后写要查的内容。" if zh else "Write what to look up after the command."],
-                [],
-                [],
             )
         result = run(gw, person, argument)
         if not gw.roster.sees_prices(person):
@@ -292,15 +318,16 @@ def _lookup(
             else:
                 result = price_free(result)
         shown = render(result, person.language) if render and result else _lines(result)
-        lines = shown or ["没有找到。" if zh else "Nothing found."]
+        blocks = shown or ["没有找到。" if zh else "Nothing found."]
         title = f"{what_zh}：{argument}" if zh else f"{what_en}: {argument}"
-        return title.rstrip("：: "), [], lines, []
+        return Answer(title.rstrip("：: "), blocks=blocks)
 
     return handler
 
 
 def _status(gw: Gateway, person: Staff, argument: str) -> Any:
-    from silu_sheets.status import document_status, render_status
+    """Where a document stands, as ``silu status`` says it: price-free for the warehouse."""
+    from silu_sheets.status import document_status, status_blocks
     from silu_sheets.values import docno_text
 
     found = document_status(
@@ -309,7 +336,9 @@ def _status(gw: Gateway, person: Staff, argument: str) -> Any:
         prices=gw.roster.sees_prices(person),
         language=person.language,
     )
-    return None if found is None else render_status(found, person.language).splitlines()
+    if found is None:
+        return None
+    return status_blocks(found, person.language, gw.roster.name_of, gw.firm.firm.timezone)
 
 
 def _product(gw: Gateway, person: Staff, argument: str) -> Any:
@@ -358,10 +387,8 @@ def _note(gw: Gateway, person: Staff, argument: str) -> Any:
 def _notes(gw: Gateway, person: Staff, argument: str) -> Any:
     from silu_sheets import notes
 
-    return [
-        f"#{n['id']} {str(n['written_at'])[:16].replace('T', ' ')} {n['text']}"
-        for n in notes.list_notes(gw.ledger.view, person.address, timezone=gw.firm.firm.timezone)
-    ]
+    found = notes.list_notes(gw.ledger.view, person.address, timezone=gw.firm.firm.timezone)
+    return notes.notes_blocks(found, person.language)
 
 
 def _todo(gw: Gateway, person: Staff, argument: str) -> Reply:

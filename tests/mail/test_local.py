@@ -189,7 +189,7 @@ def test_notes_are_kept_per_person(firm, gw) -> None:
     assert "周五给刘总回电话" in replies[1].get_body(("plain",)).get_content()
     tom = [m for m in replies if m["To"] == SALES_EN][0]
     assert "周五给刘总回电话" not in tom.get_body(("plain",)).get_content()
-    assert "Nothing found." in tom.get_body(("plain",)).get_content()
+    assert "Your notepad is empty" in tom.get_body(("plain",)).get_content()
 
 
 def test_a_mail_without_a_form_is_answered_with_what_was_ignored(firm, gw) -> None:
@@ -327,11 +327,23 @@ def test_status_command_by_sales_and_by_the_warehouse_which_sees_no_price(
     local_pass(gw, firm)
     answers = [m for m in sent(firm) if m["Subject"].startswith(("Document status", "单据状态"))]
     by_person = {(m["To"], m["Subject"]): m.get_body(("plain",)).get_content() for m in answers}
+    rows = {
+        (m["To"], m["Subject"]): [line.split() for line in m.get_body(("plain",)).get_content().splitlines()]
+        for m in answers
+    }  # fmt: skip
+    line_one = ["1", "P-M8", "不锈钢螺栓", "M8×40", "WH-A", "—", "150", "0", "150", "0"]
     sales = by_person[(SALES_EN, f"Document status: {number}")]
-    assert f"{number}  Shipment notice" in sales and "#1 P-M8: 150  issued 0  left 150" in sales
+    assert f"Shipment notice {number}: waiting for the warehouse" in sales.splitlines()
+    assert line_one in rows[(SALES_EN, f"Document status: {number}")]
+    assert "Note: 按 7.13 结算，共 1069.50" in sales
     keeper = by_person[(WAREHOUSE_A, f"单据状态：{number}")]
-    assert "#1 P-M8: 150  已出库 0  未出库 150" in keeper  # in the keeper's language
-    assert "7.13" not in keeper and "1069" not in keeper
+    assert f"销售发货单 {number}：待仓库出库" in keeper.splitlines()  # in the keeper's language
+    assert line_one in rows[(WAREHOUSE_A, f"单据状态：{number}")]
+    assert "7.13" not in keeper and "1069" not in keeper and "销售的这条说明未转给仓库" in keeper
+    # the HTML part carries the same line table as a real table, figures right-aligned
+    [html] = [m.get_body(("html",)).get_content() for m in answers if m["To"] == WAREHOUSE_A]
+    assert "<caption" in html and "发货单明细</caption>" in html
+    assert '<td style="text-align:right">150</td>' in html and "7.13" not in html
     assert "Nothing found." in by_person[(SALES_EN, "Document status: SN-2026-99999")]
     as_keeper = CliRunner().invoke(
         main, ["--firm", str(firm.root), "status", number, "--json", "--as", WAREHOUSE_A]
