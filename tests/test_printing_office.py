@@ -46,6 +46,13 @@ def text_of(pdf: Path) -> str:
     return done.stdout
 
 
+#: a customer's question as sales writes it down: longer than the form is wide
+QUESTION = (
+    "客户询问不锈钢螺栓 M8×40 的表面处理能否改为达克罗，交货期能否提前到十二月初，"
+    "另需提供材质证明和第三方检测报告，包装要求每箱五百个并贴客户标签。"
+)
+
+
 def slip_line(n: int) -> dict:
     return {"notice_line": n, "product_code": "P-M8", "lot": "L2026-007", "quantity": n}
 
@@ -136,6 +143,15 @@ def rendered(tmp_path_factory: pytest.TempPathFactory, seeded_folder: Path) -> d
             [slip_line(n) for n in range(1, 61)],
             PICKING_LINES_PER_PAGE,
         ),
+        "long_inquiry": fill.filled(
+            KINDS["inquiry"],
+            {
+                "inquiry_date": "2026-11-20",
+                "customer_name": "苏州星湖精密机械",
+                "questions": QUESTION,
+            },
+            [{"product_name": "不锈钢六角头螺栓 GB/T 5783 M8×40 A2-70 达克罗", "note": QUESTION}],
+        ),
         "notice_60": fill.filled(
             KINDS["shipment_notice"],
             {"contract_no": contract},
@@ -217,6 +233,18 @@ def test_the_picking_copy_prints_a_page_per_twenty_lines(rendered):
     assert pages(rendered["picking_60"]) == 3
     text = text_of(rendered["picking_60"])
     assert "1.15" not in text and "单价" not in text  # still no price on paper
+
+
+def test_long_text_on_a_form_prints_whole(rendered):
+    """Free text wraps in its cell and its row is as tall as it needs: a question or a note
+    longer than the form is wide ran off the page's edge and was lost on paper."""
+    done = subprocess.run(
+        ["pdftotext", str(rendered["long_inquiry"]), "-"], capture_output=True, text=True
+    )
+    printed = "".join(done.stdout.split())
+    assert printed.count("".join(QUESTION.split())) == 2  # the questions and the line's note
+    assert "A2-70达克罗" in printed
+    assert pages(rendered["long_inquiry"]) == 1
 
 
 def test_a_sixty_line_notice_prints_the_pages_its_lines_need(rendered):

@@ -152,6 +152,9 @@ def filled(
         pieces[piece] = cell_xml(coordinate, style, value)
     if lines_per_page and layout.first_line_row is not None and len(used) > lines_per_page:
         pieces[-1] = _with_breaks(pieces[-1], layout.first_line_row, len(used), lines_per_page)
+    taller = _wrapped_heights(kind, values)
+    if taller:
+        pieces = [ROW_TAG.sub(lambda m: _row_tag(m, taller), "".join(pieces))]
     area = absolute(template.print_area(kind, len(used)))
     book = PRINT_AREA.sub(lambda m: f"{m[1]}{area}{m[3]}", form.book_xml, count=1)
     out = io.BytesIO(form.others)
@@ -161,6 +164,54 @@ def filled(
         for part, xml in ((form.sheet, "".join(pieces)), (form.book, book)):
             target.writestr(_entry(part), xml.encode("utf-8"), compresslevel=1)
     return out.getvalue()
+
+
+#: a row's opening tag in the sheet XML: its number, its other attributes
+ROW_TAG = re.compile(r'<row r="(\d+)"([^>]*?)( ?/?)>')
+ROW_HEIGHT = re.compile(r' (?:ht|customHeight)="([^"]*)"')
+LINE_HEIGHT = 15
+
+
+@cache
+def _text_columns(kind: Kind) -> Mapping[str, float]:
+    """Column letter -> width, for the columns whose cells hold free text (they wrap)."""
+    layout, sizes = kind.layout, template.column_widths(kind)
+    found = {layout.header_cells[f.key][0]: sizes[1] for f in kind.header if f.type == "text"}
+    for i, c in enumerate(kind.lines.columns if kind.lines else ()):
+        if c.type == "text":
+            found[layout.line_columns[c.key]] = sizes[i]
+    return found
+
+
+def _wrapped_heights(kind: Kind, values: Mapping[str, Any]) -> dict[int, float]:
+    """Rows whose free text wraps past one line, and the height that shows all of it: neither
+    LibreOffice nor Excel grows a row on opening, so a long question or note was cut on paper."""
+    columns = _text_columns(kind)
+    heights: dict[int, float] = {}
+    for coordinate, value in values.items():
+        letters = coordinate.rstrip("0123456789")
+        width = columns.get(letters)
+        if width is None or not isinstance(value, str):
+            continue
+        lines = sum(
+            max(1, -(-template.display_width(part) // max(1, int(width - 1))))
+            for part in value.split("\n")
+        )
+        if lines > 1:
+            row = int(coordinate[len(letters) :])
+            heights[row] = max(heights.get(row, 0), LINE_HEIGHT * lines)
+    return heights
+
+
+def _row_tag(m: re.Match[str], heights: Mapping[int, float]) -> str:
+    """The row's tag, at least as tall as ``heights`` asks (a wrapped label keeps its height)."""
+    row = int(m[1])
+    if row not in heights:
+        return m[0]
+    old = re.search(r' ht="([\d.]+)"', m[2])
+    height = max(heights[row], float(old[1]) if old else 0)
+    rest = ROW_HEIGHT.sub("", m[2])
+    return f'<row r="{m[1]}"{rest} ht="{height:g}" customHeight="1"{m[3]}>'
 
 
 def _entry(part: zipfile.ZipInfo) -> zipfile.ZipInfo:

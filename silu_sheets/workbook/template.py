@@ -133,12 +133,16 @@ def validation(f: Field) -> DataValidation | None:
 
 
 def style_input(cell: Any, f: Field) -> None:
-    from openpyxl.styles import PatternFill, Protection
+    """An input cell: open, coloured, boxed, formatted; free text wraps (a customer's question,
+    an address, a note ran past the form's right edge and was cut off on paper) and every value
+    sits level with its label."""
+    from openpyxl.styles import Alignment, PatternFill, Protection
 
     cell.protection = Protection(locked=False)
     cell.fill = PatternFill("solid", fgColor=REQUIRED_COLOUR if f.required else OPTIONAL_COLOUR)
     cell.border = box()
     cell.number_format = FORMATS.get(f.type, "General")
+    cell.alignment = Alignment(wrap_text=f.type == "text", vertical="center")
 
 
 def as_cell_value(value: Any) -> Any:
