@@ -322,3 +322,27 @@ def rezipped(path: Path, part: str, old: str, new: str) -> bytes:
                 data = data.replace(old.encode(), new.encode())
             target.writestr(item, data)
     return out.getvalue()
+
+
+def test_long_text_grows_its_row_and_never_hides_the_lines():
+    """A pre-filled copy's row is as tall as its wrapped text; when that makes the frozen block
+    taller than a 1366×768 screen leaves room for, nothing is frozen (the lines stay in view)."""
+    import io
+
+    kind = KINDS["quote"]
+    layout = kind.layout
+    note_row = int(layout.header_cells["note"][1:])
+    long = "客户要求每箱五百个并贴客户标签，另附材质证明和第三方检测报告。" * 4
+
+    def sheet(note: str) -> Worksheet:
+        return load_workbook(io.BytesIO(fill.filled(kind, {"note": note}, [{"note": long}])))[
+            kind.sheet
+        ]
+
+    short = sheet("轻拿轻放")
+    assert short.freeze_panes == f"A{layout.first_line_row}"
+    assert (short.row_dimensions[layout.first_line_row].height or 15) >= 15 * 4  # the line's note
+    tall = sheet(long)
+    assert tall.row_dimensions[note_row].height >= 15 * 4
+    frozen = sum(tall.row_dimensions[r].height or 15 for r in range(1, layout.first_line_row))
+    assert frozen > FROZEN_LIMIT and tall.freeze_panes is None

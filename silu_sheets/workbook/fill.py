@@ -154,7 +154,10 @@ def filled(
         pieces[-1] = _with_breaks(pieces[-1], layout.first_line_row, len(used), lines_per_page)
     taller = _wrapped_heights(kind, values)
     if taller:
-        pieces = [ROW_TAG.sub(lambda m: _row_tag(m, taller), "".join(pieces))]
+        xml = ROW_TAG.sub(lambda m: _row_tag(m, taller), "".join(pieces))
+        if _frozen_height(kind, taller) > template.FROZEN_LIMIT:  # the lines must stay in view
+            xml = FROZEN_PANE.sub('<selection activeCell="A1" sqref="A1" />', xml, count=1)
+        pieces = [xml]
     area = absolute(template.print_area(kind, len(used)))
     book = PRINT_AREA.sub(lambda m: f"{m[1]}{area}{m[3]}", form.book_xml, count=1)
     out = io.BytesIO(form.others)
@@ -201,6 +204,33 @@ def _wrapped_heights(kind: Kind, values: Mapping[str, Any]) -> dict[int, float]:
             row = int(coordinate[len(letters) :])
             heights[row] = max(heights.get(row, 0), LINE_HEIGHT * lines)
     return heights
+
+
+#: the frozen pane of the sheet view and its selection
+FROZEN_PANE = re.compile(r'<pane [^>]*state="frozen" ?/>(?:<selection pane="bottomLeft"[^>]*/>)?')
+
+
+@cache
+def _header_rows(kind: Kind) -> Mapping[int, float]:
+    """The blank's height of each row above the line table (the block a form freezes)."""
+    first = kind.layout.first_line_row or 0
+    xml = "".join(_blank(kind).pieces)
+    found = {}
+    for m in ROW_TAG.finditer(xml):
+        if int(m[1]) < first:
+            height = re.search(r' ht="([\d.]+)"', m[2])
+            found[int(m[1])] = float(height[1]) if height else float(LINE_HEIGHT)
+    return found
+
+
+def _frozen_height(kind: Kind, taller: Mapping[int, float]) -> float:
+    """How tall the frozen block is once rows grow to ``taller``; 0 where nothing is frozen."""
+    rows = _header_rows(kind)
+    if not rows or kind.layout.first_line_row is None:
+        return 0
+    return sum(max(h, taller.get(r, 0)) for r, h in rows.items()) + LINE_HEIGHT * (
+        kind.layout.first_line_row - 1 - len(rows)
+    )
 
 
 def _row_tag(m: re.Match[str], heights: Mapping[int, float]) -> str:
