@@ -178,8 +178,9 @@ def lookup_contract(ctx: click.Context, query: str, as_json: bool, language: str
             return
         if not found:
             click.echo(f"没有找到合同 No contract found for “{query}”")
-        for line in lookups.contract_lines(found, language):
-            click.echo(line)
+        from silu_sheets.answers import text_lines
+
+        click.echo("\n".join(text_lines(lookups.contract_answer(found, language))))
     finally:
         ledger.close()
 
@@ -207,8 +208,9 @@ def lookup_product(
             return
         if not found:
             click.echo(f"没有找到产品 No product found for “{query}”")
-        for line in lookups.product_lines(found, language):
-            click.echo(line)
+        from silu_sheets.answers import text_lines
+
+        click.echo("\n".join(text_lines(lookups.product_answer(found, language))))
     finally:
         ledger.close()
 

@@ -95,10 +95,15 @@ def contract_summary(view: LedgerView, contract_no: str) -> dict | None:
                 "owed": gross - settled,
             }
         )
+    names = {
+        code: (view.product(code) or {}).get("name") or ""
+        for code in {line.get("product_code") or "" for line in found["lines"]}
+    }
     lines = [
         {
             "line_no": line.get("line_no"),
             "product_code": line.get("product_code"),
+            "name": names.get(line.get("product_code") or "", ""),
             "quantity": dec(line.get("quantity")),
             "unit_price": dec(line.get("unit_price")),
             "noticed": noticed.get(line.get("product_code") or "", ZERO),
@@ -189,61 +194,113 @@ def lookup_products(view: LedgerView, query: str, sees_prices: bool) -> list[dic
     return out
 
 
-def product_lines(found: list[dict], language: str) -> list[str]:
-    """Products as a person reads them, in their language: one line per product (code, name,
-    stock, the list price where the reader may see it), then one per warehouse with its lots."""
+def product_answer(found: list[dict], language: str) -> list:
+    """Products as a person reads them (PRODUCT, ``silu lookup product``): per product a line
+    (code, name, spec, stock, the list price where the reader may see it), then a table of its
+    stock by warehouse and lot."""
     from silu_sheets.amounts import money_text
+    from silu_sheets.answers import LOT, WAREHOUSE, Column, table
     from silu_sheets.problems import show
 
     zh = language == "zh"
-    out = []
+    stock_columns = (WAREHOUSE, LOT, Column("on_hand", "库存", "On hand", figure=True))
+    out: list = []
     for p in found:
         unit = f" {p['unit']}" if p.get("unit") else ""
-        head = "  ".join(x for x in (p["code"], p.get("name") or "", p.get("spec") or "") if x)
-        stock = f"库存 {show(p['on_hand'])}{unit}" if zh else f"on hand {show(p['on_hand'])}{unit}"
-        price = ""
+        name = " ".join(x for x in (p["code"], p.get("name") or "") if x)
+        if p.get("spec"):
+            name += f"（{p['spec']}）" if zh else f" ({p['spec']})"
+        said = [f"库存 {show(p['on_hand'])}{unit}" if zh else f"{show(p['on_hand'])}{unit} on hand"]
         if p.get("list_price") is not None:
-            shown = money_text(p["list_price"])
-            price = f"  报价 {shown}" if zh else f"  list price {shown}"
-        out.append(f"{head}  {stock}{price}")
-        for s in p.get("stock", []):
-            lots = "、".join(f"{x['lot'] or '-'} {show(x['on_hand'])}" for x in s["lots"])
-            where = "仓库" if zh else "warehouse"
-            lot_word = "批号" if zh else "lots"
-            out.append(f"    {where} {s['warehouse']}: {show(s['on_hand'])}  ({lot_word} {lots})")
+            price = money_text(p["list_price"])
+            said.append(f"标准价 {price}" if zh else f"list price {price}")
+        out.append(f"{name}{'：' if zh else ': '}{('，' if zh else ', ').join(said)}")
+        rows = [
+            {"warehouse": s["warehouse"], "lot": x["lot"], "on_hand": show(x["on_hand"])}
+            for s in p.get("stock", [])
+            for x in s["lots"]
+        ]
+        if rows:
+            out.append(
+                table(stock_columns, rows, language, f"{p['code']} {'库存' if zh else 'stock'}")
+            )
     return out
 
 
-def contract_lines(found: list[dict], language: str) -> list[str]:
-    """Contracts as a person reads them: terms under their form labels, a line per product
-    (contract, noticed, issued), and money (worth issued, paid, owed) where present."""
+def contract_answer(found: list[dict], language: str) -> list:
+    """Contracts as a person reads them (CONTRACT, ``silu lookup contract``): per contract a
+    head line, its terms under the form's labels, a table per product (contract, noticed,
+    issued, left to notice) and, where the reader sees money, one per notice (worth issued,
+    paid or credited, owed)."""
     from silu_sheets.amounts import money_text
+    from silu_sheets.answers import NAME, PRODUCT, Column, table
     from silu_sheets.kinds import KINDS
     from silu_sheets.problems import show
 
     zh = language == "zh"
     kind = KINDS["contract"]
-    out = []
+    term_columns = (Column("term", "条款", "Term"), Column("value", "内容", "Value"))
+    line_columns = (
+        PRODUCT,
+        NAME,
+        Column("quantity", "合同数量", "Contract", figure=True),
+        Column("noticed", "已开发货单", "Noticed", figure=True),
+        Column("issued", "已出库", "Issued", figure=True),
+        Column("left", "待开", "To notice", figure=True),
+    )
+    money_columns = (
+        Column("docno", "发货单", "Notice"),
+        Column("issued_value", "已出库货值", "Worth issued", figure=True),
+        Column("paid_or_credited", "已收/冲抵", "Paid or credited", figure=True),
+        Column("owed", "尚欠", "Owed", figure=True),
+    )
+    out: list = []
     for c in found:
-        cur = c.get("terms", {}).get("currency")
-        out.append(f"{c['docno']}  {c.get('customer_code') or ''} {c.get('customer_name') or ''}")
+        currency = c.get("terms", {}).get("currency")
+        customer = " ".join(x for x in (c.get("customer_code"), c.get("customer_name")) if x)
+        state = (
+            ("已全部出库" if zh else "all issued")
+            if c.get("fully_shipped")
+            else ("执行中" if zh else "in progress")
+        )
+        head = f"{customer}，{state}" if zh else f"{customer}, {state}"
+        out.append(f"{kind.title(language)} {c['docno']}{'：' if zh else ': '}{head}")
+        terms = []
         for key, value in c.get("terms", {}).items():
             f = kind.field(key)
             choice = f.choice(str(value)) if f.choices else None
-            shown = choice.label(language) if choice else show(value)
-            out.append(f"    {f.label(language)}{'：' if zh else ': '}{shown}")
-        for x in c.get("lines", []):
-            words = ("合同", "已开发货单", "已出库") if zh else ("contract", "noticed", "issued")
-            figures = (show(x["quantity"]), show(x["noticed"]), show(x["issued"]))
-            pairs = "  ".join(f"{w} {n}" for w, n in zip(words, figures, strict=True))
-            out.append(f"    {x['product_code']}: {pairs}")
-        if "owed" in c:
-            words = ("已出库货值", "已收/冲", "尚欠") if zh else ("worth issued", "paid", "owed")
-            keys = ("shipped_value", "paid", "owed")
-            out.append(
-                "    "
-                + "  ".join(
-                    f"{w} {money_text(c[k], cur)}" for w, k in zip(words, keys, strict=True)
-                )
+            terms.append(
+                {
+                    "term": f.label(language),
+                    "value": choice.label(language) if choice else show(value),
+                }
             )
+        if terms:
+            out.append(table(term_columns, terms, language, "合同条款" if zh else "Terms"))
+        rows = [
+            {
+                "product_code": x["product_code"],
+                "name": x.get("name") or "",
+                "quantity": show(x["quantity"]),
+                "noticed": show(x["noticed"]),
+                "issued": show(x["issued"]),
+                "left": show(max(x["quantity"] - x["noticed"], ZERO)),
+            }
+            for x in c.get("lines", [])
+        ]
+        out.append(table(line_columns, rows, language, "执行情况" if zh else "Progress"))
+        notices = [n for n in c.get("notices", []) if "owed" in n]
+        if notices:
+            rows = [
+                {k: n[k] if k == "docno" else money_text(n[k], currency) for k in n}
+                for n in notices
+            ]
+            caption = (
+                f"货款：已出库货值 {money_text(c['shipped_value'], currency)}，"
+                f"已收/冲抵 {money_text(c['paid'], currency)}，尚欠 {money_text(c['owed'], currency)}"
+                if zh
+                else f"Money: worth issued {money_text(c['shipped_value'], currency)}, "
+                f"paid or credited {money_text(c['paid'], currency)}, owed {money_text(c['owed'], currency)}"
+            )
+            out.append(table(money_columns, rows, language, caption))
     return out

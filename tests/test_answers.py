@@ -348,3 +348,37 @@ def test_silu_note_list_in_the_persons_language(firm, gw):
     assert shown[0] == "共 1 条记事，最新的在前。" and shown[2].split()[:1] == ["编号"]
     assert shown[-1].split()[0] == "1" and shown[-1].endswith("周五回电话")
     assert "Your notepad is empty" in silu("note", "list", "--as", SALES_EN)
+
+
+# --- PRODUCT and CONTRACT, checked against the same item -------------------------------------
+def lookup_mail(gw, who: str, command: str, argument: str):
+    return commands.answer(gw, gw.roster.find(who), command, argument)
+
+
+def test_product_answer_is_a_line_and_a_stock_table(gw, chain):
+    zh = lookup_mail(gw, SALES, "PRODUCT", "P-M8").text.splitlines()
+    assert "P-M8 不锈钢螺栓 M8×40：库存 337 个，标准价 1.20" in zh  # 报价 is a quote, not this
+    assert [
+        line.split() for line in zh if line.startswith("WH-")
+    ] == [["WH-A", "L2026-007", "102"], ["WH-A", "L2026-019", "35"], ["WH-B", "L2026-031", "200"]]  # fmt: skip
+    en = lookup_mail(gw, SALES_EN, "PRODUCT", "P-M8").text
+    assert "P-M8 不锈钢螺栓 M8×40: 337 个 on hand, list price 1.20" in en and "、" not in en
+    keeper = lookup_mail(gw, WAREHOUSE_A, "PRODUCT", "P-M8")
+    assert "1.20" not in keeper.text + keeper.html and "标准价" not in keeper.text
+    assert "<table" in keeper.html
+
+
+def test_contract_answer_is_terms_progress_and_money_tables(gw, chain):
+    reply = lookup_mail(gw, SALES, "CONTRACT", chain["contract"])
+    lines = reply.text.splitlines()
+    assert f"销售合同 {chain['contract']}：C001 华东机电有限公司，执行中" in lines
+    rows = [line.split() for line in lines]
+    assert ["付款期限(天)", "30"] in rows and ["交货日期", "2026-12-10"] in rows
+    assert ["P-M8", "不锈钢螺栓", "M8×40", "300", "30", "20", "270"] in rows
+    assert [chain["notice"], "179.60", "50.00", "129.60"] in rows
+    assert raw_in(reply.text) == [] and words_of(reply.text.split("\n", 2)[2]) == []
+    keeper = lookup_mail(gw, WAREHOUSE_A, "CONTRACT", chain["contract"])
+    assert not [m for m in MONEY if m in keeper.text + keeper.html]
+    assert ["P-M8", "不锈钢螺栓", "M8×40", "300", "30", "20", "270"] in [
+        line.split() for line in keeper.text.splitlines()
+    ]

@@ -315,15 +315,18 @@ def test_lookups_answer_in_the_readers_words_not_stored_keys(gw, send, masters):
     root = str(gw.firm.root)
     runner = CliRunner()
     zh = runner.invoke(main, ["--firm", root, "lookup", "contract", "C001"]).output
-    assert "付款期限(天)：30" in zh and "交货日期：2026-12-10" in zh
+    rows = [line.split() for line in zh.splitlines()]
+    assert ["付款期限(天)", "30"] in rows and ["交货日期", "2026-12-10"] in rows  # terms table
     assert "payment_days" not in zh and "=" not in zh
     en = runner.invoke(main, ["--firm", root, "lookup", "contract", "C001", "--language", "en"])
-    assert "Payment terms (days): 30" in en.output
+    assert "Payment terms (days)  30" in en.output
     sales = runner.invoke(
         main, ["--firm", root, "lookup", "product", "P-M8", "--as", "li.na@firm.test"]
     )
     assert (
-        "报价 1.20" in sales.output and "库存" in sales.output and "list_price" not in sales.output
+        "标准价 1.20" in sales.output
+        and "库存" in sales.output
+        and "list_price" not in sales.output
     )
     keeper = runner.invoke(main, ["--firm", root, "lookup", "product", "P-M8", "--as", WAREHOUSE_A])
     assert "1.20" not in keeper.output and "L2026-007" in keeper.output

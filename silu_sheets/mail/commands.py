@@ -355,16 +355,16 @@ def _contract(gw: Gateway, person: Staff, argument: str) -> Any:
     return lookup.lookup_contracts(gw.ledger.view, argument)
 
 
-def _product_lines(found: Any, language: str) -> list[str]:
+def _product_answer(found: Any, language: str) -> list:
     from silu_sheets import lookup
 
-    return lookup.product_lines(found, language)
+    return lookup.product_answer(found, language)
 
 
-def _contract_lines(found: Any, language: str) -> list[str]:
+def _contract_answer(found: Any, language: str) -> list:
     from silu_sheets import lookup
 
-    return lookup.contract_lines(found, language)
+    return lookup.contract_answer(found, language)
 
 
 def _memo(gw: Gateway, person: Staff, argument: str) -> Any:
@@ -421,8 +421,8 @@ _HANDLERS: dict[str, Callable[[Gateway, Staff, str], tuple | Reply]] = {
     "HELP": _help,
     "TEMPLATE": _template,
     "STATUS": _lookup("单据状态", "Document status", _status),
-    "PRODUCT": _lookup("产品查找", "Product lookup", _product, render=_product_lines),
-    "CONTRACT": _lookup("合同速查", "Contract lookup", _contract, render=_contract_lines),
+    "PRODUCT": _lookup("产品查找", "Product lookup", _product, render=_product_answer),
+    "CONTRACT": _lookup("合同速查", "Contract lookup", _contract, render=_contract_answer),
     "MEMO": _lookup("备忘录", "Company memo", _memo, needs_argument=False),
     "NOTE": _lookup("记事本", "Notepad", _note),
     "NOTES": _lookup("记事本", "Notepad", _notes, needs_argument=False),

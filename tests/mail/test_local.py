@@ -173,7 +173,7 @@ def test_product_lookup_never_shows_the_warehouse_a_price(firm, gw, masters) -> 
     by_person = {m["To"]: m for m in sent(firm) if m["To"] in (SALES, WAREHOUSE_A)}
     sales_text = by_person[SALES].get_body(("plain",)).get_content()
     keeper_text = by_person[WAREHOUSE_A].get_body(("plain",)).get_content()
-    assert "报价 1.20" in sales_text or "list price 1.20" in sales_text
+    assert "P-M8 不锈钢螺栓 M8×40：库存 355 个，标准价 1.20" in sales_text.splitlines()
     assert "P-M8" in keeper_text and "L2026-007" in keeper_text
     assert "1.20" not in keeper_text and "price" not in keeper_text
     assert "1.20" not in by_person[WAREHOUSE_A].get_body(("html",)).get_content()
