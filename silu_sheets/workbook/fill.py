@@ -154,7 +154,7 @@ def filled(
         pieces[-1] = _with_breaks(pieces[-1], layout.first_line_row, len(used), lines_per_page)
     taller = _wrapped_heights(kind, values)
     if taller:
-        xml = ROW_TAG.sub(lambda m: _row_tag(m, taller), "".join(pieces))
+        xml = _grow_rows("".join(pieces), taller)
         if _frozen_height(kind, taller) > template.FROZEN_LIMIT:  # the lines must stay in view
             xml = FROZEN_PANE.sub('<selection activeCell="A1" sqref="A1" />', xml, count=1)
         pieces = [xml]
@@ -231,6 +231,20 @@ def _frozen_height(kind: Kind, taller: Mapping[int, float]) -> float:
     return sum(max(h, taller.get(r, 0)) for r, h in rows.items()) + LINE_HEIGHT * (
         kind.layout.first_line_row - 1 - len(rows)
     )
+
+
+def _grow_rows(xml: str, heights: Mapping[int, float]) -> str:
+    """The sheet with the tags of the rows in ``heights`` rewritten (found by position: a
+    substitution over every row tag cost ~1.7 ms a copy)."""
+    for row in sorted(heights):
+        start = xml.find(f'<row r="{row}"')
+        if start < 0:
+            continue
+        end = xml.index(">", start) + 1
+        tag = ROW_TAG.match(xml, start, end)
+        if tag is not None:
+            xml = xml[:start] + _row_tag(tag, heights) + xml[end:]
+    return xml
 
 
 def _row_tag(m: re.Match[str], heights: Mapping[int, float]) -> str:
