@@ -190,3 +190,21 @@ def test_silu_balance_writes_each_currency_in_its_decimals(gw, send, masters) ->
         "CNY": "970.5",
         "JPY": "10000",
     }
+
+
+def test_a_firm_in_yen_writes_a_form_without_currency_in_yen(gw, send, masters) -> None:
+    """A document leaving its currency empty is in the firm's (silu.toml): JPY, no decimals."""
+    from silu_sheets import firm as firm_folder
+
+    path = gw.firm.root / "silu.toml"
+    text = path.read_text(encoding="utf-8")
+    assert 'currency = "CNY"' in text
+    path.write_text(text.replace('currency = "CNY"', 'currency = "JPY"', 1), "utf-8")
+    gw.firm = firm_folder.open_firm(gw.firm.root)
+    notice = seed_notice(
+        gw, "C001", [{"product_code": "P-W10", "quantity": 10, "unit_price": "1000"}]
+    )
+    outcome = pay(send, "12000", notice, "12000")
+    assert codes(outcome) == [("B18", "notice-paid-above-owed")]
+    message = outcome.as_dict("zh")["problems"][0]["message"]
+    assert "目前只欠 10,000（已出库货值 10,000，已收/已冲 0），本行核销 12,000" in message

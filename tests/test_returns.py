@@ -186,6 +186,8 @@ def test_nothing_credited_before_agreement_then_agreed_credit_lowers_notice(gw, 
     )
     assert codes(too_much) == [("B17", "return-agreed-above-value")]
     assert too_much.problems[0].values["value"].amount == D("73.10")
+    assert "商定金额 73.11 超过退货货值 73.10" in too_much.as_dict("zh")["problems"][0]["message"]
+    assert "Agree at most 73.10." in too_much.as_dict("en")["problems"][0]["message"]
     agreed = ret(
         send,
         notice,
