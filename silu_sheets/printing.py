@@ -381,6 +381,7 @@ def delivery_note(
             ("发货单号 Shipment notice", _text(h.get("notice_no"))),
             ("合同号 Contract", _text(n.get("contract_no"))),
             ("订单号 Order", _text(c.get("order_no"))),
+            ("换货，对应退货单 Replaces return", _text(n.get("replaces_return"))),
             ("发货仓库 Warehouse", _text(h.get("warehouse"))),
             ("承运人 Carrier", _text(c.get("carrier"))),
             ("运输方式 Transport", _text(c.get("transport_mode"))),

@@ -575,6 +575,14 @@ def test_a_notice_prints_its_only_slip_or_says_which_slips_to_print(
         assert f"silu print {number}" in done.output
     assert "P-W10 100" in done.output and "每张出库单" in done.output
     assert "Traceback" not in done.output
+    from conftest import WAREHOUSE_A
+
+    cancel = {"docno": second, "action": "cancel", "cancel_reason": "重录"}
+    assert send("issue_slip", cancel, sender=WAREHOUSE_A).accepted
+    done = runner.invoke(main, ["--firm", root, "print", second])
+    assert done.exit_code == 1 and "已作废" in done.output and "cancelled" in done.output
+    done = runner.invoke(main, ["--firm", root, "print", part_issued["notice"]])
+    assert done.exit_code == 0 and part_issued["slip"] in done.output  # the one slip left
     contract = signed_contract(send)
     waiting = ok(
         notice(send, contract, [{"product_code": "P-M8", "quantity": 5, "unit_price": "1.15"}])
@@ -583,3 +591,22 @@ def test_a_notice_prints_its_only_slip_or_says_which_slips_to_print(
     assert (
         done.exit_code == 1 and "还没有出库" in done.output and "Nothing is issued" in done.output
     )
+
+
+def test_a_replacements_delivery_note_names_the_return_it_replaces(gw, send, masters, tmp_path):
+    from money_seed import seed_notice
+    from test_returns import ret
+
+    line = {"product_code": "P-M8", "warehouse": "WH-A", "lot": "L2026-007"}
+    first = seed_notice(gw, "C001", [line | {"quantity": 60, "unit_price": "1.15"}])
+    replaced = ret(
+        send, first, [{"product_code": "P-M8", "quantity": 5}], goods="replace", money_way="none",
+        requested=None,
+    )  # fmt: skip
+    assert replaced.accepted, replaced.as_dict("en")
+    again = seed_notice(
+        gw, "C001", [line | {"quantity": 5, "unit_price": "0"}], replaces_return=replaced.docno
+    )
+    note = print_doc(gw.firm.root, again, tmp_path / "replacement.xlsx")
+    assert replaced.docno in sheet_text(note)
+    assert table_of(note)[0]["数量"] == 5
