@@ -68,12 +68,17 @@ def already_recorded(
         writer.reject(
             source_id, kind, docno, [{"code": problem.code, "cell": None, "severity": "error"}]
         )
-        outbox_id = writer.queue_mail(reply.recipient, reply.subject, reply.purpose, msg, docno)
-        if gw.held_for:  # one reply per mail: released with the mail's other answers
-            writer.db.execute(
-                "UPDATE outbox SET status = 'held', held_for = ? WHERE id = ?",
-                [gw.held_for, outbox_id],
+        # held when mailed: one reply per mail, released with the mail's other answers
+        outcome.outbox_ids = [
+            writer.queue_mail(
+                reply.recipient,
+                reply.subject,
+                reply.purpose,
+                msg,
+                docno,
+                "held" if gw.held_for else "queued",
+                gw.held_for,
             )
-        outcome.outbox_ids = [outbox_id]
+        ]
     log.info("%s sent %s again (already %s): not recorded twice", person.address, name, docno)
     return outcome

@@ -405,14 +405,12 @@ def _refuse(
 
 def _queue(gw: Gateway, writer: LedgerWriter, reply: Reply, source: Source) -> int:
     msg = as_mail(reply, gw.firm.firm.mailbox, gw.firm.firm.name, in_reply_to=source.message_id)
-    outbox_id = writer.queue_mail(reply.recipient, reply.subject, reply.purpose, msg, reply.docno)
-    if gw.held_for or reply.printout_of:  # same transaction as the form: never lost nor doubled
-        status = PRINTING if reply.printout_of else "held"
-        writer.db.execute(
-            "UPDATE outbox SET status = ?, held_for = ? WHERE id = ?",
-            [status, gw.held_for, outbox_id],
-        )
-    return outbox_id
+    # held, or waiting for its printed copy, in the form's own transaction: never lost nor
+    # doubled; written once (each write of an outbox row puts its whole message in the WAL)
+    status = PRINTING if reply.printout_of else ("held" if gw.held_for else "queued")
+    return writer.queue_mail(
+        reply.recipient, reply.subject, reply.purpose, msg, reply.docno, status, gw.held_for
+    )
 
 
 def _base_context(gw: Gateway, ctx: Context, outcome: Outcome, kind: Kind | None) -> dict:

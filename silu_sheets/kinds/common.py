@@ -293,6 +293,11 @@ def whole_quantities(doc: Document, ledger: LedgerView) -> list[Problem]:
         code = line.values.get("product_code")
         if not code or not columns:
             continue
+        if all(
+            line.values.get(key) is None or line.values[key] == line.values[key].to_integral_value()
+            for key in columns
+        ):
+            continue  # whole numbers fit every unit: the product need not be asked for
         if code not in products:
             products[code] = ledger.product(code)
         product = products[code]

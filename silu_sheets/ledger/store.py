@@ -490,18 +490,29 @@ class LedgerWriter:
         )
 
     def queue_mail(
-        self, recipient: str, subject: str, purpose: str, message: bytes, docno: str | None
+        self,
+        recipient: str,
+        subject: str,
+        purpose: str,
+        message: bytes,
+        docno: str | None,
+        status: str = "queued",
+        held_for: str | None = None,
     ) -> int:
-        return self.insert(
-            "outbox",
-            {
-                "created_at": now(),
-                "recipient": recipient,
-                "subject": subject,
-                "purpose": purpose,
-                "docno": docno,
-                "message": message,
-                "status": "queued",
-                "attempts": 0,
-            },
-        )
+        """Queue a mail to send (``queued``), or to hold until the forms of mail ``held_for``
+        are all done (``held``, mail/gateway.py) or its printed copy is attached (``printing``,
+        pipeline.attach_printouts). Set in this one write: every change of a row writes its
+        whole message to the WAL again."""
+        row = {
+            "created_at": now(),
+            "recipient": recipient,
+            "subject": subject,
+            "purpose": purpose,
+            "docno": docno,
+            "message": message,
+            "status": status,
+            "attempts": 0,
+        }
+        if held_for:
+            row["held_for"] = held_for
+        return self.insert("outbox", row)
