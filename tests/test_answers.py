@@ -382,3 +382,67 @@ def test_contract_answer_is_terms_progress_and_money_tables(gw, chain):
     assert ["P-M8", "不锈钢螺栓", "M8×40", "300", "30", "20", "270"] in [
         line.split() for line in keeper.text.splitlines()
     ]
+
+
+# --- the other kinds and the edges ------------------------------------------------------------
+def test_a_cancelled_order_says_so_and_why(gw, send, masters):
+    number = ok(order(send, LINES))
+    header = {"docno": number, "action": "作废", "cancel_reason": "客户取消",
+              "order_date": "2026-11-21", "customer_code": "C001", "offer_type": "虚盘"}  # fmt: skip
+    assert send("order", header, LINES).accepted
+    blocks = status_blocks(document_status(gw.ledger.view, number), "zh", gw.roster.name_of)
+    assert blocks[:3] == [
+        f"销售订单 {number}：已作废",
+        "客户：C001 华东机电有限公司　负责人：李娜　第 2 版",
+        "作废原因：客户取消",
+    ]
+    assert not any(str(b).startswith("下一步") for b in blocks)  # nothing to do on it
+    assert [r["操作"] for r in table_rows(blocks, "修改记录")] == ["登记", "作废"]
+
+
+def test_a_service_record_and_a_sample_have_their_own_words(gw, send, chain):
+    from conftest import SERVICE
+
+    srv = ok(
+        send(
+            "service",
+            {"service_date": "2026-11-25", "customer_code": "C001", "contract_no": chain["contract"],
+             "channel": "电话 phone", "request": "螺栓生锈", "status": "处理中",
+             "next_action": "2026-11-30"},
+            [{"product_code": "P-M8", "lot": "L2026-007", "quantity": 5, "problem": "生锈"}],
+            sender=SERVICE,
+        )
+    )  # fmt: skip
+    zh = status_blocks(document_status(gw.ledger.view, srv), "zh")
+    assert (
+        zh[0] == f"售后服务单 {srv}：处理中"
+        and "下一步：2026-11-30 前再处理（填写本服务单）。" in zh
+    )
+    assert table_rows(zh, "涉及产品") == [
+        {
+            "产品": "P-M8",
+            "品名": "不锈钢螺栓 M8×40",
+            "批号": "L2026-007",
+            "数量": "5",
+            "问题": "生锈",
+        }
+    ]
+    en = status_blocks(document_status(gw.ledger.view, srv), "en")
+    assert en[0] == f"Service record {srv}: in progress" and "Request: 螺栓生锈" in en
+    keeper = status_blocks(document_status(gw.ledger.view, srv, prices=False), "zh")
+    assert "客户诉求：螺栓生锈" not in keeper  # free text stays with sales and service
+    smp = ok(
+        send(
+            "sample",
+            {"send_date": "2026-11-20", "customer_code": "C001", "inquiry_no": chain["inquiry"],
+             "recipient": "刘总", "carrier": "顺丰", "tracking_no": "SF123"},
+            [{"product_code": "P-M8", "quantity": 20}],
+        )
+    )  # fmt: skip
+    zh = status_blocks(document_status(gw.ledger.view, smp), "zh")
+    assert zh[0] == f"样品寄送单 {smp}：已寄出 2026-11-20（顺丰 SF123）" and "收件人：刘总" in zh
+
+
+def test_status_of_an_unknown_number_says_which_and_how_to_fix_it(gw, masters):
+    reply = lookup_mail(gw, SALES, "STATUS", "SN-2026-99999")
+    assert "没有单号为 SN-2026-99999 的单据。请核对单号（例如 SN-2026-00012）后再发。" in reply.text

@@ -274,7 +274,7 @@ def status(view: LedgerView, doc: dict, prices: bool) -> dict:
 
 def state_words(state: dict, language: str) -> str:
     """An inquiry's state as its people say it: 跟进中 (open), or closed with the closing
-    follow-up's result in its form's words (已结束（成交）, closed: lost)."""
+    follow-up's result in its form's words (已结束（成交）, closed (lost))."""
     status = state.get("status", "open")
     if status == "open":
         return "跟进中" if language == "zh" else "being followed up"
@@ -282,7 +282,7 @@ def state_words(state: dict, language: str) -> str:
 
     choice = FOLLOW_UP.field("result").choice(status)
     result = choice.label(language) if choice else status
-    return f"已结束（{result}）" if language == "zh" else f"closed: {result}"
+    return f"已结束（{result}）" if language == "zh" else f"closed ({result})"
 
 
 def _next_step(state: dict, language: str) -> str:

@@ -66,4 +66,40 @@ def check(doc: Document, ledger: LedgerView, ctx: Context) -> list[Problem]:
     return found
 
 
-HOOKS = Hooks(check=check)
+def status(view: LedgerView, doc: dict, prices: bool) -> dict:
+    """Its section of ``silu status``: when and how it went, to whom, and what was sent."""
+    from silu_sheets.answers import NAME, PRODUCT, QUANTITY, both, product_names, table
+
+    header = doc["header"]
+    names = product_names(view, (x.get("product_code") for x in doc["lines"]))
+    rows = [x | {"name": names.get(x.get("product_code") or "", "")} for x in doc["lines"]]
+
+    def sent(language: str) -> str:
+        zh = language == "zh"
+        how = " ".join(x for x in (header.get("carrier"), header.get("tracking_no")) if x)
+        said = (
+            f"已寄出 {header.get('send_date') or ''}"
+            if zh
+            else f"sent {header.get('send_date') or ''}"
+        )
+        return said + ((f"（{how}）" if zh else f" ({how})") if how else "")
+
+    def said(language: str) -> list:
+        zh = language == "zh"
+        out: list = []
+        to = "，".join(x for x in (header.get("recipient"), header.get("address")) if x)
+        if to:
+            out.append(f"{'收件人' if zh else 'To'}{'：' if zh else ': '}{to}")
+        out.append(
+            table((PRODUCT, NAME, QUANTITY), rows, language, "样品明细" if zh else "Samples")
+        )
+        return out
+
+    return {
+        "inquiry_no": header.get("inquiry_no"),
+        "summary": both(sent),
+        "text": both(said),
+    }
+
+
+HOOKS = Hooks(check=check, status=status)

@@ -90,4 +90,49 @@ def check(doc: Document, ledger: LedgerView, ctx: Context) -> list[Problem]:
     return found
 
 
-HOOKS = Hooks(check=check)
+def status(view: LedgerView, doc: dict, prices: bool) -> dict:
+    """Its section of ``silu status``: where the case stands (处理中, 等待客户, 已完成), the next
+    action's date, what the customer asked and what was done (not for the warehouse: free text
+    may name money), and the products concerned."""
+    from silu_sheets.answers import LOT, NAME, PRODUCT, QUANTITY, Column, both, product_names, table
+
+    header = doc["header"]
+    names = product_names(view, (x.get("product_code") for x in doc["lines"]))
+    rows = [x | {"name": names.get(x.get("product_code") or "", "")} for x in doc["lines"]]
+    columns = (PRODUCT, NAME, LOT, QUANTITY, Column("problem", "问题", "Problem"))
+
+    def state(language: str) -> str:
+        choice = KIND.field("status").choice(str(header.get("status") or ""))
+        return choice.label(language) if choice else ""
+
+    def next_step(language: str) -> str:
+        if header.get("status") == "closed" or not header.get("next_action"):
+            return ""
+        day = header["next_action"]
+        return (
+            f"{day} 前再处理（填写本服务单）。"
+            if language == "zh"
+            else f"Act again by {day} (on this service record)."
+        )
+
+    def said(language: str) -> list:
+        zh = language == "zh"
+        sep = "：" if zh else ": "
+        out: list = []
+        if prices and header.get("request"):
+            out.append(f"{'客户诉求' if zh else 'Request'}{sep}{header['request']}")
+        if prices and header.get("action_taken"):
+            out.append(f"{'已做处理' if zh else 'Done'}{sep}{header['action_taken']}")
+        if rows:
+            out.append(table(columns, rows, language, "涉及产品" if zh else "Products concerned"))
+        return out
+
+    return {
+        "contract_no": header.get("contract_no"),
+        "summary": both(state),
+        "next": both(next_step),
+        "text": both(said),
+    }
+
+
+HOOKS = Hooks(check=check, status=status)

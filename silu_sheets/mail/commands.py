@@ -294,6 +294,7 @@ def _lookup(
     run: Callable[[Gateway, Staff, str], Any],
     needs_argument: bool = True,
     render: Callable[[Any, str], list] | None = None,
+    nothing: tuple[str, str] = ("没有找到。", "Nothing found."),
 ):
     """A command answered by a lookup: its result as lines and tables, price-free for the
     warehouse; ``render`` writes a structured result in the reader's words (after prices are
@@ -318,7 +319,7 @@ def _lookup(
             else:
                 result = price_free(result)
         shown = render(result, person.language) if render and result else _lines(result)
-        blocks = shown or ["没有找到。" if zh else "Nothing found."]
+        blocks = shown or [(nothing[0] if zh else nothing[1]).format(argument)]
         title = f"{what_zh}：{argument}" if zh else f"{what_en}: {argument}"
         return Answer(title.rstrip("：: "), blocks=blocks)
 
@@ -371,7 +372,8 @@ def _memo(gw: Gateway, person: Staff, argument: str) -> Any:
     from silu_sheets import memo
 
     return [
-        f"{e.topic}: {e.answer(person.language)}" for e in memo.memo(gw.firm.root, argument or None)
+        f"【{e.topic}】{e.answer(person.language)}"
+        for e in memo.memo(gw.firm.root, argument or None)
     ]
 
 
@@ -420,10 +422,27 @@ def _report(gw: Gateway, person: Staff, argument: str) -> tuple:
 _HANDLERS: dict[str, Callable[[Gateway, Staff, str], tuple | Reply]] = {
     "HELP": _help,
     "TEMPLATE": _template,
-    "STATUS": _lookup("单据状态", "Document status", _status),
+    "STATUS": _lookup(
+        "单据状态",
+        "Document status",
+        _status,
+        nothing=(
+            "没有单号为 {} 的单据。请核对单号（例如 SN-2026-00012）后再发。",
+            "No document is numbered {}. Check the number (for example SN-2026-00012) and send again.",
+        ),
+    ),
     "PRODUCT": _lookup("产品查找", "Product lookup", _product, render=_product_answer),
     "CONTRACT": _lookup("合同速查", "Contract lookup", _contract, render=_contract_answer),
-    "MEMO": _lookup("备忘录", "Company memo", _memo, needs_argument=False),
+    "MEMO": _lookup(
+        "备忘录",
+        "Company memo",
+        _memo,
+        needs_argument=False,
+        nothing=(
+            "备忘录里没有这个主题。发送 MEMO（不带主题）可看全部主题。",
+            "The memo has no such topic. Send MEMO alone for every topic.",
+        ),
+    ),
     "NOTE": _lookup("记事本", "Notepad", _note),
     "NOTES": _lookup("记事本", "Notepad", _notes, needs_argument=False),
     "TODO": _todo,

@@ -344,7 +344,10 @@ def test_status_command_by_sales_and_by_the_warehouse_which_sees_no_price(
     [html] = [m.get_body(("html",)).get_content() for m in answers if m["To"] == WAREHOUSE_A]
     assert "<caption" in html and "发货单明细</caption>" in html
     assert '<td style="text-align:right">150</td>' in html and "7.13" not in html
-    assert "Nothing found." in by_person[(SALES_EN, "Document status: SN-2026-99999")]
+    assert (
+        "No document is numbered SN-2026-99999."
+        in by_person[(SALES_EN, "Document status: SN-2026-99999")]
+    )
     as_keeper = CliRunner().invoke(
         main, ["--firm", str(firm.root), "status", number, "--json", "--as", WAREHOUSE_A]
     )
