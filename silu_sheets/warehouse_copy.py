@@ -312,9 +312,28 @@ def issue_progress(
         "all_done": all(r["left"] <= 0 for r in rows),
         "slips": F.slips_of_notice(view, notice["docno"]),
         "administrator": ctx.firm.mailbox,
+        "receipt": action != "cancel",
     }
     subject, text, html = render("issue_progress", language, context)
-    return [Reply(person.address, subject, text, html, "issue_progress", notice["docno"])]
+    attachments = [receipt_form(doc, docno)] if action != "cancel" else []
+    return [
+        Reply(person.address, subject, text, html, "issue_progress", notice["docno"], attachments)
+    ]
+
+
+def receipt_form(doc: Document, docno: str) -> Attachment:
+    """The customer's delivery receipt (客户签收单) for the slip, its lines pre-filled (slip
+    line, product, lot): when the signed delivery note comes back, sales writes in what the
+    customer signed for and sends it. What was received is left for them: only the customer's
+    signature says it."""
+    kind = KINDS["delivery_receipt"]
+    lines = [
+        {"slip_line": line.number, "product_code": line["product_code"], "lot": line["lot"]}
+        for line in doc.lines
+        if line["product_code"]
+    ]
+    data = fill.filled(kind, {"slip_no": docno}, lines)
+    return Attachment(f"{kind.key}-{kind.zh}-{docno}.xlsx", data)
 
 
 def keeper_copies(

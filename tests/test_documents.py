@@ -610,3 +610,41 @@ def test_a_replacements_delivery_note_names_the_return_it_replaces(gw, send, mas
     note = print_doc(gw.firm.root, again, tmp_path / "replacement.xlsx")
     assert replaced.docno in sheet_text(note)
     assert table_of(note)[0]["数量"] == 5
+
+
+def test_sales_gets_the_slips_delivery_receipt_to_fill_from_the_signed_note(gw, send, part_issued):
+    """The delivery note comes back signed; the salesperson's issue-progress mail carries the
+    slip's delivery receipt with its lines in place, and the received quantities written in
+    from the signed note record as they are."""
+    import email
+    from email import policy
+
+    from conftest import SALES
+
+    from silu_sheets.kinds import KINDS
+
+    (row,) = gw.ledger.view._all(
+        "SELECT message FROM outbox WHERE recipient = ? AND purpose = 'issue_progress'", [SALES]
+    )
+    mail = email.message_from_bytes(row["message"], policy=policy.default)
+    assert f"silu print {part_issued['slip']}" in mail.get_body(("plain",)).get_content()
+    [form] = [a for a in mail.iter_attachments() if a.get_filename().startswith("delivery_receipt")]
+    kind = KINDS["delivery_receipt"]
+    wb = load_workbook(io.BytesIO(form.get_content()))
+    ws = wb[kind.sheet]
+    layout, first = kind.layout, kind.layout.first_line_row
+    assert ws[layout.header_cells["slip_no"]].value == part_issued["slip"]
+    assert [ws[layout.line_cell(k, first)].value for k in ("slip_line", "product_code", "lot")] == [
+        1, "P-M8", "L2026-007"
+    ]  # fmt: skip
+    assert ws[layout.line_cell("received_quantity", first)].value is None  # the customer says it
+    ws[layout.header_cells["receipt_date"]] = "2026-11-25"
+    ws[layout.header_cells["signed_by"]] = "刘经理"
+    ws[layout.line_cell("received_quantity", first)] = 22
+    ws[layout.line_cell("damaged_quantity", first)] = 3
+    out = io.BytesIO()
+    wb.save(out)
+    from silu_sheets.pipeline import ingest
+
+    signed = ingest(gw, out.getvalue(), form.get_filename(), SALES)
+    assert signed.accepted, signed.as_dict("en")
