@@ -423,3 +423,48 @@ def test_the_memo_survives_a_stray_far_cell(gw):
     wb.save(path)
     found = memo.memo(gw.firm.root, "size")
     assert found and found[0].answer("en")
+
+
+def reading_of(data: bytes) -> tuple:
+    """What a reading tells the pipeline, comparable."""
+    r = reader.read(data)
+    doc = r.document
+    return (
+        r.kind.key if r.kind else None,
+        r.version,
+        (doc.header, [(line.number, line.row, line.values) for line in doc.lines]) if doc else None,
+        [p.flat() for p in r.problems],
+        [p.values for p in r.problems],
+        r.markable,
+    )
+
+
+def test_blank_rows_left_unparsed_change_no_reading(cases, monkeypatch):
+    """The blank rows of a form's table are dropped before parsing (cells.EMPTY_ROW): every
+    file of the corpus, a hidden blank row, and a row without a number after blank rows (it
+    takes its number from the row before it) read exactly as when every row is parsed."""
+    base = valid_inquiry("丽水空行五金")
+    from hostile import edit_sheet
+
+    unnumbered = edit_sheet(
+        base,
+        lambda x: x.replace(
+            "</sheetData>",
+            '<row><c t="inlineStr"><is><t>多余</t></is></c></row></sheetData>',
+        ),
+    )
+    hidden = with_number(
+        with_text(
+            edit_sheet(base, lambda x: x.replace('<row r="23"', '<row r="23" hidden="1"', 1)),
+            "B24",
+            "不锈钢螺栓 M8",
+        ),
+        "C24",
+        "5",
+    )
+    files = [c.data for c in cases] + [base, unnumbered, hidden]
+    skipped = [reading_of(data) for data in files]
+    monkeypatch.setattr(cells, "EMPTY_ROW", re.compile(rb"(?!)"))  # every row parsed
+    assert [reading_of(data) for data in files] == skipped
+    # the unnumbered row is the one after the sheet's last numbered row: below the table
+    assert P.LINES_BEYOND_TABLE in [code for _, code in reading_of(unnumbered)[3]]

@@ -38,6 +38,11 @@ INTEGER = re.compile(r"[+-]?\d{1,400}")
 CELL_REF = re.compile(r"([A-Z]{1,3})(\d{1,7})$")
 #: a styled empty cell, as every template row holds many: nothing to read, so not parsed
 EMPTY_CELL = re.compile(rb'<c r="[A-Z]{1,3}\d{1,7}"(?: s="\d+")?(?: t="n")? ?/>')
+#: a numbered row left empty (the blank lines of a form's table), not hidden, followed by
+#: another numbered row: nothing in it is read and the next row's number is its own
+EMPTY_ROW = re.compile(
+    rb'<row r="\d{1,7}"(?: (?!hidden=)[\w:]+="[^"<>]*")*(?: ?/>|></row>)(?=<row r="|</sheetData>)'
+)
 NUMBER_FORMAT = re.compile(
     rb'<(?:\w+:)?numFmt\b(?=[^>]*\bnumFmtId="(\d+)")(?=[^>]*\bformatCode="([^"]*)")[^>]*>'
 )
@@ -391,7 +396,7 @@ def read_sheet(book: Workbook, stream: IO[bytes], bounds: Bounds) -> Sheet:
             # styled empty cells are dropped unparsed; one cut by the chunk's end waits for the next
             cut = max(more.rfind(b"<"), 0)
             chunk, carry = carry + more[:cut], more[cut:]
-            chunk = EMPTY_CELL.sub(b"", chunk)
+            chunk = EMPTY_ROW.sub(b"", EMPTY_CELL.sub(b"", chunk))
             counted += chunk.count(b"<c ") + chunk.count(b":c ")
             if counted > CELL_LIMIT:
                 raise TooManyCells
