@@ -10,6 +10,7 @@ as Chinese paperwork expects. The warehouse never receives any of these: they ca
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -130,8 +131,18 @@ def _seller(head: Letterhead) -> list[tuple[str, str]]:
     return [(k, v) for k, v in pairs if v]
 
 
+#: what a delivery note says of the firm that sends the goods
+SHIPPER = ("名称 Name", "地址 Address", "电话 Tel")
+
+
 def _text(value: Any) -> str:
     return "" if value is None else str(value)
+
+
+def _person(address: str | None, people: Mapping[str, str] | None) -> str:
+    """A salesperson as the customer should read them: name and address, not the address alone."""
+    name = (people or {}).get(address or "")
+    return f"{name} {address}" if name and address else _text(address)
 
 
 LINE_COLUMNS = [
@@ -177,7 +188,13 @@ def _in_words(total: Decimal, currency: str) -> tuple[str, Decimal] | None:
     return (capitals(total), total) if currency == "CNY" else None
 
 
-def quote(view: LedgerView, docno: str, head: Letterhead, default_currency: str) -> Printout:
+def quote(
+    view: LedgerView,
+    docno: str,
+    head: Letterhead,
+    default_currency: str,
+    people: Mapping[str, str] | None = None,
+) -> Printout:
     doc = _document(view, docno, "quote")
     h = doc["header"]
     cur = (h.get("currency") or default_currency).upper()
@@ -194,7 +211,7 @@ def quote(view: LedgerView, docno: str, head: Letterhead, default_currency: str)
             ("报价日期 Date", _text(h.get("quote_date"))),
             ("有效期至 Valid until", _text(h.get("valid_until"))),
             ("币种 Currency", cur),
-            ("业务员 Salesperson", _text(h.get("salesperson") or doc.get("owner"))),
+            ("业务员 Salesperson", _person(h.get("salesperson") or doc.get("owner"), people)),
             ("付款条件 Payment", _text(h.get("payment_terms"))),
             ("交货条件 Delivery", _text(h.get("delivery_terms"))),
         ],
@@ -221,7 +238,13 @@ def quote(view: LedgerView, docno: str, head: Letterhead, default_currency: str)
 TRADE_WORDS = {"domestic": "内贸 domestic", "export": "出口 export", "import": "进口 import"}
 
 
-def contract(view: LedgerView, docno: str, head: Letterhead, default_currency: str) -> Printout:
+def contract(
+    view: LedgerView,
+    docno: str,
+    head: Letterhead,
+    default_currency: str,
+    people: Mapping[str, str] | None = None,
+) -> Printout:
     doc = _document(view, docno, "contract")
     h = doc["header"]
     cur = (h.get("currency") or default_currency).upper()
@@ -308,7 +331,12 @@ DELIVERY_COLUMNS = [
 
 
 def delivery_note(
-    view: LedgerView, slip_no: str, head: Letterhead, default_currency: str, priced: bool
+    view: LedgerView,
+    slip_no: str,
+    head: Letterhead,
+    default_currency: str,
+    priced: bool,
+    people: Mapping[str, str] | None = None,
 ) -> Printout:
     """The 送货单 that travels with the goods of one issue slip: what the warehouse really
     issued (products, lots, quantities, units), its notice, contract and order, the customer,
@@ -372,7 +400,8 @@ def delivery_note(
         cur,
         head,
         parties=[
-            ("发货方 From", _seller(head)),
+            # name, address and phone: a delivery note asks for no payment
+            ("发货方 From", [(k, v) for k, v in _seller(head) if k in SHIPPER]),
             ("收货方 To", [(k, v) for k, v in receiver if v]),
         ],
         facts=[
@@ -385,7 +414,7 @@ def delivery_note(
             ("发货仓库 Warehouse", _text(h.get("warehouse"))),
             ("承运人 Carrier", _text(c.get("carrier"))),
             ("运输方式 Transport", _text(c.get("transport_mode"))),
-            ("业务员 Salesperson", _text(n.get("salesperson") or notice.get("owner"))),
+            ("业务员 Salesperson", _person(n.get("salesperson") or notice.get("owner"), people)),
         ],
         columns=columns,
         rows=rows,
@@ -599,10 +628,22 @@ def printout(
         raise NotPrintable(docno)
     head = Letterhead.of(folder)
     cur = folder.firm.currency
+    people = staff_names(folder)
     if doc["kind"] == "quote":
-        return quote(view, docno, head, cur)
+        return quote(view, docno, head, cur, people)
     if doc["kind"] == "contract":
-        return contract(view, docno, head, cur)
+        return contract(view, docno, head, cur, people)
     slip = docno if doc["kind"] == "issue_slip" else slip_to_print(view, docno)
     priced = bool(folder.settings.get("documents", {}).get("delivery_note_prices", False))
-    return delivery_note(view, slip, head, cur, priced and not for_warehouse)
+    return delivery_note(view, slip, head, cur, priced and not for_warehouse, people)
+
+
+def staff_names(folder: FirmFolder) -> dict[str, str]:
+    """Address -> name from the roster; none where the roster cannot be read (the document
+    then shows addresses: a printout is no place to stop over a roster problem)."""
+    from silu_sheets.roster import RosterError
+
+    try:
+        return {s.address: s.name for s in folder.roster().staff.values()}
+    except (OSError, RosterError):
+        return {}

@@ -513,6 +513,7 @@ def test_a_delivery_note_shows_what_the_slip_issued_not_what_the_notice_asked(
         "安能物流 张师傅 139 1234 5678",  # the contract's carrier
         "汽运",
         "车牌号",  # the driver writes it in
+        "李娜 li.na@firm.test",  # whom the customer calls: the salesperson by name
         "收货人签收",
     ):
         assert shown in text, shown
