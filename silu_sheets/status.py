@@ -303,7 +303,7 @@ def _kind_title(kind: str, language: str) -> str:
 
 
 def _lines_table(found: dict, language: str) -> list:
-    """A kind with no section of its own (a sample, a service record): its lines under the
+    """A kind with no section of its own (a delivery receipt, a master workbook): its lines under the
     form's own column labels, choices in their words (price fields are gone already for a
     reader who may not see them)."""
     kind = KINDS[found["kind"]]

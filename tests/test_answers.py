@@ -446,3 +446,15 @@ def test_a_service_record_and_a_sample_have_their_own_words(gw, send, chain):
 def test_status_of_an_unknown_number_says_which_and_how_to_fix_it(gw, masters):
     reply = lookup_mail(gw, SALES, "STATUS", "SN-2026-99999")
     assert "没有单号为 SN-2026-99999 的单据。请核对单号（例如 SN-2026-00012）后再发。" in reply.text
+
+
+def test_a_decline_reason_naming_a_price_stays_with_sales(gw, send, masters):
+    number = ok(order(send, LINES))
+    header = {"docno": number, "order_date": "2026-11-21", "customer_code": "C001",
+              "offer_type": "虚盘", "decision": "declined", "decline_reason": "客户只接受 6.50 的单价"}  # fmt: skip
+    assert send("order", header, LINES, sender=MANAGER).accepted
+    sales, _ = status_mail(gw, SALES, number)
+    assert f"销售订单 {number}：已拒绝（客户只接受 6.50 的单价）" in sales
+    keeper, html = status_mail(gw, WAREHOUSE_A, number)
+    assert f"销售订单 {number}：已拒绝" in keeper
+    assert "6.50" not in keeper + html and "7.13" not in keeper + html

@@ -350,7 +350,8 @@ def status(view: LedgerView, doc: dict, prices: bool) -> dict:
     header = doc["header"]
     found = {
         "decision": header.get("decision") or "pending",
-        "decline_reason": header.get("decline_reason"),
+        # why it was declined may name a price: not for the warehouse
+        "decline_reason": header.get("decline_reason") if prices else None,
         "offer_type": header.get("offer_type"),
         "valid_until": header.get("valid_until"),
         "quote_no": header.get("quote_no"),
