@@ -23,7 +23,7 @@ from silu_sheets.cli import main
 from silu_sheets.kinds import KINDS
 from silu_sheets.replies import describe
 from silu_sheets.warehouse_copy import PICKING_LINES_PER_PAGE, SLIP
-from silu_sheets.workbook import fill, marking
+from silu_sheets.workbook import fill, marking, printout
 from silu_sheets.workbook.template import template_filename
 
 pytestmark = pytest.mark.office
@@ -51,6 +51,45 @@ QUESTION = (
     "客户询问不锈钢螺栓 M8×40 的表面处理能否改为达克罗，交货期能否提前到十二月初，"
     "另需提供材质证明和第三方检测报告，包装要求每箱五百个并贴客户标签。"
 )
+
+
+def long_quote(lines: int):
+    """A quote of ``lines`` lines as the printout layer gets it (no ledger needed)."""
+    from decimal import Decimal
+
+    from silu_sheets.printing import LINE_COLUMNS, Letterhead, Printout
+
+    rows = [
+        {
+            "line_no": n,
+            "product_code": "P-M8",
+            "product": "不锈钢螺栓 M8×40",
+            "unit": "个",
+            "quantity": Decimal(n),
+            "unit_price": Decimal("1.15"),
+            "amount": Decimal(n) * Decimal("1.15"),
+        }
+        for n in range(1, lines + 1)
+    ]
+    return Printout(
+        "quote",
+        "报价单",
+        "Quotation",
+        "QUO-2026-00099",
+        "CNY",
+        Letterhead("示例贸易有限公司"),
+        columns=LINE_COLUMNS,
+        rows=rows,
+    )
+
+
+def page_text(pdf: Path, page: int) -> str:
+    done = subprocess.run(
+        ["pdftotext", "-f", str(page), "-l", str(page), "-layout", str(pdf), "-"],
+        capture_output=True,
+        text=True,
+    )
+    return done.stdout
 
 
 def slip_line(n: int) -> dict:
@@ -157,6 +196,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory, seeded_folder: Path) -> d
             {"contract_no": contract},
             [{"product_code": "P-M8", "quantity": n, "unit_price": "1.15"} for n in range(1, 61)],
         ),
+        "quote_80_lines": printout.build(long_quote(80)),
         "marked_quote": marking.mark_problems(
             refused,
             outcome.problems,
@@ -222,6 +262,14 @@ def test_a_delivery_note_prints_what_the_slip_issued(rendered):
         assert word not in plain, word
     priced = text_of(rendered["priced_delivery_note"])
     assert "1.15" in priced and "28.75" in priced and "贰拾捌元柒角伍分" in priced
+
+
+def test_a_long_quote_repeats_its_table_head_and_numbers_its_pages(rendered):
+    pdf = rendered["quote_80_lines"]
+    assert pages(pdf) == 2
+    for page in (1, 2):
+        text = page_text(pdf, page)
+        assert "品名规格" in text and f"Page {page} of 2" in text, page
 
 
 def test_one_line_forms_print_on_one_page(rendered):
