@@ -219,7 +219,13 @@ def _template(gw: Gateway, person: Staff, argument: str) -> tuple:
     zh = person.language == "zh"
     allowed = gw.roster.allowed_kinds(person)
     key = find_kind(argument) if argument else None
-    names = [f"{KINDS[k].zh} ({k})" if zh else f"{KINDS[k].en} ({k})" for k in allowed]
+    # each as the reader would write it after TEMPLATE (find_kind reads either language)
+    names = [
+        f"{KINDS[k].zh}（TEMPLATE {KINDS[k].zh}）"
+        if zh
+        else f"{KINDS[k].en} (TEMPLATE {KINDS[k].en.lower()})"
+        for k in allowed
+    ]
     if key is None or key not in allowed:
         if zh:
             what = f"“{argument}”不是您可以发送的表。" if argument else "请在 TEMPLATE 后写表名。"

@@ -163,7 +163,8 @@ def test_template_command_in_the_senders_language_and_role(firm, gw) -> None:
     keeper = by_person[WAREHOUSE_A]
     assert keeper["Subject"] == "未找到模板"
     assert list(keeper.iter_attachments()) == []
-    assert "出库单 (issue_slip)" in keeper.get_body(("plain",)).get_content()
+    assert "- 出库单（TEMPLATE 出库单）" in keeper.get_body(("plain",)).get_content()
+    assert "issue_slip" not in keeper.get_body(("plain",)).get_content()  # no stored key
 
 
 def test_product_lookup_never_shows_the_warehouse_a_price(firm, gw, masters) -> None:
