@@ -31,6 +31,7 @@ carry an amount.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
 from decimal import Decimal
@@ -93,13 +94,13 @@ class OpenItem:
     def row(self) -> dict[str, Any]:
         """The ledger row: decimals and dates as text, a whole-document item on line 0."""
         found: dict[str, Any] = {}
-        for f in fields(self):
-            value = getattr(self, f.name)
+        for name in _item_fields():
+            value = getattr(self, name)
             if isinstance(value, Decimal):
                 value = _text(value)
             elif isinstance(value, dt.date):
                 value = value.isoformat()
-            found[f.name] = value
+            found[name] = value
         found["line_no"] = self.line_no or 0
         return found
 
@@ -312,6 +313,13 @@ def _day(value: Any) -> dt.date | None:
 
 def _dec(value: Any) -> Decimal:
     return ZERO if value in (None, "") else Decimal(str(value))
+
+
+@functools.cache
+def _item_fields() -> tuple[str, ...]:
+    """An open item's field names, asked once (``dataclasses.fields`` on every row cost a
+    notice's refresh ~5%)."""
+    return tuple(f.name for f in fields(OpenItem))
 
 
 def _text(value: Decimal) -> str:

@@ -454,8 +454,9 @@ class Connection:
 
     def send(self, sender: str, recipient: str, data: bytes) -> None:
         # SMTP lines end in CRLF (RFC 5321); messages are stored with bare LF as Python writes
-        # them, and smtplib converts only str, not bytes (aiosmtpd then sees one endless line)
-        data = _CRLF.sub(b"\r\n", data)
+        # them, and smtplib converts only str, not bytes (aiosmtpd then sees one endless line);
+        # without a CR anywhere a plain replace does it (0.36 ms -> 0.004 for 18 KB)
+        data = data.replace(b"\n", b"\r\n") if b"\r" not in data else _CRLF.sub(b"\r\n", data)
         try:
             refused = self.client.sendmail(sender, [recipient], data)
         except smtplib.SMTPRecipientsRefused as exc:
