@@ -41,7 +41,7 @@ date_future_days = 366        # … or further ahead (2062 for 2026); widen them
 # logo = "logo.png"             # a PNG, JPEG, GIF or BMP in this folder, printed top left
 
 [documents]
-delivery_note_prices = false  # whether the delivery note (送货单) shows prices and amounts
+delivery_note_prices = false  # the customer's delivery note (送货单) with prices; the keeper's copy never has them
 
 [ledger]
 path = "ledger/silu.db"
