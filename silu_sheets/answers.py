@@ -179,5 +179,8 @@ def priced_lines(view: Any, lines: Sequence[dict], prices: bool, currency: str |
     return {
         "columns": columns,
         "rows": rows,
-        "total": money_text(total, currency) if prices and rows else None,
+        # the currency named when the document names one (a USD order must not read as yuan)
+        "total": f"{money_text(total, currency)} {currency or ''}".rstrip()
+        if prices and rows
+        else None,
     }

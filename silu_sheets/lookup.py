@@ -297,10 +297,10 @@ def contract_answer(found: list[dict], language: str) -> list:
             ]
             caption = (
                 f"货款：已出库货值 {money_text(c['shipped_value'], currency)}，"
-                f"已收/冲抵 {money_text(c['paid'], currency)}，尚欠 {money_text(c['owed'], currency)}"
+                f"已收/冲抵 {money_text(c['paid'], currency)}，尚欠 {money_text(c['owed'], currency)} {currency or ''}".rstrip()
                 if zh
                 else f"Money: worth issued {money_text(c['shipped_value'], currency)}, "
-                f"paid or credited {money_text(c['paid'], currency)}, owed {money_text(c['owed'], currency)}"
+                f"paid or credited {money_text(c['paid'], currency)}, owed {money_text(c['owed'], currency)} {currency or ''}".rstrip()
             )
             out.append(table(money_columns, rows, language, caption))
     return out

@@ -458,3 +458,12 @@ def test_a_decline_reason_naming_a_price_stays_with_sales(gw, send, masters):
     keeper, html = status_mail(gw, WAREHOUSE_A, number)
     assert f"销售订单 {number}：已拒绝" in keeper
     assert "6.50" not in keeper + html and "7.13" not in keeper + html
+
+
+def test_amounts_name_the_documents_currency(gw, send, masters):
+    def captions(number: str) -> list[str]:
+        found = document_status(gw.ledger.view, number)
+        return [b["caption"] for b in status_blocks(found, "zh") if isinstance(b, dict)]
+
+    assert "订单明细（合计 2,583.00 USD）" in captions(ok(order(send, LINES, currency="USD")))
+    assert "订单明细（合计 2,583.00）" in captions(ok(order(send, LINES)))

@@ -622,13 +622,13 @@ def _status_text(found: dict, names: dict, currency: str | None, language: str) 
             (
                 f"已出库货值 {money_text(money['issued_value'], currency)}，"
                 f"已收/冲抵 {money_text(money['settled'], currency)}，"
-                f"尚欠 {money_text(money['owed'], currency)}"
+                f"尚欠 {money_text(money['owed'], currency)} {currency or ''}".rstrip()
             )
             if zh
             else (
                 f"worth issued {money_text(money['issued_value'], currency)}, "
                 f"paid or credited {money_text(money['settled'], currency)}, "
-                f"owed {money_text(money['owed'], currency)}"
+                f"owed {money_text(money['owed'], currency)} {currency or ''}".rstrip()
             )
         )
         out.append(f"{'货款' if zh else 'Money'}{sep}{said}")
