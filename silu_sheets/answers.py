@@ -10,9 +10,10 @@ columns), as a fixed-width mail client or terminal shows it.
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
+
+from silu_sheets.values import display_width
 
 LANGUAGES = ("zh", "en")
 #: what an empty cell shows (a lot not tracked, a date not set)
@@ -56,7 +57,7 @@ def table_lines(block: dict) -> list[str]:
     """A table as aligned plain-text lines: its caption, the headings, a rule of dashes under
     each column, the rows; figures right-aligned, columns two spaces apart."""
     headings, rows = block["columns"], block["rows"]
-    widths = [max(map(width, column)) for column in zip(headings, *rows, strict=True)]
+    widths = [max(map(display_width, column)) for column in zip(headings, *rows, strict=True)]
     right = set(block["right"])
 
     def line(cells: Sequence[str]) -> str:
@@ -71,18 +72,8 @@ def table_lines(block: dict) -> list[str]:
     ]
 
 
-def width(text: str) -> int:
-    """Columns ``text`` takes in a fixed-width font: a Chinese (wide or full-width) character
-    two, a combining mark none. (Written here rather than through tabulate and wcwidth: their
-    import costs ~80 ms and the ``email`` package on every ``silu status``.)"""
-    return sum(
-        0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1
-        for c in text
-    )
-
-
 def pad(text: str, columns: int, right: bool = False) -> str:
-    gap = " " * (columns - width(text))
+    gap = " " * (columns - display_width(text))
     return gap + text if right else text + gap
 
 

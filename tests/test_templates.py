@@ -24,6 +24,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from silu_sheets.cli import main
 from silu_sheets.declare import LABEL_COLUMN, Field, Kind
 from silu_sheets.kinds import KINDS
+from silu_sheets.values import display_width
 from silu_sheets.workbook import fill
 from silu_sheets.workbook.template import (
     BLANK_PRINTED_LINES,
@@ -33,7 +34,6 @@ from silu_sheets.workbook.template import (
     ID_SHEET,
     MARK,
     REQUIRED_COLOUR,
-    display_width,
     template_filename,
 )
 

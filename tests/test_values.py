@@ -14,7 +14,14 @@ import pytest
 
 from silu_sheets import problems as P
 from silu_sheets.declare import Choice, Field
-from silu_sheets.values import Unreadable, clean_text, name_key, phone_digits, read_value
+from silu_sheets.values import (
+    Unreadable,
+    clean_text,
+    display_width,
+    name_key,
+    phone_digits,
+    read_value,
+)
 
 QUANTITY = Field("quantity", "数量", "Quantity", "quantity")
 MONEY = Field("unit_price", "单价", "Unit price", "money")
@@ -335,3 +342,21 @@ def test_docno_malformed(raw):
 @pytest.mark.parametrize("raw", [None, "", "  ", "\u3000"])
 def test_blank_is_none_for_every_type(field, raw):
     assert read_value(field, raw) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "columns"),
+    [
+        ("M8 bolt", 7),
+        ("六角螺栓", 8),  # wide: two each
+        ("ＭＢ１２", 8),  # full-width: two each
+        ("ﾊﾝｶｸ", 4),  # half-width katakana: one each
+        ("Café", 4),
+        ("Cafe\u0301", 4),  # a combining accent sits on the e: no column of its own
+        ("—×", 2),  # ambiguous width: one, as a terminal outside a CJK locale shows it
+        ("", 0),
+    ],
+)
+def test_display_width_counts_the_columns_text_takes(text: str, columns: int) -> None:
+    """One measure for the workbooks' column widths and the answers' plain-text tables."""
+    assert display_width(text) == columns

@@ -24,6 +24,7 @@ from typing import Any
 
 from silu_sheets import resources
 from silu_sheets.declare import Kind
+from silu_sheets.values import display_width
 from silu_sheets.workbook import template
 from silu_sheets.workbook.template import as_cell_value
 
@@ -197,8 +198,7 @@ def _wrapped_heights(kind: Kind, values: Mapping[str, Any]) -> dict[int, float]:
         if width is None or not isinstance(value, str):
             continue
         lines = sum(
-            max(1, -(-template.display_width(part) // max(1, int(width - 1))))
-            for part in value.split("\n")
+            max(1, -(-display_width(part) // max(1, int(width - 1)))) for part in value.split("\n")
         )
         if lines > 1:
             row = int(coordinate[len(letters) :])

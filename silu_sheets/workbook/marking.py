@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from silu_sheets.declare import Kind
 from silu_sheets.problems import Problem
-from silu_sheets.values import printable
+from silu_sheets.values import display_width, printable
 from silu_sheets.workbook.template import MARK, only_data, print_area
 
 if TYPE_CHECKING:
@@ -140,8 +140,6 @@ def list_problems(
 
 def _lines(text: str, room: float) -> int:
     """Lines ``text`` wraps to in ``room`` character widths (CJK characters count two)."""
-    from silu_sheets.workbook.template import display_width
-
     return max(1, -(-display_width(text) // int(room)))
 
 

@@ -19,7 +19,6 @@ import datetime as dt
 import io
 import logging
 import math
-import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -32,7 +31,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from silu_sheets.amounts import money_text, places
 from silu_sheets.printing import Column, Printout
-from silu_sheets.values import printable
+from silu_sheets.values import display_width, printable
 from silu_sheets.workbook.template import MARK
 
 log = logging.getLogger(__name__)
@@ -49,11 +48,6 @@ A4 = 9  # Excel's paper size code
 BOX = {"border": 1}
 TOP = {"valign": "top", "text_wrap": True}
 CENTRED = {"align": "center", "valign": "vcenter"}
-
-
-def display_width(text: str) -> int:
-    """Columns ``text`` takes in a cell: wide (CJK, full-width) characters count two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def shown(value: Any, column: Column, currency: str) -> str:

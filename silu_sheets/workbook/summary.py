@@ -9,13 +9,12 @@ a customer named ``=HYPERLINK("http://x")`` stays those characters, not a formul
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from silu_sheets.amounts import number_format, places
-from silu_sheets.values import printable
+from silu_sheets.values import display_width, printable
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -81,11 +80,6 @@ class Sheet:
     tables: list[Table] = field(default_factory=list)
     #: tables one under the other (short ones, as on the overview) instead of side by side
     stacked: bool = False
-
-
-def display_width(text: str) -> int:
-    """Columns a text takes on screen: CJK characters are two wide."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def _qty_format(values: Iterable[Any]) -> str:

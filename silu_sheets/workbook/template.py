@@ -30,7 +30,7 @@ from silu_sheets.declare import (
     Kind,
     column_letter,
 )
-from silu_sheets.values import CONTROL, printable
+from silu_sheets.values import CONTROL, display_width, printable
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -211,7 +211,7 @@ def build(
         cell.border = border
         # a label longer than its column wraps instead of being cut off
         cell.alignment = Alignment(wrap_text=True, vertical="center")
-        rows_needed = -(-display_width(cell.value) // int(sizes[0] - 1))
+        rows_needed = -(-display_width(label(f)) // int(sizes[0] - 1))
         target = ws[layout.header_cells[f.key]]
         style_input(target, f)
         validate(f, target.coordinate, f"h:{f.key}")
@@ -302,13 +302,6 @@ TYPE_WIDTHS = {
     "choice": 10,
     "bool": 8,
 }
-
-
-def display_width(text: object) -> int:
-    """Character widths of ``text`` in a cell: CJK and full-width characters take two."""
-    from unicodedata import east_asian_width
-
-    return sum(2 if east_asian_width(ch) in "WF" else 1 for ch in str(text))
 
 
 def _needs(f: Field) -> int:
