@@ -192,7 +192,8 @@ def main() -> None:
         f"  floor WAL: {wal_seconds:6.2f} s  {args.forms / wal_seconds:6.1f} forms/s  (the same, SQLite at the ledger's durability: no fsync per insert)"
     )
     print(
-        f"  CPU during silu poll: silu {ours_cpu:.1f} s, everything else (Dovecot, the SMTP relay,"
+        f"  CPU during silu poll: silu {ours_cpu:.1f} s ({ours_cpu / args.forms * 1000:.1f} ms a form),"
+        " everything else (Dovecot, the SMTP relay,"
         f" kernel) {others_cpu:.1f} s, of {elapsed * (os.cpu_count() or 1):.1f} s on {os.cpu_count()} CPUs"
     )
     print(
