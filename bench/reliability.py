@@ -8,8 +8,10 @@ servers, attacked and broken on purpose, then checked for what was lost or done 
   valid form: each answered once with its own reason, the valid one recorded. The full run also
   times each case through the pipeline (under 1 s, under 100 MB above start-up).
 - **Kills**: ``silu poll`` SIGKILLed at each named step of the mail path (``SILU_CRASH_AT``,
-  ``silu_sheets/crashpoints.py``), then run again: every form recorded once, every mail answered,
-  a reply twice only when the kill fell after the SMTP server's 250.
+  ``silu_sheets/crashpoints.MAIL_PATH``), then run again, on mails of inquiries and quotes (a
+  quote's reply waits for its printed copy, ``printout-pending``): every form recorded once,
+  every mail answered, each reply carrying each of its quotes' printed copies once, a reply
+  twice only when the kill fell after the SMTP server's 250. A named step no kill reached fails.
 - **Full disk**: the firm folder on a small tmpfs filled up while a backlog is read, then freed.
 - **Forged senders**: Authentication-Results headers a forger would write.
 
@@ -23,6 +25,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import email
+import email.policy
 import os
 import shutil
 import sqlite3
@@ -45,16 +48,17 @@ from hostile import corpus, measure  # noqa: E402
 
 from silu_sheets import firm as firm_folder  # noqa: E402
 from silu_sheets.api import fill_form  # noqa: E402
+from silu_sheets.crashpoints import MAIL_PATH  # noqa: E402
 from silu_sheets.ledger.store import DISK_FULL_EXIT  # noqa: E402
 from silu_sheets.mail.message import is_form  # noqa: E402
 from silu_sheets.pipeline import Gateway, ingest  # noqa: E402
+from silu_sheets.printing import PRINTABLE  # noqa: E402
 from tests.conftest import ADMIN, CUSTOMERS, OPENING, PRODUCTS, SALES, WAREHOUSES  # noqa: E402
 from tests.mail import loopback  # noqa: E402
 
 FORMS = "forms@firm.test"
 AUTHSERV = "mx.firm.test"
 PASSWORD_ENV = "SILU_RELIABILITY_PASSWORD"
-STEPS = ("after-fetch", "in-transaction", "before-move", "smtp-send", "after-250")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -115,6 +119,20 @@ def inquiry(n: int) -> bytes:
     )
 
 
+def quote(n: int) -> bytes:
+    header = {"quote_date": "2026-11-20", "valid_until": "2026-12-20", "customer_code": "C001"}
+    return fill_form(
+        "quote", header, [{"product_code": "P-M8", "quantity": n, "unit_price": "1.2"}]
+    )
+
+
+def printed_quotes(raw: bytes) -> list[str]:
+    """The printed quotes a reply carries (报价单-QUO-….xlsx, not the prefilled next forms)."""
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    names = [str(part.get_filename() or "") for part in message.iter_attachments()]
+    return [name for name in names if name.startswith(f"{PRINTABLE['quote']}-")]
+
+
 def mail(
     attachments: list[tuple[str, bytes]], stamp: str = f"{AUTHSERV}; dmarc=pass", sender=SALES
 ) -> tuple[str, bytes]:
@@ -167,10 +185,13 @@ def ledger(root: Path) -> sqlite3.Connection:
 
 def replies_by_mail(servers: loopback.MailServers, person: str = SALES) -> Counter[str]:
     """How many replies each mail got in ``person``'s mailbox, keyed by the mail's Message-ID."""
-    got: Counter[str] = Counter()
-    for raw in loopback.read_mailbox(servers.dovecot.imap_port, person):
-        got[str(email.message_from_bytes(raw).get("In-Reply-To", "")).strip()] += 1
-    return got
+    return Counter(
+        replied_to(raw) for raw in loopback.read_mailbox(servers.dovecot.imap_port, person)
+    )
+
+
+def replied_to(raw: bytes) -> str:
+    return str(email.message_from_bytes(raw).get("In-Reply-To", "")).strip()
 
 
 def settle(servers: loopback.MailServers, root: Path, rounds: int = 4) -> None:
@@ -187,10 +208,20 @@ def settle(servers: loopback.MailServers, root: Path, rounds: int = 4) -> None:
 
 # --- the parts ---------------------------------------------------------------------------------
 def kills(servers, template: Path, work: Path, rounds: int) -> list[Figure]:
-    """Each step killed ``rounds`` times, on a different mail or form each time."""
+    """Each step killed ``rounds`` times, on a different mail or form each time; then a figure
+    of the named steps no kill reached (a step the mails never pass proves nothing)."""
     figures = []
-    hits = {"after-fetch": 3, "in-transaction": 4, "before-move": 1, "smtp-send": 3, "after-250": 3}
-    for step in STEPS:
+    #: how many times a pass meets each step with the mails below (the n-th is killed in turn)
+    hits = {
+        "after-fetch": 3,
+        "in-transaction": 4,
+        "printout-pending": 2,
+        "before-move": 1,
+        "smtp-send": 3,
+        "after-250": 3,
+    }
+    unreached = []
+    for step in MAIL_PATH:
         figure = Figure(f"SIGKILL at {step} then restart", 0)
         twice = killed = 0
         for r in range(rounds):
@@ -200,22 +231,29 @@ def kills(servers, template: Path, work: Path, rounds: int) -> list[Figure]:
             base = 100 * r
             sent = [
                 mail([("a.xlsx", inquiry(base + 1))]),
-                mail([("b.xlsx", inquiry(base + 2)), ("c.xlsx", inquiry(base + 3))]),
-                mail([("d.xlsx", inquiry(base + 4))]),
+                mail([("b.xlsx", quote(base + 2)), ("c.xlsx", inquiry(base + 3))]),
+                mail([("d.xlsx", quote(base + 4))]),
             ]
+            quotes = {sent[1][0]: 1, sent[2][0]: 1}  # the printed copies each reply carries
             for _, raw in sent:
                 servers.dovecot.deliver(FORMS, raw)
             killed += silu_poll(root, f"{step}:{r % hits[step] + 1}") == -9
             settle(servers, root)
             with contextlib.closing(ledger(root)) as db:
                 recorded = db.execute(
-                    "SELECT count(*) FROM documents WHERE kind = 'inquiry'"
+                    "SELECT count(*) FROM documents WHERE kind IN ('inquiry', 'quote')"
                 ).fetchone()[0]
-            got = replies_by_mail(servers)
+            replies = loopback.read_mailbox(servers.dovecot.imap_port, SALES)
+            got = Counter(replied_to(raw) for raw in replies)
+            # each reply carries each of its mail's quotes printed, once: a copy missing is
+            # lost, one attached twice duplicated
+            copies = [len(printed_quotes(raw)) - quotes.get(replied_to(raw), 0) for raw in replies]
             left = len(loopback.read_mailbox(servers.dovecot.imap_port, FORMS))
             figure.cases += 1
             lost = max(0, 4 - recorded) + left + sum(1 for mid, _ in sent if got[mid] == 0)
+            lost += sum(-c for c in copies if c < 0)
             extra = max(0, recorded - 4) + sum(max(0, got[mid] - 1) for mid, _ in sent)
+            extra += sum(c for c in copies if c > 0)
             if step == "after-250" and recorded == 4:
                 twice += extra  # the one window where twice beats never
                 extra = max(0, extra - 1)
@@ -224,7 +262,17 @@ def kills(servers, template: Path, work: Path, rounds: int) -> list[Figure]:
         figure.note = f"{killed} of {figure.cases} runs killed there"
         if step == "after-250":
             figure.note += f"; {twice} reply(ies) sent twice, each killed after the server's 250"
+        if not killed:
+            unreached.append(step)
         figures.append(figure)
+    reached = Figure(
+        "named steps of the mail path (crashpoints.MAIL_PATH) reached by a kill",
+        len(MAIL_PATH),
+        lost=len(unreached),
+        counts="{lost} never reached",
+    )
+    reached.note = f"never reached: {', '.join(unreached)}" if unreached else "all reached"
+    figures.append(reached)
     return figures
 
 
@@ -427,10 +475,13 @@ def markdown(figures: list[Figure], seconds: float) -> str:
         'Written by `.venv/bin/python -m bench.reliability` (issue 10, "Prove it"); do not edit',
         "by hand. The mail path against the real Dovecot and SMTP servers: hostile files mailed,",
         "`silu poll` SIGKILLed at each named step then restarted, the firm folder's disk filled",
-        "up under a backlog, forged sender headers. *Lost*: a form not recorded, a mail left",
-        "unanswered or unhandled, a valid mail refused. *Duplicated*: a form recorded twice, a",
-        "reply sent twice (outside the window after the SMTP server's 250), a forged mail",
-        "recorded or answered.",
+        "up under a backlog, forged sender headers. The kills fall on mails of inquiries and",
+        "quotes, so every named step (`crashpoints.MAIL_PATH`) is reached, `printout-pending`",
+        "(a quote committed, its printed copy not yet attached) too. *Lost*: a form not",
+        "recorded, a mail left unanswered or unhandled, a valid mail refused, a reply without",
+        "its quote's printed copy. *Duplicated*: a form recorded twice, a reply sent twice",
+        "(outside the window after the SMTP server's 250), a printed copy attached twice, a",
+        "forged mail recorded or answered.",
         "",
     ]
     lines += [f"- {f.line()}" for f in figures]
