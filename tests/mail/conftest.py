@@ -9,9 +9,12 @@ from __future__ import annotations
 import email
 import email.policy
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from email.message import EmailMessage
+from pathlib import Path
 
 import pytest
 
@@ -35,6 +38,8 @@ from tests.mail import loopback
 FORMS = "forms@firm.test"
 ROSTER = [SALES, SALES_EN, MANAGER, WAREHOUSE_A, WAREHOUSE_B, FINANCE, SERVICE, ADMIN]
 PASSWORD_ENV = "SILU_TEST_IMAP_PASSWORD"
+#: the installed command, beside this interpreter
+SILU = str(Path(sys.executable).with_name("silu"))
 
 
 @pytest.fixture(scope="session")
@@ -93,6 +98,23 @@ class MailFirm:
 
     def count(self, sql: str, *params) -> int:
         return self.gw.ledger.db.execute(sql, params).fetchone()[0]
+
+    def silu(self, command: str, crash_at: str = "") -> int:
+        """``silu --firm … command`` in its own process, SIGKILLed at the crash point
+        ``crash_at`` if given (``silu_sheets/crashpoints.py``); its exit status (-9 killed)."""
+        env = {**os.environ, PASSWORD_ENV: loopback.PASSWORD}
+        env.pop("SILU_CRASH_AT", None)
+        if crash_at:
+            env["SILU_CRASH_AT"] = crash_at
+        done = subprocess.run(
+            [SILU, "--firm", str(self.folder.root), command],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=env,
+        )
+        assert "Traceback" not in done.stderr
+        return done.returncode
 
 
 @pytest.fixture

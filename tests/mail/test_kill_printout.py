@@ -4,37 +4,14 @@ form, attaches the printed quote to the waiting reply and sends it, once."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
 from silu_sheets.api import fill_form
 from tests.conftest import SALES
-from tests.mail import eml, loopback
-from tests.mail.conftest import FORMS, PASSWORD_ENV, MailFirm
+from tests.mail import eml
+from tests.mail.conftest import FORMS, MailFirm
 
 pytestmark = pytest.mark.mail
-
-SILU = str(Path(sys.executable).with_name("silu"))
-
-
-def poll(mail_firm: MailFirm, crash_at: str = "") -> int:
-    env = {**os.environ, PASSWORD_ENV: loopback.PASSWORD}
-    env.pop("SILU_CRASH_AT", None)
-    if crash_at:
-        env["SILU_CRASH_AT"] = crash_at
-    done = subprocess.run(
-        [SILU, "--firm", str(mail_firm.folder.root), "poll"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-    )
-    assert "Traceback" not in done.stderr
-    return done.returncode
 
 
 def test_a_poll_killed_before_the_printed_quote_is_attached_sends_it_once_with_it(
@@ -49,12 +26,12 @@ def test_a_poll_killed_before_the_printed_quote_is_attached_sends_it_once_with_i
     lines = [{"product_code": "P-M8", "quantity": 3, "unit_price": "1.2"}]
     mail_firm.mail(eml.with_form(SALES, FORMS, fill_form("quote", header, lines), "q.xlsx"))
 
-    assert poll(mail_firm, crash_at="printout-pending") == -9
+    assert mail_firm.silu("poll", crash_at="printout-pending") == -9
     assert mail_firm.count("SELECT count(*) FROM documents WHERE kind = 'quote'") == 1
     assert mail_firm.count("SELECT count(*) FROM outbox WHERE status = 'printing'") == 1
     assert len(mail_firm.shared()) == 1  # not moved: the pass did not finish
 
-    assert poll(mail_firm) == 0
+    assert mail_firm.silu("poll") == 0
     assert mail_firm.count("SELECT count(*) FROM documents WHERE kind = 'quote'") == 1
     (reply,) = mail_firm.inbox(SALES, count=1)
     names = [a.get_filename() for a in reply.iter_attachments()]
