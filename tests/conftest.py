@@ -81,8 +81,11 @@ Send = Callable[..., Outcome]
 
 
 @pytest.fixture
-def firm(tmp_path: Path) -> firm_folder.FirmFolder:
-    """An empty firm folder made by ``silu init``, with the example roster."""
+def firm(request: pytest.FixtureRequest, tmp_path: Path) -> firm_folder.FirmFolder:
+    """An empty firm folder made by ``silu init``, with the example roster; in a test marked
+    ``seeded``, a copy of the firm with the masters already recorded (``seeded_firm``)."""
+    if request.node.get_closest_marker("seeded"):
+        return request.getfixturevalue("seeded_firm")
     return firm_folder.init(tmp_path / "firm")
 
 
@@ -111,8 +114,11 @@ def send(gw: Gateway) -> Send:
 
 
 @pytest.fixture
-def masters(send: Send) -> None:
-    """Customers, products, warehouses and opening stock recorded the way an admin would."""
+def masters(request: pytest.FixtureRequest, send: Send) -> None:
+    """Customers, products, warehouses and opening stock recorded the way an admin would
+    (already there in a test marked ``seeded``)."""
+    if request.node.get_closest_marker("seeded"):
+        return
     for kind, lines in (
         ("customers", CUSTOMERS),
         ("products", PRODUCTS),

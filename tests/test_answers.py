@@ -17,9 +17,10 @@ from fulfilment_flow import contract, notice, ok, order, slip
 from tables import table_rows
 
 from silu_sheets import cli
-from silu_sheets import firm as firm_folder
 from silu_sheets.mail import commands
 from silu_sheets.status import document_status, status_blocks
+
+pytestmark = pytest.mark.seeded  # the masters of conftest, recorded once per session
 
 #: prices no quantity in the chain can be mistaken for
 LINES = [
@@ -40,16 +41,6 @@ MONEY = (
     "50.00",
     "14.26",
 )
-
-
-@pytest.fixture
-def firm(seeded_firm: firm_folder.FirmFolder) -> firm_folder.FirmFolder:
-    return seeded_firm
-
-
-@pytest.fixture
-def masters() -> None:
-    """Already in the seeded copy."""
 
 
 @pytest.fixture

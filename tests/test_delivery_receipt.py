@@ -17,18 +17,9 @@ from fulfilment_flow import m8, notice, ok, signed_contract, slip
 from openpyxl import load_workbook
 from tables import table_rows
 
-from silu_sheets import firm as firm_folder
 from silu_sheets.status import document_status, render_status, status_blocks
 
-
-@pytest.fixture
-def firm(seeded_firm: firm_folder.FirmFolder) -> firm_folder.FirmFolder:
-    return seeded_firm
-
-
-@pytest.fixture
-def masters() -> None:
-    """The seeded firm already holds the masters."""
+pytestmark = pytest.mark.seeded  # the masters of conftest, recorded once per session
 
 
 @pytest.fixture

@@ -11,9 +11,10 @@ from conftest import MANAGER
 from fulfilment_flow import m8, notice, ok, signed_contract, slip
 
 from silu_sheets import drawdown
-from silu_sheets import firm as firm_folder
 from silu_sheets.kinds import DRAWS, KINDS, MODULES
 from silu_sheets.open_items import open_items
+
+pytestmark = pytest.mark.seeded  # the masters of conftest, recorded once per session
 
 
 @pytest.mark.parametrize("rel", DRAWS, ids=lambda r: f"{r.kind}<-{r.source}")
@@ -52,16 +53,6 @@ def test_no_kind_carries_the_rules_of_the_kinds_drawing_on_it():
 def refusals(outcome):
     assert not outcome.accepted
     return [p for p in outcome.problems if p.severity == "error"]
-
-
-@pytest.fixture
-def firm(seeded_firm: firm_folder.FirmFolder) -> firm_folder.FirmFolder:
-    return seeded_firm
-
-
-@pytest.fixture
-def masters() -> None:
-    """The seeded firm already holds the masters."""
 
 
 def test_replacement_notice_draws_on_the_goods_to_replace(gw, send, masters):

@@ -11,19 +11,10 @@ import pytest
 from conftest import FINANCE, SALES, SERVICE, WAREHOUSE_A
 from fulfilment_flow import m8, notice, ok, signed_contract, slip, w10
 
-from silu_sheets import firm as firm_folder
 from silu_sheets.ledger.store import Ledger
 from silu_sheets.open_items import OpenItem, open_items, rebuild
 
-
-@pytest.fixture
-def firm(seeded_firm: firm_folder.FirmFolder) -> firm_folder.FirmFolder:
-    return seeded_firm
-
-
-@pytest.fixture
-def masters() -> None:
-    """The seeded firm already holds the masters."""
+pytestmark = pytest.mark.seeded  # the masters of conftest, recorded once per session
 
 
 def items(gw, docno: str, obligation: str | None = None) -> list[tuple]:

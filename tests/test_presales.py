@@ -21,9 +21,10 @@ from conftest import (
     codes,
 )
 
-from silu_sheets import firm as firm_folder
 from silu_sheets.kinds import KINDS
 from silu_sheets.status import document_status, render_status
+
+pytestmark = pytest.mark.seeded  # the masters of conftest, recorded once per session
 
 NOT_DATA = {"sources", "rejections", "outbox", "schema_migrations"}
 
@@ -42,17 +43,6 @@ def dump(gw) -> dict[str, list]:
         for n in sorted(names)
         if n not in NOT_DATA and not n.startswith("sqlite_")
     }
-
-
-@pytest.fixture
-def firm(seeded_firm: firm_folder.FirmFolder) -> firm_folder.FirmFolder:
-    """Every test here starts from the masters of ``conftest`` (recorded once per session)."""
-    return seeded_firm
-
-
-@pytest.fixture
-def masters() -> None:
-    """Already in the seeded copy."""
 
 
 @pytest.fixture

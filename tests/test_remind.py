@@ -32,21 +32,13 @@ from silu_sheets.kinds import KINDS
 from silu_sheets.pipeline import ingest
 from silu_sheets.workbook import reader
 
+pytestmark = pytest.mark.seeded  # the masters of conftest, recorded once per session
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def moment(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text).replace(tzinfo=SHANGHAI)
-
-
-@pytest.fixture
-def firm(seeded_firm: firm_folder.FirmFolder) -> firm_folder.FirmFolder:
-    return seeded_firm
-
-
-@pytest.fixture
-def masters() -> None:
-    """Already in the seeded copy."""
 
 
 def todo(gw, address: str) -> reminders.TodoList:

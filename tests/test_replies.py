@@ -20,11 +20,12 @@ import pytest
 from conftest import ADMIN, SALES, SALES_EN
 from openpyxl import load_workbook
 
-from silu_sheets import firm as firm_folder
 from silu_sheets.api import fill_form, ingest_files
 from silu_sheets.kinds import KINDS
 from silu_sheets.workbook import reader
 from silu_sheets.workbook.marking import BAD_COLOUR, WARN_COLOUR
+
+pytestmark = pytest.mark.seeded  # the masters of conftest, recorded once per session
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("SILU_UPDATE_GOLDEN") == "1"
@@ -43,11 +44,6 @@ NEW_CUSTOMER_INQUIRY = {
     "phone": "021 5555 1234",
     "channel": "电话",
 }
-
-
-@pytest.fixture
-def firm(seeded_firm: firm_folder.FirmFolder) -> firm_folder.FirmFolder:
-    return seeded_firm
 
 
 def message(gw, outbox_id: int) -> EmailMessage:

@@ -18,15 +18,12 @@ from silu_sheets.pipeline import Gateway
 from silu_sheets.report import mailing
 from silu_sheets.report.sheets import Period
 
+pytestmark = pytest.mark.seeded  # the masters of conftest, recorded once per session
+
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 # Monday 7 December 2026, 08:30 in Shanghai: last week (W49, 30 Nov … 6 Dec) and, on the 1st-or-
 # later rule, last month (November) are both due
 MONDAY = dt.datetime(2026, 12, 7, 8, 30, tzinfo=SHANGHAI)
-
-
-@pytest.fixture
-def firm(seeded_firm):
-    return seeded_firm
 
 
 def report_mails(gw: Gateway) -> list[tuple[str, str]]:
