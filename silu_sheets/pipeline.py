@@ -578,17 +578,17 @@ def printout_name(kind: str, docno: str) -> str:
     return f"{PRINTABLE[kind]}-{docno}.xlsx"
 
 
-def customer_copy(gw: Gateway, view: LedgerView, docno: str) -> Attachment:
+def customer_copy(gw: Gateway, view: LedgerView, docno: str, recipient: str) -> Attachment:
     """The printed quote or contract (letterhead, totals, 大写, signature and seal blocks) for
-    the salesperson to send on, and the delivery note of an issue slip for its keeper to send
-    with the goods (never priced: a keeper sees no price); ``silu print`` writes the same."""
+    the salesperson to send on, and the delivery note of an issue slip: the keeper's to send with
+    the goods, the salesperson's for the customer. Priced as silu.toml says, except for anyone
+    who works in a warehouse (or is not on the roster): they never see a price. ``silu print``
+    writes the same."""
     from silu_sheets import printing
     from silu_sheets.workbook import printout
 
-    doc = view.document(docno)
-    if doc is None:
-        raise printing.NotPrintable(docno)
-    warehouse = "warehouse" in KINDS[doc["kind"]].senders
+    person = gw.roster.find(recipient)
+    warehouse = person is None or person.has("warehouse")
     found = printing.printout(view, docno, gw.firm, for_warehouse=warehouse)
     return Attachment(f"{found.zh}-{docno}.xlsx", printout.build(found))
 
@@ -603,15 +603,16 @@ def attach_printouts(gw: Gateway, held_for: str | None = None) -> None:
     nothing: the next pass over the mail, ``silu send`` or ``silu ingest`` attaches it. A copy
     that cannot be built lets the reply go without it; the log says why."""
     rows = gw.ledger.db.execute(
-        "SELECT id, docno, message FROM outbox WHERE status = ? AND held_for IS ? ORDER BY id",
+        "SELECT id, docno, recipient, message FROM outbox WHERE status = ? AND held_for IS ? "
+        "ORDER BY id",
         [PRINTING, held_for],
     ).fetchall()
     if not rows:
         return
     finished = []
-    for id_, docno, message in rows:
+    for id_, docno, recipient, message in rows:
         try:
-            message = add_attachment(message, customer_copy(gw, gw.ledger.view, docno))
+            message = add_attachment(message, customer_copy(gw, gw.ledger.view, docno, recipient))
         except Exception:  # noqa: BLE001 - the confirmation matters more than its copy
             log.error(
                 "the printed copy of %s could not be made; its confirmation went without it "

@@ -315,9 +315,20 @@ def issue_progress(
         "receipt": action != "cancel",
     }
     subject, text, html = render("issue_progress", language, context)
-    attachments = [receipt_form(doc, docno)] if action != "cancel" else []
+    if action == "cancel":
+        return [Reply(person.address, subject, text, html, "issue_progress", notice["docno"])]
+    # the slip's delivery note is attached once the slip is committed (pipeline.attach_printouts)
     return [
-        Reply(person.address, subject, text, html, "issue_progress", notice["docno"], attachments)
+        Reply(
+            person.address,
+            subject,
+            text,
+            html,
+            "issue_progress",
+            docno,
+            [receipt_form(doc, docno)],
+            printout_of=docno,
+        )
     ]
 
 

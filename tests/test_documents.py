@@ -629,6 +629,8 @@ def test_sales_gets_the_slips_delivery_receipt_to_fill_from_the_signed_note(gw, 
     )
     mail = email.message_from_bytes(row["message"], policy=policy.default)
     assert f"silu print {part_issued['slip']}" in mail.get_body(("plain",)).get_content()
+    names = [a.get_filename() for a in mail.iter_attachments()]
+    assert f"送货单-{part_issued['slip']}.xlsx" in names  # the delivery note, for the customer
     [form] = [a for a in mail.iter_attachments() if a.get_filename().startswith("delivery_receipt")]
     kind = KINDS["delivery_receipt"]
     wb = load_workbook(io.BytesIO(form.get_content()))
@@ -649,3 +651,33 @@ def test_sales_gets_the_slips_delivery_receipt_to_fill_from_the_signed_note(gw, 
 
     signed = ingest(gw, out.getvalue(), form.get_filename(), SALES)
     assert signed.accepted, signed.as_dict("en")
+
+
+def test_where_delivery_notes_are_priced_sales_gets_the_priced_one_the_keeper_never(
+    gw, send, part_issued
+):
+    import email
+    from email import policy
+
+    from conftest import SALES, WAREHOUSE_A
+
+    gw.firm.settings.setdefault("documents", {})["delivery_note_prices"] = True  # silu.toml
+    issued = ok(
+        slip(send, part_issued["notice"], "WH-A", [{"product_code": "P-W10", "quantity": 100}])
+    )
+
+    def note_for(recipient: str, purpose: str) -> str:
+        (row,) = gw.ledger.view._all(
+            "SELECT message FROM outbox WHERE recipient = ? AND purpose = ? AND docno = ?",
+            [recipient, purpose, issued],
+        )
+        mail = email.message_from_bytes(row["message"], policy=policy.default)
+        [note] = [a for a in mail.iter_attachments() if a.get_filename() == f"送货单-{issued}.xlsx"]
+        ws = load_workbook(io.BytesIO(note.get_content())).active
+        return "\n".join(str(c.value) for r in ws.iter_rows() for c in r if c.value is not None)
+
+    priced = note_for(SALES, "issue_progress")
+    assert "单价" in priced and "15" in priced and "壹拾伍元整" in priced  # 100 × 0.15
+    keepers = note_for(WAREHOUSE_A, "confirmation")
+    for word in ("单价", "金额", "0.15", "壹拾伍元整", "大写"):
+        assert word not in keepers, word
