@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import click
@@ -215,9 +216,23 @@ def test_demo_runs_and_prints_a_summary(tmp_path):
     # it ends with the day's reminder mails and where they are
     tail = done.stdout.split("== The day's reminder mails")[-1]
     assert "✉" in tail and str(tmp_path / "demo-firm" / "mail" / "sent") in tail
-    # and, last, the summary workbook of the demo's month and where it is
+    # then the summary workbook of the demo's month and where it is
     workbook = tmp_path / "demo-firm" / "reports" / "汇总-2026-11-01_2026-11-30.xlsx"
-    assert str(workbook) in done.stdout.strip().splitlines()[-2] and workbook.exists()
+    assert str(workbook) in done.stdout and workbook.exists()
+    # and, last, the documents to print, on the sample firm's letterhead
+    papers = done.stdout.split("== Documents to print")[-1].strip().splitlines()[1:]
+    printed = tmp_path / "demo-firm" / "print"
+    names = ["报价单-QUO-", "销售合同-CON-", "送货单-ISS-", "对账单-C00001-CNY"]
+    assert len(papers) == len(names) and sorted(p.name for p in printed.iterdir()) == sorted(
+        p.rsplit("/", 1)[-1] for p in papers
+    )
+    for line, name in zip(papers, names, strict=True):
+        path = Path(line.split(": ", 1)[1])
+        assert name in path.name and path.parent == printed
+    statement = next(printed.glob("对账单-*.xlsx"))
+    with zipfile.ZipFile(statement) as z:
+        text = z.read("xl/sharedStrings.xml").decode()
+    assert "1001 2345 6789 0123 456" in text and "中国工商银行上海张江支行" in text
 
 
 # --- every command documented ----------------------------------------------------------------

@@ -95,7 +95,13 @@ def scenes() -> list[tuple[str, Callable[[Demo], None]]]:
 def run(directory: Path, echo: Echo = print) -> Demo:
     if directory.exists() and (directory / firm_folder.SETTINGS).exists():
         shutil.rmtree(directory)
-    folder = firm_folder.init(directory)
+    from silu_sheets.demo import documents
+
+    settings = firm_folder.init(directory).root / firm_folder.SETTINGS
+    settings.write_text(
+        documents.letterhead(settings.read_text(encoding="utf-8")), encoding="utf-8"
+    )
+    folder = firm_folder.open_firm(directory)
     gateway = Gateway.open(folder)
     demo = Demo(folder, gateway, echo)
     echo(f"silu demo — sample firm in {folder.root}")
@@ -120,5 +126,6 @@ def run(directory: Path, echo: Echo = print) -> Demo:
     from silu_sheets.demo import report
 
     report.scene(demo)
+    documents.scene(demo)
     gateway.ledger.close()
     return demo
