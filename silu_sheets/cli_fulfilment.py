@@ -80,4 +80,8 @@ def stock(ctx: click.Context, warehouse: str | None, as_json: bool) -> None:
         rows = stock_report(ledger.view, warehouse)
     finally:
         ledger.close()
-    click.echo(json.dumps(rows, ensure_ascii=False, indent=2) if as_json else render_stock(rows))
+    click.echo(
+        json.dumps(rows, ensure_ascii=False, indent=2)
+        if as_json
+        else render_stock(rows, folder.language)
+    )

@@ -329,13 +329,21 @@ def _lines_table(found: dict, language: str) -> list:
     return [table(columns, rows, language, caption)]
 
 
-def render_stock(rows: list[dict]) -> str:
-    out = [
-        f"{'warehouse':<8} {'product':<8} {'lot':<12} {'expiry':<10} {'on hand':>10} {'reserved':>10} {'available':>10}"
-    ]
-    for r in rows:
-        out.append(
-            f"{r['warehouse']:<8} {r['product_code']:<8} {r['lot'] or '-':<12} {r['expiry_date'] or '-':<10} "
-            f"{r['on_hand']:>10} {r['reserved']:>10} {r['available']:>10}"
-        )
-    return "\n".join(out)
+#: the columns of ``silu stock``
+STOCK = (
+    Column("warehouse", "仓库", "Warehouse"),
+    Column("product_code", "产品", "Product"),
+    Column("product_name", "品名", "Name"),
+    Column("lot", "批号", "Lot"),
+    Column("expiry_date", "到期", "Expiry"),
+    Column("on_hand", "库存", "On hand", figure=True),
+    Column("reserved", "已占用", "Reserved", figure=True),  # by open shipment notices
+    Column("available", "可用", "Available", figure=True),
+)
+
+
+def render_stock(rows: list[dict], language: str = "zh") -> str:
+    """``stock_report`` as a table in the reader's language (no prices: the same for all)."""
+    if not rows:
+        return "没有库存。" if language == "zh" else "Nothing in stock."
+    return "\n".join(text_lines([table(STOCK, rows, language)]))

@@ -458,3 +458,22 @@ def test_amounts_name_the_documents_currency(gw, send, masters):
 
     assert "订单明细（合计 2,583.00 USD）" in captions(ok(order(send, LINES, currency="USD")))
     assert "订单明细（合计 2,583.00）" in captions(ok(order(send, LINES)))
+
+
+def test_silu_stock_is_a_table_in_the_firms_language(gw, chain):
+    shown = CliRunner().invoke(cli.main, ["--firm", str(gw.firm.root), "stock"]).output
+    lines = [line.split() for line in shown.splitlines()]
+    assert lines[0] == ["仓库", "产品", "品名", "批号", "到期", "库存", "已占用", "可用"]
+    # 120 - 20 issued + 2 returned on hand; the notice still holds 10 of it
+    assert [
+        "WH-A",
+        "P-M8",
+        "不锈钢螺栓",
+        "M8×40",
+        "L2026-007",
+        "2027-03-01",
+        "102",
+        "10",
+        "92",
+    ] in lines
+    assert "warehouse" not in shown and "reserved" not in shown
