@@ -15,6 +15,7 @@ from silu_sheets import lookup as lookups
 from silu_sheets import memo as memo_book
 from silu_sheets import money, notes
 from silu_sheets.amounts import money_text
+from silu_sheets.answers import table_lines
 from silu_sheets.ledger.store import Ledger
 from silu_sheets.problems import show
 from silu_sheets.values import code_argument
@@ -67,14 +68,23 @@ def balance(ctx: click.Context, customer: str | None, as_json: bool) -> None:
         if not rows:
             click.echo(_nothing_open(ledger, customer))
             return
-        click.echo(
-            f"{'客户 Customer':<14}{'币种':<6}{'结余款 Balance':>16}{'尚欠 Owed':>14}{'待退款 Refund due':>19}"
-        )
-        for r in rows:
-            click.echo(
-                f"{r['customer_code']:<14}{r['currency']:<6}{money_text(r['balance'], r['currency']):>16}"
-                f"{money_text(r['owed'], r['currency']):>14}{money_text(r['refund_due'], r['currency']):>19}"
-            )
+        table = {
+            "caption": "",
+            "columns": [
+                "客户 Customer",
+                "币种",
+                "结余款 Balance",
+                "尚欠 Owed",
+                "待退款 Refund due",
+            ],
+            "right": [2, 3, 4],
+            "rows": [
+                [r["customer_code"], r["currency"]]
+                + [money_text(r[key], r["currency"]) for key in ("balance", "owed", "refund_due")]
+                for r in rows
+            ],
+        }
+        click.echo("\n".join(table_lines(table)))  # aligned by display width, as for status
     finally:
         ledger.close()
 

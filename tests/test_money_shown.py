@@ -12,6 +12,7 @@ from conftest import FINANCE, codes
 from money_seed import seed_notice
 
 from silu_sheets.reminders import Reminder, describe
+from silu_sheets.values import display_width
 
 D = Decimal
 
@@ -183,7 +184,11 @@ def test_silu_balance_writes_each_currency_in_its_decimals(gw, send, masters) ->
         assert advance.accepted, advance.as_dict("en")
     result = CliRunner().invoke(main, ["--firm", str(gw.firm.root), "balance", "C001"])
     assert result.exit_code == 0, result.output
-    rows = {line.split()[1]: line.split()[2:] for line in result.output.splitlines()[1:]}
+    head, rule, *lines = result.output.splitlines()
+    # the figures stand under their headings as a terminal shows them (a Chinese character is
+    # two columns wide): every line as wide as the headings' rule
+    assert [display_width(line) for line in (head, *lines)] == [display_width(rule)] * 3
+    rows = {line.split()[1]: line.split()[2:] for line in lines}
     assert rows == {"CNY": ["970.50", "0.00", "0.00"], "JPY": ["10,000", "0", "0"]}
     exact = CliRunner().invoke(main, ["--firm", str(gw.firm.root), "balance", "C001", "--json"])
     assert {r["currency"]: r["balance"] for r in json.loads(exact.output)} == {
