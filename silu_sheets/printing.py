@@ -145,16 +145,16 @@ def _person(address: str | None, people: Mapping[str, str] | None) -> str:
     return f"{name} {address}" if name and address else _text(address)
 
 
-LINE_COLUMNS = [
-    Column("line_no", "序号", "No.", "text"),
-    Column("product_code", "产品编号", "Code"),
-    Column("product", "品名规格", "Product"),
-    Column("unit", "单位", "Unit"),
-    Column("quantity", "数量", "Qty", "quantity"),
-    Column("unit_price", "单价", "Unit price", "money"),
-    Column("amount", "金额", "Amount", "money"),
-    Column("note", "备注", "Note"),
-]
+LINE_NO = Column("line_no", "序号", "No.", "text")
+CODE = Column("product_code", "产品编号", "Code")
+PRODUCT = Column("product", "品名规格", "Product")
+UNIT = Column("unit", "单位", "Unit")
+QUANTITY = Column("quantity", "数量", "Qty", "quantity")
+UNIT_PRICE = Column("unit_price", "单价", "Unit price", "money")
+AMOUNT = Column("amount", "金额", "Amount", "money")
+NOTE = Column("note", "备注", "Note")
+#: a quote's and a contract's lines
+LINE_COLUMNS = [LINE_NO, CODE, PRODUCT, UNIT, QUANTITY, UNIT_PRICE, AMOUNT, NOTE]
 
 
 def _priced_rows(
@@ -315,18 +315,18 @@ def contract(
     )
 
 
+#: a delivery note's lines: the lot, and what arrived (left empty: the receiver writes it)
 DELIVERY_COLUMNS = [
-    Column("line_no", "序号", "No.", "text"),
-    Column("product_code", "产品编号", "Code"),
-    Column("product", "品名规格", "Product"),
+    LINE_NO,
+    CODE,
+    PRODUCT,
     Column("lot", "批号", "Lot"),
-    Column("unit", "单位", "Unit"),
-    Column("quantity", "数量", "Qty", "quantity"),
-    Column("unit_price", "单价", "Unit price", "money"),
-    Column("amount", "金额", "Amount", "money"),
-    #: left empty: the receiver writes what arrived
+    UNIT,
+    QUANTITY,
+    UNIT_PRICE,
+    AMOUNT,
     Column("received", "实收数量", "Received"),
-    Column("note", "备注", "Note"),
+    NOTE,
 ]
 
 
