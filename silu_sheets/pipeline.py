@@ -589,7 +589,8 @@ def customer_copy(gw: Gateway, view: LedgerView, docno: str, recipient: str) -> 
 
     person = gw.roster.find(recipient)
     warehouse = person is None or person.has("warehouse")
-    found = printing.printout(view, docno, gw.firm, for_warehouse=warehouse)
+    people = {s.address: s.name for s in gw.roster.staff.values()}
+    found = printing.printout(view, docno, gw.firm, for_warehouse=warehouse, people=people)
     return Attachment(f"{found.zh}-{docno}.xlsx", printout.build(found))
 
 

@@ -618,17 +618,24 @@ PRINTABLE = {
 
 
 def printout(
-    view: LedgerView, docno: str, folder: FirmFolder, *, for_warehouse: bool = False
+    view: LedgerView,
+    docno: str,
+    folder: FirmFolder,
+    *,
+    for_warehouse: bool = False,
+    people: Mapping[str, str] | None = None,
 ) -> Printout:
     """The customer-ready document for ``docno``: a quote, a contract, or the delivery note of
     an issue slip (a shipment notice's number: its only slip's). ``for_warehouse``: a copy
-    warehouse staff receive, so a delivery note carries no price whatever silu.toml says."""
+    warehouse staff receive, so a delivery note carries no price whatever silu.toml says.
+    ``people``: staff names by address when the caller has the roster loaded already (the
+    mail gateway: reading it again cost each printed copy ~0.5 ms), else read here."""
     doc = view.document(docno)
     if doc is None or doc["kind"] not in PRINTABLE:
         raise NotPrintable(docno)
     head = Letterhead.of(folder)
     cur = folder.firm.currency
-    people = staff_names(folder)
+    people = staff_names(folder) if people is None else people
     if doc["kind"] == "quote":
         return quote(view, docno, head, cur, people)
     if doc["kind"] == "contract":

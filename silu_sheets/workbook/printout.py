@@ -63,13 +63,14 @@ def shown(value: Any, column: Column, currency: str) -> str:
     return str(value)
 
 
-def widths(p: Printout, cells: list[list[str]]) -> list[float]:
-    """Each column's width from its head, its ``cells`` (the rows as shown) and its totals."""
+def widths(p: Printout, measured: list[list[int]]) -> list[float]:
+    """Each column's width from its head, its cells' ``measured`` display widths (the rows as
+    shown) and its totals."""
     found: list[float] = []
     for i, c in enumerate(p.columns):
-        words = [c.zh, c.en] + [row[i] for row in cells]
-        words += [shown(v.get(c.key), c, p.currency) for _, v in p.totals]
-        found.append(max(MIN_WIDTH, min(MAX_WIDTH, max(display_width(w) for w in words) + 2)))
+        words = [c.zh, c.en] + [shown(v.get(c.key), c, p.currency) for _, v in p.totals]
+        widest = max([display_width(w) for w in words] + [row[i] for row in measured])
+        found.append(max(MIN_WIDTH, min(MAX_WIDTH, widest + 2)))
     # a narrow table still spans the page: the description column takes most of the room
     # left, the last (note) column the rest, so the page's two halves stay near even
     room = PAGE_UNITS - sum(found)
@@ -102,6 +103,26 @@ class Sheet:
         key = tuple(sorted(props.items()))
         if key not in self.formats:
             self.formats[key] = self.book.add_format(props)
+        return self.formats[key]
+
+    def cell_look(self, kind: str, currency: str, bold: bool) -> Format:
+        """A table cell's format (boxed, 10 points) for its kind of value: worked out once
+        per kind, not once per cell (a 20-line quote has ~170 cells)."""
+        key = ("cell", kind, currency, bold)
+        if key not in self.formats:
+            base = {"font_size": 10, "bold": bold, **BOX}
+            if kind == "money":
+                decimals = places(currency)
+                extra = "#" * max(0, 4 - decimals)
+                number = "#,##0" + ("." + "0" * decimals + extra if decimals or extra else "")
+                props = {"num_format": number, "align": "right", "valign": "top", **base}
+            elif kind == "quantity":
+                props = {"num_format": "#,##0.###", "align": "right", "valign": "top", **base}
+            elif kind == "date":
+                props = {"num_format": "yyyy-mm-dd", "align": "center", "valign": "top", **base}
+            else:
+                props = base | (TOP if kind == "text" else {})
+            self.formats[key] = self.look(**props)
         return self.formats[key]
 
     def tall(self, row: int, height: float) -> None:
@@ -139,8 +160,11 @@ def build(p: Printout) -> bytes:
     )
     sheet = Sheet(book, book.add_worksheet(p.sheet[:31]))
     ws = sheet.ws
-    cells = [[shown(r.get(c.key), c, p.currency) for c in p.columns] for r in p.rows]
-    sizes = widths(p, cells)
+    # each cell measured once: its width sizes its column and the height of its row
+    measured = [
+        [display_width(shown(r.get(c.key), c, p.currency)) for c in p.columns] for r in p.rows
+    ]
+    sizes = widths(p, measured)
     n = len(p.columns)
     for i, w in enumerate(sizes):
         ws.set_column(i, i, w)
@@ -201,12 +225,12 @@ def build(p: Printout) -> bytes:
         ws.write_string(row, i, f"{c.zh}\n{c.en}", heading)
     sheet.tall(row, 2 * LINE_HEIGHT + 2)
     breaks = []
-    for k, (r, texts) in enumerate(zip(p.rows, cells, strict=True), start=1):
+    for k, (r, wide) in enumerate(zip(p.rows, measured, strict=True), start=1):
         row += 1
         tallest = 1
         for i, c in enumerate(p.columns):
             _put(sheet, row, i, r.get(c.key), c, p.currency)
-            tallest = max(tallest, math.ceil(display_width(texts[i]) / max(1, sizes[i] - 1)))
+            tallest = max(tallest, math.ceil(wide[i] / max(1, sizes[i] - 1)))
         if tallest > 1:
             sheet.tall(row, tallest * LINE_HEIGHT)
         if p.rows_per_page and k % p.rows_per_page == 0 and k < len(p.rows):
@@ -271,25 +295,19 @@ def _put(
     sheet: Sheet, row: int, col: int, value: Any, column: Column, currency: str, bold: bool = False
 ) -> None:
     """One table cell, boxed, written as its column's type (numbers as numbers, text as text)."""
-    ws, base = sheet.ws, {"font_size": 10, "bold": bold, **BOX}
+    ws = sheet.ws
     if value is None or value == "":
-        ws.write_blank(row, col, None, sheet.look(**base))
+        ws.write_blank(row, col, None, sheet.cell_look("blank", currency, bold))
     elif column.type == "money":
-        decimals = places(currency)
-        extra = "#" * max(0, 4 - decimals)
-        number = "#,##0" + ("." + "0" * decimals + extra if decimals or extra else "")
-        look = sheet.look(num_format=number, align="right", valign="top", **base)
-        ws.write_number(row, col, float(value), look)
+        ws.write_number(row, col, float(value), sheet.cell_look("money", currency, bold))
     elif column.type == "quantity":
         amount = Decimal(value)
         exact = int(amount) if amount == amount.to_integral_value() else float(amount)
-        look = sheet.look(num_format="#,##0.###", align="right", valign="top", **base)
-        ws.write_number(row, col, exact, look)
+        ws.write_number(row, col, exact, sheet.cell_look("quantity", currency, bold))
     elif column.type == "date" and isinstance(value, dt.date):
-        look = sheet.look(num_format="yyyy-mm-dd", align="center", valign="top", **base)
-        ws.write_datetime(row, col, value, look)
+        ws.write_datetime(row, col, value, sheet.cell_look("date", currency, bold))
     else:
-        ws.write_string(row, col, printable(str(value)), sheet.look(**TOP, **base))
+        ws.write_string(row, col, printable(str(value)), sheet.cell_look("text", currency, bold))
 
 
 def _logo(sheet: Sheet, path: Path, firm: str) -> None:
