@@ -212,7 +212,7 @@ def lookup_product(
     sees = folder.roster().sees_prices(person) if person else False
     ledger = Ledger(folder.ledger_path)
     try:
-        found = lookups.lookup_products(ledger.view, query, sees)
+        found = lookups.lookup_products(ledger.view, query, sees, folder.firm.currency)
         if as_json:
             click.echo(json.dumps(_plain(found), ensure_ascii=False, indent=2))
             return

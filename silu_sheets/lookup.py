@@ -142,9 +142,12 @@ def lookup_contracts(view: LedgerView, query: str) -> list[dict]:
     return out
 
 
-def lookup_products(view: LedgerView, query: str, sees_prices: bool) -> list[dict]:
+def lookup_products(
+    view: LedgerView, query: str, sees_prices: bool, currency: str | None = None
+) -> list[dict]:
     """Products by exact code, else by a part of code, name or spec: code, name, spec, unit, stock
-    per warehouse (with lots), and the list price only when ``sees_prices``."""
+    per warehouse (with lots), and the list price only when ``sees_prices``, in ``currency`` (the
+    firm's: the products list names none)."""
     query = query.strip()
     if not query:
         return []
@@ -190,6 +193,7 @@ def lookup_products(view: LedgerView, query: str, sees_prices: bool) -> list[dic
             entry["list_price"] = (
                 dec(p["list_price"]) if p.get("list_price") not in (None, "") else None
             )
+            entry["currency"] = currency
         out.append(entry)
     return out
 
@@ -212,7 +216,7 @@ def product_answer(found: list[dict], language: str) -> list:
             name += f"（{p['spec']}）" if zh else f" ({p['spec']})"
         said = [f"库存 {show(p['on_hand'])}{unit}" if zh else f"{show(p['on_hand'])}{unit} on hand"]
         if p.get("list_price") is not None:
-            price = money_text(p["list_price"])
+            price = money_text(p["list_price"], p.get("currency"))
             said.append(f"标准价 {price}" if zh else f"list price {price}")
         out.append(f"{name}{'：' if zh else ': '}{('，' if zh else ', ').join(said)}")
         rows = [

@@ -127,6 +127,20 @@ def test_lookup_products_price_only_for_those_who_see_prices(gw, masters):
     assert "list_price" not in for_keeper[0]
 
 
+def test_a_list_price_reads_in_the_firms_currency():
+    """The products list names no currency: PRODUCT shows its list price in the firm's."""
+    yen = {"code": "P-1", "name": "扳手", "on_hand": D(0), "stock": [], "list_price": D(1200)}
+    assert lookup.product_answer([{**yen, "currency": "JPY"}], "zh")[0].endswith("标准价 1,200")
+    assert lookup.product_answer([{**yen, "currency": "CNY"}], "en")[0].endswith(
+        "list price 1,200.00"
+    )
+
+
+def test_lookup_products_carry_the_currency_given(gw, masters):
+    found = lookup.lookup_products(gw.ledger.view, "P-M8", sees_prices=True, currency="CNY")
+    assert found[0]["currency"] == "CNY"
+
+
 def test_cli_lookup_product_hides_price_from_warehouse(gw, masters):
     runner = CliRunner()
     base = ["--firm", str(gw.firm.root), "lookup", "product", "P-M8", "--json"]

@@ -352,7 +352,10 @@ def _product(gw: Gateway, person: Staff, argument: str) -> Any:
     from silu_sheets import lookup
 
     return lookup.lookup_products(
-        gw.ledger.view, argument, sees_prices=gw.roster.sees_prices(person)
+        gw.ledger.view,
+        argument,
+        sees_prices=gw.roster.sees_prices(person),
+        currency=gw.firm.firm.currency,
     )
 
 
