@@ -170,6 +170,8 @@ def ingest(
             return outcome
     if outcome.accepted and outcome.kind in PRINTING_WORDS:  # committed: now its printed copy
         crash_point("printout-pending")
+        if gw.held_for:  # the mail's release attaches it, in its own write (mail/gateway.py)
+            return outcome
         try:
             attach_printouts(gw, gw.held_for)
         except Exception:  # noqa: BLE001 - recorded and answered already; the copy waits
@@ -603,13 +605,20 @@ def attach_printouts(gw: Gateway, held_for: str | None = None) -> None:
     row says what to attach, so a process killed between the form's commit and this step loses
     nothing: the next pass over the mail, ``silu send`` or ``silu ingest`` attaches it. A copy
     that cannot be built lets the reply go without it; the log says why."""
+    copies = printed_copies(gw, held_for)
+    if copies:
+        with gw.ledger.transaction() as writer:
+            store_copies(writer, copies)
+
+
+def printed_copies(gw: Gateway, held_for: str | None = None) -> list[tuple[bytes, str, int]]:
+    """The waiting replies of ``attach_printouts`` with their printed copy attached, built
+    outside any write: (message, its next status, outbox id) for ``store_copies``."""
     rows = gw.ledger.db.execute(
         "SELECT id, docno, recipient, message FROM outbox WHERE status = ? AND held_for IS ? "
         "ORDER BY id",
         [PRINTING, held_for],
     ).fetchall()
-    if not rows:
-        return
     finished = []
     for id_, docno, recipient, message in rows:
         try:
@@ -623,11 +632,16 @@ def attach_printouts(gw: Gateway, held_for: str | None = None) -> None:
                 traceback.format_exc(),
             )
         finished.append((message, "held" if held_for else "queued", id_))
-    with gw.ledger.transaction() as writer:
-        writer.db.executemany(
-            f"UPDATE outbox SET message = ?, status = ? WHERE id = ? AND status = '{PRINTING}'",
-            finished,
-        )
+    return finished
+
+
+def store_copies(writer: LedgerWriter, copies: list[tuple[bytes, str, int]]) -> None:
+    """Write ``printed_copies`` into the outbox in ``writer``'s transaction (the mail gateway's
+    release, so each reply is written once less); a row another pass attached already is left."""
+    writer.db.executemany(
+        f"UPDATE outbox SET message = ?, status = ? WHERE id = ? AND status = '{PRINTING}'",
+        copies,
+    )
 
 
 def _marked_name(filename: str, language: str) -> str:

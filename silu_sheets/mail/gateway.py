@@ -21,9 +21,9 @@ For each mail, in arrival order:
    they are) and records the mail as handled. Why this order: a crash after any form leaves its
    reply safely held, never sent twice nor lost, and the next pass skips the recorded forms and
    finishes the merge; nothing is sent before the last form is done. A quote's or contract's
-   confirmation is queued as ``printing``: its printed copy is attached just after the form's
-   commit, outside the write lock (``pipeline.attach_printouts``); the release first attaches
-   any that a killed pass left waiting.
+   confirmation is queued as ``printing``: its printed copy is built once the mail's forms are
+   committed, outside the write lock (``pipeline.printed_copies``), and attached in the
+   release's transaction (one write of the reply fewer), with any a killed pass left waiting.
 6. Only after that commit is the mail moved to Processed (something recorded), Rejected
    (every form refused) or Ignored. A crash before the move just moves it next pass.
 7. A full disk stops the pass: the mail stays in the inbox unmoved, the administrator gets one
@@ -48,7 +48,7 @@ from silu_sheets.ledger.store import DISK_FULL_LINE, Source, disk_full, now
 from silu_sheets.mail import commands, message
 from silu_sheets.mail.message import Incoming
 from silu_sheets.mail.settings import MailSettings
-from silu_sheets.pipeline import Gateway, Outcome, attach_printouts, ingest
+from silu_sheets.pipeline import Gateway, Outcome, ingest, printed_copies, store_copies
 from silu_sheets.replies import Attachment, Reply, as_mail
 
 log = logging.getLogger(__name__)
@@ -414,8 +414,11 @@ def handle_forms(
                 message_id=incoming.message_id,
             )
         )
-    attach_printouts(gw, key)  # those a pass killed after a form's commit left waiting
+    # the mail's printed copies (and those a pass killed after a form's commit left waiting),
+    # built outside the write lock and stored in the release's own write: one write fewer each
+    copies = printed_copies(gw, key)
     with gw.ledger.transaction() as writer:
+        store_copies(writer, copies)
         reply_ids = _release(gw, writer, incoming, person, key)
         recorded = db.execute(
             "SELECT count(*) FROM sources s WHERE s.mail_key = ?"
