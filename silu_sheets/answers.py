@@ -141,6 +141,27 @@ LOT = Column("lot", "批号", "Lot")
 QUANTITY = Column("quantity", "数量", "Quantity", figure=True)
 UNIT_PRICE = Column("unit_price", "单价", "Unit price", figure=True)
 AMOUNT = Column("amount", "金额", "Amount", figure=True)
+#: a contract line's progress (a contract's STATUS, CONTRACT): contracted, noticed, issued, to notice
+CONTRACT_PROGRESS = (
+    Column("quantity", "合同数量", "Contract", figure=True),
+    Column("noticed", "已开发货单", "Noticed", figure=True),
+    Column("issued", "已出库", "Issued", figure=True),
+    Column("left_to_notice", "待开", "To notice", figure=True),
+)
+
+
+def money_owed(issued: Any, settled: Any, owed: Any, currency: str | None, language: str) -> str:
+    """What goods issued are worth, what was paid or credited and what is still owed, in one
+    line (a notice's STATUS, a contract's CONTRACT answer); the currency named where known."""
+    from silu_sheets.amounts import money_text
+
+    issued, settled, owed = (money_text(x, currency) for x in (issued, settled, owed))
+    said = (
+        f"已出库货值 {issued}，已收/冲抵 {settled}，尚欠 {owed}"
+        if language == "zh"
+        else f"worth issued {issued}, paid or credited {settled}, owed {owed}"
+    )
+    return f"{said} {currency or ''}".rstrip()
 
 
 def priced_lines(view: Any, lines: Sequence[dict], prices: bool, currency: str | None) -> dict:

@@ -237,21 +237,14 @@ def contract_answer(found: list[dict], language: str) -> list:
     issued, left to notice) and, where the reader sees money, one per notice (worth issued,
     paid or credited, owed)."""
     from silu_sheets.amounts import money_text
-    from silu_sheets.answers import NAME, PRODUCT, Column, table
+    from silu_sheets.answers import CONTRACT_PROGRESS, NAME, PRODUCT, Column, money_owed, table
     from silu_sheets.kinds import KINDS
     from silu_sheets.problems import show
 
     zh = language == "zh"
     kind = KINDS["contract"]
     term_columns = (Column("term", "条款", "Term"), Column("value", "内容", "Value"))
-    line_columns = (
-        PRODUCT,
-        NAME,
-        Column("quantity", "合同数量", "Contract", figure=True),
-        Column("noticed", "已开发货单", "Noticed", figure=True),
-        Column("issued", "已出库", "Issued", figure=True),
-        Column("left", "待开", "To notice", figure=True),
-    )
+    line_columns = (PRODUCT, NAME, *CONTRACT_PROGRESS)
     money_columns = (
         Column("docno", "发货单", "Notice"),
         Column("issued_value", "已出库货值", "Worth issued", figure=True),
@@ -288,7 +281,7 @@ def contract_answer(found: list[dict], language: str) -> list:
                 "quantity": show(x["quantity"]),
                 "noticed": show(x["noticed"]),
                 "issued": show(x["issued"]),
-                "left": show(max(x["quantity"] - x["noticed"], ZERO)),
+                "left_to_notice": show(max(x["quantity"] - x["noticed"], ZERO)),
             }
             for x in c.get("lines", [])
         ]
@@ -299,12 +292,7 @@ def contract_answer(found: list[dict], language: str) -> list:
                 {k: n[k] if k == "docno" else money_text(n[k], currency) for k in n}
                 for n in notices
             ]
-            caption = (
-                f"货款：已出库货值 {money_text(c['shipped_value'], currency)}，"
-                f"已收/冲抵 {money_text(c['paid'], currency)}，尚欠 {money_text(c['owed'], currency)} {currency or ''}".rstrip()
-                if zh
-                else f"Money: worth issued {money_text(c['shipped_value'], currency)}, "
-                f"paid or credited {money_text(c['paid'], currency)}, owed {money_text(c['owed'], currency)} {currency or ''}".rstrip()
-            )
+            owed = money_owed(c["shipped_value"], c["paid"], c["owed"], currency, language)
+            caption = f"货款：{owed}" if zh else f"Money: {owed}"
             out.append(table(money_columns, rows, language, caption))
     return out

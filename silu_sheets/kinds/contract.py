@@ -479,21 +479,13 @@ def _next_step(lines: list[dict], language: str) -> str:
 
 def _status_text(found: dict, names: dict, currency: str | None, language: str) -> list:
     from silu_sheets.amounts import money_text
-    from silu_sheets.answers import LINE, NAME, PRODUCT, UNIT_PRICE, Column, table
+    from silu_sheets.answers import CONTRACT_PROGRESS, LINE, NAME, PRODUCT, UNIT_PRICE, table
 
     zh = language == "zh"
     out: list = []
     if found.get("order_no"):
         out.append(f"{'依据订单' if zh else 'From order'}{'：' if zh else ': '}{found['order_no']}")
-    columns = [
-        LINE,
-        PRODUCT,
-        NAME,
-        Column("quantity", "合同数量", "Contract", figure=True),
-        Column("noticed", "已开发货单", "Noticed", figure=True),
-        Column("issued", "已出库", "Issued", figure=True),
-        Column("left_to_notice", "待开", "To notice", figure=True),
-    ]
+    columns = [LINE, PRODUCT, NAME, *CONTRACT_PROGRESS]
     priced = any("unit_price" in x for x in found["progress"])
     if priced:
         columns.append(UNIT_PRICE)

@@ -608,8 +608,7 @@ def _next_step(found: dict, language: str) -> str:
 
 
 def _status_text(found: dict, names: dict, currency: str | None, language: str) -> list:
-    from silu_sheets.amounts import money_text
-    from silu_sheets.answers import LINE, LOT, NAME, PRODUCT, WAREHOUSE, Column, table
+    from silu_sheets.answers import LINE, LOT, NAME, PRODUCT, WAREHOUSE, Column, money_owed, table
 
     zh = language == "zh"
     sep = "：" if zh else ": "
@@ -618,18 +617,8 @@ def _status_text(found: dict, names: dict, currency: str | None, language: str) 
         out.append(f"{'依据合同' if zh else 'From contract'}{sep}{found['contract_no']}")
     money = found.get("money")
     if money:
-        said = (
-            (
-                f"已出库货值 {money_text(money['issued_value'], currency)}，"
-                f"已收/冲抵 {money_text(money['settled'], currency)}，"
-                f"尚欠 {money_text(money['owed'], currency)} {currency or ''}".rstrip()
-            )
-            if zh
-            else (
-                f"worth issued {money_text(money['issued_value'], currency)}, "
-                f"paid or credited {money_text(money['settled'], currency)}, "
-                f"owed {money_text(money['owed'], currency)} {currency or ''}".rstrip()
-            )
+        said = money_owed(
+            money["issued_value"], money["settled"], money["owed"], currency, language
         )
         out.append(f"{'货款' if zh else 'Money'}{sep}{said}")
     columns = [
