@@ -15,6 +15,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 MARK = "BENCH-FIGURES "
 
@@ -81,6 +82,22 @@ def wall(command: Sequence[str], env: dict[str, str], cwd: Path | None = None) -
             f"{' '.join(command)} failed:\n{done.stdout.decode()}{done.stderr.decode()}"
         )
     return elapsed
+
+
+def record_masters(gw: Any, products: Sequence[dict]) -> None:
+    """The benchmarks' firm: the test customers and warehouses and ``products``, recorded by the
+    administrator through the real pipeline."""
+    from silu_sheets.api import fill_form
+    from silu_sheets.pipeline import ingest
+    from tests.conftest import ADMIN, CUSTOMERS, WAREHOUSES
+
+    for kind, lines in (
+        ("customers", CUSTOMERS),
+        ("products", products),
+        ("warehouses", WAREHOUSES),
+    ):
+        outcome = ingest(gw, fill_form(kind, {}, lines), f"{kind}.xlsx", ADMIN)
+        assert outcome.accepted, outcome.as_dict("en")
 
 
 def seconds(value: float) -> str:

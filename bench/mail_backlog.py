@@ -31,14 +31,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from imap_tools import MailBoxUnencrypted  # noqa: E402
 from python_calamine import CalamineWorkbook  # noqa: E402
 
-from bench.figures import Figure, emit  # noqa: E402
+from bench.figures import Figure, emit, record_masters  # noqa: E402
 from bench.mail_latency import PASSWORD_ENV, no_rate_limit  # noqa: E402
 from silu_sheets import firm as firm_folder  # noqa: E402
 from silu_sheets.api import fill_form  # noqa: E402
 from silu_sheets.mail import idle  # noqa: E402
 from silu_sheets.mail import settings as mail_settings  # noqa: E402
-from silu_sheets.pipeline import Gateway, ingest  # noqa: E402
-from tests.conftest import ADMIN, CUSTOMERS, MANAGER, SALES, SALES_EN, WAREHOUSES  # noqa: E402
+from silu_sheets.pipeline import Gateway  # noqa: E402
+from tests.conftest import MANAGER, SALES, SALES_EN  # noqa: E402
 from tests.mail import (
     eml,  # noqa: E402
     loopback,  # noqa: E402
@@ -62,13 +62,7 @@ def make_firm(servers: loopback.MailServers, root: Path) -> firm_folder.FirmFold
     )
     folder = firm_folder.open_firm(root)
     gw = Gateway.open(folder)
-    for kind, lines in (
-        ("customers", CUSTOMERS),
-        ("products", PRODUCTS),
-        ("warehouses", WAREHOUSES),
-    ):
-        outcome = ingest(gw, fill_form(kind, {}, lines), f"{kind}.xlsx", ADMIN)
-        assert outcome.accepted, outcome.as_dict("en")
+    record_masters(gw, PRODUCTS)
     gw.ledger.db.execute("UPDATE outbox SET status = 'sent' WHERE status = 'queued'")
     gw.ledger.db.commit()
     gw.ledger.close()

@@ -23,13 +23,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.figures import Figure, emit, seconds  # noqa: E402
+from bench.figures import Figure, emit, record_masters, seconds  # noqa: E402
 from silu_sheets import firm as firm_folder  # noqa: E402
 from silu_sheets.api import fill_form  # noqa: E402
 from silu_sheets.mail import idle  # noqa: E402
 from silu_sheets.mail import settings as mail_settings  # noqa: E402
 from silu_sheets.pipeline import Gateway, ingest  # noqa: E402
-from tests.conftest import ADMIN, CUSTOMERS, OPENING, PRODUCTS, SALES, WAREHOUSES  # noqa: E402
+from tests.conftest import ADMIN, OPENING, PRODUCTS, SALES  # noqa: E402
 from tests.mail import (
     eml,  # noqa: E402
     loopback,  # noqa: E402
@@ -55,12 +55,7 @@ def make_firm(servers: loopback.MailServers, root: Path) -> firm_folder.FirmFold
     )
     folder = firm_folder.open_firm(root)
     gw = Gateway.open(folder)
-    for kind, lines in (
-        ("customers", CUSTOMERS),
-        ("products", PRODUCTS),
-        ("warehouses", WAREHOUSES),
-    ):
-        assert ingest(gw, fill_form(kind, {}, lines), f"{kind}.xlsx", ADMIN).accepted
+    record_masters(gw, PRODUCTS)
     assert ingest(
         gw, fill_form("opening_stock", {"as_of": "2026-11-01"}, OPENING), "o.xlsx", ADMIN
     ).accepted

@@ -22,13 +22,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from xlsxwriter import Workbook  # noqa: E402
 
+from bench.figures import record_masters  # noqa: E402
 from bench.mail_backlog import PRODUCTS, quote  # noqa: E402
 from silu_sheets import firm as firm_folder  # noqa: E402
 from silu_sheets import printing  # noqa: E402
-from silu_sheets.api import fill_form  # noqa: E402
 from silu_sheets.pipeline import Gateway, customer_copy, ingest  # noqa: E402
 from silu_sheets.workbook import printout  # noqa: E402
-from tests.conftest import ADMIN, CUSTOMERS, SALES, WAREHOUSES  # noqa: E402
+from tests.conftest import SALES  # noqa: E402
 
 
 def ms(reps: int, work: Callable[[], object]) -> float:
@@ -48,12 +48,7 @@ def main() -> None:
         firm_folder.init(root)
         folder = firm_folder.open_firm(root)
         gw = Gateway.open(folder)
-        for kind, lines in (
-            ("customers", CUSTOMERS),
-            ("products", PRODUCTS),
-            ("warehouses", WAREHOUSES),
-        ):
-            assert ingest(gw, fill_form(kind, {}, lines), f"{kind}.xlsx", ADMIN).accepted
+        record_masters(gw, PRODUCTS)
         outcome = ingest(gw, quote(1), "quote.xlsx", SALES)
         assert outcome.accepted and outcome.docno, outcome.as_dict("en")
         docno, view = outcome.docno, gw.ledger.view

@@ -24,11 +24,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.figures import Figure, emit, median, python_env, seconds, wall  # noqa: E402
+from bench.figures import Figure, emit, median, python_env, record_masters, seconds, wall  # noqa: E402
 from silu_sheets import firm as firm_folder  # noqa: E402
 from silu_sheets.api import fill_form  # noqa: E402
-from silu_sheets.pipeline import Gateway, ingest  # noqa: E402
-from tests.conftest import ADMIN, CUSTOMERS, SALES, WAREHOUSES  # noqa: E402
+from silu_sheets.pipeline import Gateway  # noqa: E402
+from tests.conftest import SALES  # noqa: E402
 
 PRODUCTS = [
     {"code": f"P-{i:03d}", "name": f"产品 {i}", "unit": "个", "list_price": "1.00"}
@@ -69,13 +69,7 @@ def quote(n: int) -> bytes:
 def make_firm(root: Path) -> Path:
     folder = firm_folder.init(root)
     gw = Gateway.open(folder)
-    for kind, lines in (
-        ("customers", CUSTOMERS),
-        ("products", PRODUCTS),
-        ("warehouses", WAREHOUSES),
-    ):
-        outcome = ingest(gw, fill_form(kind, {}, lines), f"{kind}.xlsx", ADMIN)
-        assert outcome.accepted, outcome.as_dict("en")
+    record_masters(gw, PRODUCTS)
     gw.ledger.close()
     return root
 
