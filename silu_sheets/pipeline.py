@@ -583,16 +583,26 @@ def printout_name(kind: str, docno: str) -> str:
 def customer_copy(gw: Gateway, view: LedgerView, docno: str, recipient: str) -> Attachment:
     """The printed quote or contract (letterhead, totals, 大写, signature and seal blocks) for
     the salesperson to send on, and the delivery note of an issue slip: the keeper's to send with
-    the goods, the salesperson's for the customer. Priced as silu.toml says, except for anyone
-    who works in a warehouse (or is not on the roster): they never see a price. ``silu print``
-    writes the same."""
+    the goods, the salesperson's for the customer. ``silu print`` writes the same."""
+    return _printed(gw, view, docno, price_free(gw, recipient))
+
+
+def price_free(gw: Gateway, recipient: str) -> bool:
+    """Whether ``recipient``'s printed copy goes without prices: anyone who works in a warehouse
+    (or is not on the roster) never sees one, and a delivery note carries them only where
+    silu.toml says so (a quote or contract never goes to the warehouse)."""
+    from silu_sheets.printing import notes_priced
+
+    person = gw.roster.find(recipient)
+    return person is None or person.has("warehouse") or not notes_priced(gw.firm)
+
+
+def _printed(gw: Gateway, view: LedgerView, docno: str, without_prices: bool) -> Attachment:
     from silu_sheets import printing
     from silu_sheets.workbook import printout
 
-    person = gw.roster.find(recipient)
-    warehouse = person is None or person.has("warehouse")
     people = {s.address: s.name for s in gw.roster.staff.values()}
-    found = printing.printout(view, docno, gw.firm, for_warehouse=warehouse, people=people)
+    found = printing.printout(view, docno, gw.firm, for_warehouse=without_prices, people=people)
     return Attachment(f"{found.zh}-{docno}.xlsx", printout.build(found))
 
 
@@ -620,9 +630,15 @@ def printed_copies(gw: Gateway, held_for: str | None = None) -> list[tuple[bytes
         [PRINTING, held_for],
     ).fetchall()
     finished = []
+    # an issue slip's note goes to its keeper and its salesperson: built once when both read
+    # the same (no prices), as they do unless silu.toml prices delivery notes
+    built: dict[tuple[str, bool], Attachment] = {}
     for id_, docno, recipient, message in rows:
         try:
-            message = add_attachment(message, customer_copy(gw, gw.ledger.view, docno, recipient))
+            key = (docno, price_free(gw, recipient))
+            if key not in built:
+                built[key] = _printed(gw, gw.ledger.view, *key)
+            message = add_attachment(message, built[key])
         except Exception:  # noqa: BLE001 - the confirmation matters more than its copy
             log.error(
                 "the printed copy of %s could not be made; its confirmation went without it "

@@ -641,8 +641,13 @@ def printout(
     if doc["kind"] == "contract":
         return contract(view, docno, head, cur, people)
     slip = docno if doc["kind"] == "issue_slip" else slip_to_print(view, docno)
-    priced = bool(folder.settings.get("documents", {}).get("delivery_note_prices", False))
-    return delivery_note(view, slip, head, cur, priced and not for_warehouse, people)
+    return delivery_note(view, slip, head, cur, notes_priced(folder) and not for_warehouse, people)
+
+
+def notes_priced(folder: FirmFolder) -> bool:
+    """Whether the firm's delivery notes carry prices (silu.toml ``[documents]
+    delivery_note_prices``; off unless set): a copy for the warehouse never does."""
+    return bool(folder.settings.get("documents", {}).get("delivery_note_prices", False))
 
 
 def staff_names(folder: FirmFolder) -> dict[str, str]:
