@@ -628,7 +628,8 @@ def test_sales_gets_the_slips_delivery_receipt_to_fill_from_the_signed_note(gw, 
         "SELECT message FROM outbox WHERE recipient = ? AND purpose = 'issue_progress'", [SALES]
     )
     mail = email.message_from_bytes(row["message"], policy=policy.default)
-    assert f"silu print {part_issued['slip']}" in mail.get_body(("plain",)).get_content()
+    text = mail.get_body(("plain",)).get_content()
+    assert f"出库单 {part_issued['slip']} 的送货单（仓库已随出库确认收到一份" in text
     names = [a.get_filename() for a in mail.iter_attachments()]
     assert f"送货单-{part_issued['slip']}.xlsx" in names  # the delivery note, for the customer
     [form] = [a for a in mail.iter_attachments() if a.get_filename().startswith("delivery_receipt")]
