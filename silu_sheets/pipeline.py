@@ -621,13 +621,16 @@ def attach_printouts(gw: Gateway, held_for: str | None = None) -> None:
             store_copies(writer, copies)
 
 
-def printed_copies(gw: Gateway, held_for: str | None = None) -> list[tuple[bytes, str, int]]:
-    """The waiting replies of ``attach_printouts`` with their printed copy attached, built
-    outside any write: (message, its next status, outbox id) for ``store_copies``."""
+def printed_copies(
+    gw: Gateway, held_for: str | None = None, limit: int = -1
+) -> list[tuple[bytes, str, int]]:
+    """The waiting replies of ``attach_printouts`` (the first ``limit``) with their printed
+    copy attached, built outside any write: (message, its next status, outbox id) for
+    ``store_copies``."""
     rows = gw.ledger.db.execute(
         "SELECT id, docno, recipient, message FROM outbox WHERE status = ? AND held_for IS ? "
-        "ORDER BY id",
-        [PRINTING, held_for],
+        "ORDER BY id LIMIT ?",
+        [PRINTING, held_for, limit],
     ).fetchall()
     finished = []
     # an issue slip's note goes to its keeper and its salesperson: built once when both read

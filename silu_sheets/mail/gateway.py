@@ -21,9 +21,11 @@ For each mail, in arrival order:
    they are) and records the mail as handled. Why this order: a crash after any form leaves its
    reply safely held, never sent twice nor lost, and the next pass skips the recorded forms and
    finishes the merge; nothing is sent before the last form is done. A quote's or contract's
-   confirmation is queued as ``printing``: its printed copy is built once the mail's forms are
-   committed, outside the write lock (``pipeline.printed_copies``), and attached in the
-   release's transaction (one write of the reply fewer), with any a killed pass left waiting.
+   confirmation is queued as ``printing``: a mail of one form releases it still ``printing``
+   and its copy is attached after (``pipeline.attach_printouts``; in a backlog by the printer
+   process, ``mail/printer.py``, while the pass goes on); replies merged into one get their
+   copies first, built outside the write lock (``pipeline.printed_copies``) and attached in the
+   release's transaction, with any a killed pass left waiting.
 6. Only after that commit is the mail moved to Processed (something recorded), Rejected
    (every form refused) or Ignored. A crash before the move just moves it next pass.
 7. A full disk stops the pass: the mail stays in the inbox unmoved, the administrator gets one
@@ -48,7 +50,14 @@ from silu_sheets.ledger.store import DISK_FULL_LINE, Source, disk_full, now
 from silu_sheets.mail import commands, message
 from silu_sheets.mail.message import Incoming
 from silu_sheets.mail.settings import MailSettings
-from silu_sheets.pipeline import Gateway, Outcome, ingest, printed_copies, store_copies
+from silu_sheets.pipeline import (
+    PRINTING,
+    Gateway,
+    Outcome,
+    ingest,
+    printed_copies,
+    store_copies,
+)
 from silu_sheets.replies import Attachment, Reply, as_mail
 
 log = logging.getLogger(__name__)
@@ -414,9 +423,11 @@ def handle_forms(
                 message_id=incoming.message_id,
             )
         )
-    # the mail's printed copies (and those a pass killed after a form's commit left waiting),
-    # built outside the write lock and stored in the release's own write: one write fewer each
-    copies = printed_copies(gw, key)
+    # one form's reply goes as it is: released still waiting for its printed copy, attached
+    # after (attach_printouts; in a backlog by the printer process, mail/printer.py). Replies
+    # merged into one need theirs first: built outside the write lock, stored in the release
+    alone = len(incoming.forms) == 1 and not incoming.ignored
+    copies = [] if alone else printed_copies(gw, key)
     with gw.ledger.transaction() as writer:
         store_copies(writer, copies)
         reply_ids = _release(gw, writer, incoming, person, key)
@@ -442,7 +453,12 @@ def _release(gw: Gateway, writer, incoming: Incoming, person: Staff, key: str) -
         if r[1] == person.address and r[2] in ("confirmation", "rejection", "duplicate")
     ]
     others = [r for r in rows if r not in mine]
-    ids = []
+    waiting = writer.db.execute(  # their printed copy still to come: then queued
+        f"UPDATE outbox SET held_for = NULL WHERE held_for = ? AND status = '{PRINTING}'"
+        " RETURNING id",
+        [key],
+    ).fetchall()
+    ids = [w[0] for w in waiting]
     if others:
         marks = ",".join("?" * len(others))
         writer.db.execute(

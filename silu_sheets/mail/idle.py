@@ -31,6 +31,7 @@ from silu_sheets.mail import drop, gateway, smtp
 from silu_sheets.mail.gateway import Handled
 from silu_sheets.mail.mailbox import ImapError, ImapMailbox
 from silu_sheets.mail.maildir import MaildirInbox
+from silu_sheets.mail.printer import Printer
 from silu_sheets.mail.settings import MailSettings
 from silu_sheets.pipeline import Gateway
 from silu_sheets.schedule_runs import Timetable
@@ -101,12 +102,22 @@ def _cycle(
     on_handled: Callable[[Handled], None] | None,
 ) -> CycleReport:
     report = CycleReport()
-    sender = None
-    if settings.smtp is not None and mailbox.uidvalidity() and len(mailbox.uids()) >= BACKLOG:
-        sender = BackgroundSender(gw, settings)
-        sender.start()
+    sender = printer = None
+    if mailbox.uidvalidity() and len(mailbox.uids()) >= BACKLOG:
+        printer = Printer(gw.firm.root)  # printed copies on the other core
+        printer.start()
+        if settings.smtp is not None:
+            sender = BackgroundSender(gw, settings)
+            sender.start()
+
+    def handled(h: Handled) -> None:
+        if printer is not None:
+            printer.nudge()
+        if on_handled:
+            on_handled(h)
+
     try:
-        passed = gateway.run_pass(gw, mailbox, settings, on_handled=on_handled)
+        passed = gateway.run_pass(gw, mailbox, settings, on_handled=handled)
         report.handled += passed.handled
         report.stopped = passed.stopped
         if not report.stopped:
@@ -120,11 +131,13 @@ def _cycle(
                 report.stopped = DISK_FULL_LINE.format(where=gw.firm.root)
                 log.error("%s; the drop folder waits", report.stopped)
     finally:
+        if printer is not None:  # a printer that died leaves its replies for the next pass
+            printer.finish()
         if sender is not None:
             sender.finish()
     if report.stopped:  # a reply sent now could not be marked sent: it would go twice
         return report
-    report.sent = smtp.send_queued(gw, settings)
+    report.sent = smtp.send_queued(gw, settings, attach=printer is None)
     if sender is not None:
         for name in ("sent", "retrying", "failed"):
             getattr(report.sent, name)[:0] = getattr(sender.report, name)
@@ -132,7 +145,8 @@ def _cycle(
     return report
 
 
-#: from this many waiting mails on, a second thread sends replies while the pass goes on
+#: from this many waiting mails on, a second thread sends replies and a process of its own
+#: attaches the printed copies (mail/printer.py) while the pass goes on
 BACKLOG = 50
 
 
@@ -158,8 +172,8 @@ class BackgroundSender:
         own = Gateway.open(self.firm)
         session = smtp.Session()
         try:
-            while not self.done.is_set():
-                r = smtp.send_queued(own, self.settings, limit=20, session=session)
+            while not self.done.is_set():  # the printer process attaches the printed copies
+                r = smtp.send_queued(own, self.settings, limit=20, session=session, attach=False)
                 self.report.sent += r.sent
                 self.report.retrying += r.retrying
                 self.report.failed += r.failed

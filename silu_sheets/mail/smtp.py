@@ -99,12 +99,18 @@ class Session:
 
 
 def send_queued(
-    gw: Gateway, settings: MailSettings, limit: int = 10_000, session: Session | None = None
+    gw: Gateway,
+    settings: MailSettings,
+    limit: int = 10_000,
+    session: Session | None = None,
+    attach: bool = True,
 ) -> SendReport:
     """Send every reply that is due; returns what happened to each. Over ``session`` when
-    given (left open), else over a connection of its own."""
+    given (left open), else over a connection of its own. With ``attach`` the replies waiting
+    for their printed copy get it first (not while the printer process does that)."""
     report = SendReport()
-    attach_printouts(gw)  # what a killed ``silu ingest`` left waiting for its printed copy
+    if attach:  # what a killed ``silu ingest`` or pass left waiting for its printed copy
+        attach_printouts(gw)
     if gw.firm.outbox_dir.is_dir():  # what a killed ``silu ingest`` left half written there
         finish_local(gw.ledger, gw.firm.outbox_dir)
     token = _worker_token(settings.local)
