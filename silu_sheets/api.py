@@ -83,7 +83,11 @@ def ingest_files(
         with contextlib.suppress(Exception):
             _deliver(gw, folder)
         raise
-    _deliver(gw, folder)
+    else:
+        _deliver(gw, folder)
+    finally:
+        if gateway is None:  # the ledger this call opened, closed by it
+            gw.ledger.close()
     return outcomes
 
 

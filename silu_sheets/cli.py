@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 from pathlib import Path
@@ -304,6 +305,12 @@ def run() -> None:
             where = "no details could be written"
         click.echo(f"silu stopped: {type(exc).__name__}: {exc} ({where})", err=True)
         sys.exit(2)
+    finally:
+        # The process ends here and the OS takes its memory back at once: frozen, the objects
+        # still alive are not walked again by the interpreter's exit, whose collections over
+        # every imported module's objects cost a one-form ingest ~20 ms of its ~190 ms CPU.
+        # Nothing left holds unwritten data: the ledger is closed and files are written whole.
+        gc.freeze()
 
 
 if __name__ == "__main__":  # pragma: no cover
