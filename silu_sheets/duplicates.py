@@ -3,15 +3,14 @@ recorded twice, whether it came by mail or by ``silu ingest``."""
 
 from __future__ import annotations
 
-import logging
-
 from silu_sheets.document import Staff
 from silu_sheets.ledger.store import Source
+from silu_sheets.logs import Logger
 from silu_sheets.pipeline import Gateway, Outcome
 from silu_sheets.problems import Problem, problem_type
 from silu_sheets.replies import as_mail
 
-log = logging.getLogger(__name__)
+log = Logger(__name__)
 
 ALREADY_RECORDED = problem_type(
     "already-recorded",

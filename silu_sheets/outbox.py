@@ -9,15 +9,15 @@ next delivery finishes the job, so no reply is lost, none appears twice, no ``.t
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 from pathlib import Path
 
 from silu_sheets.crashpoints import crash_point
 from silu_sheets.ledger.store import DISK_FULL_LINE, Ledger, disk_full, now
+from silu_sheets.logs import Logger
 
-log = logging.getLogger(__name__)
+log = Logger(__name__)
 
 _TMP = re.compile(r"^\.(\d{6,})-.*\.eml\.tmp$")
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import logging
-import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,13 +23,14 @@ from silu_sheets.document import Context, Document, Line, Staff
 from silu_sheets.firm import FirmFolder
 from silu_sheets.kinds import HOOKS, KINDS, common, enforced
 from silu_sheets.ledger.store import DiskFull, Ledger, LedgerView, LedgerWriter, Source, disk_full
+from silu_sheets.logs import Logger
 from silu_sheets.problems import Problem, errors, problem_type, warnings
 from silu_sheets.replies import Attachment, Reply, add_attachment, as_mail, describe, render
 from silu_sheets.roster import Roster
 from silu_sheets.values import printable, read_value
 from silu_sheets.workbook import fill, marking, reader, safety, template
 
-log = logging.getLogger(__name__)
+log = Logger(__name__)
 
 KIND_NOT_OPEN = problem_type(
     "kind-not-open-yet",
@@ -154,9 +153,7 @@ def ingest(
     except Exception as exc:  # noqa: BLE001 - the person gets a plain answer; the trace goes to the log
         if disk_full(exc, gw.ledger.path.parent):  # not the sender's fault: the caller retries
             raise DiskFull(str(exc)) from exc
-        log.error(
-            "internal fault on %s from %s:\n%s", filename, sender_address, traceback.format_exc()
-        )
+        log.exception("internal fault on %s from %s:", filename, sender_address)
         outcome = Outcome(filename, sender_address, kind=outcome.kind)
         ctx = Context(person, gw.firm.today(), gw.firm.firm, tuple(gw.roster.staff.values()))
         fault = Problem(INTERNAL_FAULT, {"told": _tell_administrator(gw, source, outcome.kind)})
@@ -165,7 +162,7 @@ def ingest(
         except Exception as again:  # noqa: BLE001 - the ledger itself is failing; say so without a reply
             if disk_full(again, gw.ledger.path.parent):
                 raise DiskFull(str(again)) from again
-            log.error("could not even record the refusal:\n%s", traceback.format_exc())
+            log.exception("could not even record the refusal:")
             outcome.problems = [fault]
             return outcome
     if outcome.accepted and outcome.kind in PRINTING_WORDS:  # committed: now its printed copy
@@ -175,10 +172,9 @@ def ingest(
         try:
             attach_printouts(gw, gw.held_for)
         except Exception:  # noqa: BLE001 - recorded and answered already; the copy waits
-            log.error(
-                "the printed copy of %s waits in the outbox (the next delivery attaches it):\n%s",
+            log.exception(
+                "the printed copy of %s waits in the outbox (the next delivery attaches it):",
                 outcome.docno,
-                traceback.format_exc(),
             )
     return outcome
 
@@ -217,7 +213,7 @@ def _tell_administrator(gw: Gateway, source: Source, kind: str | None) -> dict[s
                 )
             return P.words("管理员已收到通知，", "The administrator has been told; ")
         except Exception:  # noqa: BLE001 - the ledger itself is failing: nobody was told
-            log.error("could not tell the administrator:\n%s", traceback.format_exc())
+            log.exception("could not tell the administrator:")
     who = administrator or gw.firm.firm.mailbox
     return P.words(
         f"请把本邮件转给管理员 {who}，", f"Forward this mail to the administrator, {who}. "
@@ -643,12 +639,11 @@ def printed_copies(
                 built[key] = _printed(gw, gw.ledger.view, *key)
             message = add_attachment(message, built[key])
         except Exception:  # noqa: BLE001 - the confirmation matters more than its copy
-            log.error(
+            log.exception(
                 "the printed copy of %s could not be made; its confirmation went without it "
-                "(silu print %s makes it):\n%s",
+                "(silu print %s makes it):",
                 docno,
                 docno,
-                traceback.format_exc(),
             )
         finished.append((message, "held" if held_for else "queued", id_))
     return finished

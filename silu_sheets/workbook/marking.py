@@ -14,13 +14,12 @@ its header block and the lines in use.
 from __future__ import annotations
 
 import io
-import logging
-import traceback
 import warnings
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
 from silu_sheets.declare import Kind
+from silu_sheets.logs import Logger
 from silu_sheets.problems import Problem
 from silu_sheets.values import display_width, printable
 from silu_sheets.workbook.template import MARK, only_data, print_area
@@ -28,7 +27,7 @@ from silu_sheets.workbook.template import MARK, only_data, print_area
 if TYPE_CHECKING:
     from openpyxl.workbook.workbook import Workbook
 
-log = logging.getLogger(__name__)
+log = Logger(__name__)
 
 #: errors red, warnings yellow
 BAD_COLOUR, WARN_COLOUR = "FFC7CE", "FFEB9C"
@@ -81,7 +80,7 @@ def mark_problems(
     try:
         wb.save(out)
     except Exception:  # noqa: BLE001 - a part of the sender's file openpyxl cannot write back
-        log.warning("marked copy not written:\n%s", traceback.format_exc())
+        log.warning("marked copy not written:", exc_info=True)
         return None
     return out.getvalue()
 

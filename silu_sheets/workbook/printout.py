@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import logging
 import math
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -30,11 +29,12 @@ from xlsxwriter.image import Image
 from xlsxwriter.worksheet import Worksheet
 
 from silu_sheets.amounts import money_text, places
+from silu_sheets.logs import Logger
 from silu_sheets.printing import Column, Printout
 from silu_sheets.values import display_width, printable
 from silu_sheets.workbook.template import MARK
 
-log = logging.getLogger(__name__)
+log = Logger(__name__)
 
 #: widest a column grows before its text wraps; narrowest it shrinks
 MAX_WIDTH, MIN_WIDTH = 34, 6
