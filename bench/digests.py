@@ -135,7 +135,7 @@ def main() -> int:
         report = digest.send_digests(gw, on_time=False, day=TODAY)
         first = time.perf_counter() - began
         size = gw.ledger.db.execute(
-            "SELECT count(*), avg(length(message)), max(length(message)) FROM outbox"
+            "SELECT count(*), avg(length(message)), max(length(message)) FROM outbox JOIN outbox_messages ON outbox_id = id"
             " WHERE purpose = 'digest'"
         ).fetchone()
         began = time.perf_counter()

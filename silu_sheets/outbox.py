@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
 from pathlib import Path
 
 from silu_sheets.crashpoints import crash_point
@@ -28,10 +29,7 @@ def deliver_local(ledger: Ledger, folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     finish_local(ledger, folder)
     written = []
-    rows = ledger.db.execute(
-        "SELECT id, recipient, purpose, message FROM outbox WHERE status = 'queued' ORDER BY id"
-    ).fetchall()
-    for id_, recipient, purpose, message in rows:
+    for id_, recipient, purpose, message, _ in queued(ledger.db):
         safe = re.sub(r"[^A-Za-z0-9@._-]", "_", recipient)
         path = folder / f"{id_:06d}-{purpose}-{safe}.eml"
         tmp = folder / f".{path.name}.tmp"
@@ -56,6 +54,19 @@ def deliver_local(ledger: Ledger, folder: Path) -> list[Path]:
         os.replace(tmp, path)
         written.append(path)
     return written
+
+
+def queued(
+    db: sqlite3.Connection, due_at: str | None = None, limit: int = -1
+) -> list[tuple[int, str, str, bytes, int]]:
+    """The queued replies with their messages, oldest first, as (id, recipient, purpose,
+    message, attempts); with ``due_at``, only those not waiting to retry later than that."""
+    return db.execute(
+        "SELECT id, recipient, purpose, message, attempts"
+        " FROM outbox JOIN outbox_messages ON outbox_id = id WHERE status = 'queued'"
+        " AND (? IS NULL OR next_attempt_at IS NULL OR next_attempt_at <= ?) ORDER BY id LIMIT ?",
+        [due_at, due_at, limit],
+    ).fetchall()
 
 
 def finish_local(ledger: Ledger, folder: Path) -> None:

@@ -403,8 +403,7 @@ def _refuse(
 
 def _queue(gw: Gateway, writer: LedgerWriter, reply: Reply, source: Source) -> int:
     msg = as_mail(reply, gw.firm.firm.mailbox, gw.firm.firm.name, in_reply_to=source.message_id)
-    # held, or waiting for its printed copy, in the form's own transaction: never lost nor
-    # doubled; written once (each write of an outbox row puts its whole message in the WAL)
+    # held, or waiting for its printed copy, in the form's own transaction: never lost nor doubled
     status = PRINTING if reply.printout_of else ("held" if gw.held_for else "queued")
     return writer.queue_mail(
         reply.recipient, reply.subject, reply.purpose, msg, reply.docno, status, gw.held_for
@@ -624,8 +623,8 @@ def printed_copies(
     copy attached, built outside any write: (message, its next status, outbox id) for
     ``store_copies``."""
     rows = gw.ledger.db.execute(
-        "SELECT id, docno, recipient, message FROM outbox WHERE status = ? AND held_for IS ? "
-        "ORDER BY id LIMIT ?",
+        "SELECT id, docno, recipient, message FROM outbox JOIN outbox_messages ON outbox_id = id"
+        " WHERE status = ? AND held_for IS ? ORDER BY id LIMIT ?",
         [PRINTING, held_for, limit],
     ).fetchall()
     finished = []
@@ -652,10 +651,13 @@ def printed_copies(
 def store_copies(writer: LedgerWriter, copies: list[tuple[bytes, str, int]]) -> None:
     """Write ``printed_copies`` into the outbox in ``writer``'s transaction (the mail gateway's
     release, so each reply is written once less); a row another pass attached already is left."""
-    writer.db.executemany(
-        f"UPDATE outbox SET message = ?, status = ? WHERE id = ? AND status = '{PRINTING}'",
-        copies,
-    )
+    for message, status, id_ in copies:
+        if writer.db.execute(
+            f"UPDATE outbox SET status = ? WHERE id = ? AND status = '{PRINTING}'", [status, id_]
+        ).rowcount:
+            writer.db.execute(
+                "UPDATE outbox_messages SET message = ? WHERE outbox_id = ?", [message, id_]
+            )
 
 
 def _marked_name(filename: str, language: str) -> str:

@@ -43,7 +43,9 @@ def refusals(outcome):
 
 
 def mails(gw, purpose=None, recipient=None):
-    rows = gw.ledger.db.execute("SELECT recipient, purpose, message FROM outbox ORDER BY id")
+    rows = gw.ledger.db.execute(
+        "SELECT recipient, purpose, message FROM outbox JOIN outbox_messages ON outbox_id = id ORDER BY id"
+    )
     return [
         email.message_from_bytes(raw, policy=email.policy.default)
         for to, why, raw in rows

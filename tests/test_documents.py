@@ -297,7 +297,8 @@ def test_quote_and_contract_confirmations_carry_the_customer_copy(gw, send, mast
     contract = signed_contract(send)
     for docno, title in ((quote.docno, "报价单"), (contract, "销售合同")):
         (row,) = gw.ledger.view._all(
-            "SELECT message FROM outbox WHERE docno = ? AND purpose = 'confirmation'", [docno]
+            "SELECT message FROM outbox JOIN outbox_messages ON outbox_id = id WHERE docno = ? AND purpose = 'confirmation'",
+            [docno],
         )
         mail = email.message_from_bytes(row["message"], policy=policy.default)
         files = {a.get_filename(): a.get_content() for a in mail.iter_attachments()}
@@ -340,7 +341,8 @@ def test_a_prefilled_next_form_carries_todays_date(gw, send, masters):
 
     contract = signed_contract(send)
     (row,) = gw.ledger.view._all(
-        "SELECT message FROM outbox WHERE docno = ? AND purpose = 'confirmation'", [contract]
+        "SELECT message FROM outbox JOIN outbox_messages ON outbox_id = id WHERE docno = ? AND purpose = 'confirmation'",
+        [contract],
     )
     mail = email.message_from_bytes(row["message"], policy=policy.default)
     [notice_form] = [a for a in mail.iter_attachments() if a.get_filename().startswith("shipment")]
@@ -355,7 +357,8 @@ def confirmation_files(gw, docno: str) -> dict[str, bytes]:
     from email import policy
 
     (row,) = gw.ledger.view._all(
-        "SELECT message FROM outbox WHERE docno = ? AND purpose = 'confirmation'", [docno]
+        "SELECT message FROM outbox JOIN outbox_messages ON outbox_id = id WHERE docno = ? AND purpose = 'confirmation'",
+        [docno],
     )
     mail = email.message_from_bytes(row["message"], policy=policy.default)
     return {a.get_filename(): a.get_content() for a in mail.iter_attachments()}
@@ -625,7 +628,8 @@ def test_sales_gets_the_slips_delivery_receipt_to_fill_from_the_signed_note(gw, 
     from silu_sheets.kinds import KINDS
 
     (row,) = gw.ledger.view._all(
-        "SELECT message FROM outbox WHERE recipient = ? AND purpose = 'issue_progress'", [SALES]
+        "SELECT message FROM outbox JOIN outbox_messages ON outbox_id = id WHERE recipient = ? AND purpose = 'issue_progress'",
+        [SALES],
     )
     mail = email.message_from_bytes(row["message"], policy=policy.default)
     text = mail.get_body(("plain",)).get_content()
@@ -669,7 +673,7 @@ def test_where_delivery_notes_are_priced_sales_gets_the_priced_one_the_keeper_ne
 
     def note_for(recipient: str, purpose: str) -> str:
         (row,) = gw.ledger.view._all(
-            "SELECT message FROM outbox WHERE recipient = ? AND purpose = ? AND docno = ?",
+            "SELECT message FROM outbox JOIN outbox_messages ON outbox_id = id WHERE recipient = ? AND purpose = ? AND docno = ?",
             [recipient, purpose, issued],
         )
         mail = email.message_from_bytes(row["message"], policy=policy.default)

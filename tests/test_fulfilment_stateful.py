@@ -52,7 +52,13 @@ COMPARED = {
     "stock_on_hand": "warehouse, product_code, lot, on_hand_milli",
 }
 KIND_TABLES = ("order", "contract", "shipment_notice", "issue_slip")
-NOT_COMPARED_WHEN_REFUSED = {"rejections", "sources", "outbox", "handled_messages"}
+NOT_COMPARED_WHEN_REFUSED = {
+    "rejections",
+    "sources",
+    "outbox",
+    "outbox_messages",
+    "handled_messages",
+}
 
 
 def form(kind: str, header: dict, lines: list[dict]) -> bytes:

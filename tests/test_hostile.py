@@ -41,7 +41,10 @@ def cases() -> list[HostileCase]:
 
 
 def attachments(gw: Gateway, outbox_id: int) -> dict[str, bytes]:
-    raw = gw.ledger.db.execute("SELECT message FROM outbox WHERE id = ?", [outbox_id]).fetchone()
+    raw = gw.ledger.db.execute(
+        "SELECT message FROM outbox JOIN outbox_messages ON outbox_id = id WHERE id = ?",
+        [outbox_id],
+    ).fetchone()
     message = email.message_from_bytes(raw[0] if isinstance(raw[0], bytes) else raw[0].encode())
     return {
         part.get_filename(): part.get_payload(decode=True)
@@ -305,7 +308,8 @@ def test_pre_filled_forms_hold_stored_text_as_plain_text(stored):
 def test_a_direction_override_in_the_attachment_name_is_not_echoed(gw):
     outcome = ingest(gw, b"%PDF-1.4", "invoice\u202efdp.xlsx", SALES)
     row = gw.ledger.db.execute(
-        "SELECT subject, message FROM outbox WHERE id = ?", [outcome.outbox_ids[0]]
+        "SELECT subject, message FROM outbox JOIN outbox_messages ON outbox_id = id WHERE id = ?",
+        [outcome.outbox_ids[0]],
     ).fetchone()
     message = email.message_from_bytes(row[1] if isinstance(row[1], bytes) else row[1].encode())
     subject = str(email.header.make_header(email.header.decode_header(message["Subject"])))

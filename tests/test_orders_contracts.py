@@ -44,7 +44,10 @@ def values(outcome, code):
 
 
 def attachments(gw, outbox_id):
-    raw = gw.ledger.db.execute("SELECT message FROM outbox WHERE id = ?", [outbox_id]).fetchone()[0]
+    raw = gw.ledger.db.execute(
+        "SELECT message FROM outbox JOIN outbox_messages ON outbox_id = id WHERE id = ?",
+        [outbox_id],
+    ).fetchone()[0]
     msg = email.message_from_bytes(raw, policy=email.policy.default)
     return {a.get_filename(): a.get_content() for a in msg.iter_attachments()}
 

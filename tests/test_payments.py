@@ -61,9 +61,10 @@ def pay(send, kind, amount=None, lines=(), customer="C001", **more):
 
 
 def confirmation_text(gw, outcome) -> str:
-    raw = gw.ledger.view.row("SELECT message FROM outbox WHERE id = ?", [outcome.outbox_ids[0]])[
-        "message"
-    ]
+    raw = gw.ledger.view.row(
+        "SELECT message FROM outbox JOIN outbox_messages ON outbox_id = id WHERE id = ?",
+        [outcome.outbox_ids[0]],
+    )["message"]
     msg = email.message_from_bytes(raw, policy=email.policy.default)
     return msg.get_body(("plain",)).get_content()
 
@@ -249,7 +250,7 @@ def test_auto_apply_oldest_first_as_goods_are_issued_and_mails_sales_and_finance
     assert money.balance(view, "C001", "CNY") == 0
     assert money.notice_owed(view, two) == D("15.00")
     mails = view.rows(
-        "SELECT recipient, message FROM outbox WHERE purpose = 'balance_applied' ORDER BY recipient"
+        "SELECT recipient, message FROM outbox JOIN outbox_messages ON outbox_id = id WHERE purpose = 'balance_applied' ORDER BY recipient"
     )
     assert [m["recipient"] for m in mails] == sorted([SALES, FINANCE])
     body = (

@@ -19,7 +19,8 @@ from silu_sheets.workbook import reader
 def attached_files(gw, docno: str) -> dict:
     """The files a document's confirmation carries: name -> bytes."""
     (row,) = gw.ledger.view.rows(
-        "SELECT message FROM outbox WHERE docno = ? AND purpose = 'confirmation'", [docno]
+        "SELECT message FROM outbox JOIN outbox_messages ON outbox_id = id WHERE docno = ? AND purpose = 'confirmation'",
+        [docno],
     )
     mail = email.message_from_bytes(row["message"], policy=policy.default)
     return {part.get_filename(): part.get_content() for part in mail.iter_attachments()}
@@ -28,7 +29,8 @@ def attached_files(gw, docno: str) -> dict:
 def attached_forms(gw, docno: str) -> dict:
     """The forms a document's confirmation carries, read back: kind -> document."""
     (row,) = gw.ledger.view.rows(
-        "SELECT message FROM outbox WHERE docno = ? AND purpose = 'confirmation'", [docno]
+        "SELECT message FROM outbox JOIN outbox_messages ON outbox_id = id WHERE docno = ? AND purpose = 'confirmation'",
+        [docno],
     )
     mail = email.message_from_bytes(row["message"], policy=policy.default)
     forms = {}

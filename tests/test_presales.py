@@ -26,7 +26,7 @@ from silu_sheets.status import document_status, render_status
 
 pytestmark = pytest.mark.seeded  # the masters of conftest, recorded once per session
 
-NOT_DATA = {"sources", "rejections", "outbox", "schema_migrations"}
+NOT_DATA = {"sources", "rejections", "outbox", "outbox_messages", "schema_migrations"}
 
 
 def rows(gw, table: str, order: str = "rowid") -> list[dict]:
@@ -750,10 +750,12 @@ def test_a_cancelled_number_cannot_be_referred_to_or_amended(send, inquiry):
 
 # --- who may send what -----------------------------------------------------------------------
 def test_unknown_sender_nothing_recorded_no_reply(send, gw, masters):
-    before = {t: rows(gw, t) for t in ("sources", "rejections", "outbox")}
+    before = {t: rows(gw, t) for t in ("sources", "rejections", "outbox", "outbox_messages")}
     outcome = send("inquiry", inquiry_form(), sender="stranger@example.com")
     assert codes(outcome) == [(None, "sender-unknown")]
-    assert {t: rows(gw, t) for t in ("sources", "rejections", "outbox")} == before
+    assert {
+        t: rows(gw, t) for t in ("sources", "rejections", "outbox", "outbox_messages")
+    } == before
     assert rows(gw, "inquiry") == []
 
 
@@ -791,7 +793,7 @@ def test_every_problem_at_once_in_sheet_order(send, masters):
 def test_a_refused_form_changes_nothing_in_the_ledger(send, gw, inquiry):
     assert send("follow_up", follow_up_form(inquiry)).accepted
     before = dump(gw)
-    counts = {t: len(rows(gw, t)) for t in ("sources", "rejections", "outbox")}
+    counts = {t: len(rows(gw, t)) for t in ("sources", "rejections", "outbox", "outbox_messages")}
     refused = send(
         "quote",
         quote_form(customer_code="C002", inquiry_no=inquiry, valid_until="2026-01-01"),
@@ -799,9 +801,9 @@ def test_a_refused_form_changes_nothing_in_the_ledger(send, gw, inquiry):
     )
     assert not refused.accepted and len(refused.problems) == 4
     assert dump(gw) == before
-    assert {t: len(rows(gw, t)) for t in ("sources", "rejections", "outbox")} == {
-        k: v + 1 for k, v in counts.items()
-    }
+    assert {
+        t: len(rows(gw, t)) for t in ("sources", "rejections", "outbox", "outbox_messages")
+    } == {k: v + 1 for k, v in counts.items()}
     rejection = rows(gw, "rejections")[-1]
     assert rejection["kind"] == "quote"
     assert [p["code"] for p in json.loads(rejection["problems"])] == [c for _, c in codes(refused)]

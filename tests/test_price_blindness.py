@@ -209,7 +209,7 @@ def day_of_shipping(send, masters, gw):
 def test_nothing_the_warehouse_receives_holds_a_price(day_of_shipping):
     gw = day_of_shipping
     rows = gw.ledger.db.execute(
-        "SELECT recipient, purpose, message FROM outbox WHERE recipient IN (?, ?) ORDER BY id",
+        "SELECT recipient, purpose, message FROM outbox JOIN outbox_messages ON outbox_id = id WHERE recipient IN (?, ?) ORDER BY id",
         [WAREHOUSE_A, WAREHOUSE_B],
     ).fetchall()
     purposes = {purpose for _, purpose, _ in rows}
@@ -239,7 +239,8 @@ def test_the_prices_are_there_for_sales(day_of_shipping):
     not empty, so the test above could fail."""
     gw = day_of_shipping
     rows = gw.ledger.db.execute(
-        "SELECT message FROM outbox WHERE recipient = ?", [SALES]
+        "SELECT message FROM outbox JOIN outbox_messages ON outbox_id = id WHERE recipient = ?",
+        [SALES],
     ).fetchall()
     seen = {
         needle
@@ -256,7 +257,7 @@ def test_sales_notes_about_money_are_withheld_from_the_warehouse(day_of_shipping
     texts = [
         text
         for (raw,) in gw.ledger.db.execute(
-            "SELECT message FROM outbox WHERE recipient = ? AND purpose = 'warehouse_copy'",
+            "SELECT message FROM outbox JOIN outbox_messages ON outbox_id = id WHERE recipient = ? AND purpose = 'warehouse_copy'",
             [WAREHOUSE_A],
         ).fetchall()
         for where, text in everything_in(raw)
@@ -267,7 +268,7 @@ def test_sales_notes_about_money_are_withheld_from_the_warehouse(day_of_shipping
     b_texts = [
         text
         for (raw,) in gw.ledger.db.execute(
-            "SELECT message FROM outbox WHERE recipient = ? AND purpose = 'warehouse_copy'",
+            "SELECT message FROM outbox JOIN outbox_messages ON outbox_id = id WHERE recipient = ? AND purpose = 'warehouse_copy'",
             [WAREHOUSE_B],
         ).fetchall()
         for where, text in everything_in(raw)

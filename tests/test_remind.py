@@ -71,7 +71,9 @@ def inquiry(send, due: str, customer: str = "C001", sender: str = SALES) -> str:
 def digests(gw, address: str | None = None) -> list[tuple[str, bytes]]:
     where = " AND recipient = ?" if address else ""
     return gw.ledger.db.execute(
-        "SELECT recipient, message FROM outbox WHERE purpose = 'digest'" + where + " ORDER BY id",
+        "SELECT recipient, message FROM outbox JOIN outbox_messages ON outbox_id = id WHERE purpose = 'digest'"
+        + where
+        + " ORDER BY id",
         [address] if address else [],
     ).fetchall()
 

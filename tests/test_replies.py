@@ -47,9 +47,10 @@ NEW_CUSTOMER_INQUIRY = {
 
 
 def message(gw, outbox_id: int) -> EmailMessage:
-    data = gw.ledger.db.execute("SELECT message FROM outbox WHERE id = ?", [outbox_id]).fetchone()[
-        0
-    ]
+    data = gw.ledger.db.execute(
+        "SELECT message FROM outbox JOIN outbox_messages ON outbox_id = id WHERE id = ?",
+        [outbox_id],
+    ).fetchone()[0]
     return email.message_from_bytes(data, policy=policy.default)  # type: ignore[return-value]
 
 

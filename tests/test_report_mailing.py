@@ -83,7 +83,7 @@ def test_weekly_and_monthly_sent_once_per_manager_across_restarts(firm):
         assert len(mails) == 2 * len(managers)
         assert all(recipient in managers for recipient, _ in mails)
         raw = restarted.ledger.db.execute(
-            "SELECT message FROM outbox WHERE purpose = 'report:report-week' AND recipient = ?",
+            "SELECT message FROM outbox JOIN outbox_messages ON outbox_id = id WHERE purpose = 'report:report-week' AND recipient = ?",
             [MANAGER],
         ).fetchone()[0]
     finally:

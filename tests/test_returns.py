@@ -411,7 +411,7 @@ def test_warehouse_copies_carry_no_price_amount_or_balance(gw, send, notice):
     )
     assert r.accepted
     mails = gw.ledger.view.rows(
-        "SELECT recipient, message FROM outbox WHERE purpose = 'warehouse_copy' AND docno = ? ORDER BY recipient",
+        "SELECT recipient, message FROM outbox JOIN outbox_messages ON outbox_id = id WHERE purpose = 'warehouse_copy' AND docno = ? ORDER BY recipient",
         [r.docno],
     )
     assert sorted(m["recipient"] for m in mails) == sorted([WAREHOUSE_A, WAREHOUSE_B])
@@ -642,7 +642,7 @@ def test_nothing_a_keeper_receives_about_returns_carries_money(gw, send, notice)
     refused = inbound(send, r.docno, "WH-A", [{"product_code": "P-M8", "quantity": 30}])
     assert codes(refused) == [("D15", "inbound-exceeds-return")]
     mails = gw.ledger.view.rows(
-        "SELECT message FROM outbox WHERE recipient IN (?, ?) AND (docno IN (?, ?) OR docno IS NULL)",
+        "SELECT message FROM outbox JOIN outbox_messages ON outbox_id = id WHERE recipient IN (?, ?) AND (docno IN (?, ?) OR docno IS NULL)",
         [WAREHOUSE_A, WAREHOUSE_B, r.docno, slip.docno],
     )
     assert (

@@ -61,7 +61,9 @@ def test_a_run_is_sent_once_and_recorded_with_its_mail(tmp_path) -> None:
     assert (first, again, len(built)) == ("sent", "already", 1)
     run = runs.ran(ledger.view, "digest", "li.na@firm.test", "2026-11-29")
     assert run is not None and run.outcome == "sent"
-    queued = ledger.db.execute("SELECT id, message FROM outbox").fetchall()
+    queued = ledger.db.execute(
+        "SELECT id, message FROM outbox JOIN outbox_messages ON outbox_id = id"
+    ).fetchall()
     assert queued == [(run.outbox_id, b"the digest")]
     # a new period is a new run
     assert runs.send_once(ledger, "digest", "li.na@firm.test", "2026-11-30", build, _queue) == (
@@ -83,7 +85,9 @@ def test_a_second_ledger_finding_the_run_done_under_the_lock_sends_nothing(tmp_p
         two, "digest", "p@firm.test", "2026-11-29", build_while_the_other_sends, _queue
     )
     assert outcome == "already"
-    assert two.db.execute("SELECT message FROM outbox").fetchall() == [(b"1",)]
+    assert two.db.execute(
+        "SELECT message FROM outbox JOIN outbox_messages ON outbox_id = id"
+    ).fetchall() == [(b"1",)]
     one.close()
     two.close()
 

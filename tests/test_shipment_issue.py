@@ -38,7 +38,7 @@ def stock(gw, warehouse, product, lot=""):
 
 def mails(gw, purpose=None, recipient=None):
     rows = gw.ledger.db.execute(
-        "SELECT recipient, purpose, message FROM outbox ORDER BY id"
+        "SELECT recipient, purpose, message FROM outbox JOIN outbox_messages ON outbox_id = id ORDER BY id"
     ).fetchall()
     found = []
     for to, why, raw in rows:

@@ -24,7 +24,7 @@ D = Decimal
 
 def mails(gw, purpose=None, recipient=None):
     rows = gw.ledger.db.execute(
-        "SELECT recipient, purpose, message FROM outbox ORDER BY id"
+        "SELECT recipient, purpose, message FROM outbox JOIN outbox_messages ON outbox_id = id ORDER BY id"
     ).fetchall()
     return [
         email.message_from_bytes(raw, policy=email.policy.default)
@@ -39,7 +39,8 @@ def text_of(msg) -> str:
 
 def reply_text(gw, outcome, index=0) -> str:
     raw = gw.ledger.view.row(
-        "SELECT message FROM outbox WHERE id = ?", [outcome.outbox_ids[index]]
+        "SELECT message FROM outbox JOIN outbox_messages ON outbox_id = id WHERE id = ?",
+        [outcome.outbox_ids[index]],
     )["message"]
     return text_of(email.message_from_bytes(raw, policy=email.policy.default))
 
@@ -366,9 +367,10 @@ def test_prefilled_contract_keeps_each_order_line(gw, send, masters):
 
 
 def attached_rows_of(gw, outcome) -> list[list[tuple]]:
-    raw = gw.ledger.view.row("SELECT message FROM outbox WHERE id = ?", [outcome.outbox_ids[0]])[
-        "message"
-    ]
+    raw = gw.ledger.view.row(
+        "SELECT message FROM outbox JOIN outbox_messages ON outbox_id = id WHERE id = ?",
+        [outcome.outbox_ids[0]],
+    )["message"]
     msg = email.message_from_bytes(raw, policy=email.policy.default)
     found = []
     for part in forms_attached(msg):

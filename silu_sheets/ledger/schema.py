@@ -303,6 +303,23 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         CREATE INDEX rejections_by_source ON rejections (source_id);
         """,
     ),
+    (
+        9,
+        "outbox messages in a table of their own",
+        # each status change of a reply (printing, held, queued, sending, sent) rewrote its row,
+        # 30-45 KB of message with it, into the WAL; the message now has a row of its own
+        """
+        CREATE TABLE outbox_messages (        -- the whole RFC 5322 message of each outbox reply
+            outbox_id INTEGER PRIMARY KEY REFERENCES outbox(id),
+            message BLOB NOT NULL
+        );
+        INSERT INTO outbox_messages (outbox_id, message) SELECT id, message FROM outbox;
+        ALTER TABLE outbox DROP COLUMN message;
+        -- the replies waiting in one state (printing, held, queued, sending) found without
+        -- walking those sent (printed_copies asks for held_for IS NULL, as every sent one is)
+        CREATE INDEX outbox_by_status_held ON outbox (status, held_for);
+        """,
+    ),
 ]
 
 #: SQLite column type per field type; decimals as text so they stay exact.

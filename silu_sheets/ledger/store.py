@@ -501,18 +501,21 @@ class LedgerWriter:
     ) -> int:
         """Queue a mail to send (``queued``), or to hold until the forms of mail ``held_for``
         are all done (``held``, mail/gateway.py) or its printed copy is attached (``printing``,
-        pipeline.attach_printouts). Set in this one write: every change of a row writes its
-        whole message to the WAL again."""
+        pipeline.attach_printouts). The message goes in a row of its own (``outbox_messages``),
+        written once: the reply's status changes rewrite only its small ``outbox`` row."""
         row = {
             "created_at": now(),
             "recipient": recipient,
             "subject": subject,
             "purpose": purpose,
             "docno": docno,
-            "message": message,
             "status": status,
             "attempts": 0,
         }
         if held_for:
             row["held_for"] = held_for
-        return self.insert("outbox", row)
+        id_ = self.insert("outbox", row)
+        self.db.execute(
+            "INSERT INTO outbox_messages (outbox_id, message) VALUES (?, ?)", [id_, message]
+        )
+        return id_

@@ -444,7 +444,8 @@ def handle_forms(
 def _release(gw: Gateway, writer, incoming: Incoming, person: Staff, key: str) -> list[int]:
     """Send the held replies of one mail: the sender's merged into one, the others as they are."""
     rows = writer.db.execute(
-        "SELECT id, recipient, purpose, message, docno FROM outbox WHERE held_for = ? AND status = 'held' ORDER BY id",
+        "SELECT id, recipient, purpose, message, docno FROM outbox"
+        " JOIN outbox_messages ON outbox_id = id WHERE held_for = ? AND status = 'held' ORDER BY id",
         [key],
     ).fetchall()
     mine = [

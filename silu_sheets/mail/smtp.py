@@ -42,7 +42,7 @@ from silu_sheets.firm import FirmError
 from silu_sheets.ledger.store import now
 from silu_sheets.mail import maildir
 from silu_sheets.mail.settings import MailSettings, SmtpSettings, tls_context
-from silu_sheets.outbox import finish_local
+from silu_sheets.outbox import finish_local, queued
 from silu_sheets.pipeline import Gateway, attach_printouts
 from silu_sheets.replies import as_mail
 
@@ -70,14 +70,6 @@ class SendReport:
     failed: list[int] = field(default_factory=list)
     #: why nothing could be tried (a setting only the administrator can fix); replies wait
     waiting: str = ""
-
-
-def _due(gw: Gateway, limit: int) -> list[tuple]:
-    return gw.ledger.db.execute(
-        "SELECT id, recipient, purpose, message, attempts FROM outbox WHERE status = 'queued'"
-        " AND (next_attempt_at IS NULL OR next_attempt_at <= ?) ORDER BY id LIMIT ?",
-        [now_precise(), limit],
-    ).fetchall()
 
 
 def now_precise() -> str:
@@ -123,7 +115,7 @@ def send_queued(
             report.waiting = f"{exc}; the replies wait in the outbox until it is set"
             log.error("not sending: %s", report.waiting)
             return report
-    rows = _due(gw, limit)
+    rows = queued(gw.ledger.db, now_precise(), limit)
     if not rows:
         return report
     # claimed all at once: one write, not one per reply, beside a pass that is writing forms

@@ -54,5 +54,15 @@ def test_a_mailed_form_reads_no_growing_table_whole(seeded_firm) -> None:
                 whole[sql] = row[3]
             if row[3].endswith("(sender=?)"):  # every mail the sender ever sent
                 whole[sql] = row[3]
+            if _walks_sent_replies(sql, row[3]):
+                whole[sql] = row[3]
     gw.ledger.close()
     assert whole == {}, "\n".join(f"{plan}: {sql}" for sql, plan in whole.items())
+
+
+def _walks_sent_replies(sql: str, plan: str) -> bool:
+    """Whether a query for replies in one state (printing, held, queued, sending) finds them
+    by some other column: the outbox keeps every reply ever sent, so it walks those too
+    (``held_for IS NULL`` by its own index is every sent reply of no mail)."""
+    searched = re.match(r"SEARCH outbox USING (?:COVERING )?INDEX \w+ \((.*)\)", plan)
+    return bool(searched) and "status" in sql and "status=" not in searched[1]
