@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from silu_sheets.amounts import Money
 from silu_sheets.declare import Kind
@@ -82,8 +82,7 @@ class Document:
         )
 
 
-@dataclass(frozen=True)
-class Staff:
+class Staff(NamedTuple):
     """A person on the roster (``inbox_rules/``)."""
 
     address: str
@@ -118,8 +117,7 @@ class Firm:
     date_future_days: int = 366
 
 
-@dataclass(frozen=True)
-class Context:
+class Context(NamedTuple):
     """Who sent the form, the firm's calendar day, its settings and its staff."""
 
     sender: Staff

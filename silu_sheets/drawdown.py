@@ -21,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from silu_sheets.problems import Problem
 
@@ -33,8 +33,7 @@ ZERO = Decimal(0)
 Key = Hashable
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(NamedTuple):
     """A document being amended or cancelled, with its new values."""
 
     doc: Document
@@ -50,8 +49,7 @@ class Change:
         return self.doc.docno or ""
 
 
-@dataclass(frozen=True)
-class Share:
+class Share(NamedTuple):
     """One drawn-on line (or document) as a drawing line sees it: what it gives, what others
     (and earlier lines of the same form) took, and who took it."""
 

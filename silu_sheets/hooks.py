@@ -26,7 +26,6 @@ on the status of other documents (a delivery receipt on its slip, notice and con
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
@@ -88,8 +87,7 @@ def no_section(view: LedgerView, doc: dict, prices: bool) -> dict:
     return {}
 
 
-@dataclass(frozen=True)
-class Hooks:
+class Hooks(NamedTuple):
     """A kind's rules and effects (see the module docstring for when each is called)."""
 
     check: Check

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from silu_sheets.amounts import as_decimal, capitals, money_text, rounded
 
@@ -25,8 +25,7 @@ if TYPE_CHECKING:
 ZERO = Decimal(0)
 
 
-@dataclass(frozen=True)
-class Letterhead:
+class Letterhead(NamedTuple):
     """The firm as its paper shows it, from ``[firm]`` in silu.toml."""
 
     name: str
@@ -67,8 +66,7 @@ class Letterhead:
         return "    ".join(p for p in parts if p)
 
 
-@dataclass(frozen=True)
-class Column:
+class Column(NamedTuple):
     key: str
     zh: str
     en: str

@@ -11,15 +11,14 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from silu_sheets.amounts import Money
 
 Severity = Literal["error", "warning"]
 
 
-@dataclass(frozen=True)
-class ProblemType:
+class ProblemType(NamedTuple):
     code: str
     zh: str
     en: str

@@ -7,6 +7,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from silu_sheets.document import Staff
 from silu_sheets.values import EMAIL_PATTERN
@@ -14,8 +15,7 @@ from silu_sheets.values import EMAIL_PATTERN
 LANGUAGES = ("zh", "en")
 
 
-@dataclass(frozen=True)
-class Role:
+class Role(NamedTuple):
     key: str
     may_send: frozenset[str]
     sees_prices: bool = True

@@ -12,9 +12,8 @@ import datetime as dt
 import math
 import re
 import unicodedata
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, NamedTuple
 
 from silu_sheets import problems as P
 from silu_sheets.declare import Field
@@ -45,8 +44,7 @@ TRUE_WORDS = {"是", "yes", "y", "true", "1", "对", "√", "有"}
 FALSE_WORDS = {"否", "no", "n", "false", "0", "无", "×"}
 
 
-@dataclass(frozen=True)
-class Unreadable:
+class Unreadable(NamedTuple):
     """Why a cell's content is not a value of its field's type."""
 
     code: str

@@ -16,10 +16,9 @@ import json
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from silu_sheets.declare import Kind
 from silu_sheets.document import Document
@@ -96,8 +95,7 @@ def now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(NamedTuple):
     """Where a form came from: who sent it, which message and which attachment."""
 
     channel: str

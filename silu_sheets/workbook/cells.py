@@ -25,7 +25,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import islice
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 from xml.parsers import expat
 
 #: the most of any part we parse: a 200-line form's sheet is ~100 KB of XML
@@ -71,8 +71,7 @@ class TooManyCells(Exception):
     """Far more cells, strings or styles than any form holds: not read further."""
 
 
-@dataclass(frozen=True)
-class Bounds:
+class Bounds(NamedTuple):
     """Rows 1..``rows`` and columns 1..``columns`` (1-based, inclusive)."""
 
     rows: int

@@ -15,12 +15,11 @@ import io
 import re
 import zipfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 from html import escape
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from silu_sheets import resources
 from silu_sheets.declare import Kind
@@ -73,8 +72,7 @@ def input_cells(kind: Kind) -> list[str]:
     return cells
 
 
-@dataclass(frozen=True)
-class _Blank:
+class _Blank(NamedTuple):
     """A kind's blank, taken apart once: every part but the sheet already zipped, and the
     sheet's XML cut at its empty input cells, so a copy only writes its own values."""
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import zipfile
 import zlib
-from dataclasses import dataclass
+from typing import NamedTuple
 from xml.parsers import expat
 
 from silu_sheets import problems as P
@@ -22,8 +22,7 @@ ZIP_SIGNATURE = b"PK\x03\x04"
 ENCRYPTION_STREAM = "EncryptionInfo".encode("utf-16-le")
 
 
-@dataclass(frozen=True)
-class Caps:
+class Caps(NamedTuple):
     file_bytes: int = 5 * 1024 * 1024
     unpacked_bytes: int = 60 * 1024 * 1024
     parts: int = 400
@@ -55,7 +54,7 @@ def megabytes(n: int) -> str:
     return f"{n / 1024 / 1024:.1f} MB"
 
 
-def refuse(data: bytes, filename: str = "", caps: Caps = Caps()) -> list[Problem]:
+def refuse(data: bytes, filename: str = "", caps: Caps = Caps()) -> list[Problem]:  # noqa: B008 - immutable
     """Why this file is not read at all; an empty list means it may be opened."""
     name = filename.lower()
     if len(data) > caps.file_bytes:
