@@ -13,7 +13,6 @@ from silu_sheets.duplicates import already_recorded, earlier_copy
 from silu_sheets.firm import FirmFolder
 from silu_sheets.kinds import KINDS
 from silu_sheets.ledger.store import DiskFull, Source, disk_full
-from silu_sheets.mail import settings as mail_settings
 from silu_sheets.outbox import deliver_local
 from silu_sheets.pipeline import Gateway, Outcome, attach_printouts, ingest
 from silu_sheets.problems import Problem
@@ -93,10 +92,11 @@ def ingest_files(
 
 def _deliver(gw: Gateway, folder: FirmFolder) -> None:
     attach_printouts(gw)  # what an earlier, killed run left waiting for its printed copy
-    settings = mail_settings.load(folder)
-    if settings.smtp is None:
+    if not folder.settings.get("mail", {}).get("smtp"):  # no [mail.smtp], as mail_settings.load
         deliver_local(gw.ledger, folder.outbox_dir)
     else:  # never written aside as files: that would mark mail sent that nobody receives
+        # imported here: the mail settings and sender are no business of a firm without SMTP
+        from silu_sheets.mail import settings as mail_settings
         from silu_sheets.mail.smtp import send_queued
 
-        send_queued(gw, settings)
+        send_queued(gw, mail_settings.load(folder))

@@ -31,11 +31,9 @@ carry an amount.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, fields
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from silu_sheets import drawdown
 
@@ -63,8 +61,7 @@ OBLIGATIONS = (
 )
 
 
-@dataclass(frozen=True)
-class OpenItem:
+class OpenItem(NamedTuple):
     """One open obligation of one document (or one of its lines)."""
 
     docno: str
@@ -94,8 +91,7 @@ class OpenItem:
     def row(self) -> dict[str, Any]:
         """The ledger row: decimals and dates as text, a whole-document item on line 0."""
         found: dict[str, Any] = {}
-        for name in _item_fields():
-            value = getattr(self, name)
+        for name, value in zip(self._fields, self, strict=True):
             if isinstance(value, Decimal):
                 value = _text(value)
             elif isinstance(value, dt.date):
@@ -260,8 +256,7 @@ def _kind(view: LedgerView, docno: str) -> str | None:
 
 
 # --- the obligations, one function per kind -------------------------------------------------------
-@dataclass(frozen=True)
-class _Doc:
+class _Doc(NamedTuple):
     """What every obligation of a document shares: its number, kind, header row and people."""
 
     docno: str
@@ -313,13 +308,6 @@ def _day(value: Any) -> dt.date | None:
 
 def _dec(value: Any) -> Decimal:
     return ZERO if value in (None, "") else Decimal(str(value))
-
-
-@functools.cache
-def _item_fields() -> tuple[str, ...]:
-    """An open item's field names, asked once (``dataclasses.fields`` on every row cost a
-    notice's refresh ~5%)."""
-    return tuple(f.name for f in fields(OpenItem))
 
 
 def _text(value: Decimal) -> str:

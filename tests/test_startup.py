@@ -26,12 +26,14 @@ HEAVY = ("pandas", "numpy", "openpyxl", "sqlite_utils")
 #: what a command that sends no mail needs none of: the reply templates and the ``email`` package
 NOT_FOR_LIGHT = (*HEAVY, "jinja2", "email")
 #: what recording one form needs none of: the mail gateway and the ``email`` parser are for
-#: mail that arrives, not for a file given on the command line; ``logging`` (~4 ms with the
-#: ``traceback`` it brings) only when something goes wrong (silu_sheets/logs.py)
+#: mail that arrives, not for a file given on the command line; the mail settings only when
+#: silu.toml names an SMTP server; ``logging`` (~4 ms with the ``traceback`` it brings) only
+#: when something goes wrong (silu_sheets/logs.py)
 NOT_FOR_ONE_FORM = (
     *HEAVY,
     "silu_sheets.mail.gateway",
     "silu_sheets.mail.commands",
+    "silu_sheets.mail.settings",
     "email.policy",
     "logging",
     "traceback",
