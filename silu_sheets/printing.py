@@ -160,8 +160,9 @@ def _priced_rows(
 ) -> tuple[list[dict], Decimal, Decimal]:
     """The table rows of a priced document, its quantity total and its amount total."""
     rows, quantity, total = [], ZERO, ZERO
+    products = view.products(line.get("product_code") or "" for line in lines)
     for i, line in enumerate(lines, start=1):
-        product = view.product(line.get("product_code") or "") or {}
+        product = products.get(line.get("product_code") or "") or {}
         qty = as_decimal(line.get("quantity"))
         price = as_decimal(line.get("unit_price"))
         amount = rounded(qty * price, currency)
@@ -354,10 +355,11 @@ def delivery_note(
     prices = {int(x["line_no"]): x.get("unit_price") for x in notice["lines"] if x.get("line_no")}
     rows: list[dict[str, Any]] = []
     quantity, total = ZERO, ZERO
+    products = view.products(line.get("product_code") or "" for line in slip["lines"])
     for line in slip["lines"]:
         if not line.get("product_code"):
             continue
-        product = view.product(line["product_code"]) or {}
+        product = products.get(line["product_code"]) or {}
         qty = as_decimal(line.get("quantity"))
         damaged = as_decimal(line.get("damaged_quantity"))
         notes = [_text(line.get("note"))]

@@ -9,6 +9,7 @@ exact ``Decimal`` or a ``datetime.date``; what cannot be read comes back as a pr
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 import unicodedata
@@ -67,6 +68,8 @@ def normal_width(text: str) -> str:
 def printable(text: str) -> str:
     """Text without control characters and direction overrides: what a workbook, a subject
     line or a terminal is given of a value stored before they were refused."""
+    if text.isprintable():  # no control or format character at all: most text, checked in C
+        return text
     return CONTROL.sub("", text)
 
 
@@ -78,6 +81,13 @@ def display_width(text: str) -> int:
     ``silu status``.)"""
     if text.isascii():  # every ASCII character takes one column: most cells, measured at once
         return len(text)
+    return _wide_width(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _wide_width(text: str) -> int:
+    """``display_width`` of text with non-ASCII characters, kept per process: the same names,
+    labels and letterhead are measured again for every printed copy."""
     return sum(
         0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1
         for c in text

@@ -445,6 +445,52 @@ def test_text_on_a_printout_stays_text():
         assert values[text] == "s", text
 
 
+def test_a_printouts_short_lines_take_one_cell_and_long_ones_wrap_across_their_half():
+    """Unboxed text that fits its half of the page is one unwrapped cell, running over the
+    empty cells beside it as a merged range would print it, without the range's blank cells
+    (each costs a printed copy as much as a written one); text too long for its half is still
+    a merged range that wraps; the number sits right-aligned in the last column."""
+    from silu_sheets.printing import LINE_COLUMNS, Letterhead, Printout
+    from silu_sheets.workbook import printout
+
+    address = "江苏省苏州市工业园区星湖街 328 号创意产业园 12 幢 3 楼 301 室（请走北门）"
+    p = Printout(
+        "quote",
+        "报价单",
+        "Quotation",
+        "QUO-2026-00001",
+        "CNY",
+        Letterhead("示例贸易有限公司"),
+        parties=[
+            ("报价方 From", [("名称 Name", "示例贸易有限公司")]),
+            ("客户 To", [("名称 Name", "苏州星湖"), ("地址 Address", address)]),
+        ],
+        columns=LINE_COLUMNS,
+        rows=[{"line_no": 1, "product_code": "P-M8", "product": "螺栓", "quantity": 1}],
+        signatures=[("报价方 Quoted by", ["签字 Signature："]), ("客户 Accepted by", [])],
+    )
+    ws = load_workbook(io.BytesIO(printout.build(p))).active
+    cells = {c.value: c for row in ws.iter_rows() for c in row if c.value is not None}
+    merged = {str(r): r for r in ws.merged_cells.ranges}
+    name = cells["名称 Name：苏州星湖"]
+    # the row holds the two names and nothing else: no blank cells of a merged range
+    assert [c.coordinate for c in ws[name.row] if c.has_style] == [
+        cells["名称 Name：示例贸易有限公司"].coordinate,
+        name.coordinate,
+    ]
+    assert not any(name.coordinate in r for r in merged.values())
+    assert not name.alignment.wrap_text and name.alignment.vertical == "top"
+    wrapped = cells[f"地址 Address：{address}"]
+    (span,) = [r for r in merged.values() if wrapped.coordinate in r]
+    assert (span.min_col, span.max_col) == (name.column, ws.max_column)
+    assert wrapped.alignment.wrap_text and ws.row_dimensions[wrapped.row].height > 15
+    number = cells["编号 No.：QUO-2026-00001"]
+    assert (number.column, number.alignment.horizontal) == (ws.max_column, "right")
+    # an empty signature line writes nothing
+    signature = cells["签字 Signature："]
+    assert [c.coordinate for c in ws[signature.row] if c.has_style] == [signature.coordinate]
+
+
 def table_of(path: Path) -> list[dict[str, object]]:
     """The printed line table: one dict per row under the row whose cells start 数量, 品名规格…,
     keyed by the column's Chinese heading; the rows end at the first 合计 row."""

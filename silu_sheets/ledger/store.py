@@ -14,7 +14,7 @@ import datetime as dt
 import functools
 import json
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
@@ -266,6 +266,18 @@ class LedgerView:
 
     def product(self, code: str) -> dict | None:
         return self.row("SELECT * FROM products WHERE code = ?", [code])
+
+    def products(self, codes: Iterable[str]) -> dict[str, dict]:
+        """The products among ``codes``, by code: one query for a document's lines, not one
+        per line (a printed 20-line quote read each product apart)."""
+        found: dict[str, dict] = {}
+        listed = sorted(set(codes))
+        for at in range(0, len(listed), 500):
+            chunk = listed[at : at + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self.rows(f"SELECT * FROM products WHERE code IN ({marks})", chunk):
+                found[row["code"]] = row
+        return found
 
     def product_codes(self, codes: set[str]) -> set[str]:
         """Which of ``codes`` are products: one query for a form's lines, not one per line."""

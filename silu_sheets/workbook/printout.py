@@ -41,6 +41,9 @@ MAX_WIDTH, MIN_WIDTH = 34, 6
 #: the printable width of A4 portrait at 100 % in Excel character units, roughly
 PAGE_UNITS = 92
 LINE_HEIGHT = 15
+#: the share of its merged range's width a line of text may take and still be written in one
+#: cell that runs over the others (our widths are estimates: near the edge, the range wraps it)
+FITS = 0.85
 #: the logo's box on the letterhead, in pixels: 48 high, at most 160 wide
 LOGO_HEIGHT, LOGO_WIDTH = 48, 160
 A4 = 9  # Excel's paper size code
@@ -105,39 +108,65 @@ class Sheet:
             self.formats[key] = self.book.add_format(props)
         return self.formats[key]
 
-    def cell_look(self, kind: str, currency: str, bold: bool) -> Format:
-        """A table cell's format (boxed, 10 points) for its kind of value: worked out once
-        per kind, not once per cell (a 20-line quote has ~170 cells)."""
-        key = ("cell", kind, currency, bold)
-        if key not in self.formats:
-            base = {"font_size": 10, "bold": bold, **BOX}
-            if kind == "money":
-                decimals = places(currency)
-                extra = "#" * max(0, 4 - decimals)
-                number = "#,##0" + ("." + "0" * decimals + extra if decimals or extra else "")
-                props = {"num_format": number, "align": "right", "valign": "top", **base}
-            elif kind == "quantity":
-                props = {"num_format": "#,##0.###", "align": "right", "valign": "top", **base}
-            elif kind == "date":
-                props = {"num_format": "yyyy-mm-dd", "align": "center", "valign": "top", **base}
-            else:
-                props = base | (TOP if kind == "text" else {})
-            self.formats[key] = self.look(**props)
-        return self.formats[key]
+    def cell_looks(self, currency: str, bold: bool) -> CellLooks:
+        """The table's cell formats (boxed, 10 points) by kind of value, each made when first
+        used: once per sheet, not once per cell (a 20-line quote has ~170 cells)."""
+        return CellLooks(self, currency, bold)
 
     def tall(self, row: int, height: float) -> None:
         self.heights[row] = max(self.heights.get(row, 0), height)
 
     def text(self, row: int, first: int, last: int, text: str, width: float, **look: Any) -> None:
         """Text across columns ``first``..``last`` of ``row`` (0-based), wrapped unless the
-        look says otherwise, the row tall enough for it."""
+        look says otherwise, the row tall enough for it.
+
+        Unboxed text that clearly fits on one line goes in one cell, unwrapped: it runs over
+        the empty cells beside it (left-aligned to the right, right-aligned to the left) and
+        prints as the merged range did, without the range's blank cells (each one costs
+        xlsxwriter as much as a written one). Unboxed empty text writes nothing."""
         text = printable(text)  # a name stored before control characters were refused
         size = look.setdefault("font_size", 11)
-        fmt = self.look(**(TOP | look))
-        if last > first:
-            self.ws.merge_range(row, first, row, last, "", fmt)
-        self.ws.write_string(row, first, text, fmt)
-        self.tall(row, max(LINE_HEIGHT, lines_needed(text, width, size) * LINE_HEIGHT * size / 11))
+        boxed = "border" in look
+        if not text and not boxed:
+            return
+        one_line = "\n" not in text
+        wide = display_width(text) * size / 11 if one_line else 0
+        lines = max(1, math.ceil(wide / width)) if one_line else lines_needed(text, width, size)
+        self.tall(row, max(LINE_HEIGHT, lines * LINE_HEIGHT * size / 11))
+        align = look.get("align")
+        if last > first and not boxed and align != "center" and one_line and wide <= width * FITS:
+            at = last if align == "right" else first
+            self.ws.write_string(row, at, text, self.look(valign="top", **look))
+        elif last > first:
+            # the workbook's strings_to_* options are off: the text is written as a string
+            self.ws.merge_range(row, first, row, last, text, self.look(**(TOP | look)))
+        else:
+            self.ws.write_string(row, first, text, self.look(**(TOP | look)))
+
+
+class CellLooks(dict[str, Format]):
+    """Table cell formats by kind (money in its currency's decimals, quantity, date, text;
+    blank, which only shows its box: the text look unless set), made on first use."""
+
+    def __init__(self, sheet: Sheet, currency: str, bold: bool) -> None:
+        super().__init__()
+        self.sheet, self.currency, self.bold = sheet, currency, bold
+
+    def __missing__(self, kind: str) -> Format:
+        base = {"font_size": 10, "bold": self.bold, **BOX}
+        if kind == "money":
+            decimals = places(self.currency)
+            extra = "#" * max(0, 4 - decimals)
+            number = "#,##0" + ("." + "0" * decimals + extra if decimals or extra else "")
+            props = {"num_format": number, "align": "right", "valign": "top", **base}
+        elif kind == "quantity":
+            props = {"num_format": "#,##0.###", "align": "right", "valign": "top", **base}
+        elif kind == "date":
+            props = {"num_format": "yyyy-mm-dd", "align": "center", "valign": "top", **base}
+        else:  # text, and blanks: a blank cell shows its box, nothing else
+            props = base | TOP
+        found = self[kind] = self.sheet.look(**props)
+        return found
 
 
 def build(p: Printout) -> bytes:
@@ -224,28 +253,39 @@ def build(p: Printout) -> bytes:
     for i, c in enumerate(p.columns):
         ws.write_string(row, i, f"{c.zh}\n{c.en}", heading)
     sheet.tall(row, 2 * LINE_HEIGHT + 2)
+    cells = sheet.cell_looks(p.currency, bold=False)
+    kinds = [c.type for c in p.columns]
+    keys = [c.key for c in p.columns]
+    # a row grows for a cell wider than its column: only in columns capped at MAX_WIDTH
+    narrow = [
+        i
+        for i, width in enumerate(sizes)
+        if max((wide[i] for wide in measured), default=0) > max(1, width - 1)
+    ]
     breaks = []
     for k, (r, wide) in enumerate(zip(p.rows, measured, strict=True), start=1):
         row += 1
-        tallest = 1
-        for i, c in enumerate(p.columns):
-            _put(sheet, row, i, r.get(c.key), c, p.currency)
-            tallest = max(tallest, math.ceil(wide[i] / max(1, sizes[i] - 1)))
-        if tallest > 1:
-            sheet.tall(row, tallest * LINE_HEIGHT)
+        for i, key in enumerate(keys):
+            _put(ws, row, i, r.get(key), kinds[i], cells)
+        if narrow:
+            tallest = max(math.ceil(wide[i] / max(1, sizes[i] - 1)) for i in narrow)
+            if tallest > 1:
+                sheet.tall(row, tallest * LINE_HEIGHT)
         if p.rows_per_page and k % p.rows_per_page == 0 and k < len(p.rows):
             breaks.append(row + 1)  # xlsxwriter breaks before the (0-based) row given
     if breaks:
         ws.set_h_pagebreaks(breaks)
+    totals = sheet.cell_looks(p.currency, bold=True)
+    label_look = totals["blank"] = sheet.look(bold=True, font_size=10, **BOX, **CENTRED)
     for label, values in p.totals:
         row += 1
-        for i, c in enumerate(p.columns):
-            _put(sheet, row, i, values.get(c.key), c, p.currency, bold=True)
         label_end = next((i for i, c in enumerate(p.columns) if c.key in values), n) - 1
-        look = sheet.look(bold=True, font_size=10, **BOX, **CENTRED)
+        for i in range(max(label_end, 0) + 1, n):
+            _put(ws, row, i, values.get(keys[i]), kinds[i], totals)
         if label_end > 0:
-            ws.merge_range(row, 0, row, label_end, "", look)
-        ws.write_string(row, 0, printable(label), look)
+            ws.merge_range(row, 0, row, label_end, printable(label), label_look)
+        else:
+            ws.write_string(row, 0, printable(label), label_look)
     if p.in_words:
         row += 1
         words, amount = p.in_words
@@ -272,7 +312,8 @@ def build(p: Printout) -> bytes:
         row += depth
 
     for at, height in sheet.heights.items():
-        ws.set_row(at, height)
+        if height != LINE_HEIGHT:  # the sheet's default row height
+            ws.set_row(at, height)
     ws.repeat_rows(table_head)
     ws.print_area(0, 0, row, last)
     ws.set_paper(A4)
@@ -292,22 +333,22 @@ def build(p: Printout) -> bytes:
 
 
 def _put(
-    sheet: Sheet, row: int, col: int, value: Any, column: Column, currency: str, bold: bool = False
+    ws: Worksheet, row: int, col: int, value: Any, kind: str, looks: dict[str, Format]
 ) -> None:
-    """One table cell, boxed, written as its column's type (numbers as numbers, text as text)."""
-    ws = sheet.ws
+    """One table cell, boxed, written as its column's ``kind`` (numbers as numbers, text as
+    text) in its look from ``Sheet.cell_looks``."""
     if value is None or value == "":
-        ws.write_blank(row, col, None, sheet.cell_look("blank", currency, bold))
-    elif column.type == "money":
-        ws.write_number(row, col, float(value), sheet.cell_look("money", currency, bold))
-    elif column.type == "quantity":
+        ws.write_blank(row, col, None, looks["blank"])
+    elif kind == "money":
+        ws.write_number(row, col, float(value), looks["money"])
+    elif kind == "quantity":
         amount = Decimal(value)
         exact = int(amount) if amount == amount.to_integral_value() else float(amount)
-        ws.write_number(row, col, exact, sheet.cell_look("quantity", currency, bold))
-    elif column.type == "date" and isinstance(value, dt.date):
-        ws.write_datetime(row, col, value, sheet.cell_look("date", currency, bold))
+        ws.write_number(row, col, exact, looks["quantity"])
+    elif kind == "date" and isinstance(value, dt.date):
+        ws.write_datetime(row, col, value, looks["date"])
     else:
-        ws.write_string(row, col, printable(str(value)), sheet.cell_look("text", currency, bold))
+        ws.write_string(row, col, printable(str(value)), looks["text"])
 
 
 def _logo(sheet: Sheet, path: Path, firm: str) -> None:
