@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -75,8 +74,7 @@ Below = Callable[[Change, Share, "Line | None"], Problem | None]
 Measure = Callable[["LedgerView", str, "Change | None"], dict[Key, Decimal]]
 
 
-@dataclass(frozen=True)
-class DrawsOn:
+class DrawsOn(NamedTuple):
     """Lines of ``kind`` draw on ``source`` documents: the document named by ``via`` (a header
     field, or a line column when ``via_line``), the line whose ``source_key`` equals the drawing
     line's ``key`` (``None``: the whole document), the columns ``takes`` added up."""
@@ -98,7 +96,6 @@ class DrawsOn:
     applies: Callable[[dict], bool] | None = None
     #: the drawn total per key, other than the generic sum of the drawing lines
     drawn_by: Callable[[LedgerView, str, str | None], dict[Key, Decimal]] | None = None
-    extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
 # --- measuring -----------------------------------------------------------------------------------

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal, NamedTuple
 
@@ -36,12 +35,11 @@ def problem_type(code: str, zh: str, en: str) -> str:
     return code
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     """One thing wrong (or worth saying) about a form, with its place on the sheet."""
 
     code: str
-    values: Mapping[str, object] = field(default_factory=dict)
+    values: Mapping[str, object] = {}  # never changed: one empty mapping serves every problem
     sheet: str | None = None
     cell: str | None = None
     #: the field key (header field or line column) the problem is about
