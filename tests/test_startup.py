@@ -168,3 +168,28 @@ def test_one_form_ingest_and_silu_print_load_only_what_they_use(
     heavy = loaded("--firm", str(root), "print", "QUO-2026-00001", "--out", str(out))
     assert "openpyxl" not in heavy and "numpy" not in heavy
     assert out.stat().st_size > 0
+
+
+def test_garbage_is_collected_as_usual_once_start_up_is_over() -> None:
+    """``silu`` runs no collection during start-up (tens of thousands of objects that live
+    until exit); a command that goes on past ``START_UP_OBJECTS`` new objects, as a batch or
+    ``silu serve`` does, gets the usual thresholds back and its garbage collected."""
+    script = (
+        "import gc, json, weakref\n"
+        "from silu_sheets import cli\n"
+        "usual = gc.get_threshold()\n"
+        "cli._collect_after_start_up()\n"
+        "during = gc.get_threshold()\n"
+        "kept = [[i] for i in range(cli.START_UP_OBJECTS + 1000)]\n"
+        "class Node: pass\n"
+        "node = Node(); node.me = node; gone = weakref.ref(node); del node\n"
+        "more = [[] for _ in range(3 * usual[0])]\n"
+        "print(json.dumps([usual, during, gc.get_threshold(), gone() is None]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    usual, during, after, collected = json.loads(done.stdout)
+    assert during[0] > usual[0] and after == usual
+    assert collected  # a dropped cycle is collected by the usual passes
