@@ -103,8 +103,7 @@ class Staff(NamedTuple):
         return self.has("sales_manager", "manager", "admin")
 
 
-@dataclass(frozen=True)
-class Firm:
+class Firm(NamedTuple):
     """Settings from silu.toml that the rules need."""
 
     name: str = "示例公司"

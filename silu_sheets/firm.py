@@ -126,14 +126,14 @@ def open_firm(root: Path | str | None = None) -> FirmFolder:
         settings = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise FirmError(f"{path}: {exc}") from exc
-    f = settings.get("firm", {})
+    f, default = settings.get("firm", {}), Firm()
     firm = Firm(
-        name=f.get("name", Firm.name),
-        currency=f.get("currency", Firm.currency),
-        timezone=f.get("timezone", Firm.timezone),
-        mailbox=f.get("mailbox", Firm.mailbox).lower(),
-        date_past_days=_days(path, f, "date_past_days", Firm.date_past_days),
-        date_future_days=_days(path, f, "date_future_days", Firm.date_future_days),
+        name=f.get("name", default.name),
+        currency=f.get("currency", default.currency),
+        timezone=f.get("timezone", default.timezone),
+        mailbox=f.get("mailbox", default.mailbox).lower(),
+        date_past_days=_days(path, f, "date_past_days", default.date_past_days),
+        date_future_days=_days(path, f, "date_future_days", default.date_future_days),
     )
     try:
         ZoneInfo(firm.timezone)
