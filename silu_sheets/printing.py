@@ -193,8 +193,9 @@ def quote(
     head: Letterhead,
     default_currency: str,
     people: Mapping[str, str] | None = None,
+    read: dict | None = None,
 ) -> Printout:
-    doc = _document(view, docno, "quote")
+    doc = _document(view, docno, "quote", read)
     h = doc["header"]
     cur = (h.get("currency") or default_currency).upper()
     rows, qty, total = _priced_rows(view, doc["lines"], cur)
@@ -243,8 +244,9 @@ def contract(
     head: Letterhead,
     default_currency: str,
     people: Mapping[str, str] | None = None,
+    read: dict | None = None,
 ) -> Printout:
-    doc = _document(view, docno, "contract")
+    doc = _document(view, docno, "contract", read)
     h = doc["header"]
     cur = (h.get("currency") or default_currency).upper()
     rows, qty, total = _priced_rows(view, doc["lines"], cur)
@@ -336,6 +338,7 @@ def delivery_note(
     default_currency: str,
     priced: bool,
     people: Mapping[str, str] | None = None,
+    read: dict | None = None,
 ) -> Printout:
     """The 送货单 that travels with the goods of one issue slip: what the warehouse really
     issued (products, lots, quantities, units), its notice, contract and order, the customer,
@@ -345,7 +348,7 @@ def delivery_note(
     what arrived together, and the signed note is recorded as a delivery receipt (客户签收单)
     against that slip. Prices (from the notice lines) only with ``priced``: silu.toml
     ``[documents] delivery_note_prices = true``, and never on a copy for the warehouse."""
-    slip = _document(view, slip_no, "issue_slip")
+    slip = _document(view, slip_no, "issue_slip", read)
     h = slip["header"]
     notice = view.document(h.get("notice_no") or "") or {"header": {}, "lines": []}
     n = notice["header"]
@@ -599,8 +602,10 @@ class NotPrintable(Exception):
         self.docno, self.zh, self.en = docno, zh, en
 
 
-def _document(view: LedgerView, docno: str, kind: str) -> dict:
-    doc = view.document(docno)
+def _document(view: LedgerView, docno: str, kind: str, read: dict | None = None) -> dict:
+    """``docno`` as the ledger holds it (``read``: as the caller read it already), if it is
+    a ``kind`` still in force."""
+    doc = view.document(docno) if read is None else read
     if doc is None or doc["kind"] != kind:
         raise NotPrintable(docno)
     if doc.get("status") == "cancelled":
@@ -636,12 +641,15 @@ def printout(
     head = Letterhead.of(folder)
     cur = folder.firm.currency
     people = staff_names(folder) if people is None else people
+    # the document read above is handed on, not read again
     if doc["kind"] == "quote":
-        return quote(view, docno, head, cur, people)
+        return quote(view, docno, head, cur, people, doc)
     if doc["kind"] == "contract":
-        return contract(view, docno, head, cur, people)
-    slip = docno if doc["kind"] == "issue_slip" else slip_to_print(view, docno)
-    return delivery_note(view, slip, head, cur, notes_priced(folder) and not for_warehouse, people)
+        return contract(view, docno, head, cur, people, doc)
+    priced = notes_priced(folder) and not for_warehouse
+    if doc["kind"] == "issue_slip":
+        return delivery_note(view, docno, head, cur, priced, people, doc)
+    return delivery_note(view, slip_to_print(view, docno), head, cur, priced, people)
 
 
 def notes_priced(folder: FirmFolder) -> bool:

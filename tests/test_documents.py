@@ -309,6 +309,38 @@ def test_quote_and_contract_confirmations_carry_the_customer_copy(gw, send, mast
         assert "可直接打印" in mail.get_body(("plain",)).get_content()
 
 
+def test_a_printout_reads_each_document_once_and_its_products_in_one_query(
+    gw, send, masters, part_issued
+):
+    """A quote, a contract and a delivery note read from the ledger: each document once (the
+    printout's own, then the notice and contract a delivery note names) and all their lines'
+    products in one query, not one per line."""
+    from silu_sheets import printing
+
+    quote = send(
+        "quote",
+        {"quote_date": "2026-11-20", "valid_until": "2026-12-20", "customer_code": "C001"},
+        [{"product_code": code, "quantity": 2, "unit_price": "0.1"} for code in ("P-W10", "P-M8")],
+    )
+    asked: list[str] = []
+    view = gw.ledger.view
+    view.db.set_trace_callback(asked.append)
+    try:
+        for docno, documents in (
+            (quote.docno, 1),
+            (part_issued["contract"], 1),
+            (part_issued["slip"], 3),  # the slip, its notice, the notice's contract
+        ):
+            asked.clear()
+            p = printing.printout(view, docno, gw.firm, people={})
+            assert {r["product_code"] for r in p.rows} >= {"P-M8"}, docno
+            read = [q for q in asked if "FROM documents" in q]
+            assert len(read) == documents, read
+            assert len([q for q in asked if "FROM products" in q]) == 1, asked
+    finally:
+        view.db.set_trace_callback(None)
+
+
 def test_lookups_answer_in_the_readers_words_not_stored_keys(gw, send, masters):
     from conftest import WAREHOUSE_A
 

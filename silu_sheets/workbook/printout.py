@@ -145,8 +145,9 @@ class Sheet:
 
 
 class CellLooks(dict[str, Format]):
-    """Table cell formats by kind (money in its currency's decimals, quantity, date, text;
-    blank, which only shows its box: the text look unless set), made on first use."""
+    """Table cell formats by kind (money in its currency's decimals, quantity, date, text,
+    count: a whole number in a text column; blank, which only shows its box: the text look
+    unless set), made on first use."""
 
     def __init__(self, sheet: Sheet, currency: str, bold: bool) -> None:
         super().__init__()
@@ -163,6 +164,8 @@ class CellLooks(dict[str, Format]):
             props = {"num_format": "#,##0.###", "align": "right", "valign": "top", **base}
         elif kind == "date":
             props = {"num_format": "yyyy-mm-dd", "align": "center", "valign": "top", **base}
+        elif kind == "count":  # a whole number in a text column, placed as its text would be
+            props = base | TOP | {"align": "left"}
         else:  # text, and blanks: a blank cell shows its box, nothing else
             props = base | TOP
         found = self[kind] = self.sheet.look(**props)
@@ -347,6 +350,8 @@ def _put(
         ws.write_number(row, col, exact, looks["quantity"])
     elif kind == "date" and isinstance(value, dt.date):
         ws.write_datetime(row, col, value, looks["date"])
+    elif type(value) is int:  # a line's number: left-aligned as text shows it
+        ws.write_number(row, col, value, looks["count"])
     else:
         ws.write_string(row, col, printable(str(value)), looks["text"])
 
