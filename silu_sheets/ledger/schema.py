@@ -320,6 +320,16 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         CREATE INDEX outbox_by_status_held ON outbox (status, held_for);
         """,
     ),
+    (
+        10,
+        "one index for the outbox queue",
+        # every query for replies in a state asks by status (and held_for), which
+        # outbox_by_status_held answers; each status change of a reply rewrote these two as well
+        """
+        DROP INDEX outbox_by_status;
+        DROP INDEX outbox_by_held;
+        """,
+    ),
 ]
 
 #: SQLite column type per field type; decimals as text so they stay exact.
