@@ -66,13 +66,26 @@ def shown(value: Any, column: Column, currency: str) -> str:
     return str(value)
 
 
+def measure(p: Printout) -> list[list[int]]:
+    """Each column's cells' display widths as the sheet shows them, column by column: they
+    size the column and the height of their rows."""
+    found = []
+    for c in p.columns:
+        values = [r.get(c.key) for r in p.rows]
+        if c.type == "money":  # figures and separators: one column each
+            found.append([len(money_text(v, p.currency)) for v in values])
+        else:
+            found.append([display_width(shown(v, c, p.currency)) for v in values])
+    return found
+
+
 def widths(p: Printout, measured: list[list[int]]) -> list[float]:
-    """Each column's width from its head, its cells' ``measured`` display widths (the rows as
-    shown) and its totals."""
+    """Each column's width from its head, its cells' ``measured`` display widths (column by
+    column, the rows as shown) and its totals."""
     found: list[float] = []
-    for i, c in enumerate(p.columns):
+    for c, cells in zip(p.columns, measured, strict=True):
         words = [c.zh, c.en] + [shown(v.get(c.key), c, p.currency) for _, v in p.totals]
-        widest = max([display_width(w) for w in words] + [row[i] for row in measured])
+        widest = max([display_width(w) for w in words] + cells)
         found.append(max(MIN_WIDTH, min(MAX_WIDTH, widest + 2)))
     # a narrow table still spans the page: the description column takes most of the room
     # left, the last (note) column the rest, so the page's two halves stay near even
@@ -145,9 +158,8 @@ class Sheet:
 
 
 class CellLooks(dict[str, Format]):
-    """Table cell formats by kind (money in its currency's decimals, quantity, date, text,
-    count: a whole number in a text column; blank, which only shows its box: the text look
-    unless set), made on first use."""
+    """Table cell formats by kind (money in its currency's decimals, quantity, date, text;
+    blank, which only shows its box: the text look unless set), made on first use."""
 
     def __init__(self, sheet: Sheet, currency: str, bold: bool) -> None:
         super().__init__()
@@ -164,10 +176,8 @@ class CellLooks(dict[str, Format]):
             props = {"num_format": "#,##0.###", "align": "right", "valign": "top", **base}
         elif kind == "date":
             props = {"num_format": "yyyy-mm-dd", "align": "center", "valign": "top", **base}
-        elif kind == "count":  # a whole number in a text column, placed as its text would be
+        else:  # text, a line's number placed as text, and blanks (they only show their box)
             props = base | TOP | {"align": "left"}
-        else:  # text, and blanks: a blank cell shows its box, nothing else
-            props = base | TOP
         found = self[kind] = self.sheet.look(**props)
         return found
 
@@ -193,9 +203,7 @@ def build(p: Printout) -> bytes:
     sheet = Sheet(book, book.add_worksheet(p.sheet[:31]))
     ws = sheet.ws
     # each cell measured once: its width sizes its column and the height of its row
-    measured = [
-        [display_width(shown(r.get(c.key), c, p.currency)) for c in p.columns] for r in p.rows
-    ]
+    measured = measure(p)
     sizes = widths(p, measured)
     n = len(p.columns)
     for i, w in enumerate(sizes):
@@ -261,17 +269,17 @@ def build(p: Printout) -> bytes:
     keys = [c.key for c in p.columns]
     # a row grows for a cell wider than its column: only in columns capped at MAX_WIDTH
     narrow = [
-        i
+        (measured[i], max(1, width - 1))
         for i, width in enumerate(sizes)
-        if max((wide[i] for wide in measured), default=0) > max(1, width - 1)
+        if max(measured[i], default=0) > max(1, width - 1)
     ]
     breaks = []
-    for k, (r, wide) in enumerate(zip(p.rows, measured, strict=True), start=1):
+    for k, r in enumerate(p.rows, start=1):
         row += 1
         for i, key in enumerate(keys):
             _put(ws, row, i, r.get(key), kinds[i], cells)
         if narrow:
-            tallest = max(math.ceil(wide[i] / max(1, sizes[i] - 1)) for i in narrow)
+            tallest = max(math.ceil(cells_wide[k - 1] / room) for cells_wide, room in narrow)
             if tallest > 1:
                 sheet.tall(row, tallest * LINE_HEIGHT)
         if p.rows_per_page and k % p.rows_per_page == 0 and k < len(p.rows):
@@ -279,16 +287,21 @@ def build(p: Printout) -> bytes:
     if breaks:
         ws.set_h_pagebreaks(breaks)
     totals = sheet.cell_looks(p.currency, bold=True)
-    label_look = totals["blank"] = sheet.look(bold=True, font_size=10, **BOX, **CENTRED)
+    # a totals row's blanks (boxed, bold) look like its label's: the head's look, one format
+    # fewer, where the label surely fits on its line (the head's look wraps)
+    totals["blank"] = heading
     for label, values in p.totals:
         row += 1
         label_end = next((i for i, c in enumerate(p.columns) if c.key in values), n) - 1
         for i in range(max(label_end, 0) + 1, n):
             _put(ws, row, i, values.get(keys[i]), kinds[i], totals)
+        label = printable(label)
+        fits = display_width(label) * 10 / 11 <= across(0, max(label_end, 0)) * FITS
+        look = heading if fits else sheet.look(bold=True, font_size=10, **BOX, **CENTRED)
         if label_end > 0:
-            ws.merge_range(row, 0, row, label_end, printable(label), label_look)
+            ws.merge_range(row, 0, row, label_end, label, look)
         else:
-            ws.write_string(row, 0, printable(label), label_look)
+            ws.write_string(row, 0, label, look)
     if p.in_words:
         row += 1
         words, amount = p.in_words
@@ -350,8 +363,8 @@ def _put(
         ws.write_number(row, col, exact, looks["quantity"])
     elif kind == "date" and isinstance(value, dt.date):
         ws.write_datetime(row, col, value, looks["date"])
-    elif type(value) is int:  # a line's number: left-aligned as text shows it
-        ws.write_number(row, col, value, looks["count"])
+    elif type(value) is int:  # a line's number: a number, left-aligned as its text was
+        ws.write_number(row, col, value, looks["text"])
     else:
         ws.write_string(row, col, printable(str(value)), looks["text"])
 
