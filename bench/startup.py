@@ -57,8 +57,10 @@ db.execute("COMMIT")
 
 
 #: what one ``silu ingest`` must import besides our code: the command line, the ledger, exact
-#: money, the xlsx file (a zip of XML), silu.toml, the ledger's JSON, the reply mail and its
-#: text, and the printed quote. tests/test_startup.py checks the ingest still loads each one.
+#: money, the xlsx file (a zip of XML), silu.toml, the firm's calendar day, the ledger's JSON,
+#: the reply mail and its text, and the printed quote. (python-calamine, email.message and
+#: email.policy are not among them: silu reads the xlsx itself and builds its mail from parts.)
+#: tests/test_startup.py checks the ingest still loads each one.
 LIBRARIES = (
     "click",
     "sqlite3",
@@ -66,6 +68,7 @@ LIBRARIES = (
     "zipfile",
     "xml.parsers.expat",
     "tomllib",
+    "zoneinfo",
     "json",
     "email.utils",
     "email.header",
