@@ -161,6 +161,9 @@ def test_one_form_ingest_and_silu_print_load_only_what_they_use(
     from bench.startup import LIBRARIES
 
     assert loaded(*args, watched=(*NOT_FOR_ONE_FORM, *LIBRARIES)) == sorted(LIBRARIES)
+    # the ledger was closed, its WAL checkpointed into the file: not left to the exit, which
+    # skips what gc.freeze() hid from it (silu_sheets/cli.py, run)
+    assert not (root / "ledger" / "silu.db-wal").exists()
     (reply,) = (root / "mail" / "outbox").glob("*-confirmation-li.na*.eml")
     mail = email.message_from_bytes(reply.read_bytes(), policy=policy.default)
     assert "报价单-QUO-2026-00001.xlsx" in [a.get_filename() for a in mail.iter_attachments()]
