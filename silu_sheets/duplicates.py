@@ -79,5 +79,7 @@ def already_recorded(
                 gw.held_for,
             )
         ]
+        if gw.finish:
+            gw.finish(writer)
     log.info("%s sent %s again (already %s): not recorded twice", person.address, name, docno)
     return outcome

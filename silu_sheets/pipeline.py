@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -123,6 +123,10 @@ class Gateway:
     #: the mail gateway sets a message key here: replies are then queued as ``held`` for that
     #: message and sent as one reply once all its forms are done (silu_sheets/mail/gateway.py)
     held_for: str | None = None
+    #: run last inside the transaction that records or refuses a form, before it commits: the
+    #: mail gateway finishes a mail of one form there (its reply released, the mail marked
+    #: handled), so the form, its replies and the mark are one commit, not two
+    finish: Callable[[LedgerWriter], None] | None = None
 
     @classmethod
     def open(cls, firm: FirmFolder) -> Gateway:
@@ -342,6 +346,8 @@ def _record(
     replies = [confirmation(gw, ctx, outcome, doc, writer)]
     replies += hooks.more_replies(doc, docno, action, writer, ctx, gw.roster)
     outcome.outbox_ids = [_queue(gw, writer, r, source) for r in replies]
+    if gw.finish:
+        gw.finish(writer)
     crash_point("in-transaction")
     return outcome
 
@@ -398,6 +404,8 @@ def _refuse(
             [{"code": p.code, "cell": p.cell, "severity": p.severity} for p in found],
         )
         outcome.outbox_ids = [_queue(gw, writer, reply, source)]
+        if gw.finish:
+            gw.finish(writer)
     return outcome
 
 

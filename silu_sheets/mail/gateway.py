@@ -281,11 +281,13 @@ WITHIN_THE_HOUR = (
 
 
 def _over_rate_limit(gw: Gateway, incoming: Incoming, limit: int) -> bool:
-    """Counted by arrival: after an outage, mails that arrived hours apart are not a flood."""
+    """Counted by arrival: after an outage, mails that arrived hours apart are not a flood.
+    Counted up to the limit only: a busy sender's hour is not read whole for every mail."""
     since, until = _hour_before(incoming)
     (count,) = gw.ledger.db.execute(
-        f"SELECT count(*) FROM handled_messages WHERE {WITHIN_THE_HOUR} AND outcome != 'rate-limited'",
-        [incoming.sender, since, until, since, until],
+        "SELECT count(*) FROM (SELECT 1 FROM handled_messages"
+        f" WHERE {WITHIN_THE_HOUR} AND outcome != 'rate-limited' LIMIT ?)",
+        [incoming.sender, since, until, since, until, limit],
     ).fetchone()
     return count >= limit
 
@@ -394,7 +396,16 @@ def handle_forms(
     channel: str = "mail",
 ) -> Handled:
     key = incoming.key
-    held = replace(gw, held_for=key)
+    # a mail of one form is finished in that form's own transaction (its reply released, the
+    # mail marked handled): one commit a mail. Several forms' replies merge into one reply,
+    # which needs their printed copies first, built outside the write lock: finished after.
+    alone = len(incoming.forms) == 1 and not incoming.ignored
+    finished: list[tuple[list[int], str]] = []
+
+    def finish(writer) -> None:
+        finished[:] = [_finish(gw, writer, incoming, person, (mailbox, uidvalidity, uid))]
+
+    held = replace(gw, held_for=key, finish=finish if alone else None)
     db = gw.ledger.db
     outcomes: list[Outcome] = []
     for form in incoming.forms:
@@ -423,22 +434,42 @@ def handle_forms(
                 message_id=incoming.message_id,
             )
         )
-    # one form's reply goes as it is: released still waiting for its printed copy, attached
-    # after (attach_printouts; in a backlog by the printer process, mail/printer.py). Replies
-    # merged into one need theirs first: built outside the write lock, stored in the release
-    alone = len(incoming.forms) == 1 and not incoming.ignored
-    copies = [] if alone else printed_copies(gw, key)
-    with gw.ledger.transaction() as writer:
-        store_copies(writer, copies)
-        reply_ids = _release(gw, writer, incoming, person, key)
-        recorded = db.execute(
-            "SELECT count(*) FROM sources s WHERE s.mail_key = ?"
-            " AND NOT EXISTS (SELECT 1 FROM rejections j WHERE j.source_id = s.id)",
-            [key],
-        ).fetchone()[0]
-        outcome = "processed" if recorded else "rejected"
-        _mark(gw, mailbox, uidvalidity, uid, incoming, outcome, len(incoming.forms))
+    marked = (
+        finished
+        and db.execute(  # finished with its form, if that commit went through
+            "SELECT 1 FROM handled_messages WHERE mailbox = ? AND uidvalidity = ? AND uid = ?",
+            [mailbox, uidvalidity, uid],
+        ).fetchone()
+    )
+    if marked:
+        reply_ids, outcome = finished[0]
+    else:
+        # one form's reply goes as it is: released still waiting for its printed copy,
+        # attached after (attach_printouts; in a backlog by the printer process,
+        # mail/printer.py). Replies merged into one need theirs first: built outside the
+        # write lock, stored in the release
+        copies = [] if alone else printed_copies(gw, key)
+        with gw.ledger.transaction() as writer:
+            store_copies(writer, copies)
+            reply_ids, outcome = _finish(gw, writer, incoming, person, (mailbox, uidvalidity, uid))
     return Handled(uid, folder_for(outcome), incoming.sender, outcome, outcomes, reply_ids)
+
+
+def _finish(
+    gw: Gateway, writer, incoming: Incoming, person: Staff, where: tuple[str, str, str]
+) -> tuple[list[int], str]:
+    """The last step of a mail, in ``writer``'s transaction: its held replies released, the
+    mail marked handled (processed when any form of it is recorded, else rejected)."""
+    key = incoming.key
+    reply_ids = _release(gw, writer, incoming, person, key)
+    recorded = writer.db.execute(
+        "SELECT count(*) FROM sources s WHERE s.mail_key = ?"
+        " AND NOT EXISTS (SELECT 1 FROM rejections j WHERE j.source_id = s.id)",
+        [key],
+    ).fetchone()[0]
+    outcome = "processed" if recorded else "rejected"
+    _mark(gw, *where, incoming, outcome, len(incoming.forms))
+    return reply_ids, outcome
 
 
 def _release(gw: Gateway, writer, incoming: Incoming, person: Staff, key: str) -> list[int]:

@@ -379,6 +379,8 @@ def read_sheet(book: Workbook, stream: IO[bytes], bounds: Bounds) -> Sheet:
             in_inline = False
         elif name == "rPh":
             depth_rph -= 1
+        elif name == "sheetData":  # what follows holds no cell: only looked through for merges
+            raise _Stop
 
     def characters(data: str) -> None:
         if here is not None and (in_value or (in_inline and not depth_rph)):

@@ -504,3 +504,64 @@ def test_a_sent_folder_that_cannot_be_written_is_retried_not_lost(firm, gw, mast
     gw.ledger.db.commit()
     assert len(send_queued(gw, mail_settings.load(firm)).sent) == 4
     assert len(sent(firm)) == 4
+
+
+def test_a_mail_of_one_form_is_recorded_answered_and_marked_handled_in_one_commit(
+    firm, gw, masters
+) -> None:
+    inbox = firm.mail_dir / "inbox"
+    maildir.deliver(inbox, eml.with_form(SALES, FORMS, inquiry(), "询价.xlsx"))
+    maildir.deliver(inbox, eml.with_form(SALES, FORMS, inquiry("很多"), "询价-错.xlsx"))
+    statements: list[str] = []
+    gw.ledger.db.set_trace_callback(statements.append)
+    settings = mail_settings.load(firm)
+    report = run_pass(gw, MaildirInbox(settings.inbox_dir), settings)
+    gw.ledger.db.set_trace_callback(None)
+
+    assert [h.folder for h in report.handled] == ["Processed", "Rejected"]
+    writes, wrote = [], False  # the transactions that wrote something (a check only reads)
+    for sql in statements:
+        wrote = wrote or sql.startswith(("INSERT", "UPDATE", "DELETE"))
+        if sql == "COMMIT":
+            writes.append(wrote)
+            wrote = False
+    assert writes.count(True) == 2  # one a mail: its form, its reply and its mark together
+    held = "SELECT count(*) FROM outbox WHERE status = 'held'"
+    assert gw.ledger.db.execute(held).fetchone()[0] == 0
+    send_queued(gw, settings)
+    replies = [m for m in sent(firm) if m["To"] == SALES]
+    assert [m["Subject"].split()[0] for m in replies] == ["已登记", "未登记"]
+
+
+def test_a_mail_whose_form_commit_failed_is_still_finished_in_a_transaction_of_its_own(
+    firm, gw, masters, monkeypatch
+) -> None:
+    """The form's transaction finishes its mail; when that commit is refused (here: once, as a
+    full disk would), the refusal's own transaction finishes it instead, and the mail is marked
+    handled only where a commit says so."""
+    from silu_sheets import pipeline
+
+    maildir.deliver(firm.mail_dir / "inbox", eml.with_form(SALES, FORMS, inquiry(), "询价.xlsx"))
+    real = pipeline.open_items.refresh
+    calls = []
+
+    def fails_once(*args, **kw):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("the booking fails")
+        return real(*args, **kw)
+
+    monkeypatch.setattr(pipeline.open_items, "refresh", fails_once)
+    report = local_pass(gw, firm)
+
+    [handled] = report.handled
+    assert (handled.folder, handled.reason) == ("Rejected", "rejected")
+    [outcome] = handled.outcomes
+    assert [p.code for p in outcome.problems] == ["internal-fault"]
+    assert (
+        gw.ledger.db.execute("SELECT count(*) FROM documents WHERE kind = 'inquiry'").fetchone()[0]
+        == 0
+    )
+    marks = gw.ledger.db.execute("SELECT outcome FROM handled_messages").fetchall()
+    assert marks == [("rejected",)]
+    assert len([m for m in sent(firm) if m["To"] == SALES]) == 1
