@@ -48,6 +48,10 @@ FITS = 0.85
 LOGO_HEIGHT, LOGO_WIDTH = 48, 160
 A4 = 9  # Excel's paper size code
 
+#: the workbook's default look beyond its font (every other look sets its own alignment):
+#: text at the top of its row, as on the rest of the page
+PLAIN = {"valign": "top"}
+PLAIN_10 = PLAIN | {"font_size": 10}
 BOX = {"border": 1}
 TOP = {"valign": "top", "text_wrap": True}
 CENTRED = {"align": "center", "valign": "vcenter"}
@@ -115,7 +119,9 @@ class Sheet:
     formats: dict[tuple, Format] = field(default_factory=dict)
     heights: dict[int, float] = field(default_factory=dict)
 
-    def look(self, **props: Any) -> Format:
+    def look(self, **props: Any) -> Format | None:
+        if props == PLAIN_10:  # the workbook's default: no format of its own
+            return None
         key = tuple(sorted(props.items()))
         if key not in self.formats:
             self.formats[key] = self.book.add_format(props)
@@ -196,7 +202,7 @@ def build(p: Printout) -> bytes:
             # Arial 10, Excel's classic default: LibreOffice has its metrics (Liberation Sans)
             # and sizes columns as Excel does, so a picture anchored across columns keeps its
             # shape (with Calibri missing, LibreOffice widened the columns and stretched the logo)
-            "default_format_properties": {"font_name": "Arial", "font_size": 10},
+            "default_format_properties": {"font_name": "Arial", "font_size": 10, **PLAIN},
             "default_row_height": 20,  # 15 points: room for CJK text at 10 points
         },
     )
