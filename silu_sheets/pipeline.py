@@ -140,11 +140,13 @@ def ingest(
     sender_address: str,
     channel: str = "file",
     message_id: str | None = None,
+    sha256: str | None = None,
 ) -> Outcome:
-    """Check and record one form, or refuse it; queue the replies in the same transaction."""
+    """Check and record one form, or refuse it; queue the replies in the same transaction.
+    ``sha256``: the file's, when the caller has it already (the mail gateway's ``FormFile``)."""
     sender_address = sender_address.strip().lower()
     outcome = Outcome(filename, sender_address)
-    sha = hashlib.sha256(data).hexdigest()
+    sha = sha256 or hashlib.sha256(data).hexdigest()
     source = Source(channel, sender_address, sha, filename, message_id, mail_key=gw.held_for)
     person = gw.roster.find(sender_address)
     if person is None:

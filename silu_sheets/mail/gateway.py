@@ -272,22 +272,29 @@ def _hour_before(incoming: Incoming) -> tuple[str, str]:
     return since.isoformat(timespec="seconds"), until
 
 
-#: a sender's mails that arrived between two times (those handled before arrival times were
-#: kept count by when they were handled), through an index on each: not a sender's whole history
+#: a sender's mails that arrived between two times, with one more condition on their outcome;
+#: those handled before arrival times were kept are counted by when they were handled. Both
+#: halves search the arrival index: the second finds only such old rows, never every mail the
+#: sender had handled within the hour (the index by handling time held all of them)
 WITHIN_THE_HOUR = (
-    "sender = ? AND (arrived_at BETWEEN ? AND ?"
-    " OR arrived_at IS NULL AND handled_at BETWEEN ? AND ?)"
+    "SELECT 1 FROM handled_messages INDEXED BY handled_by_arrival"
+    " WHERE sender = ? AND arrived_at BETWEEN ? AND ? AND {outcome}"
+    " UNION ALL SELECT 1 FROM handled_messages INDEXED BY handled_by_arrival"
+    " WHERE sender = ? AND arrived_at IS NULL AND handled_at BETWEEN ? AND ? AND {outcome}"
 )
+
+
+def _within_the_hour(incoming: Incoming) -> list[str]:
+    since, until = _hour_before(incoming)
+    return [incoming.sender, since, until] * 2
 
 
 def _over_rate_limit(gw: Gateway, incoming: Incoming, limit: int) -> bool:
     """Counted by arrival: after an outage, mails that arrived hours apart are not a flood.
     Counted up to the limit only: a busy sender's hour is not read whole for every mail."""
-    since, until = _hour_before(incoming)
+    rows = WITHIN_THE_HOUR.format(outcome="outcome != 'rate-limited'")
     (count,) = gw.ledger.db.execute(
-        "SELECT count(*) FROM (SELECT 1 FROM handled_messages"
-        f" WHERE {WITHIN_THE_HOUR} AND outcome != 'rate-limited' LIMIT ?)",
-        [incoming.sender, since, until, since, until, limit],
+        f"SELECT count(*) FROM ({rows} LIMIT ?)", [*_within_the_hour(incoming), limit]
     ).fetchone()
     return count >= limit
 
@@ -301,11 +308,8 @@ def _rate_limited(
     uidvalidity: str,
     uid: str,
 ) -> Handled:
-    since, until = _hour_before(incoming)
-    told = gw.ledger.db.execute(
-        f"SELECT 1 FROM handled_messages WHERE {WITHIN_THE_HOUR} AND outcome = 'rate-limited' LIMIT 1",
-        [incoming.sender, since, until, since, until],
-    ).fetchone()
+    rows = WITHIN_THE_HOUR.format(outcome="outcome = 'rate-limited'")
+    told = gw.ledger.db.execute(f"{rows} LIMIT 1", _within_the_hour(incoming)).fetchone()
     log.warning(
         "%s sent more than %d mails within an hour: %s set aside",
         incoming.sender,
@@ -432,6 +436,7 @@ def handle_forms(
                 person.address,
                 channel=channel,
                 message_id=incoming.message_id,
+                sha256=form.sha256,
             )
         )
     marked = (

@@ -316,10 +316,14 @@ def read_sheet(book: Workbook, stream: IO[bytes], bounds: Bounds) -> Sheet:
     depth_rph = 0
     rows_below = 0
 
+    local: dict[str, str] = {}  # tag -> its local name, worked out once a tag
+
     def start(tag: str, attrs: dict[str, str]) -> None:
         nonlocal row, column, here, kind, style, text, has_formula, in_value, in_inline, depth_rph
         nonlocal rows_below
-        name = _local(tag)
+        name = local.get(tag) or local.setdefault(tag, _local(tag))
+        if name == "t":  # a text run: its characters are taken by where it sits (v, is)
+            return
         if name == "c":
             ref = attrs.get("r")
             if ref:
@@ -358,7 +362,9 @@ def read_sheet(book: Workbook, stream: IO[bytes], bounds: Bounds) -> Sheet:
 
     def end(tag: str) -> None:
         nonlocal here, in_value, in_inline, depth_rph
-        name = _local(tag)
+        name = local[tag]
+        if name == "t":
+            return
         if name == "c" and here is not None:
             joined = "".join(text)
             if here[0] > bounds.rows:  # the first cell below the bounds ends the reading

@@ -3,6 +3,7 @@ folder, subject commands, the rate limit, the settings — all through real file
 
 from __future__ import annotations
 
+import datetime as dt
 import email
 import email.policy
 import os
@@ -226,6 +227,29 @@ def test_rate_limit_sets_aside_a_flood_and_tells_the_sender_once(firm, gw, maste
     assert subjects.count("邮件过多，已暂停处理") == 1
     assert len(subjects) == 4
     assert len(maildir.messages(firm.mail_dir / "ignored")) == 2
+
+
+def test_rate_limit_counts_mails_handled_before_arrival_times_were_kept(firm, gw, masters) -> None:
+    """A ledger from before arrival times: its mails of the last hour count by when they were
+    handled, those of an hour and more ago do not."""
+    from silu_sheets.ledger.store import now
+
+    earlier = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)).isoformat(timespec="seconds")
+    with gw.ledger.transaction() as writer:
+        for n, handled_at in enumerate([earlier, earlier, earlier, now(), now()]):
+            writer.db.execute(
+                "INSERT INTO handled_messages (mailbox, uidvalidity, uid, message_id, sender,"
+                " outcome, forms, handled_at) VALUES ('maildir:inbox', '1', ?, ?, ?,"
+                " 'processed', 1, ?)",
+                [f"old-{n}", f"<old-{n}@firm.test>", SALES, handled_at],
+            )
+    for i in range(2):
+        maildir.deliver(
+            firm.mail_dir / "inbox",
+            eml.with_form(SALES, FORMS, inquiry(quantity=i + 1), f"{i}.xlsx"),
+        )
+    report = local_pass(gw, firm, rate_limit_per_hour=3)
+    assert [h.reason for h in report.handled] == ["processed", "rate-limited"]
 
 
 def test_settings_refuse_passwords_in_files_and_name_the_variable(firm) -> None:
