@@ -4,9 +4,14 @@ signature blocks; one page wide, the table's head repeated on every page, page n
 footer.
 
 Written with xlsxwriter, not openpyxl: confirmations carry one, and xlsxwriter lays out a
-20-line quote in ~6 ms of CPU without importing numpy (openpyxl took ~24 ms, and its import cost
-a one-form ``silu ingest`` ~0.1 s). Every text goes in with ``write_string``: a customer named
-``=1+1`` stays text, never a formula.
+20-line quote in ~3 ms of CPU without importing numpy (openpyxl took ~24 ms, and its import cost
+a one-form ``silu ingest`` ~0.1 s). Every text goes in as a string (the workbook's
+``strings_to_*`` options are off): a customer named ``=1+1`` stays text, never a formula.
+
+Nearly all of that is xlsxwriter's, per cell and per format a cell uses (~0.3M instructions
+each): so no blank cell or format that prints nothing is written. Unboxed text that fits its line
+is one cell running over its empty neighbours rather than a merged range; looks that print alike
+share one format (``bench/printout_cost.py`` prints the floor: the same calls, no layout).
 
 Column widths follow each column's own content (a CJK character takes two widths of a Latin
 one); text longer than a column wraps, and rows whose text wraps across merged cells get their
