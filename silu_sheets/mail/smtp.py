@@ -10,7 +10,7 @@
 - A 5xx answer is final: the row is ``failed`` with the server's words in ``last_error``, and a
   mail tells the administrator who did not get which reply. Nothing is silently dropped.
 - Each row is claimed (``sending``, with the worker's token) before it is sent, so two workers
-  (``silu send`` beside ``silu serve``, or the background sender of a backlog) never send the
+  (``silu send`` beside ``silu serve``, or the outbox worker of a backlog) never send the
   same reply. Each worker holds an OS lock on ``mail/.senders/<token>.lock`` while it lives; a
   worker that finds the lock of a claim free knows its owner died and queues the row again at
   once (no ten-minute wait). A reply can then arrive twice only if the owner died after the
@@ -78,7 +78,7 @@ def now_precise() -> str:
 
 class Session:
     """An SMTP session kept open from one ``send_queued`` call to the next, for a worker that
-    sends batch after batch (the backlog's background sender): one connection, handshake and
+    sends batch after batch (the backlog's outbox worker, mail/worker.py): one connection, handshake and
     login instead of one per batch. Its owner closes it when the batches stop coming."""
 
     def __init__(self) -> None:
@@ -99,7 +99,7 @@ def send_queued(
 ) -> SendReport:
     """Send every reply that is due; returns what happened to each. Over ``session`` when
     given (left open), else over a connection of its own. With ``attach`` the replies waiting
-    for their printed copy get it first (not while the printer process does that)."""
+    for their printed copy get it first (not while the backlog's outbox worker does that)."""
     report = SendReport()
     if attach:  # what a killed ``silu ingest`` or pass left waiting for its printed copy
         attach_printouts(gw)
