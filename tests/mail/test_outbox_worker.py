@@ -38,15 +38,15 @@ def printed(reply) -> list[str]:
     ]
 
 
-def printers(root) -> list[str]:
-    """The printer processes still running for the firm at ``root``."""
+def workers(root) -> list[str]:
+    """The outbox workers still running for the firm at ``root``."""
     listing = subprocess.run(
         ["ps", "-eo", "pid,args"], capture_output=True, text=True, check=True
     ).stdout
     return [line for line in listing.splitlines() if "mail.worker" in line and str(root) in line]
 
 
-def test_a_backlog_s_quotes_get_their_printed_copy_from_the_printer_once(
+def test_a_backlog_s_quotes_get_their_printed_copy_from_the_outbox_worker_once(
     mail_firm: MailFirm, quiet_masters, monkeypatch
 ) -> None:
     monkeypatch.setattr(idle, "BACKLOG", 2)  # three mails make a backlog here
@@ -62,7 +62,7 @@ def test_a_backlog_s_quotes_get_their_printed_copy_from_the_printer_once(
         f"报价单-QUO-2026-0000{n}.xlsx" for n in (1, 2, 3)
     ]
     assert mail_firm.count("SELECT count(*) FROM outbox WHERE status = 'printing'") == 0
-    assert printers(mail_firm.folder.root) == []
+    assert workers(mail_firm.folder.root) == []
 
 
 def worker_pids(monkeypatch) -> list[int]:
@@ -150,13 +150,13 @@ def test_smtp_failures_in_the_outbox_worker_are_retried_later(
     assert len(mail_firm.inbox(SALES)) == 3
 
 
-def test_a_printer_killed_leaves_its_replies_waiting_and_the_next_pass_sends_them_printed(
+def test_an_outbox_worker_killed_leaves_its_replies_waiting_and_the_next_pass_sends_them_printed(
     mail_firm: MailFirm, quiet_masters, monkeypatch
 ) -> None:
     monkeypatch.setattr(idle, "BACKLOG", 1)
     mail_firm.mail(eml.with_form(SALES, FORMS, quote(1), "q1.xlsx"))
     assert len(mail_firm.shared()) == 1
-    monkeypatch.setenv("SILU_CRASH_AT", "printer-store")  # the printer inherits it, not the pass
+    monkeypatch.setenv("SILU_CRASH_AT", "printer-store")  # the worker inherits it, not the pass
 
     report = mail_firm.poll()
 
@@ -172,7 +172,7 @@ def test_a_printer_killed_leaves_its_replies_waiting_and_the_next_pass_sends_the
     assert mail_firm.count("SELECT count(*) FROM outbox WHERE status = 'printing'") == 0
 
 
-def test_the_printer_stops_by_itself_when_silu_poll_is_killed(
+def test_the_outbox_worker_stops_by_itself_when_silu_poll_is_killed(
     mail_firm: MailFirm, quiet_masters
 ) -> None:
     settings = mail_firm.folder.root / "silu.toml"
@@ -187,9 +187,9 @@ def test_the_printer_stops_by_itself_when_silu_poll_is_killed(
     assert mail_firm.silu("poll", crash_at="in-transaction:3") == -9
 
     deadline = time.monotonic() + 10
-    while printers(mail_firm.folder.root) and time.monotonic() < deadline:
+    while workers(mail_firm.folder.root) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert printers(mail_firm.folder.root) == []
+    assert workers(mail_firm.folder.root) == []
     assert mail_firm.silu("poll") == 0  # what the killed pass left: recorded once, answered
     assert mail_firm.count("SELECT count(*) FROM documents WHERE kind = 'quote'") == idle.BACKLOG
     assert mail_firm.count("SELECT count(*) FROM outbox WHERE status = 'printing'") == 0
