@@ -90,16 +90,23 @@ class Session:
             self.connection = None
 
 
+#: a ``turn`` taken by nobody else: a lone sender
+NO_TURN = contextlib.nullcontext()
+
+
 def send_queued(
     gw: Gateway,
     settings: MailSettings,
     limit: int = 10_000,
     session: Session | None = None,
     attach: bool = True,
+    turn: contextlib.AbstractContextManager[object] = NO_TURN,
 ) -> SendReport:
     """Send every reply that is due; returns what happened to each. Over ``session`` when
     given (left open), else over a connection of its own. With ``attach`` the replies waiting
-    for their printed copy get it first (not while the backlog's outbox worker does that)."""
+    for their printed copy get it first (not while the backlog's outbox worker does that).
+    ``turn`` (a lock the caller's other writers take too) is held from each reply's send to
+    its mark 'sent': a kill while they write never falls where the reply would go twice."""
     report = SendReport()
     if attach:  # what a killed ``silu ingest`` or pass left waiting for its printed copy
         attach_printouts(gw)
@@ -135,34 +142,35 @@ def send_queued(
                     report,
                 )
                 continue
-            try:
-                if settings.smtp is None:
-                    crash_point("smtp-send")
-                    try:  # keyed by the row: written again after a kill, it replaces itself
-                        maildir.deliver(settings.sent_dir, data, key=f"silu-outbox-{id_:08d}")
-                    except OSError as exc:  # disk full, folder not writable: try again later
-                        raise TemporaryFailure(
-                            f"cannot write to {settings.sent_dir}: {exc}", connection=True
-                        ) from exc
-                else:
-                    if kept.connection is None:
-                        kept.connection = Connection(settings.smtp)
-                    kept.connection.send(gw.firm.firm.mailbox, recipient, data)
-            except TemporaryFailure as exc:
-                kept.close()
-                _retry(gw, settings.smtp, id_, recipient, purpose, attempts, str(exc), report)
-                if exc.connection:
-                    break
-                continue
-            except PermanentFailure as exc:
-                _fail(gw, id_, recipient, purpose, str(exc), report)
-                continue
-            crash_point("after-250")
-            with gw.ledger.transaction() as writer:
-                writer.db.execute(
-                    "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?",
-                    [now(), id_],
-                )
+            with turn:  # from the send to its mark 'sent' (see above)
+                try:
+                    if settings.smtp is None:
+                        crash_point("smtp-send")
+                        try:  # keyed by the row: written again after a kill, it replaces itself
+                            maildir.deliver(settings.sent_dir, data, key=f"silu-outbox-{id_:08d}")
+                        except OSError as exc:  # disk full, folder not writable: try again later
+                            raise TemporaryFailure(
+                                f"cannot write to {settings.sent_dir}: {exc}", connection=True
+                            ) from exc
+                    else:
+                        if kept.connection is None:
+                            kept.connection = Connection(settings.smtp)
+                        kept.connection.send(gw.firm.firm.mailbox, recipient, data)
+                except TemporaryFailure as exc:
+                    kept.close()
+                    _retry(gw, settings.smtp, id_, recipient, purpose, attempts, str(exc), report)
+                    if exc.connection:
+                        break
+                    continue
+                except PermanentFailure as exc:
+                    _fail(gw, id_, recipient, purpose, str(exc), report)
+                    continue
+                crash_point("after-250")
+                with gw.ledger.transaction() as writer:
+                    writer.db.execute(
+                        "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?",
+                        [now(), id_],
+                    )
             report.sent.append(id_)
     finally:
         if session is None:

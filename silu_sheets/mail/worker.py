@@ -145,10 +145,11 @@ class Sender:
     one session, each batch's result a line on ``out``; a reply is claimed before it is sent,
     so no other sender (``silu send``, another pass) sends the same one."""
 
-    def __init__(self, firm_root: Path, settings: MailSettings, out: TextIO):
+    def __init__(self, firm_root: Path, settings: MailSettings, out: TextIO, turn: threading.Lock):
         self.firm_root = firm_root
         self.settings = settings
         self.out = out
+        self.turn = turn
         self.wake = threading.Event()
         self.ending = self.stopping = False
         self.paused_until = 0.0
@@ -197,7 +198,7 @@ class Sender:
         """Send up to ``limit`` due replies; how many were tried."""
         if time.monotonic() < self.paused_until:
             return 0
-        r = smtp.send_queued(gw, self.settings, limit, session, attach=False)
+        r = smtp.send_queued(gw, self.settings, limit, session, attach=False, turn=self.turn)
         if r.waiting:  # a setting only the administrator can fix: the pass's final send says it
             self.paused_until = float("inf")
         elif r.retrying and not r.sent:
@@ -214,7 +215,10 @@ def run(firm_root: Path, told: BinaryIO, sender_settings: MailSettings | None = 
     """The worker process: attach waiting copies (sending each batch on), then wait to be
     told (or look again)."""
     gw = Gateway.open(open_firm(firm_root))
-    sender = Sender(firm_root, sender_settings, sys.stdout) if sender_settings else None
+    # the printing's writes and each reply's send-and-mark take turns: a kill of the worker
+    # while it stores copies never falls between a reply's 250 and its mark (sent twice)
+    turn = threading.Lock()
+    sender = Sender(firm_root, sender_settings, sys.stdout, turn) if sender_settings else None
     nudge = sender.nudge if sender is not None else lambda: None
     if sender is not None:
         # the sender waits on its socket many times a reply, then for the GIL the printing
@@ -224,7 +228,7 @@ def run(firm_root: Path, told: BinaryIO, sender_settings: MailSettings | None = 
         sender.start()
     try:
         while True:
-            if attach_some(gw):
+            if attach_some(gw, turn):
                 nudge()
                 continue
             ready, _, _ = select.select([told], [], [], LOOK_EVERY_SECONDS)
@@ -235,7 +239,7 @@ def run(firm_root: Path, told: BinaryIO, sender_settings: MailSettings | None = 
                 return
             nudge()  # the pass released a reply, maybe one with nothing to print
             if STOP in said:
-                while attach_some(gw):
+                while attach_some(gw, turn):
                     pass
                 if sender is not None:
                     sender.finish()
@@ -246,11 +250,12 @@ def run(firm_root: Path, told: BinaryIO, sender_settings: MailSettings | None = 
         gw.ledger.close()
 
 
-def attach_some(gw: Gateway) -> int:
-    """Attach up to ``BATCH`` waiting copies in one short write; how many were attached."""
+def attach_some(gw: Gateway, turn: threading.Lock) -> int:
+    """Attach up to ``BATCH`` waiting copies in one short write, in ``turn``; how many were
+    attached."""
     copies = printed_copies(gw, limit=BATCH)
     if copies:
-        with gw.ledger.transaction() as writer:
+        with turn, gw.ledger.transaction() as writer:
             store_copies(writer, copies)
             crash_point("printer-store")
     return len(copies)
