@@ -472,3 +472,31 @@ def test_blank_rows_left_unparsed_change_no_reading(cases, monkeypatch):
     assert [reading_of(data) for data in files] == skipped
     # the unnumbered row is the one after the sheet's last numbered row: below the table
     assert P.LINES_BEYOND_TABLE in [code for _, code in reading_of(unnumbered)[3]]
+
+
+def test_the_blank_rows_after_the_last_filled_one_change_no_reading(cases, monkeypatch):
+    """The rows after the last one holding a value or formula are cut before parsing
+    (cells.without_empty_tail): every file of the corpus and the cases that put something far
+    down the table (a value in its last row, a formula alone, a shared formula's self-closing
+    reference, an inline string below it, a hidden blank row) read exactly as when every row
+    is parsed."""
+    base = valid_inquiry("丽水尾行五金")
+    from hostile import edit_sheet, part
+
+    hidden_blank = edit_sheet(
+        base, lambda x: x.replace('<row r="200"', '<row r="200" hidden="1"', 1)
+    )
+    files = [c.data for c in cases] + [
+        base,
+        hidden_blank,
+        with_number(with_text(base, "B220", "不锈钢螺栓 M8"), "C220", "7"),
+        put_cell(base, "C150", "<f>1+1</f>"),
+        put_cell(put_cell(base, "C149", "<f>1+1</f><v>2</v>"), "C150", '<f t="shared" si="0"/>'),
+        with_text(base, "B260", "表外"),
+        with_number(hidden_blank, "C199", "3"),
+    ]
+    tail = cells.without_empty_tail
+    assert len(tail(part(base, SHEET).encode(), 20_000)) < len(part(base, SHEET)) // 2  # it cuts
+    cut = [reading_of(data) for data in files]
+    monkeypatch.setattr(cells, "without_empty_tail", lambda chunk, room: chunk)  # all parsed
+    assert [reading_of(data) for data in files] == cut
