@@ -117,6 +117,11 @@ class Kind:
     def __post_init__(self) -> None:
         object.__setattr__(self, "layout", Layout.of(self))
 
+    def __hash__(self) -> int:
+        """By key and version (what tells two kinds apart): the caches keyed by a kind (its
+        blank, its bounds) hashed every field of it, ~30 nested hashes a call."""
+        return hash((self.key, self.version))
+
     def title(self, language: str) -> str:
         return self.zh if language == "zh" else self.en
 
