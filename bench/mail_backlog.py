@@ -136,7 +136,7 @@ def cpu_seconds() -> float:
 
 
 def children_cpu() -> float:
-    """CPU time of this process's ended children: the outbox worker of ``silu poll``."""
+    """CPU time of this process's ended children: the printer process of ``silu poll``."""
     used = resource.getrusage(resource.RUSAGE_CHILDREN)
     return used.ru_utime + used.ru_stime
 
@@ -172,14 +172,14 @@ def main() -> None:
             settings = mail_settings.load(folder)
             gw = Gateway.open(folder)
             cpu_before, ours_before = cpu_seconds(), time.process_time()
-            worker_before, written_before = children_cpu(), written_bytes()
+            printer_before, written_before = children_cpu(), written_bytes()
             started = time.perf_counter()
             report = idle.poll(gw, settings, settle_seconds=0)
             elapsed = time.perf_counter() - started
             pass_cpu = time.process_time() - ours_before
             written = written_bytes() - written_before
-            worker_cpu = children_cpu() - worker_before  # joined before poll returns
-            ours_cpu = pass_cpu + worker_cpu
+            printer_cpu = children_cpu() - printer_before  # joined before poll returns
+            ours_cpu = pass_cpu + printer_cpu
             others_cpu = cpu_seconds() - cpu_before - ours_cpu
             recorded = gw.ledger.db.execute(
                 "SELECT count(*) FROM documents WHERE kind = 'quote'"
@@ -204,8 +204,8 @@ def main() -> None:
     )
     print(
         f"  CPU during silu poll: silu {ours_cpu:.1f} s ({ours_cpu / args.forms * 1000:.1f} ms a form:"
-        f" the pass {pass_cpu / args.forms * 1000:.1f} ms, the outbox worker"
-        f" {worker_cpu / args.forms * 1000:.1f} ms),"
+        f" the pass {pass_cpu / args.forms * 1000:.1f} ms, the printer process"
+        f" {printer_cpu / args.forms * 1000:.1f} ms),"
         " everything else (Dovecot, the SMTP relay,"
         f" kernel) {others_cpu:.1f} s, of {elapsed * (os.cpu_count() or 1):.1f} s on {os.cpu_count()} CPUs"
     )

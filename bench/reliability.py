@@ -10,7 +10,7 @@ servers, attacked and broken on purpose, then checked for what was lost or done 
 - **Kills**: ``silu poll`` SIGKILLed at each named step of the mail path (``SILU_CRASH_AT``,
   ``silu_sheets/crashpoints.MAIL_PATH``), then run again, on mails of inquiries and quotes (a
   quote's reply waits for its printed copy, ``printout-pending``; at ``printer-store`` the
-  outbox worker of a backlog is killed instead): every form recorded once,
+  printer process of a backlog is killed instead): every form recorded once,
   every mail answered, each reply carrying each of its quotes' printed copies once, a reply
   twice only when the kill fell after the SMTP server's 250. A named step no kill reached fails.
 - **Full disk**: the firm folder on a small tmpfs filled up while a backlog is read, then freed.
@@ -232,7 +232,7 @@ def kills(servers, template: Path, work: Path, rounds: int) -> list[Figure]:
     unreached = []
     backlog = idle.BACKLOG
     for step in MAIL_PATH:
-        # the outbox worker runs for a backlog; at its step every pass is one (forked children)
+        # the printer process runs for a backlog; at its step every pass is one (forked children)
         idle.BACKLOG = 1 if step == "printer-store" else backlog
         figure = Figure(f"SIGKILL at {step} then restart", 0)
         twice = killed = 0

@@ -16,7 +16,6 @@ import click
 
 from silu_sheets import firm as firm_folder
 from silu_sheets.ledger.store import DISK_FULL_EXIT, DISK_FULL_LINE, disk_full
-from silu_sheets.logs import FORMAT, log_errors_to
 from silu_sheets.roster import RosterError
 
 
@@ -26,13 +25,13 @@ def _setup(ctx: click.Context, verbose: bool, reads_mailbox: bool = False):
 
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
-        format=FORMAT,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
     folder = None
     try:
         folder = firm_folder.open_firm(ctx.obj.get("firm") if ctx.obj else None)
-        log_errors_to(folder.errors_log)
+        _log_errors_to(folder.errors_log)
         settings = mail_settings.load(folder)
         warning = settings.sender_check() if reads_mailbox else ""
         gw = Gateway.open(folder)
@@ -49,6 +48,29 @@ def _setup(ctx: click.Context, verbose: bool, reads_mailbox: bool = False):
         click.echo(warning, err=True)
         logging.getLogger("silu_sheets.mail").warning(warning)
     return folder, settings, gw
+
+
+class _QuietFileHandler(logging.FileHandler):
+    """The firm's fault log; a write that fails (a full disk) is not itself a traceback."""
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - logging's name
+        return None
+
+
+def _log_errors_to(path) -> None:
+    """Errors and their traces also go to the firm folder's log, for the administrator."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler = _QuietFileHandler(path, encoding="utf-8", delay=True)
+    except OSError:
+        return
+    logger = logging.getLogger("silu_sheets")
+    for old in [h for h in logger.handlers if isinstance(h, _QuietFileHandler)]:
+        logger.removeHandler(old)
+        old.close()
+    handler.setLevel(logging.ERROR)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger.addHandler(handler)
 
 
 def _login_refused(settings, exc: Exception) -> click.ClickException:

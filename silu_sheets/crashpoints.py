@@ -10,13 +10,13 @@ import os
 from collections import Counter
 
 #: the mail path's steps, in the order a mail meets them; the reliability suite kills
-#: ``silu poll`` at each (at ``printer-store`` its outbox worker) and fails if one is never
+#: ``silu poll`` at each (at ``printer-store`` its printer process) and fails if one is never
 #: reached
 MAIL_PATH = (
     "after-fetch",
     "in-transaction",
     "printout-pending",  # a quote or contract committed, its printed copy not yet attached
-    "printer-store",  # the outbox worker (mail/worker.py) storing copies, not yet committed
+    "printer-store",  # the printer process (mail/printer.py) storing copies, not yet committed
     "before-move",
     "smtp-send",  # half-way through the message body sent to the SMTP server (or the sent folder)
     "after-250",

@@ -12,5 +12,5 @@ Modules are named after the protocol concept they handle, as imap_tools does:
 - ``commands``  subject commands (HELP, TEMPLATE, STATUS, …)
 - ``smtp``      the outbox worker: send, retry 4xx with backoff, report 5xx to the administrator
 - ``idle``      ``silu serve``: IMAP IDLE, reconnecting with backoff, polling where IDLE is missing
-- ``worker``    a backlog's outbox worker: a process of its own printing and sending the replies
+- ``printer``   a process of its own attaching the printed copies of a backlog's replies
 """

@@ -22,8 +22,8 @@ For each mail, in arrival order:
    reply safely held, never sent twice nor lost, and the next pass skips the recorded forms and
    finishes the merge; nothing is sent before the last form is done. A quote's or contract's
    confirmation is queued as ``printing``: a mail of one form releases it still ``printing``
-   and its copy is attached after (``pipeline.attach_printouts``; in a backlog by the outbox
-   worker, ``mail/worker.py``, while the pass goes on); replies merged into one get their
+   and its copy is attached after (``pipeline.attach_printouts``; in a backlog by the printer
+   process, ``mail/printer.py``, while the pass goes on); replies merged into one get their
    copies first, built outside the write lock (``pipeline.printed_copies``) and attached in the
    release's transaction, with any a killed pass left waiting.
 6. Only after that commit is the mail moved to Processed (something recorded), Rejected
@@ -450,8 +450,8 @@ def handle_forms(
         reply_ids, outcome = finished[0]
     else:
         # one form's reply goes as it is: released still waiting for its printed copy,
-        # attached after (attach_printouts; in a backlog by the outbox worker,
-        # mail/worker.py). Replies merged into one need theirs first: built outside the
+        # attached after (attach_printouts; in a backlog by the printer process,
+        # mail/printer.py). Replies merged into one need theirs first: built outside the
         # write lock, stored in the release
         copies = [] if alone else printed_copies(gw, key)
         with gw.ledger.transaction() as writer:

@@ -10,7 +10,7 @@
 - A 5xx answer is final: the row is ``failed`` with the server's words in ``last_error``, and a
   mail tells the administrator who did not get which reply. Nothing is silently dropped.
 - Each row is claimed (``sending``, with the worker's token) before it is sent, so two workers
-  (``silu send`` beside ``silu serve``, or the outbox worker of a backlog) never send the
+  (``silu send`` beside ``silu serve``, or the background sender of a backlog) never send the
   same reply. Each worker holds an OS lock on ``mail/.senders/<token>.lock`` while it lives; a
   worker that finds the lock of a claim free knows its owner died and queues the row again at
   once (no ten-minute wait). A reply can then arrive twice only if the owner died after the
@@ -78,7 +78,7 @@ def now_precise() -> str:
 
 class Session:
     """An SMTP session kept open from one ``send_queued`` call to the next, for a worker that
-    sends batch after batch (the backlog's outbox worker, mail/worker.py): one connection, handshake and
+    sends batch after batch (the backlog's background sender): one connection, handshake and
     login instead of one per batch. Its owner closes it when the batches stop coming."""
 
     def __init__(self) -> None:
@@ -90,23 +90,16 @@ class Session:
             self.connection = None
 
 
-#: a ``turn`` taken by nobody else: a lone sender
-NO_TURN = contextlib.nullcontext()
-
-
 def send_queued(
     gw: Gateway,
     settings: MailSettings,
     limit: int = 10_000,
     session: Session | None = None,
     attach: bool = True,
-    turn: contextlib.AbstractContextManager[object] = NO_TURN,
 ) -> SendReport:
     """Send every reply that is due; returns what happened to each. Over ``session`` when
     given (left open), else over a connection of its own. With ``attach`` the replies waiting
-    for their printed copy get it first (not while the backlog's outbox worker does that).
-    ``turn`` (a lock the caller's other writers take too) is held from each reply's send to
-    its mark 'sent': a kill while they write never falls where the reply would go twice."""
+    for their printed copy get it first (not while the printer process does that)."""
     report = SendReport()
     if attach:  # what a killed ``silu ingest`` or pass left waiting for its printed copy
         attach_printouts(gw)
@@ -142,35 +135,34 @@ def send_queued(
                     report,
                 )
                 continue
-            with turn:  # from the send to its mark 'sent' (see above)
-                try:
-                    if settings.smtp is None:
-                        crash_point("smtp-send")
-                        try:  # keyed by the row: written again after a kill, it replaces itself
-                            maildir.deliver(settings.sent_dir, data, key=f"silu-outbox-{id_:08d}")
-                        except OSError as exc:  # disk full, folder not writable: try again later
-                            raise TemporaryFailure(
-                                f"cannot write to {settings.sent_dir}: {exc}", connection=True
-                            ) from exc
-                    else:
-                        if kept.connection is None:
-                            kept.connection = Connection(settings.smtp)
-                        kept.connection.send(gw.firm.firm.mailbox, recipient, data)
-                except TemporaryFailure as exc:
-                    kept.close()
-                    _retry(gw, settings.smtp, id_, recipient, purpose, attempts, str(exc), report)
-                    if exc.connection:
-                        break
-                    continue
-                except PermanentFailure as exc:
-                    _fail(gw, id_, recipient, purpose, str(exc), report)
-                    continue
-                crash_point("after-250")
-                with gw.ledger.transaction() as writer:
-                    writer.db.execute(
-                        "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?",
-                        [now(), id_],
-                    )
+            try:
+                if settings.smtp is None:
+                    crash_point("smtp-send")
+                    try:  # keyed by the row: written again after a kill, it replaces itself
+                        maildir.deliver(settings.sent_dir, data, key=f"silu-outbox-{id_:08d}")
+                    except OSError as exc:  # disk full, folder not writable: try again later
+                        raise TemporaryFailure(
+                            f"cannot write to {settings.sent_dir}: {exc}", connection=True
+                        ) from exc
+                else:
+                    if kept.connection is None:
+                        kept.connection = Connection(settings.smtp)
+                    kept.connection.send(gw.firm.firm.mailbox, recipient, data)
+            except TemporaryFailure as exc:
+                kept.close()
+                _retry(gw, settings.smtp, id_, recipient, purpose, attempts, str(exc), report)
+                if exc.connection:
+                    break
+                continue
+            except PermanentFailure as exc:
+                _fail(gw, id_, recipient, purpose, str(exc), report)
+                continue
+            crash_point("after-250")
+            with gw.ledger.transaction() as writer:
+                writer.db.execute(
+                    "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?",
+                    [now(), id_],
+                )
             report.sent.append(id_)
     finally:
         if session is None:

@@ -533,7 +533,7 @@ def test_an_unset_smtp_password_keeps_replies_waiting_and_tells_the_administrato
 def test_a_kept_session_sends_batch_after_batch_over_one_connection(
     mail_firm: MailFirm, quiet_masters
 ) -> None:
-    """The backlog's outbox worker keeps its SMTP session between batches; a plain
+    """The backlog's background sender keeps its SMTP session between batches; a plain
     ``send_queued`` opens and closes its own."""
     from silu_sheets.mail.smtp import Session, send_queued
     from silu_sheets.pipeline import ingest
