@@ -99,6 +99,15 @@ class MailFirm:
     def count(self, sql: str, *params) -> int:
         return self.gw.ledger.db.execute(sql, params).fetchone()[0]
 
+    def trust_unauthenticated(self) -> None:
+        """Mail without Authentication-Results is trusted by ``silu`` commands run in their
+        own process (they read silu.toml; the loopback servers add no such header)."""
+        path = self.folder.root / firm_folder.SETTINGS
+        text = path.read_text(encoding="utf-8")
+        path.write_text(
+            text.replace("trust_unauthenticated = false", "trust_unauthenticated = true"), "utf-8"
+        )
+
     def silu(self, command: str, crash_at: str = "") -> int:
         """``silu --firm … command`` in its own process, SIGKILLed at the crash point
         ``crash_at`` if given (``silu_sheets/crashpoints.py``); its exit status (-9 killed)."""

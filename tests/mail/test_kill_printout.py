@@ -17,11 +17,7 @@ pytestmark = pytest.mark.mail
 def test_a_poll_killed_before_the_printed_quote_is_attached_sends_it_once_with_it(
     mail_firm: MailFirm, quiet_masters
 ) -> None:
-    settings = mail_firm.folder.root / "silu.toml"
-    text = settings.read_text(encoding="utf-8")
-    settings.write_text(
-        text.replace("trust_unauthenticated = false", "trust_unauthenticated = true"), "utf-8"
-    )
+    mail_firm.trust_unauthenticated()
     header = {"quote_date": "2026-11-20", "valid_until": "2026-12-20", "customer_code": "C001"}
     lines = [{"product_code": "P-M8", "quantity": 3, "unit_price": "1.2"}]
     mail_firm.mail(eml.with_form(SALES, FORMS, fill_form("quote", header, lines), "q.xlsx"))

@@ -87,11 +87,7 @@ def test_a_printer_killed_leaves_its_replies_waiting_and_the_next_pass_sends_the
 def test_the_printer_stops_by_itself_when_silu_poll_is_killed(
     mail_firm: MailFirm, quiet_masters
 ) -> None:
-    settings = mail_firm.folder.root / "silu.toml"
-    text = settings.read_text(encoding="utf-8")
-    settings.write_text(
-        text.replace("trust_unauthenticated = false", "trust_unauthenticated = true"), "utf-8"
-    )
+    mail_firm.trust_unauthenticated()
     for n in range(idle.BACKLOG):  # a backlog for the command as it is installed
         raw = eml.with_form(SALES, FORMS, quote(n + 1), f"q{n}.xlsx")
         mail_firm.servers.dovecot.deliver(FORMS, raw, sender=SALES)
