@@ -6,7 +6,9 @@ Dovecot. Timed: one ``silu poll`` cycle — IMAP fetch (PEEK), parse, check, rec
 mail to Processed, then send every real reply (confirmation with the pre-filled order attached)
 over SMTP into the salesperson's mailbox. Beside it, the floor: the same mails fetched with bare
 imap-tools, the workbook read, one row inserted, one short reply sent — the least any gateway
-must do. Printed as forms/s and as a ratio.
+must do, timed before and again after silu's pass, since the machine's load and the disk's
+fsync time drift over a run: the faster of the two is the floor, the stricter choice. Printed as
+forms/s and as a ratio.
 
     .venv/bin/python bench/mail_backlog.py [--forms 1000]
 
@@ -165,7 +167,7 @@ def main() -> None:
                 ):  # smtplib's LMTP reads one reply per DATA: one recipient each
                     servers.dovecot.deliver(box, raw, sender=SALES)
 
-            floor_seconds = floor(servers, args.forms, Path(tmp) / "floor.db")
+            floor_before = floor(servers, args.forms, Path(tmp) / "floor.db")
             # the same mails again (fetched without marking them seen), no fsync per insert
             wal_seconds = floor(servers, args.forms, Path(tmp) / "floor-wal.db", wal=True)
 
@@ -186,9 +188,13 @@ def main() -> None:
             ).fetchone()[0]
             gw.ledger.close()
             replies = len(loopback.read_mailbox(servers.dovecot.imap_port, SALES))
+            # the floor once more after silu: the machine's load and the disk's fsync time
+            # drift over a run, so silu is set against the floor on both sides of it
+            floor_after = floor(servers, args.forms, Path(tmp) / "floor-after.db")
     finally:
         servers.stop()
     ours = args.forms / elapsed
+    floor_seconds = min(floor_before, floor_after)  # the floor's better run: the stricter one
     bare = args.forms / floor_seconds
     print(
         f"backlog of {args.forms} emailed 20-line quotes ({os.cpu_count()} CPUs, Dovecot + aiosmtpd on loopback)"
@@ -197,7 +203,8 @@ def main() -> None:
         f"  silu poll: {elapsed:6.2f} s  {ours:6.1f} forms/s  ({recorded} recorded, {len(report.sent.sent)} replies sent, {replies} in the mailbox)"
     )
     print(
-        f"  floor    : {floor_seconds:6.2f} s  {bare:6.1f} forms/s  (imap-tools fetch + parse + insert + one short reply)"
+        f"  floor    : {floor_seconds:6.2f} s  {bare:6.1f} forms/s  (imap-tools fetch + parse + insert + one short reply;"
+        f" {args.forms / floor_before:.1f} before silu, {args.forms / floor_after:.1f} after)"
     )
     print(
         f"  floor WAL: {wal_seconds:6.2f} s  {args.forms / wal_seconds:6.1f} forms/s  (the same, SQLite at the ledger's durability: no fsync per insert)"
