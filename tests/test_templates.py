@@ -309,6 +309,42 @@ def test_a_committed_blank_not_matching_the_declaration_is_not_used(tmp_path: Pa
     assert fill.read_committed(kind, tmp_path) == (COMMITTED / name).read_bytes()
 
 
+def test_pre_filled_copies_are_whole_zips_of_the_blank_with_their_values():
+    """A copy's sheet is its own head deflated and joined to the blank's tail, deflated once
+    per cut: copies of different lengths one after the other each read back whole (every
+    part's CRC), hold their own lines and no other's, end as the blank does after their last
+    value, and keep the blank's other parts as they are."""
+    import io
+
+    from python_calamine import CalamineWorkbook
+
+    kind = KINDS["order"]
+    layout = kind.layout
+    blank = zipfile.ZipFile(io.BytesIO(fill.blank(kind)))
+    blank_sheet = blank.read(fill.SHEET_PART)
+    for count in (20, 3, 20, 0, 7, 1):
+        lines = [{"product_code": f"P-{n}", "quantity": n + 1} for n in range(count)]
+        data = fill.filled(kind, {"customer_code": "C001"}, lines)
+        copy = zipfile.ZipFile(io.BytesIO(data))
+        assert copy.testzip() is None, count
+        assert sorted(copy.namelist()) == sorted(blank.namelist())
+        for part in blank.namelist():
+            if part not in (fill.SHEET_PART, fill.BOOK_PART):
+                assert copy.read(part) == blank.read(part), part
+        sheet = copy.read(fill.SHEET_PART)
+        after = f'<row r="{layout.first_line_row + count}"'.encode()
+        assert sheet[sheet.index(after) :] == blank_sheet[blank_sheet.index(after) :], count
+        grid = (
+            CalamineWorkbook.from_filelike(io.BytesIO(data))
+            .get_sheet_by_name(kind.sheet)
+            .to_python(skip_empty_area=False)
+        )
+        code = list(layout.line_columns).index("product_code")
+        first = layout.first_line_row - 1
+        codes = [row[code] for row in grid[first : layout.last_line_row]]
+        assert [c for c in codes if c] == [f"P-{n}" for n in range(count)], count
+
+
 def rezipped(path: Path, part: str, old: str, new: str) -> bytes:
     import io
 
