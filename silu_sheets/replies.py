@@ -10,13 +10,13 @@ import base64
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from html import escape
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from silu_sheets import resources
 from silu_sheets.declare import Kind
 from silu_sheets.problems import Problem
+from silu_sheets.values import element_text
 
 if TYPE_CHECKING:
     from jinja2 import BytecodeCache, Environment
@@ -107,7 +107,7 @@ def render(template: str, language: str, context: dict) -> tuple[str, str, str]:
         parts.append("".join(t.blocks[block](t.new_context(context))).strip())
     subject = " ".join(parts[0].split())
     html = (
-        f'<!DOCTYPE html><html lang="{language}"><head><meta charset="utf-8"><title>{escape(subject)}</title></head>'
+        f'<!DOCTYPE html><html lang="{language}"><head><meta charset="utf-8"><title>{element_text(subject)}</title></head>'
         "<body style=\"font-family: 'Microsoft YaHei','PingFang SC',Arial,sans-serif; font-size:14px; "
         f'line-height:1.6; color:#222">{parts[2]}</body></html>'
     )

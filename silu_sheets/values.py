@@ -65,6 +65,13 @@ def normal_width(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
+def element_text(text: str) -> str:
+    """``text`` as the content of an XML or HTML element: ``&``, ``<`` and ``>`` escaped, as
+    ``html.escape(text, quote=False)`` does, without loading the ``html`` package and its
+    entity table (~1.5 ms) on every ``silu`` call that writes a form or a reply."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def printable(text: str) -> str:
     """Text without control characters and direction overrides: what a workbook, a subject
     line or a terminal is given of a value stored before they were refused."""

@@ -28,7 +28,9 @@ NOT_FOR_LIGHT = (*HEAVY, "jinja2", "email")
 #: what recording one form needs none of: the mail gateway and the ``email`` parser are for
 #: mail that arrives, not for a file given on the command line; the mail settings only when
 #: silu.toml names an SMTP server; ``logging`` (~4 ms with the ``traceback`` it brings) only
-#: when something goes wrong (silu_sheets/logs.py)
+#: when something goes wrong (silu_sheets/logs.py); ``html`` and its entity table (~1.5 ms):
+#: a form's cells and a reply's title escape with values.element_text, and the reader resolves
+#: a number format's references with html.unescape only when it has one
 NOT_FOR_ONE_FORM = (
     *HEAVY,
     "silu_sheets.mail.gateway",
@@ -37,6 +39,7 @@ NOT_FOR_ONE_FORM = (
     "email.policy",
     "logging",
     "traceback",
+    "html",
 )
 
 #: run the real console entry point, then say which of the watched modules it loaded

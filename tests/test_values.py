@@ -18,6 +18,7 @@ from silu_sheets.values import (
     Unreadable,
     clean_text,
     display_width,
+    element_text,
     name_key,
     phone_digits,
     read_value,
@@ -360,3 +361,34 @@ def test_blank_is_none_for_every_type(field, raw):
 def test_display_width_counts_the_columns_text_takes(text: str, columns: int) -> None:
     """One measure for the workbooks' column widths and the answers' plain-text tables."""
     assert display_width(text) == columns
+
+
+@pytest.mark.parametrize(
+    "text", ["", "P-M8", "a & b < c > d", "<b>报价单</b>.xlsx", "&amp; 'x' \"y\""]
+)
+def test_element_text_escapes_as_html_escape_without_quotes(text: str) -> None:
+    import html
+
+    assert element_text(text) == html.escape(text, quote=False)
+
+
+def test_number_formats_with_character_references_are_read_as_written() -> None:
+    """A format's quoted text is written ``&quot;`` in styles.xml: ``0.00"m"`` (metres) shows no
+    date, ``yyyy"年"m"月"d"日"`` does; the references are resolved before the format is read."""
+    import io
+
+    from openpyxl import Workbook as OpenpyxlWorkbook
+
+    from silu_sheets.workbook.cells import Workbook
+
+    book = OpenpyxlWorkbook()
+    sheet = book.active
+    for row, code in enumerate(['0.00"m"', 'yyyy"年"m"月"d"日"', "#,##0.00"], start=1):
+        sheet.cell(row, 1, 46000).number_format = code
+    out = io.BytesIO()
+    book.save(out)
+    read = Workbook(out.getvalue())
+    assert b"&quot;" in read.part("xl/styles.xml")
+    styles = {sheet.cell(row, 1).style_id: row for row in (1, 2, 3)}
+    dated = {styles[i] for i in read.date_styles() if i in styles}
+    assert dated == {2}

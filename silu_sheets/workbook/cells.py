@@ -15,7 +15,6 @@ external entities) is refused before a single entity is defined.
 from __future__ import annotations
 
 import datetime as dt
-import html
 import io
 import posixpath
 import re
@@ -129,6 +128,16 @@ def unescape(text: str) -> str:
     if "_x" not in text:
         return text
     return ESCAPE.sub(lambda m: chr(int(m[1], 16)), text)
+
+
+def _unescaped(attribute: str) -> str:
+    """An attribute's value with its character references resolved (``&quot;`` in a number
+    format); ``html`` and its entity table are loaded only for a value that has one."""
+    if "&" not in attribute:
+        return attribute
+    import html
+
+    return html.unescape(attribute)
 
 
 def _parser() -> expat.XMLParserType:
@@ -277,7 +286,7 @@ class Workbook:
         if block.count(b"xf") > 2 * STYLE_LIMIT:  # counted before any is parsed
             raise TooManyCells
         custom = {
-            int(m[1]): html.unescape(m[2].decode("utf-8", "replace"))
+            int(m[1]): _unescaped(m[2].decode("utf-8", "replace"))
             for m in NUMBER_FORMAT.finditer(data, 0, max(opening, 0))
         }
         formats = [int(m[1] or 0) for m in STYLE.finditer(block)]

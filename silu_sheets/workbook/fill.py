@@ -23,13 +23,12 @@ import zlib
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from functools import cache, lru_cache
-from html import escape
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from silu_sheets import resources
 from silu_sheets.declare import Kind
-from silu_sheets.values import display_width
+from silu_sheets.values import display_width, element_text
 from silu_sheets.workbook import template
 from silu_sheets.workbook.template import as_cell_value
 
@@ -132,7 +131,7 @@ def cell_xml(coordinate: str, style: str, value: Any) -> str:
     if isinstance(value, dt.date):
         serial = (value - dt.date(1899, 12, 30)).days  # the cell's style shows it as a date
         return f'<c r="{coordinate}" s="{style}" t="n"><v>{serial}</v></c>'
-    text = escape(str(value), quote=False)  # &, < and >, as XML text needs (no urllib import)
+    text = element_text(str(value))
     return f'<c r="{coordinate}" s="{style}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
 
 
