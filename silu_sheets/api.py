@@ -16,6 +16,7 @@ from silu_sheets.ledger.store import DiskFull, Source, disk_full
 from silu_sheets.outbox import deliver_local
 from silu_sheets.pipeline import Gateway, Outcome, attach_printouts, ingest
 from silu_sheets.problems import Problem
+from silu_sheets.roster import Roster
 from silu_sheets.workbook import safety, template
 
 
@@ -59,13 +60,18 @@ def ingest_file(gw: Gateway, path: Path, sender: str) -> Outcome:
 
 
 def ingest_files(
-    folder: FirmFolder, paths: Sequence[Path], sender: str, gateway: Gateway | None = None
+    folder: FirmFolder,
+    paths: Sequence[Path],
+    sender: str,
+    gateway: Gateway | None = None,
+    roster: Roster | None = None,
 ) -> list[Outcome]:
     """Each file checked and recorded (or refused) in its own transaction, then the replies
     delivered: by mail where silu.toml configures SMTP (as the outbox worker would), else as
-    .eml files in the firm folder's local outbox. One bad file never stops the next."""
+    .eml files in the firm folder's local outbox. One bad file never stops the next.
+    ``roster``: the firm's, when the caller has read it already (read once a command)."""
     try:
-        gw = gateway or Gateway.open(folder)
+        gw = gateway or Gateway.open(folder, roster)
     except Exception as exc:
         if not disk_full(exc, folder.ledger_path.parent):
             raise

@@ -215,12 +215,12 @@ def ingest(ctx: click.Context, files: tuple[Path, ...], sender: str, as_json: bo
     folder = _open(ctx)
     stopped = None
     try:
-        outcomes = ingest_files(folder, list(files), sender)
+        roster = folder.roster()  # read once: the ingest's and the sender's language
+        outcomes = ingest_files(folder, list(files), sender, roster=roster)
     except RosterError as exc:
         raise click.ClickException("inbox_rules is wrong:\n" + "\n".join(exc.problems)) from exc
     except DiskFull as exc:  # the administrator's problem, not the sender's: no reply, no trace
         outcomes, stopped = exc.outcomes, exc
-    roster = folder.roster()
     person = roster.find(sender)
     language = person.language if person else folder.language
     if as_json:

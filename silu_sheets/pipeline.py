@@ -129,8 +129,10 @@ class Gateway:
     finish: Callable[[LedgerWriter], None] | None = None
 
     @classmethod
-    def open(cls, firm: FirmFolder) -> Gateway:
-        return cls(firm, firm.roster(), Ledger(firm.ledger_path, firm.firm.currency))
+    def open(cls, firm: FirmFolder, roster: Roster | None = None) -> Gateway:
+        """The firm's ledger opened; its roster read from inbox_rules unless given."""
+        roster = roster if roster is not None else firm.roster()
+        return cls(firm, roster, Ledger(firm.ledger_path, firm.firm.currency))
 
 
 def ingest(

@@ -194,6 +194,21 @@ def test_ingest_from_an_unknown_sender_records_nothing(seeded_firm, forms):
     assert [p["code"] for p in result["problems"]] == ["sender-unknown"]
 
 
+def test_ingest_with_a_broken_roster_says_so_and_records_nothing(seeded_firm, forms):
+    """The roster is read once, before anything is recorded: a staff file that does not parse
+    is one line naming inbox_rules, no traceback, no document."""
+    import shutil
+
+    root = seeded_firm.root.parent / "broken-roster"
+    shutil.copytree(seeded_firm.root, root)
+    (root / "inbox_rules" / "staff.toml").write_text("[[staff]\naddress = ", encoding="utf-8")
+    done = silu("--firm", str(root), "ingest", str(forms["good"]), "--from", SALES)
+    assert done.returncode == 1
+    assert "inbox_rules is wrong" in done.stderr and "staff.toml" in done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    assert not list((root / "mail" / "outbox").glob("*.eml"))
+
+
 def test_ingest_outside_a_firm_folder_says_so(tmp_path, forms):
     done = silu("ingest", str(forms["good"]), "--from", SALES, cwd=tmp_path)
     assert done.returncode == 1
