@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from collections.abc import Callable
 
 from silu_sheets.declare import Field, Kind
 
@@ -26,7 +27,8 @@ def _milli(q: str) -> str:
 #: the name of the migration that makes the ``open_items`` table (the ledger fills it once made)
 OPEN_ITEMS = "open items"
 
-MIGRATIONS: list[tuple[int, str, str]] = [
+#: (version, name, SQL); the SQL may be worked out from the file as it is (a function of it)
+MIGRATIONS: list[tuple[int, str, str | Callable[[sqlite3.Connection], str]]] = [
     (
         1,
         "core tables",
@@ -330,7 +332,39 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         DROP INDEX outbox_by_held;
         """,
     ),
+    (
+        11,
+        "no index that serves no query",
+        # each is one more b-tree page (or three) every mailed form writes into the WAL, and its
+        # checkpoint copies again; tests/test_indexes.py names the query each kept index serves
+        lambda db: "\n".join(
+            [
+                # the rate limit counts by arrival (handled_by_arrival), not by handling time
+                "DROP INDEX IF EXISTS handled_by_sender;",
+                # a mail is found by its Message-ID (handled_by_message), then its key compared
+                "DROP INDEX IF EXISTS handled_by_key;",
+                # a form of a mail is skipped by the mail's key (sources_by_mail_key) since v7
+                "DROP INDEX IF EXISTS sources_by_message;",
+                # a lines table's unique (docno, line_no) finds a document's lines already
+                *(f'DROP INDEX IF EXISTS "{name}";' for name in _docno_alone_on_lines(db)),
+            ]
+        ),
+    ),
 ]
+
+
+def _docno_alone_on_lines(db: sqlite3.Connection) -> list[str]:
+    """The indexes on docno alone of every lines table (ensure_table made them until v11)."""
+    found = []
+    for (name,) in db.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+        " AND tbl_name LIKE '%\\_lines' ESCAPE '\\' ORDER BY name"
+    ).fetchall():
+        columns = [r[0] for r in db.execute("SELECT name FROM pragma_index_info(?)", (name,))]
+        if columns == ["docno"]:
+            found.append(name)
+    return found
+
 
 #: SQLite column type per field type; decimals as text so they stay exact.
 COLUMN_TYPES = {
@@ -392,6 +426,8 @@ def migrate(db: sqlite3.Connection, kinds: list[Kind]) -> list[str]:
         if version in applied:
             continue
         stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        if callable(sql):
+            sql = sql(db)
         # one script, one transaction: a migration applies whole or not at all
         db.executescript(
             f"BEGIN;\n{sql}\nINSERT INTO schema_migrations VALUES ({version}, '{name}', '{stamp}');\nCOMMIT;"
@@ -411,9 +447,7 @@ def ensure_table(
 
     table = sqlite_utils.Database(db).table(name)
     if not present:
-        table.create(columns, pk=pk)
-        if name.endswith("_lines"):
-            table.create_index(["docno"], if_not_exists=True)
+        table.create(columns, pk=pk)  # a lines table's (docno, line_no) finds a document's lines
         return [f"table {name}"]
     added = []
     for column, kind in columns.items():
