@@ -72,7 +72,9 @@ def queued(
 def finish_local(ledger: Ledger, folder: Path) -> None:
     """What a killed delivery left: a reply marked sent is put in place, one still queued is
     dropped here (it is written again)."""
-    for entry in folder.glob(".*.eml.tmp"):
+    # the folder's names matched here: Path.glob would translate and compile its pattern on
+    # every silu ingest (fnmatch, ~1 ms)
+    for entry in folder.iterdir():
         m = _TMP.match(entry.name)
         if not m:
             continue
