@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import os
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -129,11 +130,12 @@ def as_mail(
     word, an attachment's name RFC 2231 on the disposition (the standard) and an RFC 2047 word
     on ``name`` (what Outlook and Foxmail read): 7-bit clean for any relay."""
     # imported here: the kinds, status and stock use this module's wording and send nothing
-    import secrets
     from email.header import Header
     from email.utils import format_datetime, formataddr, make_msgid
 
-    mixed, alternative = (f"=_silu_{secrets.token_hex(12)}" for _ in range(2))
+    # boundaries from os.urandom, as secrets.token_hex makes them (without importing secrets
+    # and the hmac it brings on every silu call that answers)
+    mixed, alternative = (f"=_silu_{os.urandom(12).hex()}" for _ in range(2))
     # one line each: a subject or message id carrying a line break would start a new header
     subject, in_reply_to = " ".join(reply.subject.split()), " ".join((in_reply_to or "").split())
     charset = "us-ascii" if subject.isascii() else "utf-8"

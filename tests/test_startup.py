@@ -30,7 +30,8 @@ NOT_FOR_LIGHT = (*HEAVY, "jinja2", "email")
 #: silu.toml names an SMTP server; ``logging`` (~4 ms with the ``traceback`` it brings) only
 #: when something goes wrong (silu_sheets/logs.py); ``html`` and its entity table (~1.5 ms):
 #: a form's cells and a reply's title escape with values.element_text, and the reader resolves
-#: a number format's references with html.unescape only when it has one
+#: a number format's references with html.unescape only when it has one; ``secrets`` and the
+#: ``hmac`` it brings (~1.5M instructions): a reply's MIME boundaries come from os.urandom
 NOT_FOR_ONE_FORM = (
     *HEAVY,
     "silu_sheets.mail.gateway",
@@ -40,6 +41,8 @@ NOT_FOR_ONE_FORM = (
     "logging",
     "traceback",
     "html",
+    "secrets",
+    "hmac",
 )
 
 #: run the real console entry point, then say which of the watched modules it loaded
