@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 from email.header import decode_header, make_header
 from email.message import Message
+from email.parser import BytesHeaderParser
 from email.utils import collapse_rfc2231_value, getaddresses, parseaddr
 from functools import cached_property
 
@@ -275,9 +276,93 @@ def header_text(msg: Message, name: str) -> str:
     return decode_words(value if isinstance(value, str) or value is None else str(value))
 
 
+#: a header line as the stdlib's parser takes one (``email.feedparser.headerRE``, without its
+#: mbox "From " line): a name and a colon, or a folded line's leading blank
+_HEADER_LINE = re.compile(rb"[\041-\071\073-\176]*:|[ \t]")
+_HEADERS = BytesHeaderParser()  # compat32, as email.message_from_bytes
+
+
+def read(raw: bytes) -> Message:
+    """The mail as ``email.message_from_bytes`` reads it. A multipart whose boundary lines are
+    plain is cut at them here (``_cut``), each part's headers parsed alone: the stdlib's parser
+    walks every line of every part in Python, ~0.4 ms of a 16 KB mail. Anything else (a
+    forwarded message, a bare CR, a boundary line with blanks after it, an empty part, a
+    missing closing line) goes to the stdlib whole."""
+    plain = raw.count(b"\r") == raw.count(b"\r\n")  # a bare CR ends a line for the stdlib
+    msg = _cut(raw) if plain else None
+    return email.message_from_bytes(raw) if msg is None else msg
+
+
+def _cut(raw: bytes, depth: int = 0) -> Message | None:
+    """``raw`` (no bare CR in it) read as the stdlib would, or None where this reading might
+    differ from its."""
+    if depth > MAX_NESTING or raw.startswith(b"From "):
+        return None
+    lf, crlf = raw.find(b"\n\n"), raw.find(b"\n\r\n")
+    if lf < 0 and crlf < 0:
+        return None
+    end = (lf + 2) if crlf < 0 or 0 <= lf < crlf else (crlf + 3)
+    head = raw[:end]
+    if head[:1] in (b"\n", b"\r") or not all(
+        _HEADER_LINE.match(line) for line in head.rstrip(b"\r\n").split(b"\n")
+    ):
+        return None  # no headers, or a line that ends them without a blank line
+    msg = _HEADERS.parsebytes(head)
+    if msg.defects:
+        return None
+    body = raw[end:]
+    kind = msg.get_content_maintype()
+    if kind == "message" or msg.get_content_type() == "multipart/digest":
+        return None  # parts of their own kind: the stdlib's reading
+    if kind != "multipart":
+        msg.set_payload(body.decode("ascii", "surrogateescape"))
+        return msg
+    boundary = msg.get_boundary()
+    if not boundary:
+        return None
+    parts = _parts(body, b"--" + boundary.encode("ascii", "surrogateescape"))
+    if parts is None:
+        return None
+    subs: list[Message | str] = []
+    for part in parts:
+        sub = _cut(part, depth + 1)
+        if sub is None:
+            return None
+        subs.append(sub)
+    msg.set_payload(subs)  # as the stdlib's parser keeps parts; preamble and epilogue not kept
+    return msg
+
+
+def _parts(body: bytes, separator: bytes) -> list[bytes] | None:
+    """A multipart body's parts, each without the line end before the next boundary line;
+    None unless every boundary line is the separator alone, the closing one comes last and no
+    part is empty."""
+    marks = []  # (where the boundary line starts, where it ends, whether it closes)
+    at = body.find(separator)
+    while at >= 0:
+        if at == 0 or body[at - 1] == 0x0A:  # at the start of a line
+            stop = body.find(b"\n", at)
+            stop = len(body) if stop < 0 else stop + 1
+            rest = body[at + len(separator) : stop].rstrip(b"\r\n")
+            if rest in (b"", b"--"):
+                marks.append((at, stop, rest == b"--"))
+            elif rest.rstrip(b" \t") in (b"", b"--"):
+                return None  # blanks after the boundary: the stdlib's own reading
+        at = body.find(separator, at + len(separator))
+    if len(marks) < 2 or not marks[-1][2] or any(close for _, _, close in marks[:-1]):
+        return None
+    parts = []
+    for (_, start, _), (next_at, _, _) in zip(marks, marks[1:], strict=False):
+        end = next_at - (2 if body[next_at - 2 : next_at] == b"\r\n" else 1)
+        if end <= start:
+            return None
+        parts.append(body[start:end])
+    return parts
+
+
 def parse(raw: bytes, own_addresses: tuple[str, ...] = ()) -> Incoming:
     """Read one mail. Never raises for a malformed mail: what cannot be read is left out."""
-    msg = email.message_from_bytes(raw)
+    msg = read(raw)
     name, address = parseaddr(header_text(msg, "From"))
     if not address:
         addresses = getaddresses([str(msg.get("From", ""))])

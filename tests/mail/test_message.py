@@ -3,6 +3,8 @@ are not forms, automatic mail that must never be answered, and whose authenticat
 
 from __future__ import annotations
 
+import email
+import email.message
 import hashlib
 import re
 
@@ -10,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from silu_sheets import replies
 from silu_sheets.api import fill_form
 from silu_sheets.mail import message
 from tests.mail import eml
@@ -219,3 +222,79 @@ def test_the_same_mail_keeps_its_content_key(form_bytes: bytes) -> None:
     assert message.parse(lf).key == message.parse(raw).key
     other = head + b"\r\n\r\n" + body.replace(b"\r\n", b"\r\n ", 1)
     assert message.parse(other).key != message.parse(raw).key
+
+
+def shape(msg: email.message.Message) -> tuple:
+    """All that ``message.parse`` reads of a parsed mail: headers as sent, content types,
+    parameters, and each leaf's payload, raw and decoded."""
+    if msg.is_multipart():
+        inside: object = [shape(sub) for sub in msg.get_payload()]
+    else:
+        inside = (msg.get_payload(), msg.get_payload(decode=True))
+    return (list(msg.raw_items()), msg.get_content_type(), msg.get_params(), inside)
+
+
+def edge_cases(form_bytes: bytes) -> dict[str, bytes]:
+    """Mails the stdlib's parser reads in its own ways: each must read the same either way."""
+    plain = eml.mail(SALES, FORMS, "x", [eml.part(form_bytes, eml.name_rfc2231("a.xlsx"))])
+    boundary = re.search(rb'boundary="([^"]+)"', plain)[1]  # type: ignore[index]
+    line, close = b"--" + boundary + b"\r\n", b"--" + boundary + b"--\r\n"
+    head, _, body = plain.partition(b"\r\n\r\n")
+    reply = replies.as_mail(
+        replies.Reply(
+            SALES,
+            "已登记 报价单",
+            "文字\n",
+            "<p>文字</p>",
+            "confirmation",
+            attachments=[replies.Attachment("报价单.xlsx", form_bytes)],
+        ),
+        FORMS,
+        "示例公司",
+        in_reply_to="<a@b>",
+    )
+    return {
+        "plain": plain,
+        "lf": plain.replace(b"\r\n", b"\n"),
+        "thunderbird": eml.with_form(SALES, FORMS, form_bytes, "报价.xlsx"),
+        "our-reply": reply,
+        "our-reply-crlf": reply.replace(b"\n", b"\r\n"),
+        "gbk-name": eml.mail(SALES, FORMS, "x", [eml.part(form_bytes, eml.name_rfc2047(NAME))]),
+        "raw-name": eml.mail(SALES, FORMS, "x", [eml.part(form_bytes, eml.name_raw(NAME))]),
+        "forwarded": eml.forwarded(SALES, FORMS, plain),
+        "bounce": eml.bounce(FORMS, plain),
+        "preamble-epilogue": head + b"\r\n\r\nthis is a preamble\r\n" + body + b"epilogue\r\n",
+        "blanks-after-boundary": plain.replace(line, line[:-2] + b" \t\r\n", 1),
+        "no-closing-line": plain.replace(close, b""),
+        "closing-line-then-more": plain + line + b"Content-Type: text/plain\r\n\r\nmore\r\n",
+        "empty-part": plain.replace(line, line + line, 1),
+        "boundary-inside-text": plain.replace(
+            line, line + b"\r\n" + b"--" + boundary + b"x\r\n", 1
+        ),
+        # a bare CR ends a line for the stdlib: here the line of the last part's boundary
+        "bare-cr": (b"\r" + line).join(plain.rsplit(b"\r\n" + line, 1)),
+        "no-blank-line": b"From: a@b\r\nSubject: x\r\nbody without a blank line\r\n",
+        "headers-only": b"From: a@b\r\nSubject: x\r\n",
+        "part-without-headers": plain.replace(line, line + b"\r\n", 1),
+        "mbox-from-line": b"From a@b Mon Nov 30 00:00:00 2026\r\n" + plain,
+        "no-boundary": plain.replace(b'; boundary="' + boundary + b'"', b""),
+        "digest": plain.replace(b"multipart/mixed", b"multipart/digest"),
+        "folded-headers": plain.replace(b"Subject: x", b"Subject: x\r\n  and more\r\n\tstill"),
+        "8bit-subject": plain.replace(b"Subject: x", "Subject: 模板".encode("gb18030")),
+        "no-trailing-newline": plain.rstrip(b"\r\n"),
+        "text-only": b"From: a@b\r\nSubject: x\r\n\r\nhello\r\n",
+    }
+
+
+def test_a_mail_reads_as_the_stdlib_reads_it(form_bytes: bytes) -> None:
+    """``message.read`` cuts a plain multipart at its boundary lines itself (the stdlib's parser
+    walks every line in Python): what it reads is what ``email.message_from_bytes`` reads, and
+    every mail it would read otherwise goes to the stdlib whole. Ours, Thunderbird's and the
+    test clients' mails take the fast way."""
+    cases = edge_cases(form_bytes)
+    for name, raw in cases.items():
+        assert shape(message.read(raw)) == shape(email.message_from_bytes(raw)), name
+    for name in ("plain", "lf", "thunderbird", "our-reply", "our-reply-crlf", "gbk-name"):
+        assert message._cut(cases[name]) is not None, name
+    for name in ("forwarded", "bounce", "blanks-after-boundary", "no-closing-line", "empty-part"):
+        assert message._cut(cases[name]) is None, name
