@@ -34,6 +34,8 @@ def _plain(value: Any) -> Any:
         return show(value)
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
+    if hasattr(value, "_asdict"):  # a record (a statement's line), by its field names
+        return _plain(value._asdict())
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     if hasattr(value, "__dataclass_fields__"):

@@ -17,9 +17,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from silu_sheets.ledger.store import LedgerView
@@ -285,8 +284,7 @@ def available(
 
 
 # --- FEFO proposals ------------------------------------------------------------------------------
-@dataclass
-class Proposal:
+class Proposal(NamedTuple):
     """Where to take part of a notice line from: a warehouse and lot, or ``short`` when no stock
     is left to propose."""
 

@@ -19,9 +19,8 @@ it books anew, so nothing is ever updated or deleted. Every query goes through a
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from silu_sheets.amounts import money_text
 
@@ -416,8 +415,7 @@ def open_replacements(view: LedgerView) -> list[dict]:
 
 
 # --- statement ---------------------------------------------------------------------------------
-@dataclass
-class StatementLine:
+class StatementLine(NamedTuple):
     date: str
     docno: str
     what: str  # shipment, payment, advance, refund, return

@@ -11,7 +11,7 @@ import datetime as dt
 import os
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import quote
 
 from silu_sheets import resources
@@ -77,8 +77,7 @@ def describe(p: Problem, kind: Kind | None, language: str) -> str:
     return where(p, kind, language) + p.message(language)
 
 
-@dataclass
-class Attachment:
+class Attachment(NamedTuple):
     filename: str
     data: bytes
 

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from silu_sheets import drawdown
 from silu_sheets import fulfilment as F
@@ -163,8 +162,7 @@ HANDLING_NOTE_NEEDED = problem_type(
 )
 
 
-@dataclass
-class Resolved:
+class Resolved(NamedTuple):
     """A slip line tied to its notice line and the place its goods come from."""
 
     line: Line
