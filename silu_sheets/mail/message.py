@@ -318,9 +318,13 @@ def _cut(raw: bytes, depth: int = 0) -> Message | None:
         msg.set_payload(body.decode("ascii", "surrogateescape"))
         return msg
     boundary = msg.get_boundary()
-    if not boundary:
+    try:  # an RFC 2231 boundary may decode to text no byte string in the mail can be
+        separator = b"--" + boundary.encode("ascii", "surrogateescape") if boundary else None
+    except UnicodeEncodeError:
+        separator = None
+    if separator is None:
         return None
-    parts = _parts(body, b"--" + boundary.encode("ascii", "surrogateescape"))
+    parts = _parts(body, separator)
     if parts is None:
         return None
     subs: list[Message | str] = []

@@ -298,3 +298,52 @@ def test_a_mail_reads_as_the_stdlib_reads_it(form_bytes: bytes) -> None:
         assert message._cut(cases[name]) is not None, name
     for name in ("forwarded", "bounce", "blanks-after-boundary", "no-closing-line", "empty-part"):
         assert message._cut(cases[name]) is None, name
+
+
+#: what a sender's client or a hostile sender may put where a multipart's structure is read
+PIECES = [
+    b"\r\n",
+    b"\n",
+    b"\r",
+    b" ",
+    b"\t",
+    b"--",
+    b"--b1",
+    b"--b1--",
+    b"--b2",
+    b"Content-Type: text/plain\r\n",
+    b"Content-Type: multipart/mixed; boundary=b2\r\n",
+    b"Content-Type: message/rfc822\r\n",
+    b"Content-Transfer-Encoding: base64\r\n",
+    b"From x\r\n",
+    b"X: \xe4\xb8\xad\r\n",
+    b"aGVsbG8=",
+    b"text",
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.sampled_from(
+        [
+            b'boundary="b1"',
+            b"boundary=b1",
+            b"boundary*=utf-8''%E4%B8%AD",  # a boundary no ASCII byte string can be
+            b"boundary*=utf-8''b1",
+            b'boundary="\xe4\xb8\xad"',
+            b'boundary=""',
+        ]
+    ),
+    st.lists(st.sampled_from(PIECES), max_size=40),
+)
+def test_any_multipart_reads_as_the_stdlib_reads_it(parameter: bytes, pieces: list[bytes]) -> None:
+    """Whatever a sender writes after a multipart's headers, ``message.read`` never raises and
+    reads what ``email.message_from_bytes`` reads (it may always hand the mail to the stdlib)."""
+    raw = (
+        b"From: a@b\r\nSubject: x\r\nContent-Type: multipart/mixed; "
+        + parameter
+        + b"\r\n\r\n--b1\r\nContent-Type: text/plain\r\n\r\n"
+        + b"".join(pieces)
+        + b"\r\n--b1--\r\n"
+    )
+    assert shape(message.read(raw)) == shape(email.message_from_bytes(raw))
