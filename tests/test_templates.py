@@ -382,3 +382,49 @@ def test_long_text_grows_its_row_and_never_hides_the_lines():
     assert tall.row_dimensions[note_row].height >= 15 * 4
     frozen = sum(tall.row_dimensions[r].height or 15 for r in range(1, layout.first_line_row))
     assert frozen > FROZEN_LIMIT and tall.freeze_panes is None
+
+
+class _OneWay:
+    """A stream that cannot seek: zipfile then writes each entry's sizes and CRC in a data
+    descriptor after its data."""
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+
+    def write(self, b: bytes) -> int:
+        self.data += b
+        return len(b)
+
+    def flush(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("seekable", [True, False], ids=["sizes in headers", "data descriptors"])
+def test_a_blank_s_other_parts_are_copied_as_they_are(seekable: bool) -> None:
+    """fill copies the blank's entries but its sheet and workbook part without unpacking them:
+    put back together, they make a whole zip of exactly those parts (a comment, names in
+    UTF-8 and data descriptors included)."""
+    import io
+    import struct
+
+    parts = {"a.xml": b"<a/>" * 500, "名.xml": b"x" * 70, "xl/worksheets/sheet1.xml": b"<s/>"}
+    out: io.BytesIO | _OneWay = io.BytesIO() if seekable else _OneWay()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as book:  # type: ignore[arg-type]
+        book.comment = b"made elsewhere"
+        for name, data in parts.items():
+            book.writestr(name, data)
+    data = bytes(out.getvalue() if isinstance(out, io.BytesIO) else out.data)
+    assert seekable or all(i.flag_bits & 0x08 for i in zipfile.ZipFile(io.BytesIO(data)).infolist())
+    entries, directory, listed = fill._kept_entries(data, ("xl/worksheets/sheet1.xml",))
+    # the first two entries whole, as written (headers, data and any descriptors)
+    sheet = zipfile.ZipFile(io.BytesIO(data)).getinfo("xl/worksheets/sheet1.xml")
+    assert entries == data[: sheet.header_offset]
+    end = struct.pack(
+        "<4sHHHHIIH", b"PK\x05\x06", 0, 0, listed, listed, len(directory), len(entries), 0
+    )
+    again = zipfile.ZipFile(io.BytesIO(entries + directory + end))
+    assert again.testzip() is None
+    assert {i.filename: again.read(i) for i in again.infolist()} == {
+        "a.xml": parts["a.xml"],
+        "名.xml": parts["名.xml"],
+    }

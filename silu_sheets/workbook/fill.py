@@ -93,14 +93,9 @@ class _Blank(NamedTuple):
 
 @cache
 def _blank(kind: Kind) -> _Blank:
-    source = zipfile.ZipFile(io.BytesIO(blank(kind)))
-    others = io.BytesIO()
-    with zipfile.ZipFile(others, "w", zipfile.ZIP_DEFLATED) as target:
-        for item in source.infolist():
-            if item.filename not in (SHEET_PART, BOOK_PART):
-                target.writestr(item, source.read(item))
-    zipped = others.getvalue()
-    count, size, at = struct.unpack("<10xHIIH", zipped[-END_RECORD:])[:3]
+    data = blank(kind)
+    source = zipfile.ZipFile(io.BytesIO(data))
+    entries, directory, listed = _kept_entries(data, (SHEET_PART, BOOK_PART))
     pieces: list[str] = []
     cells: dict[str, tuple[int, str]] = {}
     xml, start = source.read(SHEET_PART).decode("utf-8"), 0
@@ -111,9 +106,9 @@ def _blank(kind: Kind) -> _Blank:
         start = empty.end()
     pieces.append(xml[start:])
     return _Blank(
-        zipped[:at],
-        zipped[at : at + size],
-        count,
+        entries,
+        directory,
+        listed,
         source.getinfo(SHEET_PART),
         source.getinfo(BOOK_PART),
         source.read(BOOK_PART).decode("utf-8"),
@@ -216,10 +211,37 @@ def _joined(head: bytes, tail: tuple[Deflated, bytes]) -> Deflated:
     return Deflated(data + rest.data, zlib.crc32(raw, zlib.crc32(head)), len(head) + rest.size)
 
 
-#: a zip's end of central directory record (no comment), its local file header and its
-#: central directory record (APPNOTE.TXT 4.3.16, 4.3.7, 4.3.12)
-END_RECORD = 22
+#: the signatures of a zip's local file header, its central directory record and its end of
+#: central directory record (APPNOTE.TXT 4.3.7, 4.3.12, 4.3.16)
 LOCAL_HEADER, DIRECTORY_RECORD, END_OF_DIRECTORY = b"PK\x03\x04", b"PK\x01\x02", b"PK\x05\x06"
+
+
+def _kept_entries(data: bytes, dropped: tuple[str, ...]) -> tuple[bytes, bytes, int]:
+    """The entries of the zip ``data`` but ``dropped``, copied as they are (already deflated),
+    their central directory records pointing at where each now starts, and how many they are.
+    Unpacking and deflating them again with zipfile took a silu call ~0.8 ms a kind, for the
+    same bytes."""
+    names = {name.encode("utf-8") for name in dropped}
+    end = data.rfind(END_OF_DIRECTORY)
+    count, size, at = struct.unpack("<10xHII", data[end : end + 20])
+    entries, records, start = [], [], 0
+    for _ in range(count):
+        flags, deflated = struct.unpack("<2xH10xI", data[at + 6 : at + 24])
+        name_length, extra_length, comment_length, local = struct.unpack(
+            "<HHH8xI", data[at + 28 : at + 46]
+        )
+        record = data[at : at + 46 + name_length + extra_length + comment_length]
+        at += len(record)
+        if record[46 : 46 + name_length] in names:
+            continue
+        skip = sum(struct.unpack("<HH", data[local + 26 : local + 30]))
+        stop = local + 30 + skip + deflated
+        if flags & 0x08:  # sizes and CRC in a data descriptor after the data (signed or not)
+            stop += 16 if data[stop : stop + 4] == b"PK\x07\x08" else 12
+        entries.append(data[local:stop])
+        records.append(record[:42] + struct.pack("<I", start) + record[46:])
+        start += stop - local
+    return b"".join(entries), b"".join(records), len(records)
 
 
 def _zipped(form: _Blank, sheet: Deflated, book: Deflated) -> bytes:
