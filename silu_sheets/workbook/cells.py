@@ -32,7 +32,8 @@ PART_LIMIT = 16 * 1024 * 1024
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 #: Excel's built-in number formats that show a date (zh-CN ones included)
 DATE_FORMAT_IDS = frozenset([*range(14, 23), *range(27, 37), *range(45, 48), *range(50, 59)])
-ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+#: compiled when first used (re keeps it): few cells hold a character XML cannot
+ESCAPE = r"_x([0-9A-Fa-f]{4})_"
 INTEGER = re.compile(r"[+-]?\d{1,400}")
 CELL_REF = re.compile(r"([A-Z]{1,3})(\d{1,7})$")
 #: a styled empty cell, as every template row holds many: nothing to read, so not parsed
@@ -127,7 +128,7 @@ def unescape(text: str) -> str:
     """Excel writes characters XML cannot hold as ``_x0001_``; this is what they stand for."""
     if "_x" not in text:
         return text
-    return ESCAPE.sub(lambda m: chr(int(m[1], 16)), text)
+    return re.sub(ESCAPE, lambda m: chr(int(m[1], 16)), text)
 
 
 def _unescaped(attribute: str) -> str:

@@ -166,7 +166,7 @@ def filled(
     if taller:  # the rows of the values and the frozen pane are above the cut
         head = _grow_rows(head, taller)
         if _frozen_height(kind, taller) > template.FROZEN_LIMIT:  # the lines must stay in view
-            head = FROZEN_PANE.sub('<selection activeCell="A1" sqref="A1" />', head, count=1)
+            head = re.sub(FROZEN_PANE, '<selection activeCell="A1" sqref="A1" />', head, count=1)
     area = absolute(template.print_area(kind, len(used)))
     book = PRINT_AREA.sub(lambda m: f"{m[1]}{area}{m[3]}", form.book_xml, count=1)
     sheet = head.encode("utf-8")
@@ -280,9 +280,11 @@ def _zipped(form: _Blank, sheet: Deflated, book: Deflated) -> bytes:
     return b"".join(out) + records + end
 
 
-#: a row's opening tag in the sheet XML: its number, its other attributes
-ROW_TAG = re.compile(r'<row r="(\d+)"([^>]*?)( ?/?)>')
-ROW_HEIGHT = re.compile(r' (?:ht|customHeight)="([^"]*)"')
+#: a row's opening tag in the sheet XML: its number, its other attributes; this pattern and
+#: those below are compiled when first used (re keeps them): only a copy with wrapped text
+#: grows its rows
+ROW_TAG = r'<row r="(\d+)"([^>]*?)( ?/?)>'
+ROW_HEIGHT = r' (?:ht|customHeight)="([^"]*)"'
 LINE_HEIGHT = 15
 
 
@@ -317,7 +319,7 @@ def _wrapped_heights(kind: Kind, values: Mapping[str, Any]) -> dict[int, float]:
 
 
 #: the frozen pane of the sheet view and its selection
-FROZEN_PANE = re.compile(r'<pane [^>]*state="frozen" ?/>(?:<selection pane="bottomLeft"[^>]*/>)?')
+FROZEN_PANE = r'<pane [^>]*state="frozen" ?/>(?:<selection pane="bottomLeft"[^>]*/>)?'
 
 
 @cache
@@ -326,7 +328,7 @@ def _header_rows(kind: Kind) -> Mapping[int, float]:
     first = kind.layout.first_line_row or 0
     xml = "".join(_blank(kind).pieces)
     found = {}
-    for m in ROW_TAG.finditer(xml):
+    for m in re.finditer(ROW_TAG, xml):
         if int(m[1]) < first:
             height = re.search(r' ht="([\d.]+)"', m[2])
             found[int(m[1])] = float(height[1]) if height else float(LINE_HEIGHT)
@@ -351,7 +353,7 @@ def _grow_rows(xml: str, heights: Mapping[int, float]) -> str:
         if start < 0:
             continue
         end = xml.index(">", start) + 1
-        tag = ROW_TAG.match(xml, start, end)
+        tag = re.compile(ROW_TAG).match(xml, start, end)
         if tag is not None:
             xml = xml[:start] + _row_tag(tag, heights) + xml[end:]
     return xml
@@ -364,7 +366,7 @@ def _row_tag(m: re.Match[str], heights: Mapping[int, float]) -> str:
         return m[0]
     old = re.search(r' ht="([\d.]+)"', m[2])
     height = max(heights[row], float(old[1]) if old else 0)
-    rest = ROW_HEIGHT.sub("", m[2])
+    rest = re.sub(ROW_HEIGHT, "", m[2])
     return f'<row r="{m[1]}"{rest} ht="{height:g}" customHeight="1"{m[3]}>'
 
 
