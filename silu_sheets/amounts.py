@@ -7,9 +7,8 @@ bills write it (人民币壹仟元零伍分), so that a figure cannot be altered
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 #: ISO 4217 minor units of the currencies that do not use two; every other has two.
 MINOR_UNITS = {
@@ -58,8 +57,7 @@ def money_text(value: Any, currency: str | None = None, grouped: bool = True) ->
     return "0" + text[2:] if text.startswith("-0") and not amount else text
 
 
-@dataclass(frozen=True)
-class Money:
+class Money(NamedTuple):
     """An amount with its currency, as a problem or a reply carries it: a person reads it in
     the currency's decimals (``str``: "970.50"), JSON and the tests get the exact figure."""
 

@@ -10,8 +10,8 @@ import datetime as dt
 import os
 import shutil
 import tomllib
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from silu_sheets import resources
@@ -84,8 +84,9 @@ class FirmError(Exception):
     """The folder is not a firm folder, or its settings are wrong."""
 
 
-@dataclass
-class FirmFolder:
+class FirmFolder(NamedTuple):
+    """A firm's folder: silu.toml read, the ledger, mail and roster files found from it."""
+
     root: Path
     settings: dict
     firm: Firm

@@ -5,7 +5,6 @@ the file and the entry, because a wrong roster silently misroutes mail."""
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
@@ -22,11 +21,11 @@ class Role(NamedTuple):
     manager: bool = False
 
 
-@dataclass
-class Roster:
+class Roster(NamedTuple):
+    """Who works at the firm (inbox_rules/staff.toml) and what each role may do (roles.toml)."""
+
     staff: dict[str, Staff]
     roles: dict[str, Role]
-    problems: list[str] = field(default_factory=list)
 
     def find(self, address: str) -> Staff | None:
         return self.staff.get(address.strip().lower())
