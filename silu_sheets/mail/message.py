@@ -280,6 +280,8 @@ def header_text(msg: Message, name: str) -> str:
 #: mbox "From " line): a name and a colon, or a folded line's leading blank
 _HEADER_LINE = re.compile(rb"[\041-\071\073-\176]*:|[ \t]")
 _HEADERS = BytesHeaderParser()  # compat32, as email.message_from_bytes
+#: more boundaries than this in one multipart (a mail built to be slow to read): the stdlib's
+MAX_PARTS = 500
 
 
 def read(raw: bytes) -> Message:
@@ -341,6 +343,8 @@ def _parts(body: bytes, separator: bytes) -> list[bytes] | None:
     """A multipart body's parts, each without the line end before the next boundary line;
     None unless every boundary line is the separator alone, the closing one comes last and no
     part is empty."""
+    if body.count(separator) > MAX_PARTS:  # each one is looked at in Python: the stdlib's
+        return None
     marks = []  # (where the boundary line starts, where it ends, whether it closes)
     at = body.find(separator)
     while at >= 0:

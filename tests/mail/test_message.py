@@ -283,6 +283,7 @@ def edge_cases(form_bytes: bytes) -> dict[str, bytes]:
         "8bit-subject": plain.replace(b"Subject: x", "Subject: 模板".encode("gb18030")),
         "no-trailing-newline": plain.rstrip(b"\r\n"),
         "text-only": b"From: a@b\r\nSubject: x\r\n\r\nhello\r\n",
+        "many-boundaries": plain.replace(b"\r\n\r\n", b"\r\n\r\nx" + line[:-2] * 600 + b"\r\n", 2),
     }
 
 
@@ -296,7 +297,14 @@ def test_a_mail_reads_as_the_stdlib_reads_it(form_bytes: bytes) -> None:
         assert shape(message.read(raw)) == shape(email.message_from_bytes(raw)), name
     for name in ("plain", "lf", "thunderbird", "our-reply", "our-reply-crlf", "gbk-name"):
         assert message._cut(cases[name]) is not None, name
-    for name in ("forwarded", "bounce", "blanks-after-boundary", "no-closing-line", "empty-part"):
+    for name in (
+        "forwarded",
+        "bounce",
+        "blanks-after-boundary",
+        "no-closing-line",
+        "empty-part",
+        "many-boundaries",
+    ):
         assert message._cut(cases[name]) is None, name
 
 
