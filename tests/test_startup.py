@@ -179,6 +179,37 @@ def test_one_form_ingest_and_silu_print_load_only_what_they_use(
     assert out.stat().st_size > 0
 
 
+def test_one_form_ingest_reads_the_roster_once(seeded_folder: Path, tmp_path: Path) -> None:
+    """``silu ingest`` reads inbox_rules once (two TOML files parsed in Python), for the
+    pipeline and for the sender's language alike."""
+    import shutil
+
+    root = tmp_path / "firm"
+    shutil.copytree(seeded_folder, root)
+    form = tmp_path / "quote.xlsx"
+    header = {"quote_date": "2026-11-20", "valid_until": "2026-12-20", "customer_code": "C001"}
+    form.write_bytes(
+        fill_form("quote", header, [{"product_code": "P-M8", "quantity": 3, "unit_price": "1.2"}])
+    )
+    counting = (
+        "import atexit, sys\n"
+        "from silu_sheets import roster\n"
+        "read = roster.load\n"
+        "calls = []\n"
+        "roster.load = lambda folder: calls.append(folder) or read(folder)\n"
+        "atexit.register(lambda: print(f'ROSTER READ {len(calls)}'))\n"
+        "from silu_sheets.cli import run\n"
+        "sys.argv[0] = 'silu'\n"
+        "run()\n"
+    )
+    args = ("--firm", str(root), "ingest", str(form), "--from", SALES)
+    done = subprocess.run(
+        [sys.executable, "-c", counting, *args], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "ROSTER READ 1" in done.stdout
+
+
 def test_garbage_is_collected_as_usual_once_start_up_is_over() -> None:
     """``silu`` runs no collection during start-up (tens of thousands of objects that live
     until exit); a command that goes on past ``START_UP_OBJECTS`` new objects, as a batch or
