@@ -12,14 +12,20 @@ Every run is a new process, as when staff or a script call the command one file 
 Ours and the floor alternate, so load from other work on the machine falls on both; medians are
 printed. Bytecode is cached as in an installed wheel (one warm-up run each). The CPU time each
 run used (user + system) is printed too: on a busy machine it moves far less than the wall time.
+With ``--instructions`` (and valgrind installed), one more ingest and the libraries alone are
+counted in instructions (cachegrind): a figure the load of the machine does not move, to compare
+a change of ours to the one before it.
 
-    .venv/bin/python bench/startup.py [--runs 9]
+    .venv/bin/python bench/startup.py [--runs 9] [--instructions]
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import resource
+import shutil
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -106,21 +112,41 @@ def timed(command: list[str], env: dict[str, str]) -> tuple[float, float]:
     return elapsed, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
 
 
+def instructions(command: list[str], env: dict[str, str]) -> int:
+    """Instructions one run of ``command`` executes (valgrind's cachegrind, user space)."""
+    done = subprocess.run(
+        ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null"]
+        + command,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    found = re.search(r"I\s+refs:\s+([\d,]+)", done.stderr)
+    if done.returncode or found is None:
+        raise SystemExit(f"{' '.join(command)} under valgrind failed:\n{done.stderr}")
+    return int(found[1].replace(",", ""))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=9)
+    parser.add_argument(
+        "--instructions", action="store_true", help="also count instructions (needs valgrind)"
+    )
     args = parser.parse_args()
+    if args.instructions and not shutil.which("valgrind"):
+        raise SystemExit("--instructions needs valgrind on the PATH")
     with tempfile.TemporaryDirectory(prefix="silu-bench-") as tmp:
         work = Path(tmp)
         env = python_env(work / "pyc")
         firm = make_firm(work / "firm")
         forms = []
-        for n in range(args.runs + 1):
+        for n in range(args.runs + 2):
             forms.append(work / f"quote-{n:02d}.xlsx")
             forms[-1].write_bytes(quote(n))
 
         runs: dict[str, list[tuple[float, float]]] = {}
-        for n, form in enumerate(forms):  # the first round warms the bytecode cache
+        for n, form in enumerate(forms[:-1]):  # the first round warms the bytecode cache
             for key, command in (
                 ("help ours", [SILU, "--help"]),
                 ("help floor", [sys.executable, "-c", "import click"]),
@@ -135,6 +161,13 @@ def main() -> None:
                     runs.setdefault(key, []).append(timed(command, env))
                 else:
                     timed(command, env)
+        counted = None
+        if args.instructions:
+            ingest = [sys.executable, SILU, "--firm", str(firm), "ingest", str(forms[-1])]
+            counted = (
+                instructions([*ingest, "--from", SALES], env),
+                instructions([sys.executable, "-c", FLOOR_LIBRARIES], env),
+            )
 
     figures = []
     for name, key, goal in (
@@ -173,6 +206,12 @@ def main() -> None:
         f"; ours beyond them: CPU {seconds(cpu_ours - cpu_libs)}"
         f" ({cpu_ours / cpu_libs:.2f}x the libraries')"
     )
+    if counted is not None:
+        ingest, alone = counted
+        print(
+            f"  instructions (cachegrind, one run each): the ingest {ingest / 1e6:.0f}M, its "
+            f"libraries alone {alone / 1e6:.0f}M; ours beyond them {(ingest - alone) / 1e6:.0f}M"
+        )
     figures.append(
         Figure(
             "one-form ingest: its libraries imported alone",
