@@ -10,8 +10,7 @@ as Chinese paperwork expects. The warehouse never receives any of these: they ca
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -74,8 +73,7 @@ class Column(NamedTuple):
     type: str = "text"
 
 
-@dataclass
-class Printout:
+class Printout(NamedTuple):
     """One customer-ready document as values; the workbook layer only lays it out."""
 
     key: str
@@ -85,18 +83,18 @@ class Printout:
     currency: str
     letterhead: Letterhead
     #: side-by-side blocks, e.g. 卖方 Seller / 买方 Buyer: (title, [(label, value), …])
-    parties: list[tuple[str, list[tuple[str, str]]]] = field(default_factory=list)
+    parties: Sequence[tuple[str, list[tuple[str, str]]]] = ()
     #: label and value pairs, two to a row
-    facts: list[tuple[str, str]] = field(default_factory=list)
-    columns: list[Column] = field(default_factory=list)
-    rows: list[dict[str, Any]] = field(default_factory=list)
+    facts: Sequence[tuple[str, str]] = ()
+    columns: Sequence[Column] = ()
+    rows: Sequence[dict[str, Any]] = ()
     #: rows after the lines: the label and the values of some columns (totals, balances)
-    totals: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    totals: Sequence[tuple[str, dict[str, Any]]] = ()
     #: the amount written in capitals below the table (CNY only)
     in_words: tuple[str, Decimal] | None = None
-    clauses: list[str] = field(default_factory=list)
+    clauses: Sequence[str] = ()
     #: side-by-side signature blocks: (title, [lines])
-    signatures: list[tuple[str, list[str]]] = field(default_factory=list)
+    signatures: Sequence[tuple[str, list[str]]] = ()
     #: lines per printed page (a picking list); None lets the page fill
     rows_per_page: int | None = None
 
