@@ -10,7 +10,7 @@ import base64
 import datetime as dt
 import os
 import re
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import quote
 
@@ -82,8 +82,7 @@ class Attachment(NamedTuple):
     data: bytes
 
 
-@dataclass
-class Reply:
+class Reply(NamedTuple):
     """One mail to one person, ready to be queued."""
 
     recipient: str
@@ -92,7 +91,7 @@ class Reply:
     html: str
     purpose: str
     docno: str | None = None
-    attachments: list[Attachment] = field(default_factory=list)
+    attachments: Sequence[Attachment] = ()
     #: the document whose printed customer copy this reply carries: built and attached after
     #: the form's transaction commits, outside the ledger's write lock (``pipeline.attach_printouts``)
     printout_of: str | None = None
