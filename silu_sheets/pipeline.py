@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -391,7 +391,7 @@ def _refuse(
     source: Source,
     outcome: Outcome,
     kind: Kind | None,
-    found: list[Problem],
+    found: Sequence[Problem],
     data: bytes,
     marked: bool,
 ) -> Outcome:

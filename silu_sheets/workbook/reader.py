@@ -12,7 +12,8 @@ formula, a hidden row or a merged input is named as a problem at its cell, never
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from typing import NamedTuple
 
 from silu_sheets import problems as P
 from silu_sheets.declare import TITLE_ROW, Field, Kind
@@ -34,14 +35,13 @@ MARKABLE_BYTES = 1024 * 1024
 MARKABLE_MERGE = 100_000
 
 
-@dataclass
-class Reading:
+class Reading(NamedTuple):
     """The outcome of reading one file: the document when it could be read, and the problems."""
 
     kind: Kind | None = None
     version: int | None = None
     document: Document | None = None
-    problems: list[Problem] = field(default_factory=list)
+    problems: Sequence[Problem] = ()
     #: the sender's workbook may be opened again to mark its cells (not too big, not damaged)
     markable: bool = True
 
