@@ -28,7 +28,7 @@ from silu_sheets.problems import Problem, errors, problem_type, warnings
 from silu_sheets.replies import Attachment, Reply, add_attachment, as_mail, describe, render
 from silu_sheets.roster import Roster
 from silu_sheets.values import printable, read_value
-from silu_sheets.workbook import fill, marking, reader, safety, template
+from silu_sheets.workbook import fill, reader, safety, template
 
 log = Logger(__name__)
 
@@ -435,6 +435,9 @@ def _base_context(gw: Gateway, ctx: Context, outcome: Outcome, kind: Kind | None
 def rejection(
     gw: Gateway, ctx: Context, outcome: Outcome, kind: Kind | None, data: bytes | None
 ) -> Reply:
+    # imported here: only a refusal marks the sender's workbook
+    from silu_sheets.workbook import marking
+
     language = ctx.sender.language
     problems = [describe(p, kind, language) for p in outcome.problems]
     attachments = []

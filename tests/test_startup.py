@@ -31,7 +31,8 @@ NOT_FOR_LIGHT = (*HEAVY, "jinja2", "email")
 #: when something goes wrong (silu_sheets/logs.py); ``html`` and its entity table (~1.5 ms):
 #: a form's cells and a reply's title escape with values.element_text, and the reader resolves
 #: a number format's references with html.unescape only when it has one; ``secrets`` and the
-#: ``hmac`` it brings (~1.5M instructions): a reply's MIME boundaries come from os.urandom
+#: ``hmac`` it brings (~1.5M instructions): a reply's MIME boundaries come from os.urandom; the
+#: marking of a refused form's cells (pipeline imports it for a refusal)
 NOT_FOR_ONE_FORM = (
     *HEAVY,
     "silu_sheets.mail.gateway",
@@ -43,6 +44,7 @@ NOT_FOR_ONE_FORM = (
     "html",
     "secrets",
     "hmac",
+    "silu_sheets.workbook.marking",
 )
 
 #: run the real console entry point, then say which of the watched modules it loaded
