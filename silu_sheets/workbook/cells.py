@@ -21,7 +21,6 @@ import re
 import zipfile
 from collections.abc import Iterator
 from contextlib import suppress
-from dataclasses import dataclass, field
 from functools import cache
 from itertools import islice
 from typing import IO, Any, NamedTuple
@@ -78,18 +77,19 @@ class Bounds(NamedTuple):
     columns: int
 
 
-@dataclass
-class Sheet:
+class Sheet(NamedTuple):
+    """What ``read_sheet`` found: its containers are filled in as it reads."""
+
     #: (row, column), 1-based -> the cell's value: str, float, bool, datetime
-    values: dict[tuple[int, int], Any] = field(default_factory=dict)
+    values: dict[tuple[int, int], Any]
     #: cells inside the bounds holding a formula (their value is the cached result, if any)
-    formulas: set[tuple[int, int]] = field(default_factory=set)
+    formulas: set[tuple[int, int]]
     #: hidden rows inside the bounds, 1-based
-    hidden_rows: list[int] = field(default_factory=list)
+    hidden_rows: list[int]
     #: non-empty cells outside the bounds, as "XFD1048576" (the first few)
-    outside: list[str] = field(default_factory=list)
+    outside: list[str]
     #: merged ranges as ((row, col), (row, col)) corners
-    merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
+    merged: list[tuple[tuple[int, int], tuple[int, int]]]
 
     def get(self, row: int, column: int) -> Any:
         return self.values.get((row, column))
@@ -315,7 +315,7 @@ def is_date_format(code: str) -> bool:
 
 
 def read_sheet(book: Workbook, stream: IO[bytes], bounds: Bounds) -> Sheet:
-    sheet = Sheet()
+    sheet = Sheet(values={}, formulas=set(), hidden_rows=[], outside=[], merged=[])
     raw: dict[tuple[int, int], tuple[str, str, int]] = {}  # position -> (type, text, style)
     row = 0
     column = 0
@@ -423,7 +423,7 @@ def read_sheet(book: Workbook, stream: IO[bytes], bounds: Bounds) -> Sheet:
         parser.Parse(carry, True)
     except _Stop:  # below the bounds: the rest is only looked through for merged ranges
         rest = merged_ranges(stream, chunk + carry)
-        sheet.merged += islice(rest, MERGES - len(sheet.merged))
+        sheet.merged.extend(islice(rest, MERGES - len(sheet.merged)))
     shared = book.strings({int(t) for k, t, _ in raw.values() if k == "s" and t.isdigit()})
     dates = book.date_styles() if any(k == "n" for k, _, _ in raw.values()) else frozenset()
     for position, (kind_, joined, style_) in raw.items():
