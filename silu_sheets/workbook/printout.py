@@ -23,10 +23,9 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
-from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from xlsxwriter import Workbook
 from xlsxwriter.format import Format
@@ -114,15 +113,14 @@ def lines_needed(text: str, width: float, size: float = 11) -> int:
     )
 
 
-@dataclass
-class Sheet:
+class Sheet(NamedTuple):
     """One worksheet being written: formats made once per look, row heights kept at the
     tallest any of a row's cells needs (set at the end: xlsxwriter sets a row once)."""
 
     book: Workbook
     ws: Worksheet
-    formats: dict[tuple, Format] = field(default_factory=dict)
-    heights: dict[int, float] = field(default_factory=dict)
+    formats: dict[tuple, Format]
+    heights: dict[int, float]
 
     def look(self, **props: Any) -> Format | None:
         if props == PLAIN_10:  # the workbook's default: no format of its own
@@ -211,7 +209,7 @@ def build(p: Printout) -> bytes:
             "default_row_height": 20,  # 15 points: room for CJK text at 10 points
         },
     )
-    sheet = Sheet(book, book.add_worksheet(p.sheet[:31]))
+    sheet = Sheet(book, book.add_worksheet(p.sheet[:31]), formats={}, heights={})
     ws = sheet.ws
     # each cell measured once: its width sizes its column and the height of its row
     measured = measure(p)
