@@ -8,8 +8,8 @@ declares the kinds first, and Python 3.11 takes ~0.5 ms to make each frozen data
 compiles its methods from source) against ~0.1 ms for a NamedTuple.
 """
 
-from __future__ import annotations
-
+# no `from __future__ import annotations` here: with it, typing compiles each NamedTuple
+# field's annotation from its text (~60K instructions a field) on every silu call
 from typing import Literal, NamedTuple
 
 FieldType = Literal[
@@ -112,7 +112,7 @@ class Kind(NamedTuple):
     hint_en: str = ""
 
     @property
-    def layout(self) -> Layout:
+    def layout(self) -> "Layout":
         """Where each field sits on the sheet, worked out once per kind."""
         found = _LAYOUTS.get(self)
         if found is None:
@@ -184,7 +184,7 @@ class Layout(NamedTuple):
         return column_letter(self.last_column + 1)
 
     @staticmethod
-    def of(kind: Kind) -> Layout:
+    def of(kind: Kind) -> "Layout":
         cells = {f.key: f"{VALUE_COLUMN}{FIRST_HEADER_ROW + i}" for i, f in enumerate(kind.header)}
         if not kind.lines:
             return Layout(cells, None, None, None, {})
