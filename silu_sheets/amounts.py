@@ -5,8 +5,8 @@ Chinese document states its total in capitals as well, the way the People's Bank
 bills write it (人民币壹仟元零伍分), so that a figure cannot be altered unnoticed.
 """
 
-from __future__ import annotations
-
+# no `from __future__ import annotations`: typing would compile each NamedTuple field's
+# annotation from its text on every silu call (README, Start-up)
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, NamedTuple
 

@@ -8,8 +8,8 @@ declares the kinds first, and Python 3.11 takes ~0.5 ms to make each frozen data
 compiles its methods from source) against ~0.1 ms for a NamedTuple.
 """
 
-# no `from __future__ import annotations` here: with it, typing compiles each NamedTuple
-# field's annotation from its text (~60K instructions a field) on every silu call
+# no `from __future__ import annotations`: typing would compile each NamedTuple field's
+# annotation from its text on every silu call (README, Start-up)
 from typing import Literal, NamedTuple
 
 FieldType = Literal[

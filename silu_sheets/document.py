@@ -4,8 +4,8 @@ The reader builds a ``Document`` from a workbook; checks and booking read it and
 openpyxl. Problem locations come from the kind's layout, so a rule names a field, not a cell.
 """
 
-# no `from __future__ import annotations` here: with it, typing compiles each NamedTuple
-# field's annotation from its text (~60K instructions a field) on every silu call
+# no `from __future__ import annotations`: typing would compile each NamedTuple field's
+# annotation from its text on every silu call (README, Start-up)
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal

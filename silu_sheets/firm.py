@@ -4,8 +4,8 @@
 current directory. Passwords never live here: they come from the environment.
 """
 
-from __future__ import annotations
-
+# no `from __future__ import annotations`: typing would compile each NamedTuple field's
+# annotation from its text on every silu call (README, Start-up)
 import datetime as dt
 import os
 import shutil

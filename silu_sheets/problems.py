@@ -5,8 +5,8 @@ registered once with its zh and en wording (the ``{name}`` slots are filled from
 so a reply, the CLI and the tests all speak of the same thing.
 """
 
-from __future__ import annotations
-
+# no `from __future__ import annotations`: typing would compile each NamedTuple field's
+# annotation from its text on every silu call (README, Start-up)
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from decimal import Decimal

@@ -2,8 +2,8 @@
 each role may send. Validated on load: every mistake in the files is reported at once, with
 the file and the entry, because a wrong roster silently misroutes mail."""
 
-from __future__ import annotations
-
+# no `from __future__ import annotations`: typing would compile each NamedTuple field's
+# annotation from its text on every silu call (README, Start-up)
 import tomllib
 from pathlib import Path
 from typing import NamedTuple

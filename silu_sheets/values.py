@@ -6,8 +6,8 @@ full-width digits (``１２``), thousands separators, stray spaces, dates as ``2
 exact ``Decimal`` or a ``datetime.date``; what cannot be read comes back as a problem code.
 """
 
-from __future__ import annotations
-
+# no `from __future__ import annotations`: typing would compile each NamedTuple field's
+# annotation from its text on every silu call (README, Start-up)
 import datetime as dt
 import functools
 import math

@@ -12,8 +12,8 @@ not the sender's typing), hidden rows, and merged ranges. XML with a DTD (entity
 external entities) is refused before a single entity is defined.
 """
 
-from __future__ import annotations
-
+# no `from __future__ import annotations`: typing would compile each NamedTuple field's
+# annotation from its text on every silu call (README, Start-up)
 import datetime as dt
 import io
 import posixpath

@@ -12,8 +12,8 @@ after the last value (the empty rows of the line table, the validations: ~3/4 of
 deflated once per cut and joined to the copy's head as one stream.
 """
 
-from __future__ import annotations
-
+# no `from __future__ import annotations`: typing would compile each NamedTuple field's
+# annotation from its text on every silu call (README, Start-up)
 import datetime as dt
 import io
 import re

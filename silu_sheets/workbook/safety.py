@@ -4,8 +4,8 @@ An .xlsx is a zip; a zip bomb (tiny file, huge content) or one with thousands of
 refused from the zip directory alone, before openpyxl reads a byte of XML.
 """
 
-from __future__ import annotations
-
+# no `from __future__ import annotations`: typing would compile each NamedTuple field's
+# annotation from its text on every silu call (README, Start-up)
 import io
 import zipfile
 import zlib
