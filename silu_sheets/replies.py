@@ -24,33 +24,36 @@ if TYPE_CHECKING:
 
 XLSX = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
-_envs: dict[bool, Environment] = {}
+_envs: list[Environment] = []
 
 
-def environment(html: bool = False) -> Environment:
-    """The template environment; the HTML one escapes every value (a file may be named ``<b>.xlsx``)."""
-    if html not in _envs:
+def environment() -> Environment:
+    """The template environment. Each template's ``html`` block sits in ``{% autoescape true %}``,
+    so every value there is escaped (a file may be named ``<b>.xlsx``); its subject and text are
+    plain: one environment and one load of each template serve both."""
+    if not _envs:
         # imported here: the kinds import this module for its wording, on every start
         from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-        _envs[html] = Environment(
-            loader=FileSystemLoader(resources.path("templates") / "email"),
-            autoescape=html,
-            undefined=StrictUndefined,
-            keep_trailing_newline=False,
-            bytecode_cache=_compiled_templates(html),
+        _envs.append(
+            Environment(
+                loader=FileSystemLoader(resources.path("templates") / "email"),
+                undefined=StrictUndefined,
+                keep_trailing_newline=False,
+                bytecode_cache=_compiled_templates(),
+            )
         )
-    return _envs[html]
+    return _envs[0]
 
 
-def _compiled_templates(html: bool) -> BytecodeCache | None:
+def _compiled_templates() -> BytecodeCache | None:
     """Compiled templates kept in jinja2's per-user cache folder, checked against each
-    template's source: compiling them costs a ``silu ingest`` about as much as its form. One
-    file name per environment (escaping differs); none when that folder cannot be used."""
+    template's source: compiling them costs a ``silu ingest`` about as much as its form; none
+    when that folder cannot be used."""
     from jinja2 import FileSystemBytecodeCache
 
     try:
-        return FileSystemBytecodeCache(pattern=f"silu-{'html' if html else 'text'}-%s.cache")
+        return FileSystemBytecodeCache(pattern="silu-reply-%s.cache")
     except (OSError, RuntimeError):  # jinja2 refuses a folder another user owns
         return None
 
@@ -97,13 +100,15 @@ class Reply(NamedTuple):
     printout_of: str | None = None
 
 
+#: the blocks of a reply's template: its subject and text are plain, its html block escapes
+BLOCKS = ("subject", "text", "html")
+
+
 def render(template: str, language: str, context: dict) -> tuple[str, str, str]:
     """(subject, text, html) from the blocks of ``template.language.j2``."""
     name = f"{template}.{language}.j2"
-    parts = []
-    for block, html_env in (("subject", False), ("text", False), ("html", True)):
-        t = environment(html_env).get_template(name)
-        parts.append("".join(t.blocks[block](t.new_context(context))).strip())
+    t = environment().get_template(name)
+    parts = ["".join(t.blocks[block](t.new_context(context))).strip() for block in BLOCKS]
     subject = " ".join(parts[0].split())
     html = (
         f'<!DOCTYPE html><html lang="{language}"><head><meta charset="utf-8"><title>{element_text(subject)}</title></head>'
