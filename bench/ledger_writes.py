@@ -77,7 +77,7 @@ def commit_kind(written: set[str]) -> str:
     last owner, so a commit is known by what it surely touched)."""
     if "documents" in written:
         return "a form recorded (the pass)"
-    if "outbox_messages" in written:
+    if {"outbox_messages", "outbox_printouts"} & written:  # the first before migration 12
         return "printed copies attached (the printer process)"
     if written <= {"outbox", "outbox_by_status_held", "sqlite_schema"}:
         return "a reply's state (claimed, sent)"

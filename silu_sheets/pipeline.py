@@ -13,7 +13,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from silu_sheets import drawdown, open_items
 from silu_sheets import problems as P
@@ -25,7 +25,7 @@ from silu_sheets.kinds import HOOKS, KINDS, common, enforced
 from silu_sheets.ledger.store import DiskFull, Ledger, LedgerView, LedgerWriter, Source, disk_full
 from silu_sheets.logs import Logger
 from silu_sheets.problems import Problem, errors, problem_type, warnings
-from silu_sheets.replies import Attachment, Reply, add_attachment, as_mail, describe, render
+from silu_sheets.replies import Attachment, Reply, as_mail, attachment_insert, describe, render
 from silu_sheets.roster import Roster
 from silu_sheets.values import printable, read_value
 from silu_sheets.workbook import fill, reader, safety, template
@@ -631,18 +631,27 @@ def attach_printouts(gw: Gateway, held_for: str | None = None) -> None:
             store_copies(writer, copies)
 
 
-def printed_copies(
-    gw: Gateway, held_for: str | None = None, limit: int = -1
-) -> list[tuple[bytes, str, int]]:
-    """The waiting replies of ``attach_printouts`` (the first ``limit``) with their printed
-    copy attached, built outside any write: (message, its next status, outbox id) for
-    ``store_copies``."""
+class PrintedCopy(NamedTuple):
+    """A waiting reply's printed copy, built: the reply's next status, and the MIME part to put
+    ``at`` that byte of its message (``replies.attachment_insert``); no part when it could
+    not be built (the reply goes without it)."""
+
+    outbox_id: int
+    status: str
+    at: int = 0
+    part: bytes | None = None
+
+
+def printed_copies(gw: Gateway, held_for: str | None = None, limit: int = -1) -> list[PrintedCopy]:
+    """The printed copies of the waiting replies of ``attach_printouts`` (the first
+    ``limit``), built outside any write, for ``store_copies``."""
     rows = gw.ledger.db.execute(
-        "SELECT id, docno, recipient, message FROM outbox JOIN outbox_messages ON outbox_id = id"
+        "SELECT id, docno, recipient, message FROM outbox JOIN outbox_bodies ON outbox_id = id"
         " WHERE status = ? AND held_for IS ? ORDER BY id LIMIT ?",
         [PRINTING, held_for, limit],
     ).fetchall()
     finished = []
+    status = "held" if held_for else "queued"
     # an issue slip's note goes to its keeper and its salesperson: built once when both read
     # the same (no prices), as they do unless silu.toml prices delivery notes
     built: dict[tuple[str, bool], Attachment] = {}
@@ -651,7 +660,7 @@ def printed_copies(
             key = (docno, price_free(gw, recipient))
             if key not in built:
                 built[key] = _printed(gw, gw.ledger.view, *key)
-            message = add_attachment(message, built[key])
+            finished.append(PrintedCopy(id_, status, *attachment_insert(message, built[key])))
         except Exception:  # noqa: BLE001 - the confirmation matters more than its copy
             log.exception(
                 "the printed copy of %s could not be made; its confirmation went without it "
@@ -659,19 +668,26 @@ def printed_copies(
                 docno,
                 docno,
             )
-        finished.append((message, "held" if held_for else "queued", id_))
+            finished.append(PrintedCopy(id_, status))
     return finished
 
 
-def store_copies(writer: LedgerWriter, copies: list[tuple[bytes, str, int]]) -> None:
+def store_copies(writer: LedgerWriter, copies: list[PrintedCopy]) -> None:
     """Write ``printed_copies`` into the outbox in ``writer``'s transaction (the mail gateway's
-    release, so each reply is written once less); a row another pass attached already is left."""
-    for message, status, id_ in copies:
-        if writer.db.execute(
-            f"UPDATE outbox SET status = ? WHERE id = ? AND status = '{PRINTING}'", [status, id_]
-        ).rowcount:
+    release, so each reply is written once less); a row another pass attached already is left.
+    The copy goes in a row of its own (``outbox_printouts``): the message it joins is not
+    written again (``outbox_messages`` shows the two as one)."""
+    for copy in copies:
+        if (
             writer.db.execute(
-                "UPDATE outbox_messages SET message = ? WHERE outbox_id = ?", [message, id_]
+                f"UPDATE outbox SET status = ? WHERE id = ? AND status = '{PRINTING}'",
+                [copy.status, copy.outbox_id],
+            ).rowcount
+            and copy.part is not None
+        ):
+            writer.db.execute(
+                "INSERT INTO outbox_printouts (outbox_id, at, part) VALUES (?, ?, ?)",
+                [copy.outbox_id, copy.at, copy.part],
             )
 
 

@@ -180,6 +180,13 @@ _MIXED = re.compile(rb'^Content-Type: multipart/mixed; boundary="([^"]+)"$', re.
 def add_attachment(mail: bytes, a: Attachment) -> bytes:
     """``mail`` (written by ``as_mail``) with ``a`` attached after its other attachments; its
     headers, Message-ID and text unchanged."""
+    at, part = attachment_insert(mail, a)
+    return mail[:at] + part + mail[at:]
+
+
+def attachment_insert(mail: bytes, a: Attachment) -> tuple[int, bytes]:
+    """Where ``add_attachment`` puts ``a`` into ``mail`` (before its closing boundary) and the
+    bytes it puts there: the outbox keeps a printed copy so, beside the message it joins."""
     found = _MIXED.search(mail)
     if found is None:
         raise ValueError("not a mail written by as_mail: no multipart/mixed boundary")
@@ -187,7 +194,7 @@ def add_attachment(mail: bytes, a: Attachment) -> bytes:
     if not mail.endswith(closing):
         raise ValueError("not a mail written by as_mail: it does not end with its boundary")
     part = "\n".join(_attachment_part(found.group(1).decode("ascii"), a)).encode("ascii")
-    return mail[: -len(closing)] + part + b"\n" + closing
+    return len(mail) - len(closing), part + b"\n"
 
 
 def _base64_part(content_type: str, disposition: str | None) -> list[str]:

@@ -56,7 +56,7 @@ NOT_COMPARED_WHEN_REFUSED = {
     "rejections",
     "sources",
     "outbox",
-    "outbox_messages",
+    "outbox_bodies",
     "handled_messages",
 }
 

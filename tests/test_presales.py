@@ -26,7 +26,7 @@ from silu_sheets.status import document_status, render_status
 
 pytestmark = pytest.mark.seeded  # the masters of conftest, recorded once per session
 
-NOT_DATA = {"sources", "rejections", "outbox", "outbox_messages", "schema_migrations"}
+NOT_DATA = {"sources", "rejections", "outbox", "outbox_bodies", "schema_migrations"}
 
 
 def rows(gw, table: str, order: str = "rowid") -> list[dict]:

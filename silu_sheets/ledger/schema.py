@@ -351,6 +351,26 @@ MIGRATIONS: list[tuple[int, str, str | Callable[[sqlite3.Connection], str]]] = [
             ]
         ),
     ),
+    (
+        12,
+        "printed copies in rows of their own",
+        # the printer wrote each confirmation's whole message again (~32 KB) to add its printed
+        # copy (~11 KB of base64); the copy's MIME part now has a row of its own and
+        # outbox_messages shows the two as one, byte for byte what the rewrite made
+        """
+        ALTER TABLE outbox_messages RENAME TO outbox_bodies;
+        CREATE TABLE outbox_printouts (       -- a reply's printed copy, added to its message
+            outbox_id INTEGER PRIMARY KEY REFERENCES outbox(id),
+            at INTEGER NOT NULL,              -- where in the message: before its closing boundary
+            part BLOB NOT NULL                -- the MIME part put there
+        );
+        CREATE VIEW outbox_messages (outbox_id, message) AS   -- each reply's whole message
+            SELECT b.outbox_id, CASE WHEN p.part IS NULL THEN b.message
+                ELSE CAST(substr(b.message, 1, p.at) || p.part || substr(b.message, p.at + 1) AS BLOB)
+                END
+            FROM outbox_bodies b LEFT JOIN outbox_printouts p ON p.outbox_id = b.outbox_id;
+        """,
+    ),
 ]
 
 

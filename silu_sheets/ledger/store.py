@@ -511,8 +511,9 @@ class LedgerWriter:
     ) -> int:
         """Queue a mail to send (``queued``), or to hold until the forms of mail ``held_for``
         are all done (``held``, mail/gateway.py) or its printed copy is attached (``printing``,
-        pipeline.attach_printouts). The message goes in a row of its own (``outbox_messages``),
-        written once: the reply's status changes rewrite only its small ``outbox`` row."""
+        pipeline.attach_printouts). The message goes in a row of its own (``outbox_bodies``),
+        written once: the reply's status changes rewrite only its small ``outbox`` row, and its
+        printed copy goes in a row of its own too (``outbox_printouts``)."""
         row = {
             "created_at": now(),
             "recipient": recipient,
@@ -526,6 +527,6 @@ class LedgerWriter:
             row["held_for"] = held_for
         id_ = self.insert("outbox", row)
         self.db.execute(
-            "INSERT INTO outbox_messages (outbox_id, message) VALUES (?, ?)", [id_, message]
+            "INSERT INTO outbox_bodies (outbox_id, message) VALUES (?, ?)", [id_, message]
         )
         return id_

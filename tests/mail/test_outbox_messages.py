@@ -1,5 +1,7 @@
-"""A reply's message lives in a row of its own (``outbox_messages``), written once; its
-``outbox`` row, rewritten at each status change, stays small. A ledger made before that
+"""A reply's message lives in a row of its own (``outbox_bodies``), written once; its
+``outbox`` row, rewritten at each status change, stays small; its printed copy, built after
+the commit, goes in a row of its own (``outbox_printouts``) instead of the message being written
+again, and ``outbox_messages`` shows each whole message as it is sent. A ledger made before that
 (migration 9) keeps every message it held and still sends what it had queued."""
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from silu_sheets.mail import maildir
 from silu_sheets.mail import settings as mail_settings
 from silu_sheets.mail.smtp import send_queued
 from silu_sheets.pipeline import PRINTING, Gateway, ingest, printout_name
+from silu_sheets.replies import Attachment, add_attachment
 from tests.conftest import ADMIN, CUSTOMERS, OPENING, PRODUCTS, SALES, WAREHOUSES
 
 
@@ -103,3 +106,48 @@ def test_a_ledger_made_before_outbox_messages_sends_what_it_had_queued(
         ).iter_attachments()
     ]
     assert printout_name("quote", quoted.docno) in names  # its printed copy attached on the way
+
+
+def test_a_printed_copy_is_kept_beside_its_message_which_is_not_written_again(
+    firm: firm_folder.FirmFolder,
+) -> None:
+    gw = Gateway.open(firm)
+    for kind, header, lines in (("customers", {}, CUSTOMERS), ("products", {}, PRODUCTS)):
+        assert ingest(gw, fill_form(kind, header, lines), f"{kind}.xlsx", ADMIN).accepted
+    quote = fill_form(
+        "quote",
+        {"quote_date": "2026-11-20", "valid_until": "2026-12-31", "customer_code": "C001"},
+        [{"product_code": "P-M8", "quantity": 10, "unit_price": "1.10"}],
+    )
+    statements: list[str] = []
+    gw.ledger.db.set_trace_callback(statements.append)
+    quoted = ingest(gw, quote, "报价.xlsx", SALES)  # recorded, then its printed copy attached
+    gw.ledger.db.set_trace_callback(None)
+    assert quoted.accepted
+    (reply,) = quoted.outbox_ids
+    db = gw.ledger.db
+    (body,) = db.execute(
+        "SELECT message FROM outbox_bodies WHERE outbox_id = ?", [reply]
+    ).fetchone()
+    (whole,) = db.execute(
+        "SELECT message FROM outbox_messages WHERE outbox_id = ?", [reply]
+    ).fetchone()
+    at, part = db.execute(
+        "SELECT at, part FROM outbox_printouts WHERE outbox_id = ?", [reply]
+    ).fetchone()
+    gw.ledger.close()
+
+    writes = [s for s in statements if s.startswith(("INSERT INTO outbox_bodies", "UPDATE"))]
+    assert [s for s in writes if "outbox_bodies" in s or "outbox_messages" in s] == [
+        next(s for s in writes if s.startswith("INSERT INTO outbox_bodies"))
+    ]  # the message written once, in the form's own commit
+    attached = {
+        a.get_filename(): a.get_content()
+        for a in email.message_from_bytes(whole, policy=email.policy.default).iter_attachments()
+    }
+    name = printout_name("quote", quoted.docno)
+    assert name in attached
+    assert name not in str(email.message_from_bytes(body, policy=email.policy.default))
+    # byte for byte the message with its copy attached, as the rewrite made it
+    assert whole == add_attachment(body, Attachment(name, attached[name]))
+    assert whole == body[:at] + part + body[at:] and isinstance(whole, bytes)
