@@ -147,15 +147,10 @@ def test_the_installed_package_holds_no_test_servers(tmp_path: Path) -> None:
     assert found["loaded"] == []
 
 
-def test_one_form_ingest_and_silu_print_load_only_what_they_use(
-    seeded_folder: Path, tmp_path: Path
-) -> None:
-    """``silu ingest`` of one quote, as staff run it file by file, records it and answers with
-    the printed quote, written with xlsxwriter: openpyxl and the numpy it brings would cost it
-    ~0.1 s, the mail gateway and mail parser ~15 ms. ``silu print`` needs no openpyxl either."""
-    import email
+@pytest.fixture
+def one_quote(seeded_folder: Path, tmp_path: Path) -> tuple[Path, tuple[str, ...]]:
+    """A copy of the seeded firm and the arguments of ``silu ingest`` of one quote into it."""
     import shutil
-    from email import policy
 
     root = tmp_path / "firm"
     shutil.copytree(seeded_folder, root)
@@ -165,6 +160,19 @@ def test_one_form_ingest_and_silu_print_load_only_what_they_use(
         fill_form("quote", header, [{"product_code": "P-M8", "quantity": 3, "unit_price": "1.2"}])
     )
     args = ("--firm", str(root), "ingest", str(form), "--from", SALES)
+    return root, args
+
+
+def test_one_form_ingest_and_silu_print_load_only_what_they_use(
+    one_quote: tuple[Path, tuple[str, ...]], tmp_path: Path
+) -> None:
+    """``silu ingest`` of one quote, as staff run it file by file, records it and answers with
+    the printed quote, written with xlsxwriter: openpyxl and the numpy it brings would cost it
+    ~0.1 s, the mail gateway and mail parser ~15 ms. ``silu print`` needs no openpyxl either."""
+    import email
+    from email import policy
+
+    root, args = one_quote
     # and it does load each library bench/startup.py imports alone as the ingest's second floor
     from bench.startup import LIBRARIES
 
@@ -181,18 +189,10 @@ def test_one_form_ingest_and_silu_print_load_only_what_they_use(
     assert out.stat().st_size > 0
 
 
-def test_one_form_ingest_reads_the_roster_once(seeded_folder: Path, tmp_path: Path) -> None:
+def test_one_form_ingest_reads_the_roster_once(one_quote: tuple[Path, tuple[str, ...]]) -> None:
     """``silu ingest`` reads inbox_rules once (two TOML files parsed in Python), for the
     pipeline and for the sender's language alike."""
-    import shutil
-
-    root = tmp_path / "firm"
-    shutil.copytree(seeded_folder, root)
-    form = tmp_path / "quote.xlsx"
-    header = {"quote_date": "2026-11-20", "valid_until": "2026-12-20", "customer_code": "C001"}
-    form.write_bytes(
-        fill_form("quote", header, [{"product_code": "P-M8", "quantity": 3, "unit_price": "1.2"}])
-    )
+    root, args = one_quote
     counting = (
         "import atexit, sys\n"
         "from silu_sheets import roster\n"
@@ -204,7 +204,6 @@ def test_one_form_ingest_reads_the_roster_once(seeded_folder: Path, tmp_path: Pa
         "sys.argv[0] = 'silu'\n"
         "run()\n"
     )
-    args = ("--firm", str(root), "ingest", str(form), "--from", SALES)
     done = subprocess.run(
         [sys.executable, "-c", counting, *args], capture_output=True, text=True, timeout=120
     )
