@@ -53,9 +53,9 @@ from silu_sheets.crashpoints import MAIL_PATH  # noqa: E402
 from silu_sheets.ledger.store import DISK_FULL_EXIT  # noqa: E402
 from silu_sheets.mail import idle  # noqa: E402
 from silu_sheets.mail.message import is_form  # noqa: E402
-from silu_sheets.pipeline import Gateway, ingest  # noqa: E402
+from silu_sheets.pipeline import Gateway  # noqa: E402
 from silu_sheets.printing import PRINTABLE  # noqa: E402
-from tests.conftest import ADMIN, CUSTOMERS, OPENING, PRODUCTS, SALES, WAREHOUSES  # noqa: E402
+from tests.conftest import ADMIN, SALES, record_masters  # noqa: E402
 from tests.mail import loopback  # noqa: E402
 
 FORMS = "forms@firm.test"
@@ -90,13 +90,7 @@ def template_firm(where: Path) -> Path:
     root = where / "template"
     folder = firm_folder.init(root, authserv_id=AUTHSERV)
     gw = Gateway.open(folder)
-    for kind, header, lines in (
-        ("customers", {}, CUSTOMERS),
-        ("products", {}, PRODUCTS),
-        ("warehouses", {}, WAREHOUSES),
-        ("opening_stock", {"as_of": "2026-11-01"}, OPENING),
-    ):
-        assert ingest(gw, fill_form(kind, header, lines), f"{kind}.xlsx", ADMIN).accepted
+    record_masters(gw)
     gw.ledger.db.execute("UPDATE outbox SET status = 'sent'")
     gw.ledger.close()
     return root

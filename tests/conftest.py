@@ -113,21 +113,24 @@ def send(gw: Gateway) -> Send:
     return _send
 
 
-@pytest.fixture
-def masters(request: pytest.FixtureRequest, send: Send) -> None:
-    """Customers, products, warehouses and opening stock recorded the way an admin would
-    (already there in a test marked ``seeded``)."""
-    if request.node.get_closest_marker("seeded"):
-        return
-    for kind, lines in (
-        ("customers", CUSTOMERS),
-        ("products", PRODUCTS),
-        ("warehouses", WAREHOUSES),
+def record_masters(gw: Gateway) -> None:
+    """Customers, products, warehouses and opening stock recorded the way an admin would:
+    their workbooks ingested through the real pipeline."""
+    for kind, header, lines in (
+        ("customers", {}, CUSTOMERS),
+        ("products", {}, PRODUCTS),
+        ("warehouses", {}, WAREHOUSES),
+        ("opening_stock", {"as_of": "2026-11-01"}, OPENING),
     ):
-        outcome = send(kind, {}, lines, sender=ADMIN)
+        outcome = ingest(gw, fill_form(kind, header, lines), f"{kind}.xlsx", ADMIN)
         assert outcome.accepted, outcome.as_dict("en")
-    outcome = send("opening_stock", {"as_of": "2026-11-01"}, OPENING, sender=ADMIN)
-    assert outcome.accepted, outcome.as_dict("en")
+
+
+@pytest.fixture
+def masters(request: pytest.FixtureRequest, gw: Gateway) -> None:
+    """The masters (``record_masters``), already there in a test marked ``seeded``."""
+    if not request.node.get_closest_marker("seeded"):
+        record_masters(gw)
 
 
 def codes(outcome: Outcome) -> list[tuple[str | None, str]]:
@@ -142,14 +145,7 @@ def seeded_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     pipeline. Tests copy it (``seeded_firm``) instead of re-sending four workbooks each time."""
     root = tmp_path_factory.mktemp("seeded") / "firm"
     gateway = Gateway.open(firm_folder.init(root))
-    for kind, header, lines in (
-        ("customers", {}, CUSTOMERS),
-        ("products", {}, PRODUCTS),
-        ("warehouses", {}, WAREHOUSES),
-        ("opening_stock", {"as_of": "2026-11-01"}, OPENING),
-    ):
-        outcome = ingest(gateway, fill_form(kind, header, lines), f"{kind}.xlsx", ADMIN)
-        assert outcome.accepted, outcome.as_dict("en")
+    record_masters(gateway)
     gateway.ledger.close()
     return root
 

@@ -21,14 +21,10 @@ from pathlib import Path
 
 import hypothesis.strategies as st
 from conftest import (
-    ADMIN,
-    CUSTOMERS,
-    OPENING,
-    PRODUCTS,
     SALES,
     WAREHOUSE_A,
     WAREHOUSE_B,
-    WAREHOUSES,
+    record_masters,
 )
 from hypothesis import HealthCheck, given, settings
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
@@ -71,13 +67,7 @@ def seeded_firm() -> Path:
     root = Path(tempfile.mkdtemp(prefix="silu-stateful-")) / "firm"
     folder = firm_folder.init(root)
     gw = Gateway.open(folder)
-    for kind, header, lines in (
-        ("customers", {}, CUSTOMERS),
-        ("products", {}, PRODUCTS),
-        ("warehouses", {}, WAREHOUSES),
-        ("opening_stock", {"as_of": "2026-11-01"}, OPENING),
-    ):
-        assert ingest(gw, form(kind, header, lines), f"{kind}.xlsx", ADMIN).accepted
+    record_masters(gw)
     gw.ledger.close()
     return root
 

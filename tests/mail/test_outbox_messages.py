@@ -19,7 +19,7 @@ from silu_sheets.mail import settings as mail_settings
 from silu_sheets.mail.smtp import send_queued
 from silu_sheets.pipeline import PRINTING, Gateway, ingest, printout_name
 from silu_sheets.replies import Attachment, add_attachment
-from tests.conftest import ADMIN, CUSTOMERS, OPENING, PRODUCTS, SALES, WAREHOUSES
+from tests.conftest import ADMIN, CUSTOMERS, PRODUCTS, SALES, record_masters
 
 
 def queue_mail_before_9(
@@ -56,13 +56,7 @@ def test_a_ledger_made_before_outbox_messages_sends_what_it_had_queued(
         old.setattr(schema, "MIGRATIONS", [m for m in schema.MIGRATIONS if m[0] < 9])
         old.setattr(LedgerWriter, "queue_mail", queue_mail_before_9)
         gw = Gateway.open(firm)
-        for kind, header, lines in (
-            ("customers", {}, CUSTOMERS),
-            ("products", {}, PRODUCTS),
-            ("warehouses", {}, WAREHOUSES),
-            ("opening_stock", {"as_of": "2026-11-01"}, OPENING),
-        ):
-            assert ingest(gw, fill_form(kind, header, lines), f"{kind}.xlsx", ADMIN).accepted
+        record_masters(gw)
         gw.ledger.db.execute("UPDATE outbox SET status = 'sent'")  # these went long ago
         # a quote whose printed copy was not attached yet (a pass killed after its commit)
         quote = fill_form(
